@@ -1,0 +1,106 @@
+import type { PreprocessConfig, Normalizer, StemmerLanguage } from './config.ts';
+import { STOP_WORD_LISTS } from './stopwords.ts';
+import { tokenize } from './tokenize.ts';
+
+export interface PreprocessedText {
+  /** Normalised tokens in text order (stop words removed). */
+  readonly tokens: string[];
+  /** True when the text was longer than `maxChars` and was cut. */
+  readonly truncated: boolean;
+}
+
+export interface Preprocessor {
+  readonly config: PreprocessConfig;
+  /** Raw text -> normalised tokens. */
+  preprocess(text: string): PreprocessedText;
+}
+
+type Normalize = (token: string) => string;
+
+const STEMMER_MODULES: Record<StemmerLanguage, string> = {
+  en: 'porter_stemmer',
+  de: 'porter_stemmer_de',
+  es: 'porter_stemmer_es',
+  fr: 'porter_stemmer_fr',
+  it: 'porter_stemmer_it',
+  nl: 'porter_stemmer_nl',
+  no: 'porter_stemmer_no',
+  pt: 'porter_stemmer_pt',
+  ru: 'porter_stemmer_ru',
+  sv: 'porter_stemmer_sv',
+};
+
+/**
+ * Loads only what the normaliser needs: the WordNet data for lemmatizing, one
+ * of `natural`'s stemmer modules (a deep import, never the package root) for
+ * stemming.
+ */
+async function loadNormalizer(normalizer: Normalizer): Promise<Normalize | undefined> {
+  switch (normalizer.kind) {
+    case 'none':
+      return undefined;
+    case 'wordnet-lemma': {
+      const { wordNetLemmatizer } = await import('./wordnet/index.ts');
+      return wordNetLemmatizer();
+    }
+    case 'stem': {
+      const module = STEMMER_MODULES[normalizer.language];
+      if (module === undefined) throw new Error(`no stemmer for language "${normalizer.language}"`);
+      const loaded = (await import(`natural/lib/natural/stemmers/${module}.js`)) as {
+        default: { stem(token: string): string };
+      };
+      const stemmer = loaded.default;
+      return (token) => stemmer.stem(token);
+    }
+  }
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** The first `max` characters, without a word cut in half at the end. */
+export function cutAtWordBoundary(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  if (WORD_CHAR.test(text[end] ?? '')) {
+    while (end > 0 && WORD_CHAR.test(text[end - 1]!)) end--;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * The reference preprocessing: lower-case, tokens of 2+ word characters, drop
+ * stop words, normalise (NLTK-compatible WordNet noun lemma by default), drop
+ * stop words again (and anything normalisation turned into a 1-character or
+ * non-word token, as scikit-learn's tokenizer would after the reference's
+ * lemmatizing pass).
+ */
+export async function createPreprocessor(config: PreprocessConfig): Promise<Preprocessor> {
+  const stop = new Set(STOP_WORD_LISTS[config.stopWords]);
+  const normalize = await loadNormalizer(config.normalizer);
+  const normalized = new Map<string, readonly string[]>();
+
+  const normalizeToken = (token: string): readonly string[] => {
+    let out = normalized.get(token);
+    if (out === undefined) {
+      const form = normalize!(token);
+      out = form === token ? [token] : tokenize(form).filter((t) => !stop.has(t));
+      if (normalized.size < 500_000) normalized.set(token, out);
+    }
+    return out;
+  };
+
+  return {
+    config,
+    preprocess(text: string): PreprocessedText {
+      const truncated = text.length > config.maxChars;
+      const raw = tokenize(truncated ? cutAtWordBoundary(text, config.maxChars) : text);
+      const tokens: string[] = [];
+      for (const token of raw) {
+        if (stop.has(token)) continue;
+        if (normalize === undefined) tokens.push(token);
+        else for (const t of normalizeToken(token)) tokens.push(t);
+      }
+      return { tokens, truncated };
+    },
+  };
+}
