@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { STEMMER_LANGUAGES, type PreprocessConfig } from '../text/config.ts';
+import { ArtifactFormatError, decodeContainer, encodeContainer } from './binary.ts';
+import { linearClassifier, type LinearClassifier, type LinearModelData } from './linear.ts';
+import type { Metrics } from './metrics.ts';
+import { PROFILE_NAMES } from './profiles.ts';
+import { tfidfVectorizer, type TfidfData, type TfidfVectorizer } from './tfidf.ts';
+import type { TrainedModel } from './train.ts';
+
+export { ArtifactFormatError } from './binary.ts';
+
+/**
+ * A model artifact is three files, stored together under `models/<version>/`:
+ * `manifest.json` (what the model is: profile, preprocessing, labels, lineage,
+ * metrics, and the sha256 of each part), `vectorizer.bin` (vocabulary + idf:
+ * all the Vectorize step loads) and `classifier.bin` (weights: all the Predict
+ * step loads). Numbers are float32 on disk; a version never changes once written.
+ */
+export const MODEL_FORMAT = 'ticket-triage-model';
+export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FILES = { manifest: 'manifest.json', vectorizer: 'vectorizer.bin', classifier: 'classifier.bin' } as const;
+
+const partSchema = z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
+
+const preprocessSchema = z.object({
+  stopWords: z.enum(['nltk-english', 'none']),
+  normalizer: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('wordnet-lemma') }),
+    z.object({ kind: z.literal('stem'), language: z.enum(STEMMER_LANGUAGES) }),
+    z.object({ kind: z.literal('none') }),
+  ]),
+  ngramRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  maxChars: z.number().int().positive(),
+});
+
+const lineageSchema = z.object({
+  dataset: z.object({ sha256: z.string(), rows: z.number().int().nonnegative(), source: z.string().optional() }),
+  feedback: z.object({ count: z.number().int().nonnegative(), watermark: z.string().optional(), snapshotKey: z.string().optional() }).optional(),
+  parentVersion: z.string().optional(),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  version: z.string().min(1),
+  createdAt: z.string(),
+  profile: z.enum(PROFILE_NAMES),
+  parameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  preprocess: preprocessSchema,
+  labels: z.array(z.string()).min(2),
+  numFeatures: z.number().int().nonnegative(),
+  trainingRows: z.number().int().nonnegative(),
+  parts: z.object({ vectorizer: partSchema, classifier: partSchema }),
+  lineage: lineageSchema,
+  validation: z.unknown().optional(),
+  metrics: z.unknown().optional(),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema> & { readonly metrics?: Metrics };
+export type ModelLineage = z.infer<typeof lineageSchema>;
+
+export interface PackagedModel {
+  readonly manifest: ModelManifest;
+  /** File name -> bytes, including `manifest.json`. */
+  readonly files: Readonly<Record<string, Uint8Array>>;
+}
+
+export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+function compactTimestamp(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export interface PackageOptions {
+  readonly lineage: ModelLineage;
+  readonly createdAt?: Date;
+  /** Defaults to `<yyyymmdd-hhmmss>-<profile>-<8 hex of the weights' sha256>`. */
+  readonly version?: string;
+  readonly metrics?: Metrics;
+}
+
+/** Serialises a trained model into its three files. */
+export function packageModel(model: TrainedModel, options: PackageOptions): PackagedModel {
+  const vectorizerBytes = encodeContainer(
+    'vectorizer',
+    { ngramRange: model.tfidf.ngramRange, numFeatures: model.tfidf.idf.length },
+    {
+      terms: model.tfidf.vocabulary.terms,
+      offsets: model.tfidf.vocabulary.offsets,
+      table: model.tfidf.vocabulary.table,
+      idf: Float32Array.from(model.tfidf.idf),
+    },
+  );
+  const vectorizerSha = sha256(vectorizerBytes);
+  const c = model.classifier;
+  const classifierBytes = encodeContainer(
+    'classifier',
+    { labels: c.labels, numFeatures: c.numFeatures, probability: c.probability, vectorizerSha256: vectorizerSha },
+    { weights: c.weights instanceof Float32Array ? c.weights : Float32Array.from(c.weights), bias: c.bias },
+  );
+  const classifierSha = sha256(classifierBytes);
+  const createdAt = (options.createdAt ?? new Date()).toISOString();
+  const version = options.version ?? `${compactTimestamp(createdAt)}-${model.profile.name}-${classifierSha.slice(0, 8)}`;
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    version,
+    createdAt,
+    profile: model.profile.name,
+    parameters: model.parameters,
+    preprocess: model.profile.preprocess as ModelManifest['preprocess'],
+    labels: [...c.labels],
+    numFeatures: c.numFeatures,
+    trainingRows: model.trainingRows,
+    parts: {
+      vectorizer: { file: MODEL_FILES.vectorizer, sha256: vectorizerSha, bytes: vectorizerBytes.length },
+      classifier: { file: MODEL_FILES.classifier, sha256: classifierSha, bytes: classifierBytes.length },
+    },
+    lineage: options.lineage,
+    ...(model.validation && { validation: model.validation }),
+    ...(options.metrics && { metrics: options.metrics }),
+  };
+  return {
+    manifest,
+    files: {
+      [MODEL_FILES.manifest]: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'),
+      [MODEL_FILES.vectorizer]: vectorizerBytes,
+      [MODEL_FILES.classifier]: classifierBytes,
+    },
+  };
+}
+
+/** Parses and validates `manifest.json`; errors say what is wrong. */
+export function parseManifest(text: string): ModelManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ArtifactFormatError('manifest.json is not valid JSON');
+  }
+  const format = (json as { format?: unknown; formatVersion?: unknown } | null) ?? {};
+  if (format.format !== MODEL_FORMAT) throw new ArtifactFormatError(`manifest.json is not a ${MODEL_FORMAT} manifest`);
+  if (format.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ArtifactFormatError(`model format version ${String(format.formatVersion)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ArtifactFormatError(`manifest.json: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data as ModelManifest;
+}
+
+function verify(part: { file: string; sha256: string; bytes: number }, bytes: Uint8Array): void {
+  if (bytes.length !== part.bytes) throw new ArtifactFormatError(`${part.file} is ${bytes.length} bytes; the manifest says ${part.bytes} (truncated or replaced?)`);
+  if (sha256(bytes) !== part.sha256) throw new ArtifactFormatError(`${part.file} does not match its checksum in manifest.json (corrupt or from another model)`);
+}
+
+export function decodeVectorizer(manifest: ModelManifest, bytes: Uint8Array, options: { verify?: boolean } = {}): TfidfVectorizer {
+  if (options.verify !== false) verify(manifest.parts.vectorizer, bytes);
+  const { meta, sections } = decodeContainer(bytes, 'vectorizer');
+  const { ngramRange, numFeatures } = meta as { ngramRange: [number, number]; numFeatures: number };
+  if (numFeatures !== manifest.numFeatures) throw new ArtifactFormatError(`vectorizer has ${numFeatures} features; the manifest says ${manifest.numFeatures}`);
+  const data: TfidfData = {
+    ngramRange,
+    vocabulary: {
+      terms: sections.get('terms') as string,
+      offsets: sections.get('offsets') as Uint32Array,
+      table: sections.get('table') as Int32Array,
+    },
+    idf: sections.get('idf') as Float32Array,
+  };
+  return tfidfVectorizer(data);
+}
+
+export function decodeClassifier(manifest: ModelManifest, bytes: Uint8Array, options: { verify?: boolean } = {}): LinearClassifier {
+  if (options.verify !== false) verify(manifest.parts.classifier, bytes);
+  const { meta, sections } = decodeContainer(bytes, 'classifier');
+  const m = meta as { labels: string[]; numFeatures: number; probability: LinearModelData['probability']; vectorizerSha256: string };
+  if (m.vectorizerSha256 !== manifest.parts.vectorizer.sha256) {
+    throw new ArtifactFormatError('classifier.bin was trained with a different vectorizer than this manifest names (mismatched model parts)');
+  }
+  if (m.labels.join('\u0000') !== manifest.labels.join('\u0000')) throw new ArtifactFormatError('classifier labels differ from the manifest');
+  return linearClassifier({
+    labels: m.labels,
+    numFeatures: m.numFeatures,
+    probability: m.probability,
+    weights: sections.get('weights') as Float32Array,
+    bias: sections.get('bias') as Float64Array,
+  });
+}

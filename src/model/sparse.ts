@@ -1,0 +1,43 @@
+/** Compressed sparse rows: row r holds `indices/data[indptr[r] .. indptr[r+1])`. */
+export interface SparseMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly data: Float64Array;
+}
+
+/** One sparse row (a document's feature vector). */
+export interface SparseVector {
+  readonly indices: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+export function row(matrix: SparseMatrix, r: number): SparseVector {
+  const start = matrix.indptr[r]!;
+  const end = matrix.indptr[r + 1]!;
+  return { indices: matrix.indices.subarray(start, end), values: matrix.data.subarray(start, end) };
+}
+
+/** The rows `selected` of `matrix`, in that order. */
+export function selectRows(matrix: SparseMatrix, selected: ArrayLike<number>): SparseMatrix {
+  let nnz = 0;
+  for (let i = 0; i < selected.length; i++) {
+    const r = selected[i]!;
+    nnz += matrix.indptr[r + 1]! - matrix.indptr[r]!;
+  }
+  const indptr = new Int32Array(selected.length + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float64Array(nnz);
+  let at = 0;
+  for (let i = 0; i < selected.length; i++) {
+    const r = selected[i]!;
+    const start = matrix.indptr[r]!;
+    const end = matrix.indptr[r + 1]!;
+    indices.set(matrix.indices.subarray(start, end), at);
+    data.set(matrix.data.subarray(start, end), at);
+    at += end - start;
+    indptr[i + 1] = at;
+  }
+  return { rows: selected.length, cols: matrix.cols, indptr, indices, data };
+}
