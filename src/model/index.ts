@@ -10,3 +10,4 @@ export * from './tfidf.ts';
 export * from './ticket-classifier.ts';
 export * from './train.ts';
 export * from './vocabulary.ts';
+export * from './random.ts';

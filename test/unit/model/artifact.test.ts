@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { REFERENCE_PREPROCESS } from '../../../src/text/index.ts';
+import {
+  ArtifactFormatError,
+  buildVocabulary,
+  decodeClassifier,
+  decodeVectorizer,
+  loadTicketClassifier,
+  MODEL_FILES,
+  packageModel,
+  parseManifest,
+  PROFILES,
+  trainModel,
+  vocabularyFrom,
+} from '../../../src/model/index.ts';
+
+const texts = [
+  'Printer jammed again on floor 2',
+  'printer toner is empty',
+  'I cannot log in, my password expired',
+  'account locked after password reset',
+  'please order a new laptop for the new hire',
+  'purchase request: two monitors',
+  'scanner does not turn on',
+  'reset my VPN password please',
+  'quote for ten keyboards',
+];
+const labels = ['Hardware', 'Hardware', 'Access', 'Access', 'Purchase', 'Purchase', 'Hardware', 'Access', 'Purchase'];
+const lineage = { dataset: { sha256: 'a'.repeat(64), rows: texts.length } };
+
+describe('vocabulary', () => {
+  it('finds every term and nothing else', () => {
+    const terms = ['printer', 'printer jam', 'zürich', '東京', 'a', ''];
+    const v = vocabularyFrom(buildVocabulary(terms));
+    terms.forEach((t, i) => expect(v.indexOf(t)).toBe(i));
+    expect(v.indexOf('printe')).toBe(-1);
+    expect(v.term(1)).toBe('printer jam');
+  });
+});
+
+describe('model artifact', async () => {
+  const model = await trainModel({ texts, labels, profile: PROFILES.reference });
+  const packaged = packageModel(model, { lineage, createdAt: new Date('2026-11-28T10:00:00Z') });
+  const manifest = parseManifest(new TextDecoder().decode(packaged.files[MODEL_FILES.manifest]));
+
+  it('records the preprocessing, labels, lineage and checksums', () => {
+    expect(manifest.preprocess).toEqual(REFERENCE_PREPROCESS);
+    expect(manifest.labels).toEqual(['Access', 'Hardware', 'Purchase']);
+    expect(manifest.lineage).toEqual(lineage);
+    expect(manifest.version).toMatch(/^20261128-100000-reference-[0-9a-f]{8}$/);
+    expect(manifest.parts.vectorizer.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('round-trips: the loaded model predicts what the trained one does', async () => {
+    const loaded = await loadTicketClassifier(manifest, { vectorizer: packaged.files[MODEL_FILES.vectorizer]!, classifier: packaged.files[MODEL_FILES.classifier]! });
+    const result = loaded.classify('the printer is jammed', { explain: 2 });
+    expect(result.category).toBe('Hardware');
+    expect(result.top.reduce((s, t) => s + t.probability, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(result.explanation[0]!.term).toMatch(/print|jam/);
+  });
+
+  it('loads from an unaligned buffer too', () => {
+    const bytes = packaged.files[MODEL_FILES.classifier]!;
+    const shifted = new Uint8Array(bytes.length + 1).fill(0);
+    shifted.set(bytes, 1);
+    expect(decodeClassifier(manifest, shifted.subarray(1)).labels).toEqual(manifest.labels);
+  });
+
+  it('rejects a corrupt part', () => {
+    const bytes = packaged.files[MODEL_FILES.vectorizer]!.slice();
+    bytes[bytes.length - 1]! ^= 0xff;
+    expect(() => decodeVectorizer(manifest, bytes)).toThrow(/checksum/);
+  });
+
+  it('rejects a part from another model', async () => {
+    const other = packageModel(await trainModel({ texts: [...texts, 'new monitor needed'], labels: [...labels, 'Purchase'], profile: PROFILES.reference }), { lineage });
+    expect(() => decodeClassifier(manifest, other.files[MODEL_FILES.classifier]!)).toThrow(ArtifactFormatError);
+    expect(() => decodeClassifier(manifest, other.files[MODEL_FILES.classifier]!, { verify: false })).toThrow(/different vectorizer/);
+  });
+
+  it('explains what is wrong with a bad manifest', () => {
+    expect(() => parseManifest('{')).toThrow(/not valid JSON/);
+    expect(() => parseManifest('{"format":"other"}')).toThrow(/not a ticket-triage-model manifest/);
+    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 99 }))).toThrow(/version 99 is not supported/);
+    expect(() => parseManifest(JSON.stringify({ ...manifest, labels: ['only'] }))).toThrow(/labels/);
+  });
+
+  it('refuses training data with a single category', async () => {
+    await expect(trainModel({ texts: ['a b', 'c d'], labels: ['x', 'x'], profile: PROFILES.reference })).rejects.toThrow(/at least 2 categories.*"x"/);
+  });
+});
