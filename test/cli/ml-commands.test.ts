@@ -92,7 +92,7 @@ describe('triage train / evaluate / predict', () => {
     await triage('train', '--data', good, '--out', corrupt, '--profile', 'reference');
     const file = join(corrupt, 'classifier.bin');
     const bytes = readFileSync(file);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1]! ^= 0xff;
     writeFileSync(file, bytes);
     const result = await triage('predict', '--model', corrupt, 'printer');
     expect(result.code).toBe(1);

@@ -44,7 +44,7 @@ describe('linear SVM (dual coordinate descent, one-vs-rest)', () => {
   });
 
   it('stronger regularisation (smaller C) gives smaller weights', () => {
-    const norm = (w: Float32Array | Float64Array) => Math.sqrt(w.reduce((s, v) => s + v * v, 0));
+    const norm = (w: ArrayLike<number>) => Math.sqrt(Array.from(w).reduce((s, v) => s + v * v, 0));
     expect(norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 0.05 }).weights)).toBeLessThan(norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 2 }).weights));
   });
 

@@ -1,0 +1,24 @@
+import { config } from '../src/config.ts';
+import { handlerContext } from '../src/lambda/context.ts';
+import { aws, NoModelInServiceError } from '../src/lambda/errors.ts';
+
+let cached: { version: string; until: number } | undefined;
+
+/**
+ * First state of `classify-ticket`: reads which model version is in service
+ * and pins it for the whole execution, so a promotion mid-flight never mixes
+ * two models' parts. (Cached in the warm container for POINTER_CACHE_SECONDS.)
+ */
+export const handler = async (): Promise<{ modelVersion: string }> => {
+  const now = Date.now();
+  if (cached && cached.until > now) return { modelVersion: cached.version };
+  const pointer = await aws(handlerContext().registry.inService());
+  if (!pointer) throw new NoModelInServiceError('no model is in service: train and promote one first (`triage bootstrap`)');
+  cached = { version: pointer.modelVersion, until: now + config().POINTER_CACHE_SECONDS * 1000 };
+  return { modelVersion: pointer.modelVersion };
+};
+
+/** Forget the cached pointer (tests). */
+export const resetPinnedVersion = (): void => {
+  cached = undefined;
+};

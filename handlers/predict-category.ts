@@ -1,0 +1,24 @@
+import { config } from '../src/config.ts';
+import { parseStepInput, predictInput, type PredictOutput } from '../src/contracts/steps.ts';
+import { handlerContext } from '../src/lambda/context.ts';
+import { aws, InvalidStepInputError } from '../src/lambda/errors.ts';
+
+/** `Predict`: sparse vector -> category, probability, top-k and the n-grams that decided it. */
+export const handler = async (event: unknown): Promise<PredictOutput> => {
+  const input = parseStepInput(predictInput, event, 'Predict');
+  const { vector } = input;
+  if (vector.indices.length !== vector.values.length || vector.indices.length !== vector.terms.length) {
+    throw new InvalidStepInputError('Predict: vector indices, values and terms differ in length');
+  }
+  const settings = config();
+  const classifier = await aws(handlerContext().models.classifier(input.modelVersion));
+  const prediction = classifier.predict(vector, { topK: settings.TOP_K, explain: settings.EXPLAIN_TERMS });
+  const termOf = new Map(vector.indices.map((index, i) => [index, vector.terms[i]!]));
+  return {
+    category: prediction.category,
+    probability: prediction.probability,
+    top: prediction.top.map((t) => ({ category: t.category, probability: t.probability })),
+    explanation: (prediction.explanation ?? []).map((e) => ({ term: termOf.get(e.feature)!, weight: e.contribution })),
+    needsReview: prediction.probability < settings.NEEDS_REVIEW_THRESHOLD,
+  };
+};

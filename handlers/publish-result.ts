@@ -1,0 +1,54 @@
+import { awsClients } from '../src/aws/clients.ts';
+import { sendJson } from '../src/aws/queues.ts';
+import { config, required } from '../src/config.ts';
+import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
+import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
+import { handlerContext } from '../src/lambda/context.ts';
+import { aws } from '../src/lambda/errors.ts';
+import { logger } from '../src/lambda/logger.ts';
+
+/**
+ * `PublishResult`: records the prediction for the review page (DynamoDB),
+ * then puts the result on the output queue. The record is conditional on the
+ * execution, so a retried step cannot record a second, different result.
+ */
+export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
+  const input = parseStepInput(publishInput, event, 'PublishResult');
+  const { ticket, prediction, modelVersion, executionName } = input;
+  const classifiedAt = new Date().toISOString();
+  await aws(
+    handlerContext().predictions.record({
+      ticketId: ticket.ticketId,
+      executionName,
+      status: 'classified',
+      ...(ticket.subject && { subject: ticket.subject }),
+      text: ticket.text,
+      truncated: ticket.truncated,
+      receivedAt: ticket.receivedAt,
+      category: prediction.category,
+      probability: prediction.probability,
+      top: prediction.top,
+      explanation: prediction.explanation,
+      needsReview: prediction.needsReview,
+      modelVersion,
+      classifiedAt,
+    }),
+  );
+  const message: ClassifiedMessage = {
+    schemaVersion: MESSAGE_SCHEMA_VERSION,
+    kind: 'classified',
+    ticketId: ticket.ticketId,
+    category: prediction.category,
+    probability: prediction.probability,
+    top: prediction.top,
+    needsReview: prediction.needsReview,
+    modelVersion,
+    executionName,
+    receivedAt: ticket.receivedAt,
+    classifiedAt,
+    truncated: ticket.truncated,
+  };
+  await aws(sendJson(awsClients().sqs, required('OUTPUT_QUEUE_URL', config()), message, { category: prediction.category }));
+  logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
+  return message;
+};

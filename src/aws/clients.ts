@@ -1,0 +1,51 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config, type Config } from '../config.ts';
+
+/**
+ * The AWS SDK v3 clients, one of each per process (reused across Lambda
+ * invocations). With `AWS_ENDPOINT_URL` set they talk to the local servers.
+ */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly sfn: SFNClient;
+  readonly dynamo: DynamoDBClient;
+  readonly documents: DynamoDBDocumentClient;
+}
+
+type EndpointSettings = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SFN'>;
+
+export function createAwsClients(from: EndpointSettings): AwsClients {
+  const settings = (endpoint: string | undefined) => ({
+    region: from.AWS_REGION,
+    ...(endpoint !== undefined && {
+      endpoint,
+      // The local servers accept any credentials; don't go looking for real ones.
+      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
+    }),
+  });
+  const s3 = from.AWS_ENDPOINT_URL_S3 ?? from.AWS_ENDPOINT_URL;
+  const dynamo = new DynamoDBClient(settings(from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL));
+  return {
+    s3: new S3Client({ ...settings(s3), forcePathStyle: s3 !== undefined }),
+    sqs: new SQSClient(settings(from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL)),
+    sfn: new SFNClient(settings(from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL)),
+    dynamo,
+    documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+  };
+}
+
+let shared: AwsClients | undefined;
+
+export function awsClients(): AwsClients {
+  shared ??= createAwsClients(config());
+  return shared;
+}
+
+export function resetAwsClients(): void {
+  shared = undefined;
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** A missing or malformed setting, named by its environment variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const optionalString = z.string().trim().min(1).optional();
+const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
+
+/**
+ * Every setting of the product, read from the environment in one place. The
+ * same names are set by CDK on AWS and by the local runtime (`npm start`).
+ * `AWS_ENDPOINT_URL` (the SDK's standard variable) points every client at the
+ * local servers; on AWS it is unset.
+ */
+export const configSchema = z.object({
+  AWS_REGION: z.string().default('us-east-1'),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  /** Per-service endpoints (the SDK's standard names); the local runtime sets these, its servers listen on different ports. */
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_ENDPOINT_URL_SQS: z.url().optional(),
+  AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
+  AWS_ENDPOINT_URL_SFN: z.url().optional(),
+  /** S3 bucket with model versions, feedback snapshots and the base training set. */
+  MODEL_BUCKET: z.string().default('ticket-triage-models'),
+  /** DynamoDB table: the model registry and the pointer to the version in service. */
+  MODELS_TABLE: z.string().default('ticket-triage-models'),
+  /** DynamoDB table: one item per ticket (prediction + feedback). */
+  PREDICTIONS_TABLE: z.string().default('ticket-triage-predictions'),
+  /** DynamoDB table used by Powertools idempotency (exactly one result per execution). */
+  IDEMPOTENCY_TABLE: z.string().default('ticket-triage-idempotency'),
+  INPUT_QUEUE_URL: optionalString,
+  OUTPUT_QUEUE_URL: optionalString,
+  /** Messages that can never succeed, and failed classifications, each with its reason. */
+  REJECTED_QUEUE_URL: optionalString,
+  CLASSIFY_STATE_MACHINE_ARN: optionalString,
+  RETRAIN_STATE_MACHINE_ARN: optionalString,
+  /** Predictions less probable than this are flagged `needsReview`. */
+  NEEDS_REVIEW_THRESHOLD: number(0.6, 0, 1),
+  /** How many categories the output message lists. */
+  TOP_K: number(3, 1, 50),
+  /** How many deciding n-grams are recorded for the review page. */
+  EXPLAIN_TERMS: number(8, 0, 100),
+  /** Ticket text beyond this many characters is cut (and the result flagged `truncated`). */
+  MAX_TICKET_CHARS: number(20_000, 100, 200_000),
+  /** A message whose text is longer than this is rejected rather than cut. */
+  REJECT_TICKET_CHARS: number(200_000, 1_000, 10_000_000),
+  /** How long a warm PinModelVersion step trusts the pointer it read (0 = read it every time). */
+  POINTER_CACHE_SECONDS: number(2, 0, 300),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+let cached: Config | undefined;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`setting ${issue.path.join('.')} is invalid: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** The configuration of this process (read once; `resetConfig` after changing the environment). */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+/** A setting this code path cannot do without. */
+export function required<K extends keyof Config>(key: K, from: Config = config()): NonNullable<Config[K]> {
+  const value = from[key];
+  if (value === undefined) throw new ConfigError(`environment variable ${String(key)} is not set`);
+  return value as NonNullable<Config[K]>;
+}

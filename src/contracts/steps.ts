@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { InvalidStepInputError } from '../lambda/errors.ts';
+
+/**
+ * The payloads between the classification workflow's states (see
+ * workflows/classify-ticket.asl.json). They stay small: tokens and a sparse
+ * vector, never the model.
+ */
+const modelVersion = z.string().min(1);
+
+export const preprocessInput = z.object({ text: z.string(), modelVersion });
+export interface PreprocessOutput {
+  readonly tokens: string[];
+  readonly truncated: boolean;
+}
+
+export const vectorizeInput = z.object({ tokens: z.array(z.string()), modelVersion });
+export interface VectorizeOutput {
+  /** Feature indices (ascending) and TF-IDF values. */
+  readonly indices: number[];
+  readonly values: number[];
+  /** The n-gram of each index (for the explanation shown to reviewers). */
+  readonly terms: string[];
+  /** N-grams of the text the model has never seen. */
+  readonly unknown: number;
+}
+
+export const predictInput = z.object({
+  vector: z.object({ indices: z.array(z.number().int().nonnegative()), values: z.array(z.number()), terms: z.array(z.string()) }),
+  modelVersion,
+});
+export interface PredictOutput {
+  readonly category: string;
+  readonly probability: number;
+  readonly top: { category: string; probability: number }[];
+  readonly explanation: { term: string; weight: number }[];
+  readonly needsReview: boolean;
+}
+
+const ticket = z.object({
+  ticketId: z.string(),
+  subject: z.string().optional(),
+  text: z.string(),
+  truncated: z.boolean(),
+  receivedAt: z.string(),
+});
+
+export const publishInput = z.object({
+  ticket,
+  modelVersion,
+  executionName: z.string(),
+  prediction: z.object({
+    category: z.string(),
+    probability: z.number(),
+    top: z.array(z.object({ category: z.string(), probability: z.number() })),
+    explanation: z.array(z.object({ term: z.string(), weight: z.number() })),
+    needsReview: z.boolean(),
+  }),
+});
+
+export const recordFailureInput = z.object({
+  ticket: ticket.partial().extend({ ticketId: z.string() }),
+  executionName: z.string(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});
+
+/** Validates a step's input; a mismatch is a bug upstream, reported by name. */
+export function parseStepInput<T extends z.ZodType>(schema: T, event: unknown, step: string): z.infer<T> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidStepInputError(`${step}: input ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}

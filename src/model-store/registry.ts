@@ -1,0 +1,152 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The key of the one item that names the model version in service. */
+export const IN_SERVICE_KEY = '@in-service';
+
+export type ModelStatus = 'candidate' | 'promoted' | 'rejected';
+
+/** One model version as the registry knows it (the artifact itself is in S3). */
+export interface ModelRecord {
+  readonly version: string;
+  readonly profile: string;
+  readonly createdAt: string;
+  readonly status: ModelStatus;
+  /** Why it was promoted or rejected. */
+  readonly statusReason?: string;
+  readonly statusAt?: string;
+  readonly accuracy?: number;
+  readonly macroF1?: number;
+  /** S3 key of the full evaluation (per-class metrics, confusion matrix). */
+  readonly evaluationKey?: string;
+  readonly feedbackCount?: number;
+  readonly feedbackWatermark?: string;
+  readonly datasetSha256?: string;
+  readonly trainingRows?: number;
+}
+
+export interface PointerChange {
+  readonly modelVersion: string;
+  readonly previousVersion?: string;
+  readonly at: string;
+  readonly reason: string;
+}
+
+/** The pointer to the version in service, with its history. */
+export interface InServicePointer {
+  readonly modelVersion: string;
+  /** Bumped on every move: a conditional update on it is what makes promotion race-free. */
+  readonly revision: number;
+  readonly previousVersion?: string;
+  readonly promotedAt: string;
+  readonly reason: string;
+  readonly history: readonly PointerChange[];
+}
+
+/** The model in service changed between reading the pointer and moving it. */
+export class PointerConflictError extends Error {
+  override readonly name = 'PointerConflictError';
+}
+
+export class UnknownModelVersionError extends Error {
+  override readonly name = 'UnknownModelVersionError';
+}
+
+const HISTORY_CAP = 50;
+
+/**
+ * The model registry in DynamoDB. The pointer to the version in service lives
+ * here (not as an S3 object) because moving it must be a conditional write
+ * ("only if the version in service is still X"), which DynamoDB does
+ * atomically both on AWS and in the local server.
+ */
+export class ModelRegistry {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async register(record: ModelRecord): Promise<void> {
+    await this.documents.send(new PutCommand({ TableName: this.table, Item: record }));
+  }
+
+  async get(version: string): Promise<ModelRecord | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { version }, ConsistentRead: true }));
+    return Item as ModelRecord | undefined;
+  }
+
+  /** Every version, newest first. */
+  async list(): Promise<ModelRecord[]> {
+    const items: ModelRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+      for (const item of page.Items ?? []) if (item.version !== IN_SERVICE_KEY) items.push(item as ModelRecord);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async setStatus(version: string, status: ModelStatus, reason: string, extra: Partial<ModelRecord> = {}): Promise<void> {
+    const fields: Record<string, unknown> = { ...extra, status, statusReason: reason, statusAt: new Date().toISOString() };
+    const names = Object.keys(fields);
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { version },
+          UpdateExpression: 'SET ' + names.map((_, i) => `#f${i} = :v${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, fields[n]])),
+          ConditionExpression: 'attribute_exists(version)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
+      throw error;
+    }
+  }
+
+  async inService(): Promise<InServicePointer | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { version: IN_SERVICE_KEY }, ConsistentRead: true }));
+    return Item as InServicePointer | undefined;
+  }
+
+  /**
+   * Points the service at `version`, only if the version in service is still
+   * `expected` (`undefined` = no model in service yet). Throws
+   * {@link PointerConflictError} otherwise: a concurrent promotion or rollback won.
+   */
+  async movePointer(version: string, expected: string | undefined, reason: string): Promise<InServicePointer> {
+    if (!(await this.get(version))) throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
+    const current = await this.inService();
+    if ((current?.modelVersion ?? undefined) !== expected) {
+      throw new PointerConflictError(`the model in service is ${current?.modelVersion ?? 'none'}, not ${expected ?? 'none'}`);
+    }
+    const at = new Date().toISOString();
+    const change: PointerChange = { modelVersion: version, ...(expected && { previousVersion: expected }), at, reason };
+    const next: InServicePointer = {
+      modelVersion: version,
+      revision: (current?.revision ?? 0) + 1,
+      ...(expected && { previousVersion: expected }),
+      promotedAt: at,
+      reason,
+      history: [change, ...(current?.history ?? [])].slice(0, HISTORY_CAP),
+    };
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { version: IN_SERVICE_KEY, ...next },
+          ...(current
+            ? { ConditionExpression: 'modelVersion = :expected AND revision = :revision', ExpressionAttributeValues: { ':expected': expected, ':revision': current.revision } }
+            : { ConditionExpression: 'attribute_not_exists(version)' }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new PointerConflictError(`the model in service changed while moving it to ${version}`);
+      throw error;
+    }
+    return next;
+  }
+}

@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The workflows and the Lambda behind each `${...FunctionArn}` placeholder of
+ * their ASL files. CDK fills the placeholders with the deployed functions'
+ * ARNs (definitionSubstitutions); the local runtime fills them with in-process
+ * functions of the same names. One table, so the two cannot drift.
+ */
+export const WORKFLOWS = {
+  'classify-ticket': {
+    file: 'workflows/classify-ticket.asl.json',
+    description: 'One ticket in, its category out on the output queue',
+    functions: {
+      PinModelVersionFunctionArn: 'pin-model-version',
+      PreprocessFunctionArn: 'preprocess-ticket',
+      VectorizeFunctionArn: 'vectorize-ticket',
+      PredictFunctionArn: 'predict-category',
+      PublishResultFunctionArn: 'publish-result',
+      RecordFailureFunctionArn: 'record-failure',
+    },
+  },
+} as const;
+
+export type WorkflowName = keyof typeof WORKFLOWS;
+
+/** Absolute path of a file of the project (the ASL files live at the top level). */
+export const projectPath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+/** Every `${Name}` placeholder in an ASL text. */
+export function placeholdersOf(definition: string): string[] {
+  return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+}
