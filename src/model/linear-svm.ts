@@ -8,6 +8,12 @@ export interface LinearSvmOptions {
   /** Stopping tolerance on the projected-gradient spread (liblinear's `eps`). */
   readonly tolerance?: number;
   readonly maxEpochs?: number;
+  /**
+   * `balanced` weighs each class's positives by n / (classes * n_class), as
+   * scikit-learn's `class_weight='balanced'` does in one-vs-rest liblinear
+   * (the positives' C is scaled; the rest keep C).
+   */
+  readonly classWeight?: 'balanced' | 'none';
   /** Value of the constant bias feature (scikit-learn's `intercept_scaling`). */
   readonly biasFeature?: number;
   readonly seed?: number;
@@ -21,16 +27,19 @@ export interface LinearSvmOptions {
  * 2008), the one behind scikit-learn's `LinearSVC`. Returns w (with the bias
  * weight last) and the epochs used.
  */
-function solveBinary(x: SparseMatrix, positive: Uint8Array, options: Required<Omit<LinearSvmOptions, 'onClassDone'>>, random: () => number): { w: Float64Array; epochs: number } {
+type SolverOptions = Required<Omit<LinearSvmOptions, 'onClassDone' | 'classWeight' | 'c'>>;
+
+function solveBinary(x: SparseMatrix, positive: Uint8Array, cPositive: number, cNegative: number, options: SolverOptions, random: () => number): { w: Float64Array; epochs: number } {
   const { rows, cols, indptr, indices, data } = x;
   const biasValue = options.biasFeature;
-  const diag = 0.5 / options.c;
+  const diagPositive = 0.5 / cPositive;
+  const diagNegative = 0.5 / cNegative;
   const w = new Float64Array(cols + 1);
   const alpha = new Float64Array(rows);
   const qd = new Float64Array(rows);
   const order = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    let sq = biasValue * biasValue + diag;
+    let sq = biasValue * biasValue + (positive[i] ? diagPositive : diagNegative);
     for (let k = indptr[i]!; k < indptr[i + 1]!; k++) sq += data[k]! * data[k]!;
     qd[i] = sq;
     order[i] = i;
@@ -47,6 +56,7 @@ function solveBinary(x: SparseMatrix, positive: Uint8Array, options: Required<Om
     for (let s = 0; s < active; s++) {
       const i = order[s]!;
       const yi = positive[i] ? 1 : -1;
+      const diag = positive[i] ? diagPositive : diagNegative;
       let dot = w[cols]! * biasValue;
       for (let k = indptr[i]!; k < indptr[i + 1]!; k++) dot += w[indices[k]!]! * data[k]!;
       const g = yi * dot - 1 + alpha[i]! * diag;
@@ -87,8 +97,7 @@ function solveBinary(x: SparseMatrix, positive: Uint8Array, options: Required<Om
 
 /** One-vs-rest linear SVM; probabilities come from {@link fitSoftmaxScale}. */
 export function fitLinearSvm(x: SparseMatrix, y: Int32Array, labels: readonly string[], options: LinearSvmOptions): LinearModelData {
-  const resolved = {
-    c: options.c,
+  const resolved: SolverOptions = {
     tolerance: options.tolerance ?? 0.1,
     maxEpochs: options.maxEpochs ?? 1000,
     biasFeature: options.biasFeature ?? 1,
@@ -99,9 +108,12 @@ export function fitLinearSvm(x: SparseMatrix, y: Int32Array, labels: readonly st
   const bias = new Float64Array(classes);
   const random = seededRandom(resolved.seed);
   const positive = new Uint8Array(x.rows);
+  const counts = new Float64Array(classes);
+  for (let r = 0; r < x.rows; r++) counts[y[r]!]!++;
   for (let c = 0; c < classes; c++) {
     for (let r = 0; r < x.rows; r++) positive[r] = y[r] === c ? 1 : 0;
-    const { w, epochs } = solveBinary(x, positive, resolved, random);
+    const weight = options.classWeight === 'balanced' && counts[c]! > 0 ? x.rows / (classes * counts[c]!) : 1;
+    const { w, epochs } = solveBinary(x, positive, options.c * weight, options.c, resolved, random);
     for (let t = 0; t < x.cols; t++) weights[t * classes + c] = w[t]!;
     bias[c] = w[x.cols]! * resolved.biasFeature;
     options.onClassDone?.(c, epochs);

@@ -13,6 +13,7 @@ export type ClassifierSpec =
       readonly kind: 'linear-svm';
       readonly c: number | 'auto';
       readonly tolerance: number;
+      readonly classWeight: 'balanced' | 'none';
       readonly calibrate: true;
     };
 
@@ -46,9 +47,9 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
   },
   'linear-svm': {
     name: 'linear-svm',
-    description: 'Same features; one-vs-rest linear SVM (dual coordinate descent, as LinearSVC), probabilities by temperature-scaled softmax.',
+    description: 'Same features; one-vs-rest linear SVM (dual coordinate descent, as LinearSVC) with balanced class weights, probabilities by temperature-scaled softmax.',
     preprocess: REFERENCE_PREPROCESS,
-    classifier: { kind: 'linear-svm', c: 1, tolerance: 0.1, calibrate: true },
+    classifier: { kind: 'linear-svm', c: 0.5, tolerance: 0.1, classWeight: 'balanced', calibrate: true },
   },
 };
 

@@ -80,7 +80,7 @@ export function stratifiedHoldout(y: Int32Array, classes: number, share: number,
 function fitClassifier(spec: ClassifierSpec, x: SparseMatrix, y: Int32Array, labels: readonly string[], value: number): LinearModelData {
   return spec.kind === 'naive-bayes'
     ? fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: value })
-    : fitLinearSvm(x, y, labels, { c: value, tolerance: spec.tolerance });
+    : fitLinearSvm(x, y, labels, { c: value, tolerance: spec.tolerance, classWeight: spec.classWeight });
 }
 
 function hyperParameter(spec: ClassifierSpec): number | 'auto' {
@@ -163,7 +163,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const parameters: Record<string, number | string | boolean> =
     spec.kind === 'naive-bayes'
       ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen as number, softmaxScale: scale }
-      : { classifier: 'linear-svm-ovr', c: chosen as number, tolerance: spec.tolerance, softmaxScale: scale };
+      : { classifier: 'linear-svm-ovr', c: chosen as number, tolerance: spec.tolerance, classWeight: spec.classWeight, softmaxScale: scale };
   parameters.ngramMin = profile.preprocess.ngramRange[0];
   parameters.ngramMax = profile.preprocess.ngramRange[1];
   return {

@@ -19,6 +19,25 @@ export const WORKFLOWS = {
       RecordFailureFunctionArn: 'record-failure',
     },
   },
+  'retrain-model': {
+    file: 'workflows/retrain-model.asl.json',
+    description: 'Feedback in, a better model in service (or the reason it was rejected)',
+    functions: {
+      GatherFeedbackFunctionArn: 'gather-feedback',
+      RetrainFunctionArn: 'retrain-model',
+      EvaluateFunctionArn: 'evaluate-model',
+      PromoteFunctionArn: 'promote-model',
+      RejectFunctionArn: 'reject-model',
+    },
+  },
+} as const;
+
+/** Lambdas that are not workflow steps. */
+export const OTHER_FUNCTIONS = {
+  /** SQS-triggered: input queue -> classify-ticket executions. */
+  startClassification: 'start-classification',
+  /** HTTP: list predictions, submit feedback, models and runs for the web page. */
+  feedbackApi: 'feedback-api',
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
