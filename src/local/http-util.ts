@@ -17,10 +17,21 @@ export function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/** Closes a server, dropping idle keep-alive connections so close() returns promptly. */
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Closes a server. Idle keep-alive connections are dropped at once; requests
+ * still in progress (e.g. long polls) get `graceMs` before their connections
+ * are cut.
+ */
+export function closeServer(server: Server, graceMs = 500): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close((err) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }
