@@ -78,16 +78,17 @@ export function startSchedule(
 
   const runOnce = (): Promise<void> => {
     if (running || stopped) return running ?? Promise.resolve();
-    running = (async () => {
+    const run = (async () => {
       try {
         await task();
       } catch (err) {
         onError(err);
-      } finally {
-        running = undefined;
       }
-    })();
-    return running;
+    })().finally(() => {
+      if (running === run) running = undefined;
+    });
+    running = run;
+    return run;
   };
 
   if (parsed.kind === 'rate') {
