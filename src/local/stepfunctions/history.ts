@@ -8,7 +8,7 @@
  * dispatching `StateEntered` / `StateRetried`, and its event log is consumed
  * asynchronously, so by the time those events are translated the invocation
  * they started is already queued here; invocations are matched per state name
- * in call order.
+ * in call order (concurrent Map iterations are told apart by their index).
  */
 import type { ExecutionStatus, HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
@@ -51,6 +51,8 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
 const asText = (value: unknown): string | undefined =>
   value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
 const NOT_TRUNCATED = { truncated: false } as const;
+/** Tasks run concurrently only as Map iterations, which the interpreter's events tell apart by index. */
+const invocationKey = (stateName: string, index: number | undefined): string => `${stateName}\u0000${index ?? -1}`;
 
 export class ExecutionHistoryRecorder {
   readonly events: StoredHistoryEvent[] = [];
@@ -97,10 +99,10 @@ export class ExecutionHistoryRecorder {
     this.events.push({ timestamp, type, id, previousEventId: id - 1, ...details });
   }
 
-  private startInvocation(stateName: string, timestamp: number): void {
+  private startInvocation(stateName: string, index: number | undefined, timestamp: number): void {
     const invocation = this.pending.get(stateName)?.shift();
     if (!invocation) return;
-    this.current.set(stateName, invocation);
+    this.current.set(invocationKey(stateName, index), invocation);
     const t = Math.max(timestamp, invocation.scheduledAt);
     if (invocation.resource.kind === 'lambda-function') {
       this.add('LambdaFunctionScheduled', t, {
@@ -126,10 +128,16 @@ export class ExecutionHistoryRecorder {
     }
   }
 
-  private finishInvocation(stateName: string, timestamp: number, failure?: { error: string; cause?: string }): void {
-    const invocation = this.current.get(stateName);
+  private finishInvocation(
+    stateName: string,
+    index: number | undefined,
+    timestamp: number,
+    failure?: { error: string; cause?: string },
+  ): void {
+    const key = invocationKey(stateName, index);
+    const invocation = this.current.get(key);
     if (!invocation) return;
-    this.current.delete(stateName);
+    this.current.delete(key);
     const t = invocation.completedAt ?? timestamp;
     const lambda = invocation.resource.kind === 'lambda-function';
     const task = { resourceType: 'lambda', resource: 'invoke' };
@@ -167,25 +175,25 @@ export class ExecutionHistoryRecorder {
         this.add(`${type}StateEntered` as HistoryEventType, t, {
           stateEnteredEventDetails: { name, input: json(input), inputDetails: NOT_TRUNCATED },
         });
-        if (type === 'Task') this.startInvocation(name, t);
+        if (type === 'Task') this.startInvocation(name, event.index, t);
         if (type === 'Map') this.add('MapStateStarted', t);
         if (type === 'Parallel') this.add('ParallelStateStarted', t);
         return;
       }
       case 'StateRetried':
-        if (event.state.type === 'Task') this.startInvocation(event.state.name, t);
+        if (event.state.type === 'Task') this.startInvocation(event.state.name, event.index, t);
         return;
       case 'StateFailed': {
         const { name, type } = event.state;
         const cause = asText(event.Cause);
-        if (type === 'Task') this.finishInvocation(name, t, { error: event.Error, ...(cause !== undefined ? { cause } : {}) });
+        if (type === 'Task') this.finishInvocation(name, event.index, t, { error: event.Error, ...(cause !== undefined ? { cause } : {}) });
         if (type === 'Map') this.add('MapStateFailed', t);
         if (type === 'Parallel') this.add('ParallelStateFailed', t);
         return;
       }
       case 'StateExited': {
         const { name, type, output } = event.state;
-        if (type === 'Task') this.finishInvocation(name, t);
+        if (type === 'Task') this.finishInvocation(name, event.index, t);
         if (type === 'Map') this.add('MapStateSucceeded', t);
         if (type === 'Parallel') this.add('ParallelStateSucceeded', t);
         this.add(`${type}StateExited` as HistoryEventType, t, {
