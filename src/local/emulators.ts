@@ -1,0 +1,193 @@
+/**
+ * In-process AWS-compatible servers: S3 + SQS (fauxqs) and DynamoDB (dynalite),
+ * listening on 127.0.0.1. With a `dataDir`, state survives restarts:
+ *
+ * - DynamoDB: dynalite's own LevelDB store (`<dataDir>/dynamodb`).
+ * - S3: fauxqs is memory-only, so its store is wrapped with write-through disk
+ *   persistence (`<dataDir>/s3`, see fauxqs/s3-persistence.ts).
+ * - SQS: fauxqs is memory-only, so queues and messages are snapshotted to
+ *   `<dataDir>/sqs/queues.json` while they change and on stop, and reloaded on
+ *   start (see fauxqs/sqs-persistence.ts for the limits).
+ *
+ * Queue URLs are `http://127.0.0.1:<port>/000000000000/<name>`; a request for
+ * any URL whose last path segment names an existing queue is accepted (as SQS
+ * accepts its several URL forms), so URLs that survive a restart on another
+ * port still work.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import { buildApp, type BuildAppOptions } from 'fauxqs';
+import { loadFauxqsStoreClasses, type FauxqsSqsStore } from './fauxqs/internals.ts';
+import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
+import { restoreSqsStore, saveSqsSnapshot } from './fauxqs/sqs-persistence.ts';
+import { closeServer, endpointUrl, listen, LOOPBACK_HOST } from './http-util.ts';
+
+/** The account id in every local ARN and queue URL (fauxqs' default). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface EmulatorPorts {
+  /** S3 + SQS (one fauxqs server). 0 = random. */
+  readonly fauxqs?: number;
+  /** DynamoDB (dynalite). 0 = random. */
+  readonly dynamodb?: number;
+}
+
+export interface StartEmulatorsOptions {
+  /** Persist state here; in-memory when absent. */
+  readonly dataDir?: string;
+  readonly ports?: EmulatorPorts;
+  readonly region?: string;
+  /** How often changed SQS state is snapshotted (ms). Default 1000. */
+  readonly sqsSnapshotIntervalMs?: number;
+  /** Milliseconds dynalite keeps tables CREATING/UPDATING/DELETING. Default 0. */
+  readonly dynamodbTableTransitionMs?: number;
+}
+
+export interface CreateQueueOptions {
+  readonly attributes?: Record<string, string>;
+  /** Sets the queue's RedrivePolicy (the dead-letter queue must exist). */
+  readonly deadLetter?: { readonly queueName: string; readonly maxReceiveCount: number };
+}
+
+export interface Emulators {
+  readonly region: string;
+  readonly endpoints: { readonly s3: string; readonly sqs: string; readonly dynamodb: string };
+  /** The underlying HTTP servers (the gateway hands requests to them in-process). */
+  readonly servers: { readonly fauxqs: Server; readonly dynamodb: Server };
+  /** True when state is persisted to a data directory. */
+  readonly persistent: boolean;
+  queueUrl(name: string): string;
+  queueArn(name: string): string;
+  /** Creates a queue (idempotent: an existing queue keeps its messages; its attributes are updated). */
+  createQueue(name: string, options?: CreateQueueOptions): { queueUrl: string; queueArn: string };
+  /** Creates a bucket (idempotent). */
+  createBucket(name: string): void;
+  /** Writes the SQS snapshot now (no-op when not persistent). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SQS_READ_ONLY_OPS = new Set(['GetQueueUrl', 'GetQueueAttributes', 'ListQueues', 'ListQueueTags']);
+
+/** The queue name in any SQS queue URL form (its last path segment). */
+const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
+
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
+  const region = options.region ?? DEFAULT_REGION;
+  const dataDir = options.dataDir;
+  const { SqsStore, S3Store, SnsStore } = await loadFauxqsStoreClasses();
+
+  // --- S3 + SQS (fauxqs) ---
+  const sqsStore = new SqsStore();
+  sqsStore.region = region;
+  const s3Store = new S3Store();
+  let fauxqsPort = 0;
+  const queueUrl = (name: string): string => `${endpointUrl(fauxqsPort)}/${LOCAL_ACCOUNT_ID}/${name}`;
+  const queueArn = (name: string): string => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`;
+  makeQueueUrlsCanonical(sqsStore, queueUrl);
+
+  const app = buildApp({
+    logger: false,
+    defaultRegion: region,
+    stores: { sqsStore, s3Store, snsStore: new SnsStore() } as unknown as NonNullable<BuildAppOptions['stores']>,
+  });
+  let sqsDirty = false;
+  app.addHook('onRequest', (request, _reply, done) => {
+    const target = request.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('AmazonSQS.') && !SQS_READ_ONLY_OPS.has(target.slice(10))) {
+      sqsDirty = true;
+    }
+    done();
+  });
+  // fauxqs' startFauxqs() always binds 0.0.0.0; buildApp() + listen lets us bind loopback only.
+  await app.listen({ port: options.ports?.fauxqs ?? 0, host: LOOPBACK_HOST });
+  fauxqsPort = (app.server.address() as AddressInfo).port;
+
+  const sqsFile = dataDir ? join(dataDir, 'sqs', 'queues.json') : undefined;
+  if (dataDir && sqsFile) {
+    const s3Dir = join(dataDir, 's3');
+    restoreS3Store(s3Store, s3Dir);
+    attachS3WriteThrough(s3Store, s3Dir);
+    mkdirSync(join(dataDir, 'sqs'), { recursive: true });
+    restoreSqsStore(sqsStore, sqsFile, queueUrl);
+  }
+
+  let saving: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    if (!sqsFile) return Promise.resolve();
+    sqsDirty = false;
+    saving = saving.then(() => saveSqsSnapshot(sqsStore, sqsFile));
+    return saving;
+  };
+  const snapshotTimer = sqsFile
+    ? setInterval(() => {
+        if (sqsDirty) flush().catch((err: unknown) => console.error('[local-runtime] SQS snapshot failed:', err));
+      }, options.sqsSnapshotIntervalMs ?? 1000)
+    : undefined;
+  snapshotTimer?.unref();
+
+  // --- DynamoDB (dynalite) ---
+  const transitionMs = options.dynamodbTableTransitionMs ?? 0;
+  if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  const dynamoServer = dynalite({
+    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+    createTableMs: transitionMs,
+    deleteTableMs: transitionMs,
+    updateTableMs: transitionMs,
+  });
+  let dynamoPort: number;
+  try {
+    dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+
+  const sqsEndpoint = endpointUrl(fauxqsPort);
+  return {
+    region,
+    endpoints: { s3: sqsEndpoint, sqs: sqsEndpoint, dynamodb: endpointUrl(dynamoPort) },
+    servers: { fauxqs: app.server, dynamodb: dynamoServer },
+    persistent: dataDir !== undefined,
+    queueUrl,
+    queueArn,
+    createQueue(name, opts = {}) {
+      const attributes: Record<string, string> = { ...opts.attributes };
+      if (opts.deadLetter) {
+        attributes.RedrivePolicy = JSON.stringify({
+          deadLetterTargetArn: queueArn(opts.deadLetter.queueName),
+          maxReceiveCount: opts.deadLetter.maxReceiveCount,
+        });
+      }
+      const existing = sqsStore.getQueueByName(name);
+      if (existing) Object.assign(existing.attributes, attributes);
+      else sqsStore.createQueue(name, queueUrl(name), queueArn(name), attributes);
+      sqsDirty = true;
+      return { queueUrl: queueUrl(name), queueArn: queueArn(name) };
+    },
+    createBucket(name) {
+      s3Store.createBucket(name);
+    },
+    flush,
+    async stop() {
+      if (snapshotTimer) clearInterval(snapshotTimer);
+      await app.close();
+      await flush();
+      await closeServer(dynamoServer);
+    },
+  };
+}
+
+/**
+ * Every queue URL fauxqs hands out becomes `queueUrl(name)`, and a lookup by
+ * a URL fauxqs does not know falls back to the queue name in it.
+ */
+function makeQueueUrlsCanonical(store: FauxqsSqsStore, queueUrl: (name: string) => string): void {
+  const getQueue = store.getQueue.bind(store);
+  store.buildQueueUrl = (queueName) => queueUrl(queueName);
+  store.getQueue = (url) => getQueue(url) ?? store.getQueueByName(queueNameOfUrl(url));
+}

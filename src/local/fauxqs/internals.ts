@@ -1,0 +1,159 @@
+/**
+ * The one place that reaches into fauxqs internals.
+ *
+ * fauxqs keeps all state in memory and has no persistence (its README says so).
+ * Its public `buildApp({ stores })` accepts the SQS/S3 store objects, but the
+ * store classes themselves are not exported from the package root, so we load
+ * them from the package's `dist/` files by path. That is why fauxqs is pinned
+ * to an exact version (1.9.2) in package.json; the shapes we rely on are typed
+ * below and checked at load time, and the restart tests exercise them.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** A message as fauxqs stores it (dist/sqs/sqsTypes.d.ts). */
+export interface FauxqsSqsMessage {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
+  md5OfMessageAttributes: string;
+  sentTimestamp: number;
+  approximateReceiveCount: number;
+  approximateFirstReceiveTimestamp?: number;
+  delayUntil?: number;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+  sequenceNumber?: string;
+}
+
+export interface FauxqsInflightEntry {
+  message: FauxqsSqsMessage;
+  receiptHandle: string;
+  visibilityDeadline: number;
+}
+
+/** The parts of fauxqs' `SqsQueue` that persistence reads and restores. */
+export interface FauxqsSqsQueue {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+  createdTimestamp: number;
+  attributes: Record<string, string>;
+  tags: Map<string, string>;
+  messages: FauxqsSqsMessage[];
+  inflightMessages: Map<string, FauxqsInflightEntry>;
+  delayedMessages: FauxqsSqsMessage[];
+  fifoMessages: Map<string, FauxqsSqsMessage[]>;
+  fifoDelayed: Map<string, FauxqsSqsMessage[]>;
+  sequenceCounter: number;
+  isFifo(): boolean;
+}
+
+/** The parts of fauxqs' `SqsStore` we use. */
+export interface FauxqsSqsStore {
+  host: string;
+  region?: string;
+  createQueue(
+    name: string,
+    url: string,
+    arn: string,
+    attributes?: Record<string, string>,
+    tags?: Record<string, string>,
+  ): FauxqsSqsQueue;
+  getQueue(url: string): FauxqsSqsQueue | undefined;
+  getQueueByName(name: string): FauxqsSqsQueue | undefined;
+  getQueueByArn(arn: string): FauxqsSqsQueue | undefined;
+  listQueues(prefix?: string, maxResults?: number): FauxqsSqsQueue[];
+  buildQueueUrl(queueName: string, port: string, requestHost: string, region: string): string;
+}
+
+/** An S3 object as fauxqs stores it (dist/s3/s3Types.d.ts). */
+export interface FauxqsS3Object {
+  key: string;
+  body: Buffer;
+  contentType: string;
+  contentLength: number;
+  etag: string;
+  lastModified: Date;
+  metadata: Record<string, string>;
+}
+
+/** The parts of fauxqs' `S3Store` we use (every mutating method is wrapped for write-through). */
+export interface FauxqsS3Store {
+  createBucket(name: string): void;
+  deleteBucket(name: string): void;
+  hasBucket(name: string): boolean;
+  listBuckets(): { name: string; creationDate: Date }[];
+  putObject(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    contentType?: string,
+    metadata?: Record<string, string>,
+  ): FauxqsS3Object;
+  deleteObject(bucket: string, key: string): void;
+  completeMultipartUpload(uploadId: string, partSpecs: { partNumber: number; etag: string }[]): FauxqsS3Object;
+  emptyBucket(name: string): void;
+  clearObjects(): void;
+  purgeAll(): void;
+  /** Private in fauxqs; read to learn the bucket of a multipart upload before it completes. */
+  readonly multipartUploads: Map<string, { bucket: string; key: string }>;
+}
+
+export interface FauxqsStoreClasses {
+  readonly SqsStore: new () => FauxqsSqsStore;
+  readonly S3Store: new () => FauxqsS3Store;
+  readonly SnsStore: new () => object;
+}
+
+let cached: Promise<FauxqsStoreClasses> | undefined;
+
+function fauxqsDistDir(): string {
+  const require = createRequire(import.meta.url);
+  for (const dir of require.resolve.paths('fauxqs') ?? []) {
+    const candidate = join(dir, 'fauxqs', 'dist');
+    if (existsSync(join(candidate, 'app.js'))) return candidate;
+  }
+  throw new Error('fauxqs is not installed (run npm install)');
+}
+
+function assertMethods(what: string, proto: object, methods: readonly string[]): void {
+  const missing = methods.filter((m) => typeof (proto as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) {
+    throw new Error(`fauxqs internals changed: ${what} lacks ${missing.join(', ')} (pin fauxqs to 1.9.2)`);
+  }
+}
+
+/** Loads fauxqs' store classes (cached). */
+export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
+  cached ??= (async () => {
+    const dist = fauxqsDistDir();
+    const load = (file: string): Promise<Record<string, unknown>> =>
+      import(pathToFileURL(join(dist, file)).href) as Promise<Record<string, unknown>>;
+    const [sqs, s3, sns] = await Promise.all([
+      load('sqs/sqsStore.js'),
+      load('s3/s3Store.js'),
+      load('sns/snsStore.js'),
+    ]);
+    const classes = {
+      SqsStore: sqs.SqsStore as FauxqsStoreClasses['SqsStore'],
+      S3Store: s3.S3Store as FauxqsStoreClasses['S3Store'],
+      SnsStore: sns.SnsStore as FauxqsStoreClasses['SnsStore'],
+    };
+    for (const [name, cls] of Object.entries(classes)) {
+      if (typeof cls !== 'function') throw new Error(`fauxqs internals changed: ${name} not found`);
+    }
+    assertMethods('SqsStore', classes.SqsStore.prototype, [
+      'createQueue', 'getQueue', 'getQueueByName', 'getQueueByArn', 'listQueues', 'buildQueueUrl',
+    ]);
+    assertMethods('S3Store', classes.S3Store.prototype, [
+      'createBucket', 'deleteBucket', 'putObject', 'deleteObject', 'completeMultipartUpload',
+      'emptyBucket', 'clearObjects', 'purgeAll', 'listBuckets',
+    ]);
+    return classes;
+  })();
+  return cached;
+}

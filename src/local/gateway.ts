@@ -1,0 +1,26 @@
+/**
+ * One endpoint for every local service, like a single `AWS_ENDPOINT_URL`
+ * expects: requests are handed in-process (no proxying) to the right server by
+ * their `X-Amz-Target` header — `AWSStepFunctions.*` to Step Functions,
+ * `DynamoDB_*` to dynalite, everything else (SQS JSON, S3 REST, SNS) to fauxqs.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface GatewayTargets {
+  readonly fauxqs: Server;
+  readonly dynamodb: Server;
+  readonly stepFunctions: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export function createGatewayServer(targets: GatewayTargets): Server {
+  const server = createServer((req, res) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      if (target.startsWith('AWSStepFunctions.')) return targets.stepFunctions(req, res);
+      if (target.startsWith('DynamoDB_')) return void targets.dynamodb.emit('request', req, res);
+    }
+    targets.fauxqs.emit('request', req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

@@ -1,0 +1,211 @@
+/**
+ * `startLocalRuntime()`: the whole embedded AWS platform in one call — S3, SQS,
+ * DynamoDB, Step Functions, in-process Lambda functions, SQS event-source
+ * mappings and schedules — for `npm start` and for tests.
+ *
+ *   const rt = await startLocalRuntime({ dataDir: '.data' });
+ *   rt.registerFunction('preprocess', handler);
+ *   await rt.registerStateMachine({ name, definitionFile, substitutions });
+ *   Object.assign(process.env, rt.environment()); // AWS_ENDPOINT_URL=... for unchanged handlers
+ *   await rt.addSqsEventSource({ queueName: 'tickets-in', functionName: 'start-classification' });
+ *   ...
+ *   await rt.stop();
+ */
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
+import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
+import { createGatewayServer } from './gateway.ts';
+import { closeServer, endpointUrl, listen } from './http-util.ts';
+import { FunctionRegistry, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
+import { consoleLogger, type RuntimeLogger } from './logger.ts';
+import { startSchedule, type ScheduleHandle, type ScheduleOptions } from './schedule.ts';
+import type { ExecutionStoreLimits } from './stepfunctions/execution-store.ts';
+import { createStepFunctionsServer, handleStepFunctionsRequest } from './stepfunctions/http-server.ts';
+import {
+  StepFunctionsService,
+  type RegisteredStateMachine,
+  type RegisterStateMachineOptions,
+} from './stepfunctions/service.ts';
+
+export interface LocalRuntimePorts {
+  /** One endpoint for all services (AWS_ENDPOINT_URL). */
+  readonly gateway?: number;
+  /** S3 + SQS. */
+  readonly fauxqs?: number;
+  readonly dynamodb?: number;
+  readonly stepFunctions?: number;
+}
+
+export interface LocalRuntimeOptions {
+  /** Persist all state under this directory; in-memory when absent. */
+  readonly dataDir?: string;
+  /** 0 or absent = a random free port. */
+  readonly ports?: LocalRuntimePorts;
+  readonly region?: string;
+  readonly stepFunctions?: {
+    readonly limits?: ExecutionStoreLimits;
+    readonly interruptedExecutions?: 'restart' | 'abort';
+    /** How long stop() waits for running executions (ms). Default 10,000. */
+    readonly drainTimeoutMs?: number;
+  };
+  readonly logger?: RuntimeLogger;
+}
+
+export interface LocalEndpoints {
+  /** Every service, routed in-process: use as AWS_ENDPOINT_URL. */
+  readonly gateway: string;
+  readonly s3: string;
+  readonly sqs: string;
+  readonly dynamodb: string;
+  readonly stepFunctions: string;
+}
+
+export type LocalService = keyof LocalEndpoints;
+
+/** Configuration for any `@aws-sdk/client-*` client (S3 also gets `forcePathStyle`). */
+export interface LocalClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly forcePathStyle?: boolean;
+}
+
+export interface AddSqsEventSourceOptions
+  extends Omit<SqsEventSourceOptions, 'client' | 'queueUrl' | 'handler' | 'logger'> {
+  /** The queue, by URL or by name. */
+  readonly queueUrl?: string;
+  readonly queueName?: string;
+  /** A registered function (called like Lambda, with a context), or a handler. */
+  readonly functionName?: string;
+  readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | void | null | undefined>;
+}
+
+export interface LocalRuntime {
+  readonly region: string;
+  readonly accountId: string;
+  readonly dataDir: string | undefined;
+  readonly endpoints: LocalEndpoints;
+  readonly emulators: Emulators;
+  readonly functions: FunctionRegistry;
+  readonly stepFunctions: StepFunctionsService;
+  clientConfig(service?: LocalService): LocalClientConfig;
+  /** Environment for unchanged handlers: AWS_ENDPOINT_URL (the gateway), AWS_REGION, dummy credentials. */
+  environment(): Record<string, string>;
+  registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
+  registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
+  addSqsEventSource(options: AddSqsEventSourceOptions): Promise<SqsEventSourceMapping>;
+  schedule(expression: string, task: () => unknown, options?: ScheduleOptions): ScheduleHandle;
+  /** Stops schedules, event sources (finishing in-flight batches), executions, servers; flushes state. */
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const region = options.region ?? DEFAULT_REGION;
+  const dataDir = options.dataDir;
+  const logger = options.logger ?? consoleLogger();
+  const ports = options.ports ?? {};
+
+  const emulators = await startEmulators({
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ports: { fauxqs: ports.fauxqs ?? 0, dynamodb: ports.dynamodb ?? 0 },
+    region,
+  });
+  const servers: Server[] = [];
+  try {
+    const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID);
+    const stepFunctions = await StepFunctionsService.create({
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      functions,
+      ...(dataDir !== undefined ? { dataDir: join(dataDir, 'stepfunctions') } : {}),
+      ...(options.stepFunctions?.limits ? { limits: options.stepFunctions.limits } : {}),
+      ...(options.stepFunctions?.interruptedExecutions
+        ? { interruptedExecutions: options.stepFunctions.interruptedExecutions }
+        : {}),
+    });
+    const sfnServer = createStepFunctionsServer(stepFunctions);
+    servers.push(sfnServer);
+    const sfnPort = await listen(sfnServer, ports.stepFunctions ?? 0);
+    const gateway = createGatewayServer({
+      fauxqs: emulators.servers.fauxqs,
+      dynamodb: emulators.servers.dynamodb,
+      stepFunctions: (req, res) => void handleStepFunctionsRequest(stepFunctions, req, res),
+    });
+    servers.push(gateway);
+    const gatewayPort = await listen(gateway, ports.gateway ?? 0);
+
+    const endpoints: LocalEndpoints = {
+      gateway: endpointUrl(gatewayPort),
+      s3: emulators.endpoints.s3,
+      sqs: emulators.endpoints.sqs,
+      dynamodb: emulators.endpoints.dynamodb,
+      stepFunctions: endpointUrl(sfnPort),
+    };
+    const clientConfig = (service: LocalService = 'gateway'): LocalClientConfig => ({
+      endpoint: endpoints[service],
+      region,
+      credentials: LOCAL_CREDENTIALS,
+      ...(service === 's3' || service === 'gateway' ? { forcePathStyle: true } : {}),
+    });
+    const sqsClient = new SQSClient(clientConfig('sqs'));
+    const eventSources = new Set<SqsEventSourceMapping>();
+    const schedules = new Set<ScheduleHandle>();
+
+    return {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      dataDir,
+      endpoints,
+      emulators,
+      functions,
+      stepFunctions,
+      clientConfig,
+      environment: () => ({
+        AWS_ENDPOINT_URL: endpoints.gateway,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      }),
+      registerFunction: (name, handler, fnOptions) => functions.register(name, handler as LambdaHandler<never>, fnOptions),
+      registerStateMachine: (smOptions) => stepFunctions.registerStateMachine(smOptions),
+      async addSqsEventSource(esmOptions) {
+        const { queueName, functionName, handler, queueUrl: url, ...rest } = esmOptions;
+        const queueUrl = url ?? (queueName !== undefined ? emulators.queueUrl(queueName) : undefined);
+        if (queueUrl === undefined) throw new Error('addSqsEventSource needs queueUrl or queueName');
+        let batchHandler = handler;
+        if (functionName !== undefined) {
+          batchHandler = async (event) =>
+            (await functions.invoke(functionName, event)) as SQSBatchResponse | null;
+        }
+        if (!batchHandler) throw new Error('addSqsEventSource needs functionName or handler');
+        const mapping = await startSqsEventSource({ ...rest, client: sqsClient, queueUrl, handler: batchHandler, region, logger });
+        eventSources.add(mapping);
+        return mapping;
+      },
+      schedule(expression, task, scheduleOptions) {
+        const handle = startSchedule(expression, task, scheduleOptions);
+        schedules.add(handle);
+        return handle;
+      },
+      async stop() {
+        await Promise.all([...schedules].map((s) => s.stop()));
+        await Promise.all([...eventSources].map((m) => m.stop()));
+        await stepFunctions.stop(options.stepFunctions?.drainTimeoutMs ?? 10_000);
+        sqsClient.destroy();
+        await Promise.all(servers.map((s) => closeServer(s)));
+        await emulators.stop();
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled(servers.map((s) => closeServer(s)));
+    await emulators.stop();
+    throw err;
+  }
+}
