@@ -11,6 +11,7 @@ export const TEXT_COLUMN_GUESSES = ['text', 'Document', 'document', 'body', 'des
 export const LABEL_COLUMN_GUESSES = ['label', 'category', 'Topic_group', 'Category', 'Label', 'topic'];
 
 export interface LabelledRows {
+  /** Rows in file order; `texts[i]` and `labels[i]` belong together. */
   readonly path: string;
   readonly texts: string[];
   readonly labels: string[];
@@ -39,6 +40,17 @@ async function readCsv(path: string): Promise<{ header: string[]; records: strin
   return { header: header!, records: rest, bytes };
 }
 
+/**
+ * The text columns: named ones (comma-separated, joined with a newline, like a
+ * ticket's subject and body), else "subject"+"body" when both exist, else the
+ * first of the usual names.
+ */
+function pickTextColumns(header: string[], wanted: string | undefined, path: string): number[] {
+  if (wanted !== undefined) return wanted.split(',').map((name) => pickColumn(header, name.trim(), [], 'text', path));
+  if (header.includes('subject') && header.includes('body')) return [header.indexOf('subject'), header.indexOf('body')];
+  return [pickColumn(header, undefined, TEXT_COLUMN_GUESSES, 'text', path)];
+}
+
 function pickColumn(header: string[], wanted: string | undefined, guesses: string[], what: string, path: string): number {
   if (wanted !== undefined) {
     const at = header.indexOf(wanted);
@@ -55,15 +67,16 @@ function pickColumn(header: string[], wanted: string | undefined, guesses: strin
 /** Reads a CSV with a header row, a text column and (optionally required) a label column. */
 export async function readLabelledCsv(path: string, options: { textColumn?: string; labelColumn?: string } = {}): Promise<LabelledRows> {
   const { header, records, bytes } = await readCsv(path);
-  const textAt = pickColumn(header, options.textColumn, TEXT_COLUMN_GUESSES, 'text', path);
+  const textAt = pickTextColumns(header, options.textColumn, path);
   const labelAt = pickColumn(header, options.labelColumn, LABEL_COLUMN_GUESSES, 'label', path);
-  const texts = records.map((r) => r[textAt] ?? '');
+  const texts = records.map((r) => textAt.map((c) => r[c] ?? '').filter((t) => t.trim() !== '').join('\n'));
   const labels = records.map((r) => r[labelAt] ?? '');
+  const textColumn = textAt.map((c) => header[c]!).join(',');
   if (texts.length === 0) throw new DataFileError(`${path} has a header but no rows`);
-  if (texts.every((t) => t.trim() === '')) throw new DataFileError(`the text column "${header[textAt]}" of ${path} is empty in every row`);
+  if (texts.every((t) => t.trim() === '')) throw new DataFileError(`the text column "${textColumn}" of ${path} is empty in every row`);
   const unlabelled = labels.findIndex((l) => l.trim() === '');
   if (unlabelled >= 0) throw new DataFileError(`row ${unlabelled} of ${path} has no label in column "${header[labelAt]}"`);
-  return { path, texts, labels, textColumn: header[textAt]!, labelColumn: header[labelAt]!, sha256: sha256(bytes) };
+  return { path, texts, labels, textColumn, labelColumn: header[labelAt]!, sha256: sha256(bytes) };
 }
 
 export interface Split {

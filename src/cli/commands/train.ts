@@ -23,7 +23,7 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a model from a labelled CSV and write it to a directory')
     .requiredOption('--data <file>', 'CSV with a header row, a text column and a label column')
-    .option('--text-column <name>', 'column with the ticket text (default: text, Document, body, description, ...)')
+    .option('--text-column <names>', 'column(s) with the ticket text, comma-separated to join several (default: subject+body, or text, Document, body, description, ...)')
     .option('--label-column <name>', 'column with the category (default: label, category, Topic_group, ...)')
     .option('--split <file>', 'CSV with row,split columns: train on the "train" rows only')
     .option('--profile <name>', `model profile: ${PROFILE_NAMES.join(', ')}`, DEFAULT_PROFILE)

@@ -1,0 +1,119 @@
+import { packageModel, type PackagedModel } from '../model/artifact.ts';
+import { computeMetrics, type Metrics } from '../model/metrics.ts';
+import { PROFILES, type ProfileName } from '../model/profiles.ts';
+import { loadTicketClassifier } from '../model/ticket-classifier.ts';
+import { stratifiedHoldout, trainModel, compareCodePoints, type TrainingProgress } from '../model/train.ts';
+import type { ModelRegistry } from '../model-store/registry.ts';
+import { MODEL_FILES } from '../model/artifact.ts';
+import type { S3ModelStore } from '../model-store/s3-model-store.ts';
+
+/** Where the base training set lives in the model bucket (retraining adds feedback to it). */
+export const BASE_DATASET_KEYS = {
+  train: 'datasets/base/train.jsonl',
+  holdout: 'datasets/base/holdout.jsonl',
+  meta: 'datasets/base/meta.json',
+} as const;
+
+export interface LabelledExample {
+  readonly text: string;
+  readonly label: string;
+}
+
+export interface BaseDatasetMeta {
+  readonly sha256: string;
+  readonly source: string;
+  readonly trainRows: number;
+  readonly holdoutRows: number;
+  readonly labels: readonly string[];
+  readonly createdAt: string;
+}
+
+export const toJsonLines = (rows: readonly LabelledExample[]): string => rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n';
+
+export function fromJsonLines(text: string): LabelledExample[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LabelledExample);
+}
+
+export interface BootstrapOptions {
+  readonly texts: readonly string[];
+  readonly labels: readonly string[];
+  readonly sha256: string;
+  readonly source: string;
+  readonly profile: ProfileName;
+  /** Share of rows kept out of training to judge this and later models (default 0.2). */
+  readonly holdoutShare?: number;
+  readonly onProgress?: (progress: TrainingProgress) => void;
+}
+
+export interface BootstrapResult {
+  readonly model: PackagedModel;
+  readonly holdoutMetrics: Metrics;
+  readonly previousVersion?: string;
+}
+
+/**
+ * Replaces the base dataset and puts a model trained on it in service:
+ * split off a holdout (stratified, seeded), train on the rest, measure on the
+ * holdout, upload dataset + model, register it and move the pointer. Used by
+ * the first `npm start` (demo tickets) and `triage bootstrap --data`.
+ */
+export async function bootstrapModel(store: S3ModelStore, registry: ModelRegistry, options: BootstrapOptions): Promise<BootstrapResult> {
+  const labels = [...new Set(options.labels)].sort(compareCodePoints);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const y = Int32Array.from(options.labels, (l) => index.get(l)!);
+  const { train, holdout } = stratifiedHoldout(y, labels.length, options.holdoutShare ?? 0.2, 7);
+  const pick = (rows: Int32Array): LabelledExample[] => Array.from(rows, (i) => ({ text: options.texts[i]!, label: options.labels[i]! }));
+  const trainRows = pick(train);
+  const holdoutRows = pick(holdout);
+
+  const trained = await trainModel({
+    texts: trainRows.map((r) => r.text),
+    labels: trainRows.map((r) => r.label),
+    profile: PROFILES[options.profile],
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  });
+  const draft = packageModel(trained, { lineage: { dataset: { sha256: options.sha256, rows: trainRows.length, source: options.source } } });
+  const classifier = await loadTicketClassifier(draft.manifest, { vectorizer: draft.files[MODEL_FILES.vectorizer]!, classifier: draft.files[MODEL_FILES.classifier]! });
+  const holdoutMetrics = computeMetrics(
+    holdoutRows.map((r) => r.label),
+    holdoutRows.map((r) => classifier.classify(r.text).category),
+    draft.manifest.labels,
+  );
+  const model = packageModel(trained, {
+    lineage: draft.manifest.lineage,
+    version: draft.manifest.version,
+    createdAt: new Date(draft.manifest.createdAt),
+    metrics: holdoutMetrics,
+  });
+
+  const meta: BaseDatasetMeta = {
+    sha256: options.sha256,
+    source: options.source,
+    trainRows: trainRows.length,
+    holdoutRows: holdoutRows.length,
+    labels,
+    createdAt: new Date().toISOString(),
+  };
+  await store.putObject(BASE_DATASET_KEYS.train, toJsonLines(trainRows), 'application/x-ndjson');
+  await store.putObject(BASE_DATASET_KEYS.holdout, toJsonLines(holdoutRows), 'application/x-ndjson');
+  await store.putObject(BASE_DATASET_KEYS.meta, JSON.stringify(meta, null, 2), 'application/json');
+  await store.put(model);
+  await registry.register({
+    version: model.manifest.version,
+    profile: model.manifest.profile,
+    createdAt: model.manifest.createdAt,
+    status: 'candidate',
+    accuracy: holdoutMetrics.accuracy,
+    macroF1: holdoutMetrics.macroF1,
+    datasetSha256: options.sha256,
+    trainingRows: trainRows.length,
+    feedbackCount: 0,
+  });
+  const current = await registry.inService();
+  await registry.movePointer(model.manifest.version, current?.modelVersion, `bootstrap from ${options.source}`);
+  await registry.setStatus(model.manifest.version, 'promoted', `bootstrap from ${options.source}`);
+  return { model, holdoutMetrics, ...(current && { previousVersion: current.modelVersion }) };
+}

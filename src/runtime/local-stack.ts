@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
+import { config, parseConfig, resetConfig, type Config } from '../config.ts';
+import { resetHandlerContext } from '../lambda/context.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type SqsEventSourceMapping } from '../local/index.ts';
+import { ensureTables } from '../storage/create-tables.ts';
+import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+
+/** Local names of the queues (on AWS, CDK names them). */
+export const LOCAL_QUEUES = {
+  input: 'ticket-triage-input',
+  inputDeadLetter: 'ticket-triage-input-dlq',
+  output: 'ticket-triage-output',
+  rejected: 'ticket-triage-rejected',
+} as const;
+
+export interface LocalStackOptions {
+  readonly dataDir?: string;
+  readonly ports?: LocalRuntimeOptions['ports'];
+  /** The SQS -> start-classification event-source mapping. */
+  readonly eventSource?: { readonly pollers?: number; readonly batchSize?: number; readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
+  /** Extra settings for the handlers (e.g. NEEDS_REVIEW_THRESHOLD). */
+  readonly settings?: Record<string, string>;
+  readonly logger?: LocalRuntimeOptions['logger'];
+  /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
+  readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
+}
+
+export interface LocalStack {
+  readonly runtime: LocalRuntime;
+  readonly config: Config;
+  /** The environment the handlers run with (point any client or the CLI at the stack with it). */
+  readonly environment: Record<string, string>;
+  readonly queues: Record<keyof typeof LOCAL_QUEUES, string>;
+  readonly stateMachines: Partial<Record<WorkflowName, string>>;
+  readonly eventSource: SqsEventSourceMapping;
+  stop(): Promise<void>;
+}
+
+type Handler = (event: never, context: never) => unknown;
+
+async function loadHandler(name: string): Promise<Handler | undefined> {
+  const file = projectPath(`handlers/${name}.ts`);
+  if (!existsSync(file)) return undefined;
+  const module = (await import(file)) as { handler?: Handler };
+  if (typeof module.handler !== 'function') throw new Error(`handlers/${name}.ts exports no handler`);
+  return module.handler;
+}
+
+/**
+ * The whole product on one machine: AWS-compatible servers, the same handlers
+ * and ASL files as on AWS, and an SQS poller in place of Lambda's event-source
+ * mapping. The handlers read their settings from `process.env`, as on Lambda.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const runtime = await startLocalRuntime({
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.ports && { ports: options.ports }),
+    ...(options.logger && { logger: options.logger }),
+  });
+  try {
+    const { emulators } = runtime;
+    const maxReceiveCount = options.eventSource?.maxReceiveCount ?? 5;
+    emulators.createQueue(LOCAL_QUEUES.inputDeadLetter);
+    emulators.createQueue(LOCAL_QUEUES.output);
+    emulators.createQueue(LOCAL_QUEUES.rejected);
+    emulators.createQueue(LOCAL_QUEUES.input, { deadLetter: { queueName: LOCAL_QUEUES.inputDeadLetter, maxReceiveCount } });
+    const queues = Object.fromEntries(Object.entries(LOCAL_QUEUES).map(([k, name]) => [k, emulators.queueUrl(name)])) as LocalStack['queues'];
+
+    const defaults = parseConfig({});
+    emulators.createBucket(defaults.MODEL_BUCKET);
+    const environment: Record<string, string> = {
+      ...runtime.environment(),
+      // Straight to each server: the gateway is for outside tools, not worth a hop per call here.
+      AWS_ENDPOINT_URL_S3: runtime.endpoints.s3,
+      AWS_ENDPOINT_URL_SQS: runtime.endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: runtime.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SFN: runtime.endpoints.stepFunctions,
+      INPUT_QUEUE_URL: queues.input,
+      OUTPUT_QUEUE_URL: queues.output,
+      REJECTED_QUEUE_URL: queues.rejected,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      ...options.settings,
+    };
+
+    const functionNames = [...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)), ...Object.values(OTHER_FUNCTIONS)];
+    for (const name of new Set<string>(functionNames)) {
+      const handler = options.functionOverrides?.[name] ?? (await loadHandler(name));
+      if (handler) runtime.registerFunction(name, handler as never);
+    }
+
+    const stateMachines: LocalStack['stateMachines'] = {};
+    for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
+      const file = projectPath(workflow.file);
+      if (!existsSync(file)) continue;
+      const substitutions = Object.fromEntries(Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]));
+      const { stateMachineArn } = await runtime.registerStateMachine({ name, definitionFile: file, substitutions });
+      stateMachines[name] = stateMachineArn;
+    }
+    if (stateMachines['classify-ticket']) environment.CLASSIFY_STATE_MACHINE_ARN = stateMachines['classify-ticket'];
+    if (stateMachines['retrain-model']) environment.RETRAIN_STATE_MACHINE_ARN = stateMachines['retrain-model'];
+
+    Object.assign(process.env, environment);
+    resetConfig();
+    resetAwsClients();
+    resetHandlerContext();
+    const settings = config();
+    await ensureTables(createAwsClients(settings).dynamo, {
+      predictions: settings.PREDICTIONS_TABLE,
+      models: settings.MODELS_TABLE,
+      idempotency: settings.IDEMPOTENCY_TABLE,
+    });
+
+    const eventSource = await runtime.addSqsEventSource({
+      queueUrl: queues.input,
+      functionName: OTHER_FUNCTIONS.startClassification,
+      batchSize: options.eventSource?.batchSize ?? 10,
+      pollers: options.eventSource?.pollers ?? 4,
+      visibilityTimeoutSeconds: options.eventSource?.visibilityTimeoutSeconds ?? 30,
+      reportBatchItemFailures: true,
+    });
+
+    return { runtime, config: settings, environment, queues, stateMachines, eventSource, stop: () => runtime.stop() };
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLES, type TableName, type TableSpec } from './tables.ts';
+
+/**
+ * Creates the product's tables where they don't exist (local runtime only;
+ * on AWS the CDK storage construct declares them from the same TABLES data).
+ */
+export async function ensureTables(dynamo: DynamoDBClient, names: Record<TableName, string>): Promise<void> {
+  for (const [key, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
+    const TableName = names[key];
+    try {
+      await dynamo.send(new DescribeTableCommand({ TableName }));
+      continue;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+    }
+    const attributes = new Set<string>([spec.partitionKey, ...(spec.sortKey ? [spec.sortKey] : []), ...spec.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        KeySchema: [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : [])],
+        ...(spec.indexes.length > 0 && {
+          GlobalSecondaryIndexes: spec.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }),
+      }),
+    );
+  }
+}

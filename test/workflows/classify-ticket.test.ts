@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as preprocessHandler } from '../../handlers/preprocess-ticket.ts';
+import { handler as startHandler } from '../../handlers/start-classification.ts';
+import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
+import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
+import { executionNameFor } from '../../src/contracts/ticket-message.ts';
+import { TransientError } from '../../src/lambda/errors.ts';
+import { assertJsonPathOnly } from '../../src/local/index.ts';
+import { projectPath, WORKFLOWS } from '../../src/workflows/catalog.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+
+/** Faults the tests switch on per ticket text marker. */
+const faults = {
+  transientVectorize: new Map<string, number>(), // marker -> failures left
+  brokenVectorize: new Set<string>(),
+  slowPreprocess: new Map<string, Promise<void>>(),
+};
+const markerOf = (text: string) => /\bmarker(\w+)/.exec(text)?.[1] ?? '';
+
+let t: TestStack;
+let v1: string;
+
+beforeAll(async () => {
+  t = await startTestStack({
+    settings: { REJECT_TICKET_CHARS: '5000', MAX_TICKET_CHARS: '1000', NEEDS_REVIEW_THRESHOLD: '0.9' },
+    functionOverrides: {
+      'preprocess-ticket': (async (event: { text: string }) => {
+        await faults.slowPreprocess.get(markerOf(event.text));
+        return preprocessHandler(event);
+      }) as never,
+      'vectorize-ticket': (async (event: { tokens: string[] }) => {
+        const marker = event.tokens.map((tok) => /^marker(\w+)/.exec(tok)?.[1]).find(Boolean) ?? '';
+        if (faults.brokenVectorize.has(marker)) throw new Error('the vocabulary is corrupt for this ticket');
+        const left = faults.transientVectorize.get(marker) ?? 0;
+        if (left > 0) {
+          faults.transientVectorize.set(marker, left - 1);
+          throw new TransientError('the model store did not answer in time');
+        }
+        return vectorizeHandler(event);
+      }) as never,
+    },
+  });
+  v1 = await t.bootstrap();
+}, 60_000);
+
+afterAll(async () => t?.stop());
+
+const sfn = () => t.clients.sfn;
+const arnOf = (ticketId: string) => `${t.stack.stateMachines['classify-ticket']!.replace(':stateMachine:', ':execution:')}:${executionNameFor(ticketId)}`;
+
+describe('classify-ticket workflow (the ASL file, real handlers, local AWS servers)', () => {
+  it('classifies a ticket: result on the output queue, prediction recorded, every state in the history', async () => {
+    await t.send({ ticketId: 'T-1', subject: 'Printer', body: 'the printer on floor two is jammed again' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-1'));
+    const result = t.outputs.find((o) => o.ticketId === 'T-1')!;
+    expect(result).toMatchObject({
+      schemaVersion: 1,
+      kind: 'classified',
+      ticketId: 'T-1',
+      category: 'Hardware',
+      modelVersion: v1,
+      executionName: 'ticket-T-1',
+      truncated: false,
+    });
+    expect(result.probability).toBeGreaterThan(0);
+    expect(result.probability).toBe(result.top[0]!.probability);
+    expect(result.top).toHaveLength(3);
+    expect(result.top.reduce((s, c) => s + c.probability, 0)).toBeCloseTo(1, 6);
+    expect(result.needsReview).toBe(result.probability < 0.9);
+
+    const record = await t.predictions.get('T-1');
+    expect(record).toMatchObject({ ticketId: 'T-1', status: 'classified', category: 'Hardware', subject: 'Printer', modelVersion: v1 });
+    expect(record!.explanation!.map((e) => e.term)).toEqual(expect.arrayContaining([expect.stringMatching(/printer|jam/)]));
+
+    const history = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-1') }));
+    const entered = history.events!.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails!.name);
+    expect(entered).toEqual(['PinModelVersion', 'Preprocess', 'Vectorize', 'Predict', 'PublishResult']);
+  });
+
+  it('the same ticket sent twice: one execution, one result, the duplicate recorded with its reason', async () => {
+    const ticket = { ticketId: 'T-dup', body: 'cannot log in my password expired' };
+    await t.send(ticket);
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-dup'));
+    await t.send(ticket);
+    await t.until(() => t.rejections.some((r) => r.kind === 'rejected' && r.ticketId === 'T-dup'));
+    expect(t.outputs.filter((o) => o.ticketId === 'T-dup')).toHaveLength(1);
+    const duplicate = t.rejections.find((r) => r.ticketId === 'T-dup') as RejectedMessage;
+    expect(duplicate.reason).toMatch(/^duplicate: ticket T-dup was already received/);
+    const executions = await sfn().send(new ListExecutionsCommand({ stateMachineArn: t.stack.stateMachines['classify-ticket']!, maxResults: 1000 }));
+    expect(executions.executions!.filter((e) => e.name === 'ticket-T-dup')).toHaveLength(1);
+  });
+
+  it('an SQS redelivery of the same message (after its execution finished) is absorbed silently', async () => {
+    const record = {
+      messageId: 'redelivered-1',
+      receiptHandle: 'x',
+      body: JSON.stringify({ ticketId: 'T-redeliver', body: 'order two monitors please' }),
+      attributes: { SentTimestamp: String(Date.now()), ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ticket-triage-input',
+      awsRegion: 'us-east-1',
+    };
+    const event = { Records: [record] } as unknown as SQSEvent;
+    expect(await startHandler(event, {} as Context)).toEqual({ batchItemFailures: [] });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-redeliver'));
+    await t.stack.runtime.stepFunctions.waitForExecution(arnOf('T-redeliver'));
+    const again = { Records: [{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }] } as unknown as SQSEvent;
+    expect(await startHandler(again, {} as Context)).toEqual({ batchItemFailures: [] });
+    await new Promise((r) => setTimeout(r, 300));
+    await t.until(() => true);
+    expect(t.outputs.filter((o) => o.ticketId === 'T-redeliver')).toHaveLength(1);
+    expect(t.rejections.filter((r) => r.ticketId === 'T-redeliver')).toHaveLength(0);
+  });
+
+  it('a ticket id reused for a different ticket is rejected as a conflict', async () => {
+    await t.send({ ticketId: 'T-conflict', body: 'printer is broken' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-conflict'));
+    await t.send({ ticketId: 'T-conflict', body: 'please buy a new projector' });
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-conflict'));
+    expect((t.rejections.find((r) => r.ticketId === 'T-conflict') as RejectedMessage).reason).toMatch(/^conflict: ticket id T-conflict was already used for a different ticket/);
+  });
+
+  it('a step failing transiently is retried and the ticket is classified', async () => {
+    faults.transientVectorize.set('retry1', 2);
+    await t.send({ ticketId: 'T-retry', body: 'laptop screen flickers markerretry1' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-retry'), 30_000);
+    expect(faults.transientVectorize.get('retry1')).toBe(0);
+    const history = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-retry') }));
+    expect(history.events!.filter((e) => e.type === 'LambdaFunctionFailed')).toHaveLength(2);
+    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-retry') }))).status).toBe('SUCCEEDED');
+  });
+
+  it('a step failing permanently: failure recorded with ticket id and execution name, execution failed, no result', async () => {
+    faults.brokenVectorize.add('broken1');
+    await t.send({ ticketId: 'T-broken', body: 'keyboard keys stuck markerbroken1' });
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-broken'));
+    const failure = t.rejections.find((r) => r.ticketId === 'T-broken') as FailedMessage;
+    expect(failure).toMatchObject({ kind: 'failed', ticketId: 'T-broken', executionName: 'ticket-T-broken', error: 'Error', cause: 'the vocabulary is corrupt for this ticket' });
+    const execution = await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-broken') }));
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Error');
+    await new Promise((r) => setTimeout(r, 200));
+    await t.until(() => true);
+    expect(t.outputs.filter((o) => o.ticketId === 'T-broken')).toHaveLength(0);
+  });
+
+  it.each([
+    ['not JSON', 'hello, my printer is broken', /the message is not JSON/],
+    ['no text', { ticketId: 'P-2', subject: 'help' }, /no ticket text: put it in "body", "description" or "text"/],
+    ['wrong types', { ticketId: 'P-3', body: 42 }, /"body" must be a string/],
+    ['a JSON array', [1, 2], /the message must be a JSON object/],
+    ['text far over the cap', { ticketId: 'P-5', body: 'printer '.repeat(1000) }, /the ticket text is 8000 characters; the limit is 5000/],
+  ])('a poison message (%s) goes to the rejected queue with a reason a person can act on', async (_, body, reason) => {
+    const messageId = await t.send(body);
+    await t.until(() => t.rejections.some((r) => r.kind === 'rejected' && r.messageId === messageId));
+    const rejection = t.rejections.find((r) => r.kind === 'rejected' && r.messageId === messageId) as RejectedMessage;
+    expect(rejection.reason).toMatch(reason);
+    expect(rejection.originalBody).toBe(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+
+  it('text over the soft cap is cut and flagged, not rejected', async () => {
+    await t.send({ ticketId: 'T-long', body: 'printer jammed '.repeat(100) });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-long'));
+    expect(t.outputs.find((o) => o.ticketId === 'T-long')!.truncated).toBe(true);
+  });
+
+  it('a model promoted while executions run: each execution uses the version it pinned', async () => {
+    let release!: () => void;
+    faults.slowPreprocess.set('slow1', new Promise<void>((r) => (release = r)));
+    await t.send({ ticketId: 'T-pinned', body: 'need access to the finance folder markerslow1' });
+    // Wait until the execution is inside Preprocess (it pinned v1 before).
+    await expect.poll(async () => (await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-pinned') })).catch(() => ({ events: [] }))).events!.some((e) => e.stateEnteredEventDetails?.name === 'Preprocess'), { timeout: 10_000 }).toBe(true);
+    const v2 = await t.bootstrap({ extra: [{ text: 'toner cartridge for printer please', label: 'Purchase' }] });
+    expect(v2).not.toBe(v1);
+    await t.send({ ticketId: 'T-after', body: 'need access to the finance folder' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-after'));
+    release();
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-pinned'));
+    expect(t.outputs.find((o) => o.ticketId === 'T-pinned')!.modelVersion).toBe(v1);
+    expect(t.outputs.find((o) => o.ticketId === 'T-after')!.modelVersion).toBe(v2);
+  });
+});
+
+describe('workflow definitions', () => {
+  it.each(Object.values(WORKFLOWS).map((w) => [w.file]))('%s uses JSONPath only (no JSONata, no Assign: the local interpreter would ignore them)', (file) => {
+    const path = projectPath(file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return; // not written yet
+    }
+    expect(() => assertJsonPathOnly(JSON.parse(text))).not.toThrow();
+    expect(() => assertJsonPathOnly({ ...JSON.parse(text), QueryLanguage: 'JSONata' })).toThrow();
+  });
+});
