@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerPredict } from './commands/predict.ts';
+import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
 import { describeError } from './output.ts';
 
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
+  registerStart(program);
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);
