@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerPredict } from './commands/predict.ts';
+import { registerBootstrap } from './commands/bootstrap.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerSend } from './commands/send.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
 import { describeError } from './output.ts';
@@ -12,10 +15,17 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
   registerStart(program);
+  registerSend(program);
+  registerRuns(program);
+  registerBootstrap(program);
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);
-  for (const command of program.commands) command.exitOverride();
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

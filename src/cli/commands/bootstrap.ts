@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { readLabelledCsv } from '../../data/labelled-csv.ts';
+import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
+import { ModelRegistry } from '../../model-store/registry.ts';
+import { S3ModelStore } from '../../model-store/s3-model-store.ts';
+import { bootstrapModel } from '../../operations/bootstrap.ts';
+import { CliError, percent, progress } from '../output.ts';
+import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
+
+interface BootstrapOptions extends TargetOptions {
+  data: string;
+  textColumn?: string;
+  labelColumn?: string;
+  profile: string;
+  json?: boolean;
+}
+
+export function registerBootstrap(program: Command): void {
+  targetOptions(
+    program
+      .command('bootstrap')
+      .description('replace the base dataset with your labelled tickets and put a model trained on them in service')
+      .requiredOption('--data <file>', 'labelled CSV (text column(s) + category)')
+      .option('--text-column <names>', 'column(s) with the ticket text, comma-separated to join several')
+      .option('--label-column <name>', 'column with the category')
+      .option('--profile <name>', `model profile (${PROFILE_NAMES.join(', ')})`, DEFAULT_PROFILE)
+      .option('--json', 'print the result as JSON'),
+  ).action(async (options: BootstrapOptions) => {
+    if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
+    const target = resolveTarget(options);
+    const data = await readLabelledCsv(options.data, { textColumn: options.textColumn, labelColumn: options.labelColumn });
+    const bar = progress(!options.json);
+    const result = await bootstrapModel(new S3ModelStore(target.clients.s3, target.config.MODEL_BUCKET), new ModelRegistry(target.clients.documents, target.config.MODELS_TABLE), {
+      texts: data.texts,
+      labels: data.labels,
+      sha256: data.sha256,
+      source: options.data,
+      profile: options.profile,
+      onProgress: (p) => bar.update(p.done, p.total, p.phase),
+    }).finally(() => bar.stop());
+    const summary = {
+      version: result.model.manifest.version,
+      previousVersion: result.previousVersion,
+      profile: options.profile,
+      rows: data.texts.length,
+      categories: result.model.manifest.labels,
+      holdoutAccuracy: result.holdoutMetrics.accuracy,
+      holdoutMacroF1: result.holdoutMetrics.macroF1,
+    };
+    if (options.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      console.log(`model ${summary.version} is in service (${target.where})${summary.previousVersion ? `, replacing ${summary.previousVersion}` : ''}`);
+      console.log(`  trained on ${result.model.manifest.trainingRows} of ${summary.rows} tickets, ${summary.categories.length} categories`);
+      console.log(`  holdout accuracy ${percent(summary.holdoutAccuracy)}, macro-F1 ${percent(summary.holdoutMacroF1)}`);
+    }
+  });
+}
