@@ -18,7 +18,14 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   readonly ports?: LocalRuntimeOptions['ports'];
   /** The SQS -> start-classification event-source mapping. */
-  readonly eventSource?: { readonly pollers?: number; readonly batchSize?: number; readonly visibilityTimeoutSeconds?: number; readonly maxReceiveCount?: number };
+  readonly eventSource?: {
+    readonly pollers?: number;
+    readonly batchSize?: number;
+    readonly visibilityTimeoutSeconds?: number;
+    readonly maxReceiveCount?: number;
+    /** Start polling the input queue at once (default true); else call `startEventSource()`. */
+    readonly enabled?: boolean;
+  };
   /** Extra settings for the handlers (e.g. NEEDS_REVIEW_THRESHOLD). */
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
@@ -33,7 +40,9 @@ export interface LocalStack {
   readonly environment: Record<string, string>;
   readonly queues: Record<keyof typeof LOCAL_QUEUES, string>;
   readonly stateMachines: Partial<Record<WorkflowName, string>>;
-  readonly eventSource: SqsEventSourceMapping;
+  /** The input queue's poller, once started. */
+  readonly eventSource: SqsEventSourceMapping | undefined;
+  startEventSource(): Promise<SqsEventSourceMapping>;
   stop(): Promise<void>;
 }
 
@@ -111,16 +120,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       idempotency: settings.IDEMPOTENCY_TABLE,
     });
 
-    const eventSource = await runtime.addSqsEventSource({
-      queueUrl: queues.input,
-      functionName: OTHER_FUNCTIONS.startClassification,
-      batchSize: options.eventSource?.batchSize ?? 10,
-      pollers: options.eventSource?.pollers ?? 4,
-      visibilityTimeoutSeconds: options.eventSource?.visibilityTimeoutSeconds ?? 30,
-      reportBatchItemFailures: true,
-    });
+    let eventSource: SqsEventSourceMapping | undefined;
+    const startEventSource = async (): Promise<SqsEventSourceMapping> => {
+      eventSource ??= await runtime.addSqsEventSource({
+        queueUrl: queues.input,
+        functionName: OTHER_FUNCTIONS.startClassification,
+        batchSize: options.eventSource?.batchSize ?? 10,
+        pollers: options.eventSource?.pollers ?? 4,
+        visibilityTimeoutSeconds: options.eventSource?.visibilityTimeoutSeconds ?? 30,
+        reportBatchItemFailures: true,
+      });
+      return eventSource;
+    };
+    if (options.eventSource?.enabled !== false) await startEventSource();
 
-    return { runtime, config: settings, environment, queues, stateMachines, eventSource, stop: () => runtime.stop() };
+    return {
+      runtime,
+      config: settings,
+      environment,
+      queues,
+      stateMachines,
+      get eventSource() {
+        return eventSource;
+      },
+      startEventSource,
+      stop: () => runtime.stop(),
+    };
   } catch (error) {
     await runtime.stop();
     throw error;

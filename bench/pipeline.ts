@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:pipeline`: tickets through the whole local pipeline (input
+ * queue -> start-classification -> classify-ticket workflow -> output queue),
+ * exactly as `npm start` runs it.
+ *
+ *  1. Drain: N messages (1% malformed, 1% duplicate deliveries) put on the
+ *     queue first, then the poller starts; throughput from a full backlog and
+ *     a full accounting: every input is exactly one result or one rejection.
+ *  2. Latency: tickets sent at a steady rate below saturation; p50/p95 from
+ *     send to the result arriving on the output queue.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Command } from 'commander';
+import { createAwsClients } from '../src/aws/clients.ts';
+import { table } from '../src/cli/output.ts';
+import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
+import { readLabelledCsv } from '../src/data/labelled-csv.ts';
+import { ModelRegistry } from '../src/model-store/registry.ts';
+import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
+import { bootstrapModel } from '../src/operations/bootstrap.ts';
+import { startLocalStack } from '../src/runtime/local-stack.ts';
+import { projectPath } from '../src/workflows/catalog.ts';
+
+const program = new Command('bench:pipeline')
+  .description('throughput and latency of the local pipeline, with a full accounting of every ticket')
+  .option('--tickets <n>', 'tickets for the drain phase', '10000')
+  .option('--rate <n>', 'tickets per second in the latency phase', '300')
+  .option('--seconds <n>', 'length of the latency phase', '20')
+  .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
+  .option('--json', 'print only the JSON result')
+  .parse(process.argv);
+const opts = program.opts<{ tickets: string; rate: string; seconds: string; pollers: string; json?: boolean }>();
+const log = (line: string) => {
+  if (!opts.json) console.error(line);
+};
+
+const dataDir = process.env.BENCH_MEMORY ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
+const stack = await startLocalStack({ ...(dataDir && { dataDir }), eventSource: { pollers: Number(opts.pollers), enabled: false } });
+const clients = createAwsClients(stack.config);
+const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
+const extra = await readLabelledCsv(projectPath('data/sample-stream.csv'));
+const boot = await bootstrapModel(new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET), new ModelRegistry(clients.documents, stack.config.MODELS_TABLE), {
+  texts: demo.texts,
+  labels: demo.labels,
+  sha256: demo.sha256,
+  source: 'data/demo-tickets.csv',
+  profile: 'linear-svm',
+});
+log(`model ${boot.model.manifest.version} in service; data in ${dataDir}`);
+const texts = [...demo.texts, ...extra.texts];
+
+/** Reads everything that arrives on the output and rejected queues. */
+class Collector {
+  readonly results = new Map<string, { message: ClassifiedMessage; at: number }[]>();
+  readonly rejections: RejectedQueueMessage[] = [];
+  private running = true;
+  private readonly loops: Promise<void>[] = [];
+  constructor(private readonly sqs: SQSClient) {
+    for (let i = 0; i < 2; i++) this.loops.push(this.loop(stack.queues.output, true));
+    this.loops.push(this.loop(stack.queues.rejected, false));
+  }
+  get count(): number {
+    let n = this.rejections.length;
+    for (const r of this.results.values()) n += r.length;
+    return n;
+  }
+  private async loop(queueUrl: string, results: boolean): Promise<void> {
+    while (this.running) {
+      const { Messages = [] } = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const at = performance.now();
+      if (Messages.length === 0) continue;
+      for (const m of Messages) {
+        const body = JSON.parse(m.Body!) as ClassifiedMessage | RejectedQueueMessage;
+        if (results) {
+          const list = this.results.get((body as ClassifiedMessage).ticketId) ?? [];
+          list.push({ message: body as ClassifiedMessage, at });
+          this.results.set((body as ClassifiedMessage).ticketId, list);
+        } else this.rejections.push(body as RejectedQueueMessage);
+      }
+      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}
+
+async function sendBatch(bodies: string[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.input, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+  }
+}
+
+// ---- 1. drain from a full backlog -------------------------------------------------------------
+const total = Number(opts.tickets);
+const malformedEvery = 100; // 1%
+const duplicateEvery = 100; // 1%, offset so they don't coincide with malformed
+const MALFORMED = ['this is not json', JSON.stringify({ ticketId: 'x', subject: 'no body' }), JSON.stringify({ body: 42 }), '[]'];
+const bodies: string[] = [];
+const expected = { results: new Set<string>(), malformed: 0, duplicates: 0 };
+for (let i = 0; i < total; i++) {
+  if (i % malformedEvery === 7) {
+    bodies.push(MALFORMED[i % MALFORMED.length]!.replace('"x"', `"bad-${i}"`));
+    expected.malformed++;
+  } else if (i % duplicateEvery === 53 && bodies.length > 0) {
+    const earlier = bodies.findLast((b) => b.startsWith('{"ticketId":"drain-'))!;
+    bodies.push(earlier);
+    expected.duplicates++;
+  } else {
+    const ticketId = `drain-${i}`;
+    bodies.push(JSON.stringify({ ticketId, body: texts[i % texts.length] }));
+    expected.results.add(ticketId);
+  }
+}
+log(`drain: sending ${total} messages (${expected.malformed} malformed, ${expected.duplicates} duplicate deliveries) before the poller starts...`);
+const sendStart = performance.now();
+await Promise.all([0, 1, 2, 3].map((k) => sendBatch(bodies.filter((_, i) => Math.floor(i / 10) % 4 === k))));
+log(`  queued in ${((performance.now() - sendStart) / 1000).toFixed(1)} s`);
+
+const collector = new Collector(clients.sqs);
+const drainStart = performance.now();
+await stack.startEventSource();
+let lastReport = drainStart;
+while (collector.count < total) {
+  await new Promise((r) => setTimeout(r, 50));
+  if (performance.now() - lastReport > 2000) {
+    lastReport = performance.now();
+    log(`  ${collector.count}/${total} accounted for (${((collector.count / (lastReport - drainStart)) * 1000).toFixed(0)}/s)`);
+  }
+  if (performance.now() - drainStart > 600_000) break;
+}
+const drainSeconds = (performance.now() - drainStart) / 1000;
+await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
+const dlq = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.queues.inputDeadLetter, AttributeNames: ['ApproximateNumberOfMessages'] }));
+
+const lost = [...expected.results].filter((id) => !collector.results.has(id));
+const duplicatedResults = [...collector.results.values()].filter((r) => r.length > 1).length;
+const unexpected = [...collector.results.keys()].filter((id) => id.startsWith('drain-') && !expected.results.has(id));
+const rejectedMalformed = collector.rejections.filter((r) => r.kind === 'rejected' && !r.reason.startsWith('duplicate')).length;
+const rejectedDuplicates = collector.rejections.filter((r) => r.kind === 'rejected' && r.reason.startsWith('duplicate')).length;
+const failures = collector.rejections.filter((r) => r.kind === 'failed').length;
+const drain = {
+  tickets: total,
+  seconds: drainSeconds,
+  perSecond: total / drainSeconds,
+  results: collector.results.size,
+  expectedResults: expected.results.size,
+  rejectedMalformed,
+  expectedMalformed: expected.malformed,
+  rejectedDuplicates,
+  expectedDuplicates: expected.duplicates,
+  failures,
+  lost: lost.length,
+  duplicatedResults,
+  unexpected: unexpected.length,
+  deadLettered: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
+};
+const accounted = drain.lost === 0 && drain.duplicatedResults === 0 && drain.unexpected === 0 && rejectedMalformed === expected.malformed && rejectedDuplicates === expected.duplicates && failures === 0 && drain.deadLettered === 0;
+log(`drain: ${total} in ${drainSeconds.toFixed(1)} s = ${drain.perSecond.toFixed(0)} tickets/s; ${accounted ? 'every ticket accounted for exactly once' : 'ACCOUNTING MISMATCH'}`);
+
+// ---- 2. latency at a steady rate --------------------------------------------------------------
+const rate = Number(opts.rate);
+const seconds = Number(opts.seconds);
+const sentAt = new Map<string, number>();
+log(`latency: ${rate} tickets/s for ${seconds} s...`);
+const latencyStart = performance.now();
+let sent = 0;
+const sends: Promise<void>[] = [];
+while (performance.now() - latencyStart < seconds * 1000) {
+  const due = Math.floor(((performance.now() - latencyStart) / 1000) * rate);
+  while (sent + 10 <= due) {
+    const batch = Array.from({ length: 10 }, (_, j) => {
+      const ticketId = `steady-${sent + j}`;
+      return { ticketId, body: JSON.stringify({ ticketId, body: texts[(sent + j) % texts.length] }) };
+    });
+    const at = performance.now();
+    batch.forEach((b) => sentAt.set(b.ticketId, at));
+    sends.push(clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.input, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b.body })) })).then(() => undefined));
+    sent += 10;
+  }
+  await new Promise((r) => setTimeout(r, 5));
+}
+await Promise.all(sends);
+const deadline = performance.now() + 30_000;
+while ([...sentAt.keys()].some((id) => !collector.results.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+await collector.stop();
+const latencies = [...sentAt.entries()].filter(([id]) => collector.results.has(id)).map(([id, at]) => collector.results.get(id)![0]!.at - at).sort((a, b) => a - b);
+const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+const latency = { rate, seconds, sent, received: latencies.length, p50Ms: q(0.5), p95Ms: q(0.95), p99Ms: q(0.99), maxMs: latencies[latencies.length - 1] ?? NaN };
+log(`latency: p50 ${latency.p50Ms.toFixed(0)} ms, p95 ${latency.p95Ms.toFixed(0)} ms over ${latency.received}/${sent} tickets`);
+
+await stack.stop();
+
+const output = { at: new Date().toISOString(), node: process.version, pollers: Number(opts.pollers), drain: { ...drain, accounted }, latency, goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 } };
+mkdirSync(join('bench', 'results'), { recursive: true });
+const file = join('bench', 'results', `pipeline-${output.at.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(output, null, 2));
+if (opts.json) console.log(JSON.stringify(output, null, 2));
+else {
+  console.log(
+    '\n' +
+      table(
+        ['measure', 'value', 'goal'],
+        [
+          ['drain throughput (full backlog)', `${drain.perSecond.toFixed(0)} tickets/s`, '>= 500/s'],
+          ['results / expected', `${drain.results} / ${drain.expectedResults}`, 'equal'],
+          ['malformed rejected / sent', `${rejectedMalformed} / ${expected.malformed}`, 'equal'],
+          ['duplicates rejected / sent', `${rejectedDuplicates} / ${expected.duplicates}`, 'equal'],
+          ['lost / duplicated results / failures / DLQ', `${drain.lost} / ${drain.duplicatedResults} / ${failures} / ${drain.deadLettered}`, '0 / 0 / 0 / 0'],
+          [`send-to-result p50 / p95 at ${rate}/s`, `${latency.p50Ms.toFixed(0)} / ${latency.p95Ms.toFixed(0)} ms`, 'p95 <= 150 ms'],
+        ],
+      ),
+  );
+  console.log(`\nJSON: ${file}`);
+}
+process.exitCode = accounted ? 0 : 1;
