@@ -58,6 +58,32 @@ function describeEvent(e: HistoryEvent, showText: boolean): { type: string; stat
   return { type: e.type! };
 }
 
+type DescribedEvent = ReturnType<typeof describeEvent> & { id?: number; at?: Date };
+
+/** One row per state visit: how it ended, how long it took, retries and errors. */
+function summarizeStates(events: DescribedEvent[]): string[][] {
+  const rows: string[][] = [];
+  let open: { state: string; at?: Date; failures: string[] } | undefined;
+  for (const e of events) {
+    if (e.type.endsWith('StateEntered')) open = { state: e.state!, ...(e.at && { at: e.at }), failures: [] };
+    else if ((e.type === 'LambdaFunctionFailed' || e.type === 'TaskFailed') && open) {
+      const d = e.detail as { error?: string; cause?: string };
+      open.failures.push(`${d.error ?? 'error'}${d.cause ? `: ${String(d.cause).slice(0, 60)}` : ''}`);
+    } else if (e.type.endsWith('StateExited') && open) {
+      const took = open.at && e.at ? `${e.at.getTime() - open.at.getTime()} ms` : '-';
+      const retries = open.failures.length > 0 ? `${open.failures.length} failed attempt(s): ${open.failures.join('; ')}` : '';
+      rows.push([open.state, 'ok', took, retries]);
+      open = undefined;
+    } else if (e.type === 'ExecutionFailed' || e.type === 'ExecutionTimedOut' || e.type === 'ExecutionAborted') {
+      const d = e.detail as { error?: string; cause?: string } | undefined;
+      if (open) rows.push([open.state, 'failed', '-', open.failures.join('; ')]);
+      rows.push(['(execution)', e.type.replace('Execution', '').toLowerCase(), '-', `${d?.error ?? ''} ${d?.cause ?? ''}`.trim().slice(0, 120)]);
+      open = undefined;
+    }
+  }
+  return rows;
+}
+
 export function registerRuns(program: Command): void {
   const runs = targetOptions(
     program
@@ -112,9 +138,7 @@ export function registerRuns(program: Command): void {
       return;
     }
     console.log(`${name}: ${execution.status} in ${seconds(execution.startDate, execution.stopDate)}${execution.error ? ` — ${execution.error}: ${execution.cause ?? ''}` : ''}\n`);
-    for (const e of described) {
-      const detail = e.detail === undefined ? '' : `  ${JSON.stringify(e.detail)}`;
-      console.log(`${String(e.id).padStart(3)}  ${e.type.padEnd(26)} ${(e.state ?? '').padEnd(16)}${detail.length > 160 ? detail.slice(0, 157) + '...' : detail}`);
-    }
+    console.log(table(['state', 'result', 'took', 'detail'], summarizeStates(described)));
+    console.log('\n(--json for every event with its input and output)');
   });
 }
