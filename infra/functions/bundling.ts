@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildOptions, Metafile } from 'esbuild';
+import { build, buildSync, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
 import { projectPath } from '../../src/workflows/catalog.ts';
 
 /** Absolute path of the project root (where `handlers/` and `package.json` are). */
@@ -61,6 +61,49 @@ export function bundleOptions(handler: string, outdir: string): BuildOptions & {
     metafile: true,
     logLevel: 'silent',
   };
+}
+
+/**
+ * Where bundles are built before they are copied to their destination. The
+ * source maps name their sources relative to the directory esbuild writes to,
+ * and esbuild's chunk hashes cover the maps; building at a fixed depth under
+ * the project makes a bundle the same bytes wherever it ends up (cdk.out of
+ * any checkout, a test's temporary directory), so an unchanged handler keeps
+ * its asset hash and is not redeployed.
+ */
+const SCRATCH_ROOT = join(PROJECT_ROOT, 'node_modules', '.cache', 'ticket-triage-bundles');
+
+function scratchDir(handler: string): string {
+  mkdirSync(SCRATCH_ROOT, { recursive: true });
+  return mkdtempSync(join(SCRATCH_ROOT, `${handler}-`));
+}
+
+function deliver(scratch: string, outputDir: string, result: BuildResult<{ metafile: true }>): Metafile {
+  if (result.errors.length > 0) throw new Error(`esbuild: ${result.errors.map((e) => e.text).join('; ')}`);
+  mkdirSync(outputDir, { recursive: true });
+  cpSync(scratch, outputDir, { recursive: true });
+  rmSync(scratch, { recursive: true, force: true });
+  return result.metafile;
+}
+
+/** Bundles one handler into `outputDir` (what the CDK construct runs). Returns the esbuild metafile. */
+export function bundleHandlerSync(handler: string, outputDir: string): Metafile {
+  const scratch = scratchDir(handler);
+  try {
+    return deliver(scratch, outputDir, buildSync(bundleOptions(handler, scratch)));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The same as {@link bundleHandlerSync}, asynchronously (tests bundle several handlers at once). */
+export async function bundleHandler(handler: string, outputDir: string): Promise<Metafile> {
+  const scratch = scratchDir(handler);
+  try {
+    return deliver(scratch, outputDir, await build(bundleOptions(handler, scratch)));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Sizes of one bundle, from its esbuild metafile. */

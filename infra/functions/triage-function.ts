@@ -1,4 +1,3 @@
-import { buildSync } from 'esbuild';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../../src/config.ts';
-import { bundleOptions, handlerEntry, PROJECT_ROOT } from './bundling.ts';
+import { bundleHandlerSync, handlerEntry, PROJECT_ROOT } from './bundling.ts';
 
 /** A setting the product reads from its environment (see `src/config.ts`). */
 export type ConfigName = keyof Config;
@@ -64,7 +63,8 @@ export interface TriageFunctionProps {
 /**
  * One Lambda function of ticket-triage: a `NodejsFunction` (arm64, Node.js 22)
  * whose code is the handler bundled locally by esbuild (never Docker) with
- * {@link bundleOptions}, plus its own log group and its own role.
+ * `bundleHandlerSync` (the options of `bundleOptions`), plus its own log group
+ * and its own role.
  *
  * The role starts empty except for writing to the function's log group (no AWS
  * managed policy: `AWSLambdaBasicExecutionRole` would allow creating any log
@@ -122,8 +122,7 @@ export class TriageFunction extends Construct {
           command: ['esbuild', entry],
           local: {
             tryBundle(outputDir: string): boolean {
-              const result = buildSync(bundleOptions(props.handler, outputDir));
-              if (result.errors.length > 0) throw new Error(`bundling ${entry} failed: ${result.errors.map((e) => e.text).join('; ')}`);
+              bundleHandlerSync(props.handler, outputDir);
               return true;
             },
           },
