@@ -105,7 +105,7 @@ export class TriageTables extends Construct {
    */
   grant(role: iam.IRole, name: TableName, actions: readonly ItemAction[], options: TableGrantOptions = {}): void {
     const table = this.tables[name];
-    const known = new Set(TABLES[name].indexes.map((index) => index.name));
+    const known = new Set<string>((TABLES[name].indexes as TableSpec['indexes']).map((index) => index.name));
     for (const index of options.indexes ?? []) {
       if (!known.has(index)) throw new Error(`table ${name} has no index ${index}`);
     }
