@@ -13,7 +13,9 @@
  *   is such a chunk: the Preprocess step loads it on its first ticket. The other
  *   model steps and the result steps carry it too, never loading it, because
  *   `src/lambda/context.ts` reaches `ModelCache.preprocessor()`; giving the
- *   preprocessor its own cache would take it out of their packages.
+ *   preprocessor its own cache would take it out of their packages. So are
+ *   `natural`'s stemmers (~350 KB for the ten languages, one chunk each, loaded
+ *   only by a model that stems instead of lemmatizing).
  *
  * Source maps (external, without sources) are not counted.
  */
@@ -25,8 +27,8 @@ export interface BundleBudget {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-/** Handlers whose package holds the lazily loaded WordNet chunk. */
-const WITH_LEMMATIZER_DATA: BundleBudget = { startup: 1 * MiB, total: 3 * MiB };
+/** Handlers whose package holds the lazily loaded WordNet and stemmer chunks. */
+const WITH_LEMMATIZER_DATA: BundleBudget = { startup: 1 * MiB, total: 3.25 * MiB };
 /** Handlers that never reach the model code. */
 const WITHOUT_MODEL_CODE: BundleBudget = { startup: 1 * MiB, total: 1.25 * MiB };
 
@@ -41,8 +43,8 @@ export const BUNDLE_BUDGETS: Readonly<Record<string, BundleBudget>> = {
   // The retraining steps and the review API (budgets until they are measured):
   // training code and the training data reader come on top of the model code.
   'gather-feedback': WITH_LEMMATIZER_DATA,
-  'retrain-model': { startup: 1.5 * MiB, total: 3.5 * MiB },
-  'evaluate-model': { startup: 1.5 * MiB, total: 3.5 * MiB },
+  'retrain-model': { startup: 1.5 * MiB, total: 3.75 * MiB },
+  'evaluate-model': { startup: 1.5 * MiB, total: 3.75 * MiB },
   'promote-model': WITH_LEMMATIZER_DATA,
   'reject-model': WITH_LEMMATIZER_DATA,
   'feedback-api': WITH_LEMMATIZER_DATA,

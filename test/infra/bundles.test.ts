@@ -9,6 +9,8 @@ import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGETS } from '../../infra/functions/bundle-budgets.ts';
 import { bundleHandler, bundleSizes, handlerExists, type BundleSizes } from '../../infra/functions/bundling.ts';
+import { REFERENCE_PREPROCESS } from '../../src/text/config.ts';
+import { createPreprocessor } from '../../src/text/preprocess.ts';
 import { OTHER_FUNCTIONS, WORKFLOWS } from '../../src/workflows/catalog.ts';
 import { logicalId, synth, type CfnTemplate } from './support.ts';
 
@@ -64,12 +66,22 @@ describe('Lambda bundles', () => {
     expect(sizes.startupBytes).toBeLessThanOrEqual(1024 * 1024);
   });
 
-  it.each(HANDLERS)('%s contains no aws-cdk-lib, constructs, cdk-nag, esbuild, nor natural (package root or any other module)', (handler) => {
+  it.each(HANDLERS)("%s contains no aws-cdk-lib, constructs, cdk-nag, esbuild, nor natural's package root; natural's stemmers only in lazy chunks", (handler) => {
+    const { metafile, sizes } = bundles.get(handler)!;
     const inputs = inputsOf(handler);
-    for (const pkg of ['aws-cdk-lib', 'constructs', 'cdk-nag', 'esbuild', 'vitest', 'natural']) {
+    for (const pkg of ['aws-cdk-lib', 'constructs', 'cdk-nag', 'esbuild', 'vitest']) {
       expect(inputs.filter((i) => i.includes(`node_modules/${pkg}/`)), pkg).toEqual([]);
     }
     expect(inputs.some((i) => i.includes('/infra/') || i.startsWith('infra/'))).toBe(false);
+    // natural's root (index.js, lib/natural/index.js) loads mongoose/pg/redis and reads .env.
+    const natural = inputs.filter((i) => i.includes('node_modules/natural/'));
+    expect(natural.filter((i) => /node_modules\/natural\/(index\.js|lib\/natural\/index\.js)$/.test(i))).toEqual([]);
+    for (const input of natural) expect(input).toMatch(/node_modules\/natural\/lib\/natural\/(stemmers|util|tokenizers|normalizers)\//);
+    for (const [path, output] of Object.entries(metafile.outputs)) {
+      if (Object.keys(output.inputs).some((i) => i.includes('node_modules/natural/'))) {
+        expect(Object.keys(sizes.lazyChunks), `${path} holds natural code but is loaded at startup`).toContain(path.slice(path.lastIndexOf('/') + 1));
+      }
+    }
   });
 
   it('the preprocess bundle inlines the WordNet JSON, in a chunk loaded only when lemmatizing', () => {
@@ -94,7 +106,11 @@ describe('Lambda bundles', () => {
     expect(stdout.trim()).toBe('function');
   });
 
-  it('the bundled Preprocess step lemmatizes (loads the WordNet chunk) with a model manifest from S3', async () => {
+  it.each([
+    ['lemmatizes (loads the WordNet chunk)', { kind: 'wordnet-lemma' }],
+    ["stems (loads natural's Porter stemmer chunk)", { kind: 'stem', language: 'en' }],
+  ] as const)('the bundled Preprocess step %s like the source does, with a model manifest from S3', async (_name, normalizer) => {
+    const preprocess = { ...REFERENCE_PREPROCESS, normalizer };
     const manifest = {
       format: 'ticket-triage-model',
       formatVersion: 1,
@@ -102,13 +118,15 @@ describe('Lambda bundles', () => {
       createdAt: '2026-11-28T00:00:00.000Z',
       profile: 'reference',
       parameters: { classifier: 'multinomial-naive-bayes', alpha: 1, softmaxScale: 1, ngramMin: 1, ngramMax: 2 },
-      preprocess: { stopWords: 'nltk-english', normalizer: { kind: 'wordnet-lemma' }, ngramRange: [1, 2], maxChars: 20000 },
+      preprocess,
       labels: ['a', 'b'],
       numFeatures: 1,
       trainingRows: 2,
       parts: { vectorizer: { file: 'vectorizer.bin', sha256: '0'.repeat(64), bytes: 1 }, classifier: { file: 'classifier.bin', sha256: '0'.repeat(64), bytes: 1 } },
       lineage: { dataset: { sha256: '0'.repeat(64), rows: 2, source: 'test' } },
     };
+    const text = 'The printers were broken and the mice are missing; installing new servers';
+    const expected = (await createPreprocessor(preprocess)).preprocess(text);
     const requested: string[] = [];
     const server = createServer((request, response) => {
       requested.push(`${request.method} ${request.url}`);
@@ -117,8 +135,9 @@ describe('Lambda bundles', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const entry = join(bundles.get('preprocess-ticket')!.dir, 'index.mjs');
-      const script = `const { handler } = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(await handler({ text: 'The printers were broken and the mice are missing', modelVersion: 'v-test' })));`;
+      const script = `const { handler } = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(await handler({ text: ${JSON.stringify(text)}, modelVersion: 'v-test' })));`;
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: tmpdir(), // no node_modules to fall back on, as in Lambda
         env: {
           ...process.env,
           AWS_REGION: 'us-east-1',
@@ -128,7 +147,8 @@ describe('Lambda bundles', () => {
         },
       });
       const result = JSON.parse(stdout.trim().split('\n').pop()!) as { tokens: string[]; truncated: boolean };
-      expect(result).toEqual({ tokens: ['printer', 'broken', 'mouse', 'missing'], truncated: false });
+      expect(result).toEqual({ tokens: expected.tokens, truncated: false });
+      expect(result.tokens.length).toBeGreaterThan(4);
       expect(requested).toEqual(['GET /models-bucket/models/v-test/manifest.json?x-id=GetObject']);
     } finally {
       server.close();
