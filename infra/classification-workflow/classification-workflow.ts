@@ -98,7 +98,7 @@ const STEPS = WORKFLOWS['classify-ticket'].functions;
  *
  * | function | may |
  * | --- | --- |
- * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions; SendMessage to the rejected queue |
+ * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions (STANDARD only); SendMessage to the rejected queue |
  * | pin-model-version | GetItem on the models table |
  * | preprocess-ticket, vectorize-ticket, predict-category | GetObject under `models/` (and ListBucket of that prefix) |
  * | publish-result | PutItem on the predictions table; SendMessage to the output queue |
@@ -198,18 +198,22 @@ export class ClassificationWorkflow extends Construct {
     });
     const start = this.startClassification;
     start.allow(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${this.stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    start.allow(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-    acknowledgeWildcardResource(
-      start.role,
-      executions,
-      'Execution names are derived from ticket ids at run time; DescribeExecution is allowed only on executions of the classify-ticket state machine, to tell a redelivered message from a duplicate ticket.',
-    );
+    if (workflowType === sfn.StateMachineType.STANDARD) {
+      // Only a STANDARD state machine answers a reused execution name with ExecutionAlreadyExists,
+      // after which the handler describes the earlier execution (Express has no DescribeExecution).
+      const executions = Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${this.stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      start.allow(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+      acknowledgeWildcardResource(
+        start.role,
+        executions,
+        'Execution names are derived from ticket ids at run time; DescribeExecution is allowed only on executions of the classify-ticket state machine, to tell a redelivered message from a duplicate ticket.',
+      );
+    }
     allowSend(start, queues.rejected.queueArn);
     start.function.addEventSource(
       new SqsEventSource(queues.input, {

@@ -316,6 +316,9 @@ describe('classification workflow', () => {
       StateMachineType: 'EXPRESS',
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
     });
+    // Express has no DescribeExecution (and never answers ExecutionAlreadyExists): not granted.
+    const start = statementsOfRole(express.json, logicalId(express.stack.classification.startClassification.role));
+    expect(actionsOf(start)).toEqual(EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort());
   });
 });
 
