@@ -17,17 +17,25 @@ export interface Preprocessor {
 
 type Normalize = (token: string) => string;
 
-const STEMMER_MODULES: Record<StemmerLanguage, string> = {
-  en: 'porter_stemmer',
-  de: 'porter_stemmer_de',
-  es: 'porter_stemmer_es',
-  fr: 'porter_stemmer_fr',
-  it: 'porter_stemmer_it',
-  nl: 'porter_stemmer_nl',
-  no: 'porter_stemmer_no',
-  pt: 'porter_stemmer_pt',
-  ru: 'porter_stemmer_ru',
-  sv: 'porter_stemmer_sv',
+type StemmerModule = { default: { stem(token: string): string } };
+
+/**
+ * `natural`'s stemmer modules, as literal deep imports (never the package
+ * root), so that a bundler sees them: each becomes a chunk of its own, loaded
+ * only by a model that stems in that language (a template-literal import is
+ * left to run time, where a Lambda bundle has no node_modules).
+ */
+const STEMMER_MODULES: Record<StemmerLanguage, () => Promise<StemmerModule>> = {
+  en: () => import('natural/lib/natural/stemmers/porter_stemmer.js'),
+  de: () => import('natural/lib/natural/stemmers/porter_stemmer_de.js'),
+  es: () => import('natural/lib/natural/stemmers/porter_stemmer_es.js'),
+  fr: () => import('natural/lib/natural/stemmers/porter_stemmer_fr.js'),
+  it: () => import('natural/lib/natural/stemmers/porter_stemmer_it.js'),
+  nl: () => import('natural/lib/natural/stemmers/porter_stemmer_nl.js'),
+  no: () => import('natural/lib/natural/stemmers/porter_stemmer_no.js'),
+  pt: () => import('natural/lib/natural/stemmers/porter_stemmer_pt.js'),
+  ru: () => import('natural/lib/natural/stemmers/porter_stemmer_ru.js'),
+  sv: () => import('natural/lib/natural/stemmers/porter_stemmer_sv.js'),
 };
 
 /**
@@ -44,12 +52,9 @@ async function loadNormalizer(normalizer: Normalizer): Promise<Normalize | undef
       return wordNetLemmatizer();
     }
     case 'stem': {
-      const module = STEMMER_MODULES[normalizer.language];
-      if (module === undefined) throw new Error(`no stemmer for language "${normalizer.language}"`);
-      const loaded = (await import(`natural/lib/natural/stemmers/${module}.js`)) as {
-        default: { stem(token: string): string };
-      };
-      const stemmer = loaded.default;
+      const load = STEMMER_MODULES[normalizer.language];
+      if (load === undefined) throw new Error(`no stemmer for language "${normalizer.language}"`);
+      const stemmer = (await load()).default;
       return (token) => stemmer.stem(token);
     }
   }

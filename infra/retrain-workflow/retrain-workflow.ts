@@ -1,0 +1,207 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { WORKFLOWS } from '../../src/workflows/catalog.ts';
+import { TriageFunction, type ConfigName, type TriageLogLevel } from '../functions/triage-function.ts';
+import type { ModelBucket } from '../storage/model-bucket.ts';
+import { IN_SERVICE_KEY, type TriageTables } from '../storage/triage-tables.ts';
+import { CatalogStateMachine } from '../workflows/catalog-state-machine.ts';
+import { DEFAULT_RETRAIN_SCHEDULE } from '../settings.ts';
+
+const STEPS = WORKFLOWS['retrain-model'].functions;
+type RetrainHandler = (typeof STEPS)[keyof typeof STEPS];
+
+interface StepSpec {
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: readonly ConfigName[];
+  /** Grants exactly what the handler uses. */
+  readonly grant: (fn: TriageFunction, resources: { modelBucket: ModelBucket; tables: TriageTables }) => void;
+}
+
+/**
+ * What each retraining step may touch. Keyed by the catalog's handler names: a
+ * step added to the catalog without an entry here fails synthesis.
+ *
+ * Only promote-model may write the in-service pointer of the models table;
+ * retrain-model (registers the candidate) and reject-model (records why) write
+ * model records, with an IAM condition that excludes the pointer's key.
+ */
+export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
+  'gather-feedback': {
+    description: 'retrain-model GatherFeedback: feedback since the last model -> a snapshot in S3',
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+    environment: ['PREDICTIONS_TABLE', 'MODEL_BUCKET'],
+    grant: (fn, { modelBucket, tables }) => {
+      tables.grant(fn.role, 'predictions', ['dynamodb:Query'], { indexes: ['feedback'] });
+      modelBucket.grantWrite(fn.role, 'feedback');
+    },
+  },
+  'retrain-model': {
+    description: 'retrain-model Retrain: base training set + feedback -> a candidate model in S3',
+    memorySize: 3008,
+    timeout: Duration.minutes(15),
+    environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
+    grant: (fn, { modelBucket, tables }) => {
+      modelBucket.grantRead(fn.role, 'datasets');
+      modelBucket.grantRead(fn.role, 'feedback');
+      modelBucket.grantRead(fn.role, 'models');
+      modelBucket.grantWrite(fn.role, 'models');
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem']);
+      tables.grant(fn.role, 'models', ['dynamodb:PutItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
+    },
+  },
+  'evaluate-model': {
+    description: 'retrain-model Evaluate: candidate vs the model in service on the same holdout',
+    memorySize: 2048,
+    timeout: Duration.minutes(10),
+    environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
+    grant: (fn, { modelBucket, tables }) => {
+      modelBucket.grantRead(fn.role, 'datasets');
+      modelBucket.grantRead(fn.role, 'feedback');
+      modelBucket.grantRead(fn.role, 'models');
+      modelBucket.grantWrite(fn.role, 'evaluations');
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem']);
+    },
+  },
+  'promote-model': {
+    description: 'retrain-model Promote: move the in-service pointer to the candidate (conditional write)',
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    environment: ['MODELS_TABLE'],
+    grant: (fn, { tables }) => {
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    },
+  },
+  'reject-model': {
+    description: 'retrain-model Reject: record why the candidate was rejected (model in service untouched)',
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    environment: ['MODELS_TABLE'],
+    grant: (fn, { tables }) => {
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem']);
+      tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
+    },
+  },
+};
+
+export interface RetrainWorkflowProps {
+  readonly modelBucket: ModelBucket;
+  readonly tables: TriageTables;
+
+  /**
+   * When the retraining runs: an EventBridge Scheduler expression, in UTC.
+   *
+   * @default 'cron(0 3 * * ? *)' (03:00 UTC every day)
+   */
+  readonly schedule?: string;
+
+  /**
+   * The execution input the schedule sends.
+   *
+   * @default { trigger: 'schedule' }
+   */
+  readonly scheduleInput?: Readonly<Record<string, unknown>>;
+
+  /** @default 'INFO' */
+  readonly logLevel?: TriageLogLevel;
+
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+
+  /** @default true */
+  readonly tracingEnabled?: boolean;
+
+  /**
+   * The ASL file to deploy. Only tests point it elsewhere.
+   *
+   * @default - the catalog's `workflows/retrain-model.asl.json`
+   */
+  readonly definitionFile?: string;
+}
+
+/**
+ * The scheduled retraining: an EventBridge Scheduler schedule starts the
+ * `retrain-model` state machine (a STANDARD workflow deployed from
+ * `workflows/retrain-model.asl.json`), whose steps are the catalog's Lambdas
+ * with the access in {@link RETRAIN_STEPS}.
+ *
+ * The schedule retries a failed start 3 times within an hour, then gives up
+ * (the next scheduled run comes anyway). Its role may start this state machine only.
+ */
+export class RetrainWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly workflow: CatalogStateMachine;
+  readonly schedule: scheduler.Schedule;
+  /** The step functions, keyed by handler name. */
+  readonly steps: Readonly<Record<string, TriageFunction>>;
+
+  constructor(scope: Construct, id: string, props: RetrainWorkflowProps) {
+    super(scope, id);
+    const resources = { modelBucket: props.modelBucket, tables: props.tables };
+    const environmentValues: Partial<Record<ConfigName, string>> = {
+      MODEL_BUCKET: props.modelBucket.bucket.bucketName,
+      MODELS_TABLE: props.tables.table('models').tableName,
+      PREDICTIONS_TABLE: props.tables.table('predictions').tableName,
+    };
+
+    const steps: Record<string, TriageFunction> = {};
+    for (const [placeholder, handler] of Object.entries(STEPS) as [string, RetrainHandler][]) {
+      const spec = RETRAIN_STEPS[handler];
+      if (!spec) throw new Error(`retrain-model: no access is declared for the catalog's handler ${handler} (RETRAIN_STEPS)`);
+      const fn = new TriageFunction(this, placeholder.replace(/FunctionArn$/, ''), {
+        handler,
+        description: spec.description,
+        memorySize: spec.memorySize,
+        timeout: spec.timeout,
+        logLevel: props.logLevel ?? 'INFO',
+        ...(props.logRetention && { logRetention: props.logRetention }),
+        environment: Object.fromEntries(spec.environment.map((name) => [name, environmentValues[name]!])),
+      });
+      spec.grant(fn, resources);
+      steps[handler] = fn;
+    }
+    this.steps = steps;
+
+    this.workflow = new CatalogStateMachine(this, 'RetrainModel', {
+      workflow: 'retrain-model',
+      functions: Object.fromEntries(Object.entries(STEPS).map(([placeholder, handler]) => [placeholder, steps[handler]!])),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logLevel: sfn.LogLevel.ERROR,
+      ...(props.logRetention && { logRetention: props.logRetention }),
+      ...(props.tracingEnabled !== undefined && { tracingEnabled: props.tracingEnabled }),
+      ...(props.definitionFile && { definitionFile: props.definitionFile }),
+    });
+    this.stateMachine = this.workflow.stateMachine;
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'STANDARD workflow: Step Functions keeps every execution with its full event history for 90 days (console, GetExecutionHistory); CloudWatch Logs get the ERROR-level events (failures) without execution data, for alarms and Logs Insights, instead of a second copy of every event.',
+    });
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Retrain the ticket classifier on the feedback given since the last run',
+      schedule: scheduler.ScheduleExpression.expression(props.schedule ?? DEFAULT_RETRAIN_SCHEDULE),
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject(props.scheduleInput ?? { trigger: 'schedule' }),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+
+  /** `arn:...:execution:<retrain state machine>:*`: the executions of this state machine. */
+  executionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { OTHER_FUNCTIONS, projectPath, WORKFLOWS } from '../src/workflows/catalog.ts';
+import { ClassificationWorkflow } from './classification-workflow/classification-workflow.ts';
+import { FeedbackApi } from './feedback-api/feedback-api.ts';
+import { handlerExists } from './functions/bundling.ts';
+import { TriageAlarms } from './monitoring/triage-alarms.ts';
+import { TicketQueues } from './queues/ticket-queues.ts';
+import { RetrainWorkflow } from './retrain-workflow/retrain-workflow.ts';
+import type { TriageSettings } from './settings.ts';
+import { ModelBucket } from './storage/model-bucket.ts';
+import { TriageTables } from './storage/triage-tables.ts';
+
+export interface TicketTriageStackProps extends StackProps {
+  readonly settings: TriageSettings;
+
+  /**
+   * Deploy the retraining workflow.
+   *
+   * @default - when `workflows/retrain-model.asl.json` and the handler of every step exist
+   */
+  readonly retrainWorkflow?: boolean;
+
+  /**
+   * The retraining ASL file. Only tests point it elsewhere.
+   *
+   * @default - the catalog's `workflows/retrain-model.asl.json`
+   */
+  readonly retrainDefinitionFile?: string;
+
+  /**
+   * Deploy the review page's HTTP API.
+   *
+   * @default - when `handlers/feedback-api.ts` exists
+   */
+  readonly feedbackApi?: boolean;
+}
+
+/** True when the retraining workflow's ASL file and every handler it names exist. */
+export function retrainWorkflowAvailable(definitionFile = projectPath(WORKFLOWS['retrain-model'].file)): boolean {
+  return existsSync(definitionFile) && Object.values(WORKFLOWS['retrain-model'].functions).every(handlerExists);
+}
+
+/** True when the review page API's handler exists. */
+export const feedbackApiAvailable = (): boolean => handlerExists(OTHER_FUNCTIONS.feedbackApi);
+
+/**
+ * ticket-triage on AWS: storage, queues, the classification workflow, and,
+ * once their files exist in the repository, the retraining workflow and the
+ * review page API. Environment-agnostic (no account/region lookups): the same
+ * template deploys to any account and region.
+ */
+export class TicketTriageStack extends Stack {
+  readonly modelBucket: ModelBucket;
+  readonly tables: TriageTables;
+  readonly queues: TicketQueues;
+  readonly classification: ClassificationWorkflow;
+  readonly retrain?: RetrainWorkflow;
+  readonly feedbackApi?: FeedbackApi;
+  readonly alarms: TriageAlarms;
+
+  constructor(scope: Construct, id: string, props: TicketTriageStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    this.modelBucket = new ModelBucket(this, 'ModelBucket');
+    this.tables = new TriageTables(this, 'Tables');
+    this.queues = new TicketQueues(this, 'Queues');
+
+    this.classification = new ClassificationWorkflow(this, 'Classification', {
+      modelBucket: this.modelBucket,
+      tables: this.tables,
+      queues: this.queues,
+      workflowType: settings.classifyWorkflowType,
+      maxConcurrency: settings.startClassificationConcurrency,
+      logLevel: settings.logLevel,
+      tracingEnabled: settings.stateMachineTracing,
+      ...(settings.needsReviewThreshold !== undefined && { needsReviewThreshold: settings.needsReviewThreshold }),
+    });
+
+    const retrainFile = props.retrainDefinitionFile ?? projectPath(WORKFLOWS['retrain-model'].file);
+    if (props.retrainWorkflow ?? retrainWorkflowAvailable(retrainFile)) {
+      this.retrain = new RetrainWorkflow(this, 'Retrain', {
+        modelBucket: this.modelBucket,
+        tables: this.tables,
+        schedule: settings.retrainSchedule,
+        logLevel: settings.logLevel,
+        tracingEnabled: settings.stateMachineTracing,
+        definitionFile: retrainFile,
+      });
+    }
+
+    if (props.feedbackApi ?? feedbackApiAvailable()) {
+      this.feedbackApi = new FeedbackApi(this, 'FeedbackApi', {
+        tables: this.tables,
+        modelBucket: this.modelBucket,
+        ...(this.retrain && { retrain: this.retrain }),
+        ...(settings.feedbackApiJwt && { jwt: settings.feedbackApiJwt }),
+        logLevel: settings.logLevel,
+      });
+    }
+
+    const stateMachines: Record<string, sfn.IStateMachine> = { ClassifyTicket: this.classification.stateMachine };
+    if (this.retrain) stateMachines.RetrainModel = this.retrain.stateMachine;
+    this.alarms = new TriageAlarms(this, 'Alarms', {
+      queues: this.queues,
+      stateMachines,
+      ...(settings.alarmTopicArn && { alarmTopicArn: settings.alarmTopicArn }),
+    });
+
+    this.outputs();
+  }
+
+  /** The Step Functions console page of a state machine, in the stack's region. */
+  consoleUrl(stateMachine: sfn.IStateMachine): string {
+    return `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachine.stateMachineArn}`;
+  }
+
+  private outputs(): void {
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('InputQueueUrl', this.queues.input.queueUrl, 'Send tickets here (JSON: ticketId?, subject?, body|description|text)');
+    output('OutputQueueUrl', this.queues.output.queueUrl, 'Classified tickets come out here');
+    output('RejectedQueueUrl', this.queues.rejected.queueUrl, 'Rejected and failed tickets, each with its reason');
+    output('InputDeadLetterQueueUrl', this.queues.inputDeadLetter.queueUrl, 'Input messages whose execution could not be started');
+    output('ModelBucketName', this.modelBucket.bucket.bucketName, 'Model versions (models/), training data (datasets/), feedback snapshots');
+    output('ModelsTableName', this.tables.table('models').tableName, 'Model registry and the pointer to the version in service');
+    output('PredictionsTableName', this.tables.table('predictions').tableName, 'One item per ticket: prediction and feedback');
+    output('ClassifyStateMachineArn', this.classification.stateMachine.stateMachineArn, 'The classify-ticket state machine');
+    output('ClassifyStateMachineConsoleUrl', this.consoleUrl(this.classification.stateMachine), 'Watch classifications in the Step Functions console');
+    if (this.retrain) {
+      output('RetrainStateMachineArn', this.retrain.stateMachine.stateMachineArn, 'The retrain-model state machine');
+      output('RetrainStateMachineConsoleUrl', this.consoleUrl(this.retrain.stateMachine), 'Watch retraining runs in the Step Functions console');
+    }
+    if (this.feedbackApi) {
+      output('FeedbackApiUrl', this.feedbackApi.url, 'The review page API (JWT required)');
+      if (this.feedbackApi.userPool && this.feedbackApi.userPoolClient) {
+        output('ReviewersUserPoolId', this.feedbackApi.userPool.userPoolId, 'Cognito user pool of the reviewers (add users here)');
+        output('ReviewersUserPoolClientId', this.feedbackApi.userPoolClient.userPoolClientId, 'App client of the review page');
+      }
+    }
+  }
+}
