@@ -1,4 +1,5 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactFormatError, MODEL_FILES, parseManifest, type ModelManifest, type PackagedModel } from '../model/artifact.ts';
 
 /** `models/<version>/<file>`: model versions are immutable once written. */
@@ -7,6 +8,8 @@ export const modelKey = (version: string, file: string): string => `models/${ver
 export class ModelNotFoundError extends Error {
   override readonly name = 'ModelNotFoundError';
 }
+
+const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
 const VERSION_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -35,8 +38,14 @@ export class S3ModelStore {
     return this.getObject(modelKey(manifest.version, manifest.parts[part].file), `${part} of model version ${manifest.version}`);
   }
 
+  /** Large objects (model parts of a big vocabulary) go up in 8 MiB multipart chunks. */
   async putObject(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    const params = { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType };
+    if (body.length <= MULTIPART_THRESHOLD) {
+      await this.s3.send(new PutObjectCommand(params));
+      return;
+    }
+    await new Upload({ client: this.s3, params, partSize: MULTIPART_THRESHOLD, queueSize: 2 }).done();
   }
 
   async getObject(key: string, what = key): Promise<Uint8Array> {
