@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './commands/evaluate.ts';
+import { registerFeedback } from './commands/feedback.ts';
+import { registerModels } from './commands/models.ts';
 import { registerPredict } from './commands/predict.ts';
+import { registerRetrain } from './commands/retrain.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
 import { describeError } from './output.ts';
@@ -10,12 +13,21 @@ export function buildProgram(): Command {
     .description('ticket-triage: classify support tickets, locally or on AWS, and learn from corrections')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
+    // Options after a subcommand belong to it (`feedback import x.csv --by me` vs `feedback T-1 --by me`).
+    .enablePositionalOptions()
     .exitOverride();
   registerStart(program);
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);
-  for (const command of program.commands) command.exitOverride();
+  registerFeedback(program);
+  registerRetrain(program);
+  registerModels(program);
+  const exitOverrideAll = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(exitOverrideAll);
+  };
+  program.commands.forEach(exitOverrideAll);
   return program;
 }
 

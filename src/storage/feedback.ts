@@ -80,7 +80,7 @@ export class UnknownCategoryError extends FeedbackError {
   constructor(category: string, known: readonly string[]) {
     super(
       `the model does not know the category "${category}" (it knows: ${known.join(', ')}); ` +
-        'check the spelling, or set allowNewCategory to add it: it is learnt at the next retraining',
+        'check the spelling, or allow a new category (API: "allowNewCategory": true; CLI: --allow-new-category): it is learnt at the next retraining',
       'UnknownCategory',
     );
   }

@@ -170,7 +170,7 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
     const refused = await put('API-04', { verdict: 'corrected', category: 'Network' });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toBe('UnknownCategory');
-    expect(refused.body.message).toMatch(/the model does not know the category "Network" \(it knows: Access, Hardware, Purchase\).*allowNewCategory/);
+    expect(refused.body.message).toMatch(/the model does not know the category "Network" \(it knows: Access, Hardware, Purchase\).*"allowNewCategory": true/);
     const accepted = await put('API-04', { verdict: 'corrected', category: 'Network', allowNewCategory: true });
     expect(accepted.status).toBe(200);
     expect(accepted.body.feedback).toMatchObject({ verdict: 'corrected', category: 'Network', newCategory: true });
