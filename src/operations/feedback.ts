@@ -1,6 +1,6 @@
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
-import type { Feedback, FeedbackInput, FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
+import type { Feedback, FeedbackInput, FeedbackStore } from '../storage/feedback.ts';
 
 export interface FeedbackDeps {
   readonly feedback: FeedbackStore;
@@ -16,6 +16,6 @@ export async function knownCategories(deps: Pick<FeedbackDeps, 'registry' | 'man
 }
 
 /** Checks a person's verdict against the ticket and the model in service, and records it. */
-export async function submitFeedback(deps: FeedbackDeps, ticketId: string, input: FeedbackInput): Promise<{ feedback: Feedback; replaced?: Feedback; ticket: ReviewedTicket }> {
+export async function submitFeedback(deps: FeedbackDeps, ticketId: string, input: FeedbackInput): Promise<{ feedback: Feedback; replaced?: Feedback }> {
   return deps.feedback.submit(ticketId, input, await knownCategories(deps));
 }

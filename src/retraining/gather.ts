@@ -74,6 +74,8 @@ export async function gatherFeedback(deps: { feedback: FeedbackStore; registry: 
       split: feedbackSplitOf(entry.ticketId, options.holdoutShare),
     });
   }
+  // In ticket order, so the same feedback always makes the same snapshot (and the same candidate).
+  rows.sort((a, b) => (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
   const holdoutRows = rows.filter((r) => r.split === 'holdout').length;
   const counts = {
     total: rows.length,

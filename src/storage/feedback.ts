@@ -90,7 +90,7 @@ export class UnknownCategoryError extends FeedbackError {
  * The feedback a person's input amounts to, or why it cannot be accepted.
  * Pure: the store calls it with the ticket as it is now.
  */
-export function resolveFeedback(ticket: TicketRecord, input: FeedbackInput, knownCategories: readonly string[], at: string): Feedback {
+export function resolveFeedback(ticket: Pick<TicketRecord, 'ticketId' | 'status' | 'category' | 'modelVersion'>, input: FeedbackInput, knownCategories: readonly string[], at: string): Feedback {
   const category = input.category?.trim();
   if (input.category !== undefined && !category) throw new FeedbackError('the category is empty', 'InvalidFeedback');
   const predicted = ticket.status === 'classified' ? ticket.category : undefined;
@@ -153,9 +153,19 @@ export class FeedbackStore {
    * moves to the bounded history). The write is conditional on the ticket's
    * feedback being what was read, so two reviewers at once cannot lose a verdict.
    */
-  async submit(ticketId: string, input: FeedbackInput, knownCategories: readonly string[], now: () => Date = () => new Date()): Promise<{ feedback: Feedback; replaced?: Feedback; ticket: ReviewedTicket }> {
+  async submit(ticketId: string, input: FeedbackInput, knownCategories: readonly string[], now: () => Date = () => new Date()): Promise<{ feedback: Feedback; replaced?: Feedback }> {
     for (let attempt = 1; ; attempt++) {
-      const ticket = await this.get(ticketId);
+      // Only what the verdict is checked against (not the text, explanation, ...).
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { ticketId },
+          ConsistentRead: true,
+          ProjectionExpression: '#id, #status, #category, #model, #feedback, #history, #at',
+          ExpressionAttributeNames: { '#id': 'ticketId', '#status': 'status', '#category': 'category', '#model': 'modelVersion', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt' },
+        }),
+      );
+      const ticket = Item as (Pick<ReviewedTicket, 'ticketId' | 'status' | 'category' | 'modelVersion'> & FeedbackFields) | undefined;
       if (!ticket) throw new UnknownTicketError(ticketId);
       let at = now().toISOString();
       // feedbackAt only grows for a ticket (the watermark of retraining relies on it).
@@ -184,11 +194,7 @@ export class FeedbackStore {
         if (attempt >= MAX_WRITE_ATTEMPTS) throw new FeedbackError(`the feedback of ticket ${ticketId} kept changing while it was being written; try again`, 'Conflict');
         continue;
       }
-      return {
-        feedback,
-        ...(ticket.feedback && { replaced: ticket.feedback }),
-        ticket: { ...ticket, feedback, feedbackHistory: history, feedbackAt: at, feedbackListKey: FEEDBACK_LIST_KEY },
-      };
+      return { feedback, ...(ticket.feedback && { replaced: ticket.feedback }) };
     }
   }
 
