@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROFILE_NAMES } from './model/profiles.ts';
 
 /** A missing or malformed setting, named by its environment variable. */
 export class ConfigError extends Error {
@@ -49,6 +50,31 @@ export const configSchema = z.object({
   /** How long a warm PinModelVersion step trusts the pointer it read (0 = read it every time). */
   POINTER_CACHE_SECONDS: number(2, 0, 300),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+
+  // ---- retraining (workflows/retrain-model.asl.json) ----
+  /**
+   * When the local runtime starts a retraining: an EventBridge expression
+   * (`rate(1 day)`, `cron(0 3 * * ? *)`, UTC) or `off`. On AWS the CDK
+   * schedule (context `retrainSchedule`) plays this part.
+   */
+  RETRAIN_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^(off|rate\(.+\)|cron\(.+\))$/i, 'must be rate(...), cron(...) or off')
+    .default('cron(0 3 * * ? *)'),
+  /** A retraining runs only when at least this many feedback items are new since the last evaluated candidate. */
+  MIN_NEW_FEEDBACK: number(20, 1, 1_000_000),
+  /**
+   * Share of feedback (chosen by a hash of the ticket id, so always the same
+   * tickets) kept out of training and used, with the base holdout, to judge candidates.
+   */
+  FEEDBACK_HOLDOUT_SHARE: number(0.2, 0, 0.9),
+  /** The gate: a candidate is promoted when its accuracy >= the model in service's minus this ... */
+  ACCURACY_TOLERANCE: number(0, 0, 1),
+  /** ... and its macro-F1 >= the model in service's minus this. */
+  MACRO_F1_TOLERANCE: number(0.01, 0, 1),
+  /** Profile of retrained models; default: the profile of the model in service. */
+  RETRAIN_PROFILE: z.enum(PROFILE_NAMES).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

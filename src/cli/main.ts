@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerEvaluate } from './commands/evaluate.ts';
+import { registerFeedback } from './commands/feedback.ts';
+import { registerModels } from './commands/models.ts';
 import { registerPredict } from './commands/predict.ts';
 import { registerBootstrap } from './commands/bootstrap.ts';
+import { registerRetrain } from './commands/retrain.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSend } from './commands/send.ts';
 import { registerStart } from './commands/start.ts';
@@ -13,6 +16,8 @@ export function buildProgram(): Command {
     .description('ticket-triage: classify support tickets, locally or on AWS, and learn from corrections')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
+    // Options after a subcommand belong to it (`feedback import x.csv --by me` vs `feedback T-1 --by me`).
+    .enablePositionalOptions()
     .exitOverride();
   registerStart(program);
   registerSend(program);
@@ -21,11 +26,14 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEvaluate(program);
   registerPredict(program);
-  const override = (command: Command): void => {
+  registerFeedback(program);
+  registerRetrain(program);
+  registerModels(program);
+  const exitOverrideAll = (command: Command): void => {
     command.exitOverride();
-    command.commands.forEach(override);
+    command.commands.forEach(exitOverrideAll);
   };
-  program.commands.forEach(override);
+  program.commands.forEach(exitOverrideAll);
   return program;
 }
 

@@ -12,7 +12,21 @@ export class CliError extends Error {
 }
 
 /** Errors whose message is already meant for a person. */
-const USER_FACING = new Set(['CliError', 'DataFileError', 'ArtifactFormatError', 'TrainingDataError', 'ConfigError', 'InvalidTicketError']);
+const USER_FACING = new Set([
+  'CliError',
+  'DataFileError',
+  'ArtifactFormatError',
+  'TrainingDataError',
+  'ConfigError',
+  'InvalidTicketError',
+  'FeedbackError',
+  'UnknownTicketError',
+  'UnknownCategoryError',
+  'UnknownModelVersionError',
+  'ModelOperationError',
+  'ModelNotFoundError',
+  'RunNotFoundError',
+]);
 
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof Error) {

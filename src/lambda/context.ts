@@ -2,6 +2,7 @@ import { awsClients } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { ModelRegistry } from '../model-store/registry.ts';
 import { S3ModelStore } from '../model-store/s3-model-store.ts';
+import { FeedbackStore } from '../storage/feedback.ts';
 import { PredictionStore } from '../storage/predictions.ts';
 import { ModelCache } from './model-cache.ts';
 
@@ -14,6 +15,7 @@ export interface HandlerContext {
   readonly models: ModelCache;
   readonly registry: ModelRegistry;
   readonly predictions: PredictionStore;
+  readonly feedback: FeedbackStore;
 }
 
 let shared: HandlerContext | undefined;
@@ -28,6 +30,7 @@ export function handlerContext(): HandlerContext {
       models: new ModelCache(modelStore),
       registry: new ModelRegistry(clients.documents, settings.MODELS_TABLE),
       predictions: new PredictionStore(clients.documents, settings.PREDICTIONS_TABLE),
+      feedback: new FeedbackStore(clients.documents, settings.PREDICTIONS_TABLE),
     };
   }
   return shared;

@@ -4,7 +4,20 @@ import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocume
 /** The key of the one item that names the model version in service. */
 export const IN_SERVICE_KEY = '@in-service';
 
-export type ModelStatus = 'candidate' | 'promoted' | 'rejected';
+/**
+ * `candidate`: trained, not judged yet; `promoted`: passed the gate (or was put
+ * in service by hand); `rejected`: judged and not promoted (the reason says
+ * why: the gate, superseded, rolled back); `failed`: its retraining broke
+ * before a decision (the model in service was not touched).
+ */
+export type ModelStatus = 'candidate' | 'promoted' | 'rejected' | 'failed';
+
+/** The figures of the model a candidate was compared with. */
+export interface ComparedWith {
+  readonly version: string | null;
+  readonly accuracy: number | null;
+  readonly macroF1: number | null;
+}
 
 /** One model version as the registry knows it (the artifact itself is in S3). */
 export interface ModelRecord {
@@ -23,6 +36,19 @@ export interface ModelRecord {
   readonly feedbackWatermark?: string;
   readonly datasetSha256?: string;
   readonly trainingRows?: number;
+  /** S3 key of the feedback snapshot it was trained on. */
+  readonly feedbackSnapshotKey?: string;
+  /** The model in service when it was trained. */
+  readonly parentVersion?: string;
+  /** Name of the retrain-model execution that made it. */
+  readonly retrainExecution?: string;
+  /** The model in service it was evaluated against, and that model's figures on the same holdout. */
+  readonly comparedWith?: ComparedWith;
+}
+
+/** A version is registered already (versions are immutable). */
+export class ModelVersionExistsError extends Error {
+  override readonly name = 'ModelVersionExistsError';
 }
 
 export interface PointerChange {
@@ -68,6 +94,16 @@ export class ModelRegistry {
 
   async register(record: ModelRecord): Promise<void> {
     await this.documents.send(new PutCommand({ TableName: this.table, Item: record }));
+  }
+
+  /** Registers a new version; refuses to overwrite one ({@link ModelVersionExistsError}). */
+  async registerNew(record: ModelRecord): Promise<void> {
+    try {
+      await this.documents.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(version)' }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ModelVersionExistsError(`model version ${record.version} is registered already`);
+      throw error;
+    }
   }
 
   async get(version: string): Promise<ModelRecord | undefined> {

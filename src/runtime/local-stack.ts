@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
 import { config, parseConfig, resetConfig, type Config } from '../config.ts';
 import { resetHandlerContext } from '../lambda/context.ts';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type SqsEventSourceMapping } from '../local/index.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type ScheduleHandle, type SqsEventSourceMapping } from '../local/index.ts';
+import { startRetrain } from '../retraining/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';
 
 /** Local names of the queues (on AWS, CDK names them). */
 export const LOCAL_QUEUES = {
@@ -31,6 +34,13 @@ export interface LocalStackOptions {
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
   readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
+  /**
+   * Port of the HTTP server for the feedback API (`/api/...`, on 127.0.0.1).
+   * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
+   */
+  readonly httpPort?: number;
+  /** Serves requests outside `/api/` (the web page's files). Default: 404. */
+  readonly httpFallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 export interface LocalStack {
@@ -43,6 +53,11 @@ export interface LocalStack {
   /** The input queue's poller, once started. */
   readonly eventSource: SqsEventSourceMapping | undefined;
   startEventSource(): Promise<SqsEventSourceMapping>;
+  /** The feedback API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
+  readonly http: HttpApiServer;
+  readonly webUrl: string;
+  /** The timer that starts retraining (RETRAIN_SCHEDULE), unless it is `off`. */
+  readonly retrainSchedule?: ScheduleHandle;
   stop(): Promise<void>;
 }
 
@@ -134,6 +149,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     if (options.eventSource?.enabled !== false) await startEventSource();
 
+    let retrainSchedule: ScheduleHandle | undefined;
+    const retrainArn = stateMachines['retrain-model'];
+    if (retrainArn && settings.RETRAIN_SCHEDULE.toLowerCase() !== 'off') {
+      const { sfn } = createAwsClients(settings);
+      const logger = options.logger;
+      retrainSchedule = runtime.schedule(settings.RETRAIN_SCHEDULE, () => startRetrain(sfn, retrainArn, { trigger: 'schedule' }), {
+        onError: (error) => (logger ?? console).error(`scheduled retraining could not start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+      });
+    }
+
+    const http = await startHttpApiServer({
+      port: options.httpPort ?? 0,
+      invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.feedbackApi, event),
+      ...(options.httpFallback && { fallback: options.httpFallback }),
+      onError: (error) => options.logger?.warn('feedback API request failed', { error: error instanceof Error ? error.name : typeof error }),
+    });
+
     return {
       runtime,
       config: settings,
@@ -144,7 +176,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return eventSource;
       },
       startEventSource,
-      stop: () => runtime.stop(),
+      http,
+      webUrl: http.url,
+      ...(retrainSchedule && { retrainSchedule }),
+      async stop() {
+        await http.close();
+        await runtime.stop();
+      },
     };
   } catch (error) {
     await runtime.stop();

@@ -26,6 +26,32 @@ export interface TicketRecord {
   readonly listKey: typeof RECENT_LIST_KEY;
 }
 
+/** Filters of {@link PredictionStore.list}. */
+export interface PredictionFilters {
+  readonly needsReview?: boolean;
+  /** The predicted category. */
+  readonly category?: string;
+  readonly hasFeedback?: boolean;
+  readonly status?: TicketRecord['status'];
+}
+
+/** A list cursor that is not one this store handed out. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string')) return key as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new InvalidCursorError('the cursor is not valid: pass the `cursor` of the previous page unchanged');
+}
+
 /** Another execution already recorded a different result for this ticket. */
 export class TicketConflictError extends Error {
   override readonly name = 'TicketConflictError';
@@ -60,6 +86,67 @@ export class PredictionStore {
   async get(ticketId: string): Promise<TicketRecord | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { ticketId }, ConsistentRead: true }));
     return Item as TicketRecord | undefined;
+  }
+
+  /**
+   * Newest first, optionally filtered, `limit` at most per page. `cursor` is
+   * opaque (from the previous page). DynamoDB filters after reading, so a
+   * filtered page reads on until it is full or `maxReads` pages were read; it
+   * may then hold fewer than `limit` items and still have a cursor.
+   */
+  async list(options: { limit?: number; cursor?: string; filters?: PredictionFilters; maxReads?: number } = {}): Promise<{ items: TicketRecord[]; cursor?: string }> {
+    const limit = options.limit ?? 50;
+    const filters = options.filters ?? {};
+    const conditions: string[] = [];
+    const names: Record<string, string> = { '#list': 'listKey' };
+    const values: Record<string, unknown> = { ':list': RECENT_LIST_KEY };
+    if (filters.needsReview !== undefined) {
+      names['#needsReview'] = 'needsReview';
+      values[':needsReview'] = filters.needsReview;
+      conditions.push(filters.needsReview ? '#needsReview = :needsReview' : '(attribute_not_exists(#needsReview) OR #needsReview = :needsReview)');
+    }
+    if (filters.category !== undefined) {
+      names['#category'] = 'category';
+      values[':category'] = filters.category;
+      conditions.push('#category = :category');
+    }
+    if (filters.hasFeedback !== undefined) {
+      names['#feedbackAt'] = 'feedbackAt';
+      conditions.push(filters.hasFeedback ? 'attribute_exists(#feedbackAt)' : 'attribute_not_exists(#feedbackAt)');
+    }
+    if (filters.status !== undefined) {
+      names['#status'] = 'status';
+      values[':status'] = filters.status;
+      conditions.push('#status = :status');
+    }
+    const items: TicketRecord[] = [];
+    let start = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const maxReads = options.maxReads ?? 20;
+    for (let reads = 0; reads < maxReads; reads++) {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'recent',
+          KeyConditionExpression: '#list = :list',
+          ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: conditions.length > 0 ? Math.max(100, limit) : limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of (page.Items ?? []) as TicketRecord[]) {
+        items.push(item);
+        if (items.length === limit) {
+          const more = item !== page.Items!.at(-1) || page.LastEvaluatedKey !== undefined;
+          return { items, ...(more && { cursor: encodeCursor({ ticketId: item.ticketId, listKey: item.listKey, classifiedAt: item.classifiedAt }) }) };
+        }
+      }
+      start = page.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return { items, ...(start && { cursor: encodeCursor(start) }) };
   }
 
   /** Newest first. */

@@ -3,6 +3,7 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.ts';
 import type { RejectedQueueMessage, ClassifiedMessage } from '../../src/contracts/messages.ts';
 import { ModelRegistry } from '../../src/model-store/registry.ts';
 import { S3ModelStore } from '../../src/model-store/s3-model-store.ts';
+import { FeedbackStore } from '../../src/storage/feedback.ts';
 import { PredictionStore } from '../../src/storage/predictions.ts';
 import { bootstrapModel } from '../../src/operations/bootstrap.ts';
 import type { ProfileName } from '../../src/model/profiles.ts';
@@ -16,6 +17,7 @@ export interface TestStack {
   readonly store: S3ModelStore;
   readonly registry: ModelRegistry;
   readonly predictions: PredictionStore;
+  readonly feedback: FeedbackStore;
   /** Puts a message on the input queue (object -> JSON; string as is). */
   send(body: unknown): Promise<string>;
   /** Everything that arrived on the output / rejected queues so far (drained and kept). */
@@ -31,7 +33,7 @@ export interface TestStack {
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
   const stack = await startLocalStack({
     ...options,
-    settings: { POINTER_CACHE_SECONDS: '0', ...options.settings },
+    settings: { POINTER_CACHE_SECONDS: '0', RETRAIN_SCHEDULE: 'off', ...options.settings },
     eventSource: { pollers: 2, visibilityTimeoutSeconds: 20, ...options.eventSource },
   });
   const clients = createAwsClients(stack.config);
@@ -55,6 +57,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     store,
     registry,
     predictions: new PredictionStore(clients.documents, stack.config.PREDICTIONS_TABLE),
+    feedback: new FeedbackStore(clients.documents, stack.config.PREDICTIONS_TABLE),
     outputs,
     rejections,
     async send(body) {

@@ -112,13 +112,15 @@ export function registerRuns(program: Command): void {
     console.log(table(['run', 'status', 'started', 'duration'], executions.map((e) => [e.name!, e.status!, e.startDate!.toISOString(), seconds(e.startDate, e.stopDate)])));
   });
 
-  runs
-    .command('show')
-    .description("one run's state-by-state history (ticket text hidden unless --show-text); --target/--data-dir as for `runs`")
-    .argument('<name>', 'the run (execution) name, e.g. ticket-1234')
-    .option('--show-text', 'show ticket text in state inputs/outputs')
-    .action(async (name: string, local: { showText?: boolean }) => {
-    const options: ShowOptions = { ...runs.opts<RunsOptions>(), ...local };
+  targetOptions(
+    runs
+      .command('show')
+      .description("one run's state-by-state history (ticket text hidden unless --show-text)")
+      .argument('<name>', 'the run (execution) name, e.g. ticket-1234')
+      .option('--workflow <name>', 'which workflow', 'classify-ticket')
+      .option('--show-text', 'show ticket text in state inputs/outputs')
+      .option('--json', 'print JSON'),
+  ).action(async (name: string, options: ShowOptions) => {
     const target = resolveTarget(options);
     const arn = `${stateMachineArn(target, options.workflow).replace(':stateMachine:', ':execution:')}:${name}`;
     const execution = await target.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn })).catch((error: Error) => {

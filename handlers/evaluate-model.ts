@@ -1,0 +1,33 @@
+import { config } from '../src/config.ts';
+import { evaluateInput } from '../src/contracts/retrain-steps.ts';
+import { parseStepInput } from '../src/contracts/steps.ts';
+import { handlerContext } from '../src/lambda/context.ts';
+import { aws } from '../src/lambda/errors.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { evaluateCandidate, type EvaluationSummary } from '../src/retraining/evaluate.ts';
+
+/**
+ * `Evaluate`: the candidate and the model in service on the same holdout; the
+ * full report goes to S3, the figures the gate compares come back.
+ */
+export const handler = async (event: unknown): Promise<EvaluationSummary> => {
+  const input = parseStepInput(evaluateInput, event, 'Evaluate');
+  const settings = config();
+  const context = handlerContext();
+  const evaluation = await aws(
+    evaluateCandidate(
+      { store: context.modelStore, registry: context.registry },
+      { ...input, tolerances: { accuracy: settings.ACCURACY_TOLERANCE, macroF1: settings.MACRO_F1_TOLERANCE } },
+    ),
+  );
+  logger.info('candidate evaluated', {
+    executionName: input.executionName,
+    modelVersion: evaluation.candidateVersion,
+    inServiceVersion: evaluation.inServiceVersion,
+    candidate: evaluation.candidate,
+    inService: evaluation.inService,
+    accepted: evaluation.accepted,
+    holdoutRows: evaluation.holdoutRows,
+  });
+  return evaluation;
+};

@@ -1,0 +1,25 @@
+import { config } from '../src/config.ts';
+import { retrainInput } from '../src/contracts/retrain-steps.ts';
+import { parseStepInput } from '../src/contracts/steps.ts';
+import { handlerContext } from '../src/lambda/context.ts';
+import { aws } from '../src/lambda/errors.ts';
+import { logger } from '../src/lambda/logger.ts';
+import { trainCandidate, type CandidateSummary } from '../src/retraining/retrain.ts';
+
+/** `Retrain`: base training set + the feedback snapshot's training rows -> a candidate version in S3, registered. */
+export const handler = async (event: unknown): Promise<CandidateSummary> => {
+  const input = parseStepInput(retrainInput, event, 'Retrain');
+  const profile = config().RETRAIN_PROFILE;
+  const context = handlerContext();
+  const started = Date.now();
+  const candidate = await aws(trainCandidate({ store: context.modelStore, registry: context.registry }, { ...input, ...(profile && { profile }) }));
+  logger.info('candidate trained', {
+    executionName: input.executionName,
+    modelVersion: candidate.version,
+    parentVersion: candidate.parentVersion,
+    trainingRows: candidate.trainingRows,
+    feedbackRows: candidate.feedbackRows,
+    seconds: (Date.now() - started) / 1000,
+  });
+  return candidate;
+};

@@ -1,0 +1,245 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { z } from 'zod';
+import type { ModelManifest } from '../model/artifact.ts';
+import { UnknownModelVersionError, type ModelRegistry } from '../model-store/registry.ts';
+import type { S3ModelStore } from '../model-store/s3-model-store.ts';
+import { describeModel, listModels } from '../operations/models.ts';
+import { submitFeedback } from '../operations/feedback.ts';
+import { describeRun, listRuns, RUN_STATUSES, RunNotFoundError, startRetrain } from '../retraining/runs.ts';
+import { FeedbackError, type FeedbackStore, type ReviewedTicket } from '../storage/feedback.ts';
+import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
+import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+import { ApiError, booleanParam, errorResult, findRoute, json, parseBody, parseQuery, type ApiRequest, type ApiResult, type Route } from './http.ts';
+
+/**
+ * The review page's API (`handlers/feedback-api.ts` on Lambda behind API
+ * Gateway, and the local HTTP server): predictions, feedback, stats, models
+ * and workflow runs. JSON in and out; errors are `{ error, message }`.
+ *
+ *   GET  /api/predictions?needsReview=&category=&hasFeedback=&status=&limit=&cursor=
+ *   GET  /api/predictions/{ticketId}
+ *   PUT  /api/predictions/{ticketId}/feedback   {verdict: confirmed|corrected, category?, by?, allowNewCategory?}
+ *   GET  /api/stats
+ *   GET  /api/models
+ *   GET  /api/models/{version}
+ *   POST /api/retrain                            {by?}
+ *   GET  /api/runs?workflow=&status=&limit=&cursor=
+ *   GET  /api/runs/{executionName}?workflow=
+ */
+export interface FeedbackApiDeps {
+  readonly predictions: PredictionStore;
+  readonly feedback: FeedbackStore;
+  readonly registry: ModelRegistry;
+  readonly store: S3ModelStore;
+  readonly manifest: (version: string) => Promise<ModelManifest>;
+  readonly sfn: SFNClient;
+  /** State machine ARNs by workflow name (absent: not deployed / not configured). */
+  readonly stateMachines: Partial<Record<WorkflowName, string>>;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+}
+
+const TEXT_PREVIEW_CHARS = 280;
+
+/** A ticket in a list: the text cut to a preview, without the explanation and history. */
+export function predictionSummary(ticket: ReviewedTicket) {
+  const { text, explanation: _explanation, feedbackHistory: _history, listKey: _listKey, feedbackListKey: _feedbackListKey, ...rest } = ticket;
+  return { ...rest, textPreview: text.length > TEXT_PREVIEW_CHARS ? `${text.slice(0, TEXT_PREVIEW_CHARS)}…` : text, textLength: text.length };
+}
+
+/** A ticket in full (text, explanation, feedback history), without the index keys. */
+export function predictionDetail(ticket: ReviewedTicket) {
+  const { listKey: _listKey, feedbackListKey: _feedbackListKey, ...rest } = ticket;
+  return rest;
+}
+
+/** Who is calling: the identity in the API Gateway JWT authorizer's claims, when there is one. */
+export function callerOf(event: APIGatewayProxyEventV2): string | undefined {
+  const claims = (event as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext?.authorizer?.jwt?.claims;
+  if (!claims) return undefined;
+  for (const name of ['email', 'cognito:username', 'username', 'preferred_username', 'sub']) {
+    const value = claims[name];
+    if (typeof value === 'string' && value.trim()) return value.trim();
+  }
+  return undefined;
+}
+
+const ticketIdParam = (request: ApiRequest): string => {
+  const ticketId = request.params.ticketId!;
+  if (ticketId.length > 256) throw new ApiError(400, 'BadRequest', 'the ticket id is longer than 256 characters');
+  return ticketId;
+};
+
+const listPredictionsQuery = z.object({
+  needsReview: booleanParam.optional(),
+  hasFeedback: booleanParam.optional(),
+  category: z.string().trim().min(1).max(200).optional(),
+  status: z.enum(['classified', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+
+const feedbackBody = z.strictObject({
+  verdict: z.enum(['confirmed', 'corrected']),
+  category: z.string().trim().min(1).max(200).optional(),
+  by: z.string().trim().min(1).max(200).optional(),
+  allowNewCategory: z.boolean().optional(),
+});
+
+const retrainBody = z.strictObject({ by: z.string().trim().min(1).max(200).optional() });
+
+const workflowParam = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]).default('retrain-model');
+
+const listRunsQuery = z.object({
+  workflow: workflowParam,
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(4000).optional(),
+});
+
+function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
+  const arn = deps.stateMachines[workflow];
+  if (!arn) throw new ApiError(503, 'NotConfigured', `the ${workflow} workflow is not configured here (its state machine ARN is not set)`);
+  return arn;
+}
+
+const ROUTES: readonly Route<FeedbackApiDeps>[] = [
+  {
+    method: 'GET',
+    path: '/api/predictions',
+    async handle(request, deps) {
+      const q = parseQuery(listPredictionsQuery, request);
+      const filters = {
+        ...(q.needsReview !== undefined && { needsReview: q.needsReview }),
+        ...(q.hasFeedback !== undefined && { hasFeedback: q.hasFeedback }),
+        ...(q.category !== undefined && { category: q.category }),
+        ...(q.status !== undefined && { status: q.status }),
+      };
+      const page = await deps.predictions.list({ limit: q.limit, filters, ...(q.cursor && { cursor: q.cursor }) });
+      return json(200, { items: page.items.map((t) => predictionSummary(t as ReviewedTicket)), cursor: page.cursor ?? null });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/predictions/:ticketId',
+    async handle(request, deps) {
+      const ticketId = ticketIdParam(request);
+      const ticket = await deps.feedback.get(ticketId);
+      if (!ticket) throw new ApiError(404, 'NotFound', `there is no ticket "${ticketId}"`);
+      return json(200, { ticket: predictionDetail(ticket) });
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/predictions/:ticketId/feedback',
+    async handle(request, deps) {
+      const ticketId = ticketIdParam(request);
+      const body = parseBody(feedbackBody, request);
+      const by = callerOf(request.event) ?? body.by;
+      const result = await submitFeedback(deps, ticketId, { ...body, ...(by && { by }) });
+      return json(200, { ticketId, feedback: result.feedback, replaced: result.replaced ?? null });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stats',
+    async handle(_request, deps) {
+      const [stats, pointer] = await Promise.all([deps.feedback.stats(), deps.registry.inService()]);
+      return json(200, { ...stats, modelInService: pointer?.modelVersion ?? null });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/models',
+    async handle(_request, deps) {
+      const { inService, models } = await listModels(deps.registry);
+      return json(200, {
+        inService: inService ? { version: inService.modelVersion, since: inService.promotedAt, reason: inService.reason, previousVersion: inService.previousVersion ?? null } : null,
+        models,
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/models/:version',
+    async handle(request, deps) {
+      return json(200, { model: await describeModel(deps, request.params.version!) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/retrain',
+    async handle(request, deps) {
+      const body = parseBody(retrainBody, request, { optional: true });
+      const arn = stateMachineOf(deps, 'retrain-model');
+      const running = await listRuns(deps.sfn, arn, { status: 'RUNNING', limit: 1 });
+      if (running.runs.length > 0) throw new ApiError(409, 'Conflict', `a retraining is already running (${running.runs[0]!.executionName}); follow it at /api/runs/${running.runs[0]!.executionName}`);
+      const by = callerOf(request.event) ?? body.by;
+      const started = await startRetrain(deps.sfn, arn, { trigger: 'api', ...(by && { by }) });
+      return json(202, { ...started, url: `/api/runs/${started.executionName}` });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/runs',
+    async handle(request, deps) {
+      const q = parseQuery(listRunsQuery, request);
+      const page = await listRuns(deps.sfn, stateMachineOf(deps, q.workflow), {
+        limit: q.limit,
+        details: q.workflow === 'retrain-model',
+        ...(q.status && { status: q.status }),
+        ...(q.cursor && { nextToken: q.cursor }),
+      });
+      return json(200, { workflow: q.workflow, runs: page.runs, cursor: page.nextToken ?? null });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/runs/:executionName',
+    async handle(request, deps) {
+      const { workflow } = parseQuery(z.object({ workflow: workflowParam }), request);
+      const executionName = request.params.executionName!;
+      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+      return json(200, { workflow, run: await describeRun(deps.sfn, stateMachineOf(deps, workflow), executionName) });
+    },
+  },
+];
+
+/** The status code an error of the product means, or undefined for an unexpected one (500). */
+function apiErrorOf(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof FeedbackError) {
+    const status = { UnknownTicket: 404, UnknownCategory: 422, InvalidFeedback: 422, Conflict: 409 }[error.code];
+    return new ApiError(status, error.code, error.message);
+  }
+  if (error instanceof UnknownModelVersionError) return new ApiError(404, 'NotFound', error.message);
+  if (error instanceof RunNotFoundError) return new ApiError(404, 'NotFound', error.message);
+  if (error instanceof InvalidCursorError) return new ApiError(400, 'BadRequest', error.message);
+  if ((error as Error)?.name === 'InvalidToken') return new ApiError(400, 'BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
+  return undefined;
+}
+
+/** The API as one function: API Gateway HTTP API event in, response out. Never throws. */
+export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
+  return async (event) => {
+    const started = Date.now();
+    let route = '(unmatched)';
+    let result: ApiResult;
+    try {
+      const found = findRoute(ROUTES, event);
+      route = found.route.path;
+      result = await found.route.handle(found.request, deps);
+    } catch (error) {
+      const known = apiErrorOf(error);
+      if (known) {
+        result = errorResult(known);
+      } else {
+        const requestId = event.requestContext?.requestId;
+        deps.log?.('error', 'feedback API request failed', { route, error: (error as Error)?.name ?? typeof error, message: String((error as Error)?.message ?? '').slice(0, 300), requestId });
+        result = errorResult(new ApiError(500, 'InternalError', `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`));
+      }
+    }
+    deps.log?.('info', 'feedback API request', { method: event.requestContext?.http?.method, route, status: result.statusCode, ms: Date.now() - started });
+    return result;
+  };
+}

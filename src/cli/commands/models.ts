@@ -1,0 +1,137 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UnknownModelVersionError } from '../../model-store/registry.ts';
+import { describeModel, listModels, ModelOperationError, promoteByHand, rollback, type ModelDetail } from '../../operations/models.ts';
+import { renderModelReport } from '../../reports/model-report.ts';
+import { CliError, percent, table } from '../output.ts';
+import { storesOf } from '../stores.ts';
+import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
+import { formatMetrics } from './evaluate.ts';
+
+interface JsonOption extends TargetOptions {
+  json?: boolean;
+}
+
+const short = (text: string | undefined, max = 70) => (!text ? '' : text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const fig = (x: number | null | undefined) => (x === null || x === undefined ? '-' : percent(x));
+
+/** Registry errors are for people; anything else keeps its stack behind TRIAGE_DEBUG. */
+async function asCliErrors<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof UnknownModelVersionError || error instanceof ModelOperationError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export function formatModel(model: ModelDetail): string {
+  const lines: string[] = [];
+  const lineage = model.manifest?.lineage;
+  const row = (label: string, value: unknown) => {
+    if (value !== undefined && value !== null && value !== '') lines.push(`  ${label.padEnd(20)} ${String(value)}`);
+  };
+  lines.push(`model ${model.version}${model.inService ? '   (in service)' : ''}`);
+  row('status', `${model.status}${model.statusAt ? ` (${model.statusAt})` : ''}`);
+  row('why', model.statusReason);
+  row('created', model.createdAt);
+  row('profile', model.profile);
+  if (model.manifest) row('parameters', Object.entries(model.manifest.parameters).map(([k, v]) => `${k}=${v}`).join(', '));
+  row('categories', model.manifest?.labels.join(', '));
+  row('training rows', model.manifest?.trainingRows ?? model.trainingRows);
+  if (lineage) {
+    row('base dataset', `${lineage.dataset.source ?? ''} (${lineage.dataset.rows} rows, sha256 ${lineage.dataset.sha256.slice(0, 16)}…)`);
+    if (lineage.feedback) row('feedback', `${lineage.feedback.count} tickets up to ${lineage.feedback.watermark ?? '-'}`);
+    row('feedback snapshot', lineage.feedback?.snapshotKey);
+    row('parent version', lineage.parentVersion);
+  }
+  row('made by run', model.retrainExecution);
+  if (model.manifestError) row('artifact', `unreadable: ${model.manifestError}`);
+  for (const h of model.serviceHistory) row(h.event, `${h.at}: ${h.reason}`);
+  if (model.evaluation) {
+    const e = model.evaluation;
+    lines.push('', `evaluated against ${e.inServiceVersion ?? 'no model'} on ${e.holdout.rows} tickets (${e.holdout.baseRows} base holdout + ${e.holdout.feedbackRows} held-out feedback)`);
+    lines.push(`  gate: ${e.gate.reason}`);
+    if (e.inService) lines.push(`  the model in service then: accuracy ${percent(e.inService.accuracy)}, macro-F1 ${percent(e.inService.macroF1)}`);
+  }
+  if (model.metrics) lines.push('', formatMetrics(model.metrics));
+  else lines.push('', '(no figures recorded for this version)');
+  return lines.join('\n');
+}
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('the model registry: list, show (with an HTML report), promote by hand, roll back');
+
+  targetOptions(models.command('list').description('every model version, newest first, with its status and figures').option('--json', 'print as JSON')).action(async (options: JsonOption) => {
+    const { registry } = storesOf(resolveTarget(options));
+    const { inService, models: all } = await listModels(registry);
+    if (options.json) {
+      console.log(JSON.stringify({ inService, models: all }, null, 2));
+      return;
+    }
+    if (all.length === 0) {
+      console.log('no models yet: `triage start` trains a first one');
+      return;
+    }
+    console.log(
+      table(
+        ['', 'version', 'status', 'created', 'accuracy', 'macro-F1', 'vs in service', 'feedback', 'why'],
+        all.map((m) => [
+          m.inService ? '*' : '',
+          m.version,
+          m.status,
+          m.createdAt.slice(0, 19).replace('T', ' '),
+          fig(m.accuracy),
+          fig(m.macroF1),
+          m.comparedWith?.accuracy != null ? fig(m.comparedWith.accuracy) : '-',
+          String(m.feedbackCount ?? 0),
+          short(m.statusReason),
+        ]),
+      ),
+    );
+    console.log(`\n* in service${inService ? ` since ${inService.promotedAt}` : ''}. \`triage models show <version>\` for lineage, per-category figures and the confusion matrix.`);
+  });
+
+  targetOptions(
+    models
+      .command('show')
+      .description('one version: lineage, status and why, figures per category, confusion matrix')
+      .argument('<version>', 'the model version')
+      .option('--html <file>', 'also write a self-contained HTML report (confusion heat map, precision/recall bars)')
+      .option('--json', 'print as JSON'),
+  ).action(async (version: string, options: JsonOption & { html?: string }) => {
+    const deps = storesOf(resolveTarget(options));
+    const model = await asCliErrors(describeModel(deps, version));
+    if (options.html) await writeFile(options.html, renderModelReport(model));
+    if (options.json) console.log(JSON.stringify(model, null, 2));
+    else console.log(formatModel(model));
+    if (options.html && !options.json) console.log(`\nHTML report: ${options.html}`);
+  });
+
+  targetOptions(
+    models
+      .command('promote')
+      .description('put a version in service by hand (bypasses the retraining gate; recorded as a manual promotion)')
+      .argument('<version>', 'the model version')
+      .option('--by <name>', 'who decided')
+      .option('--json', 'print as JSON'),
+  ).action(async (version: string, options: JsonOption & { by?: string }) => {
+    const deps = storesOf(resolveTarget(options));
+    const result = await asCliErrors(promoteByHand(deps, version, { ...(options.by && { by: options.by }) }));
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`model ${result.version} is in service (was ${result.previousVersion ?? 'none'})`);
+  });
+
+  targetOptions(
+    models
+      .command('rollback')
+      .description('put back the model that was in service before the current one (the current one is recorded as rolled back)')
+      .option('--by <name>', 'who decided')
+      .option('--json', 'print as JSON'),
+  ).action(async (options: JsonOption & { by?: string }) => {
+    const deps = storesOf(resolveTarget(options));
+    const result = await asCliErrors(rollback(deps, { ...(options.by && { by: options.by }) }));
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`rolled back: model ${result.version} is in service again (${result.previousVersion} is recorded as rolled back)`);
+  });
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The payloads between the retraining workflow's states (see
+ * workflows/retrain-model.asl.json): S3 keys, versions and a few figures,
+ * never data.
+ */
+const executionName = z.string().min(1);
+const version = z.string().min(1);
+const summary = z.object({ accuracy: z.number(), macroF1: z.number() });
+
+export const gatherFeedbackInput = z.object({ executionName });
+
+export const retrainInput = z.object({
+  executionName,
+  snapshotKey: z.string().min(1),
+  watermark: z.string().nullable(),
+});
+
+export const evaluateInput = z.object({ executionName, candidateVersion: version, snapshotKey: z.string().min(1) });
+
+export const evaluationSummary = z.object({
+  evaluationKey: z.string().min(1),
+  candidateVersion: version,
+  inServiceVersion: version.nullable(),
+  candidate: summary,
+  inService: summary.nullable(),
+  required: summary,
+  accepted: z.boolean(),
+  reason: z.string(),
+  holdoutRows: z.number().int().nonnegative(),
+});
+
+export const promoteInput = z.object({ executionName, evaluation: evaluationSummary });
+
+/** What the execution state holds when a step fails (the Catch put the error in `error`). */
+const failedState = z.looseObject({
+  feedback: z.looseObject({}).optional(),
+  candidate: z.looseObject({ version: version.optional() }).optional(),
+  evaluation: z.looseObject({ accepted: z.boolean().optional() }).optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});
+
+/** `reject-model` records a candidate the gate rejected, or the failure of a run. */
+export const rejectInput = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('rejected'), executionName, evaluation: evaluationSummary }),
+  z.object({ kind: z.literal('failed'), executionName, state: failedState }),
+]);
+
+export type FailedState = z.infer<typeof failedState>;
+
+/** The step a failed run stopped in, from what the state holds by then. */
+export function failedStepOf(state: FailedState): string {
+  if (state.evaluation) return state.evaluation.accepted ? 'Promote' : 'Reject';
+  if (state.candidate) return 'Evaluate';
+  if (state.feedback) return 'Retrain';
+  return 'GatherFeedback';
+}
+
+/** A Lambda error's `Cause` is JSON with errorMessage/errorType/stackTrace; people need the message. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return 'no details';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+  } catch {
+    // not JSON: use it as it is
+  }
+  return cause.split('\n')[0]!.slice(0, 1000);
+}
