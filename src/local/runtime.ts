@@ -15,6 +15,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { localClientSettings } from './client-settings.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
@@ -153,7 +154,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       credentials: LOCAL_CREDENTIALS,
       ...(service === 's3' || service === 'gateway' ? { forcePathStyle: true } : {}),
     });
-    const sqsClient = new SQSClient(clientConfig('sqs'));
+    // The event-source mappings' client: plain HTTP to fauxqs without signing or MD5 work (see client-settings.ts).
+    const sqsClient = new SQSClient({ ...clientConfig('sqs'), ...localClientSettings('sqs', endpoints.sqs) });
     const eventSources = new Set<SqsEventSourceMapping>();
     const schedules = new Set<ScheduleHandle>();
 
