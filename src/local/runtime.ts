@@ -53,6 +53,11 @@ export interface LocalRuntimeOptions {
     readonly drainTimeoutMs?: number;
   };
   readonly logger?: RuntimeLogger;
+  /**
+   * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
+   * runs on another core than the handlers and the interpreter) or this thread.
+   */
+  readonly emulatorThread?: 'worker' | 'main';
 }
 
 export interface LocalEndpoints {
@@ -116,6 +121,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ...(dataDir !== undefined ? { dataDir } : {}),
     ports: { fauxqs: ports.fauxqs ?? 0, dynamodb: ports.dynamodb ?? 0 },
     region,
+    thread: options.emulatorThread ?? 'worker',
   });
   const servers: Server[] = [];
   try {
@@ -134,8 +140,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     servers.push(sfnServer);
     const sfnPort = await listen(sfnServer, ports.stepFunctions ?? 0);
     const gateway = createGatewayServer({
-      fauxqs: emulators.servers.fauxqs,
-      dynamodb: emulators.servers.dynamodb,
+      fauxqs: emulators.requestListeners.fauxqs,
+      dynamodb: emulators.requestListeners.dynamodb,
       stepFunctions: (req, res) => void handleStepFunctionsRequest(stepFunctions, req, res),
     });
     servers.push(gateway);
