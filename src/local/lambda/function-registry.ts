@@ -70,8 +70,6 @@ export function toLambdaErrorPayload(thrown: unknown): LambdaErrorPayload {
   return { errorType: 'Error', errorMessage: String(thrown), trace: [] };
 }
 
-const jsonCopy = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
-
 export class FunctionRegistry {
   private readonly functions = new Map<string, RegisteredFunction>();
 
@@ -110,6 +108,15 @@ export class FunctionRegistry {
    * function, `Sandbox.Timedout` past the function timeout).
    */
   async invoke(nameOrArn: string, event: unknown): Promise<unknown> {
+    return (await this.invokeJson(nameOrArn, event === undefined ? 'null' : JSON.stringify(event))).result;
+  }
+
+  /**
+   * `invoke` for a caller that has the event as JSON already (the function
+   * gets it parsed: its own copy); resolves with the result's JSON as well as
+   * the parsed copy, so the caller need not serialise it again.
+   */
+  async invokeJson(nameOrArn: string, eventJson: string): Promise<{ result: unknown; resultJson: string }> {
     const fn = this.functions.get(functionNameOf(nameOrArn));
     if (!fn) {
       throw new LambdaFunctionError({
@@ -135,9 +142,10 @@ export class FunctionRegistry {
       );
     });
     try {
-      const payload = jsonCopy(event) as never;
+      const payload = JSON.parse(eventJson) as never;
       const result = await Promise.race([Promise.resolve().then(() => fn.handler(payload, context)), timedOut]);
-      return jsonCopy(result);
+      const resultJson = result === undefined ? 'null' : JSON.stringify(result);
+      return { result: JSON.parse(resultJson), resultJson };
     } catch (err) {
       if (err instanceof LambdaFunctionError) throw err;
       throw new LambdaFunctionError(toLambdaErrorPayload(err));
