@@ -39,7 +39,17 @@ export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-const amzDate = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+let lastSecond = -1;
+let lastAmzDate = '';
+/** `YYYYMMDDTHHMMSSZ`, computed once per second. */
+function amzDate(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastAmzDate = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  }
+  return lastAmzDate;
+}
 
 /**
  * A `signer` for the SDK config that adds the headers of a SigV4 request
