@@ -20,7 +20,7 @@ import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
 import { closeServer, endpointUrl, listen } from './http-util.ts';
-import { FunctionRegistry, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
+import { FunctionRegistry, type FunctionModuleOptions, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
 import { consoleLogger, type RuntimeLogger } from './logger.ts';
 import { startSchedule, type ScheduleHandle, type ScheduleOptions } from './schedule.ts';
 import type { ExecutionStoreLimits } from './stepfunctions/execution-store.ts';
@@ -101,6 +101,12 @@ export interface LocalRuntime {
   /** Environment for unchanged handlers: AWS_ENDPOINT_URL (the gateway), AWS_REGION, dummy credentials. */
   environment(): Record<string, string>;
   registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
+  /**
+   * Registers a handler module (file path) as function `name`; it runs in the
+   * Lambda functions' worker thread, so its SDK calls run in parallel with the
+   * interpreter and the servers. Resolves once the module is loaded there.
+   */
+  registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
   addSqsEventSource(options: AddSqsEventSourceOptions): Promise<SqsEventSourceMapping>;
   schedule(expression: string, task: () => unknown, options?: ScheduleOptions): ScheduleHandle;
@@ -182,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       }),
       registerFunction: (name, handler, fnOptions) => functions.register(name, handler as LambdaHandler<never>, fnOptions),
+      registerFunctionModule: (name, modulePath, fnOptions) => functions.registerModule(name, modulePath, fnOptions),
       registerStateMachine: (smOptions) => stepFunctions.registerStateMachine(smOptions),
       async addSqsEventSource(esmOptions) {
         const { queueName, functionName, handler, queueUrl: url, ...rest } = esmOptions;
@@ -206,6 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await Promise.all([...schedules].map((s) => s.stop()));
         await Promise.all([...eventSources].map((m) => m.stop()));
         await stepFunctions.stop(options.stepFunctions?.drainTimeoutMs ?? 10_000);
+        await functions.close();
         sqsClient.destroy();
         await Promise.all(servers.map((s) => closeServer(s)));
         await emulators.stop();
