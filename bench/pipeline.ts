@@ -123,17 +123,19 @@ log(`  queued in ${((performance.now() - sendStart) / 1000).toFixed(1)} s`);
 
 const collector = new Collector(clients.sqs);
 const drainStart = performance.now();
+const drainCpuStart = process.cpuUsage(); // every thread of the process
 await stack.startEventSource();
 let lastReport = drainStart;
 while (collector.count < total) {
   await new Promise((r) => setTimeout(r, 50));
   if (performance.now() - lastReport > 2000) {
     lastReport = performance.now();
-    log(`  ${collector.count}/${total} accounted for (${((collector.count / (lastReport - drainStart)) * 1000).toFixed(0)}/s)`);
+    log(`  ${collector.count}/${total} accounted for (${((collector.count / (lastReport - drainStart)) * 1000).toFixed(0)}/s); ${stack.runtime.stepFunctions.runningCount} executions running`);
   }
   if (performance.now() - drainStart > 600_000) break;
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
+const drainCpu = process.cpuUsage(drainCpuStart);
 await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
 const dlq = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.queues.inputDeadLetter, AttributeNames: ['ApproximateNumberOfMessages'] }));
 
@@ -147,6 +149,8 @@ const drain = {
   tickets: total,
   seconds: drainSeconds,
   perSecond: total / drainSeconds,
+  /** CPU of the whole process (all threads, user + system) per input message, the bench's own collector included. */
+  cpuMsPerTicket: (drainCpu.user + drainCpu.system) / 1000 / total,
   results: collector.results.size,
   expectedResults: expected.results.size,
   rejectedMalformed,
@@ -160,7 +164,7 @@ const drain = {
   deadLettered: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
 };
 const accounted = drain.lost === 0 && drain.duplicatedResults === 0 && drain.unexpected === 0 && rejectedMalformed === expected.malformed && rejectedDuplicates === expected.duplicates && failures === 0 && drain.deadLettered === 0;
-log(`drain: ${total} in ${drainSeconds.toFixed(1)} s = ${drain.perSecond.toFixed(0)} tickets/s; ${accounted ? 'every ticket accounted for exactly once' : 'ACCOUNTING MISMATCH'}`);
+log(`drain: ${total} in ${drainSeconds.toFixed(1)} s = ${drain.perSecond.toFixed(0)} tickets/s, ${drain.cpuMsPerTicket.toFixed(2)} CPU-ms per ticket; ${accounted ? 'every ticket accounted for exactly once' : 'ACCOUNTING MISMATCH'}`);
 
 // ---- 2. latency at a steady rate --------------------------------------------------------------
 const rate = Number(opts.rate);

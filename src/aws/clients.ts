@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config, type Config } from '../config.ts';
+import { localClientSettings, type LocalClientService } from '../local/client-settings.ts';
 
 /**
  * The AWS SDK v3 clients, one of each per process (reused across Lambda
@@ -20,20 +21,22 @@ export interface AwsClients {
 type EndpointSettings = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SFN'>;
 
 export function createAwsClients(from: EndpointSettings): AwsClients {
-  const settings = (endpoint: string | undefined) => ({
+  const settings = (service: LocalClientService, endpoint: string | undefined) => ({
     region: from.AWS_REGION,
     ...(endpoint !== undefined && {
       endpoint,
       // The local servers accept any credentials; don't go looking for real ones.
       credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
     }),
+    // Loopback endpoints only: no signature, MD5 or checksum work the local servers don't check (see there).
+    ...localClientSettings(service, endpoint),
   });
   const s3 = from.AWS_ENDPOINT_URL_S3 ?? from.AWS_ENDPOINT_URL;
-  const dynamo = new DynamoDBClient(settings(from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL));
+  const dynamo = new DynamoDBClient(settings('dynamodb', from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL));
   return {
-    s3: new S3Client({ ...settings(s3), forcePathStyle: s3 !== undefined }),
-    sqs: new SQSClient(settings(from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL)),
-    sfn: new SFNClient(settings(from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL)),
+    s3: new S3Client({ ...settings('s3', s3), forcePathStyle: s3 !== undefined }),
+    sqs: new SQSClient(settings('sqs', from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL)),
+    sfn: new SFNClient(settings('sfn', from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL)),
     dynamo,
     documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
   };

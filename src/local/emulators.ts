@@ -13,9 +13,14 @@
  * any URL whose last path segment names an existing queue is accepted (as SQS
  * accepts its several URL forms), so URLs that survive a restart on another
  * port still work.
+ *
+ * `thread: 'worker'` runs the same servers in a worker thread (see
+ * emulator-thread.ts): still HTTP on 127.0.0.1, but their request handling,
+ * LevelDB and snapshot work run on another core than the Lambda handlers,
+ * the interpreter and the SDK clients.
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
@@ -45,6 +50,8 @@ export interface StartEmulatorsOptions {
   readonly sqsSnapshotIntervalMs?: number;
   /** Milliseconds dynalite keeps tables CREATING/UPDATING/DELETING. Default 0. */
   readonly dynamodbTableTransitionMs?: number;
+  /** Run the servers on this thread (`main`, the default) or in a worker thread (`worker`). */
+  readonly thread?: 'main' | 'worker';
 }
 
 export interface CreateQueueOptions {
@@ -56,8 +63,10 @@ export interface CreateQueueOptions {
 export interface Emulators {
   readonly region: string;
   readonly endpoints: { readonly s3: string; readonly sqs: string; readonly dynamodb: string };
-  /** The underlying HTTP servers (the gateway hands requests to them in-process). */
-  readonly servers: { readonly fauxqs: Server; readonly dynamodb: Server };
+  /** Where the gateway hands requests: to the servers in-process, or proxied to the worker thread's ports. */
+  readonly requestListeners: { readonly fauxqs: RequestListener; readonly dynamodb: RequestListener };
+  /** Where the servers run. */
+  readonly thread: 'main' | 'worker';
   /** True when state is persisted to a data directory. */
   readonly persistent: boolean;
   queueUrl(name: string): string;
@@ -77,6 +86,10 @@ const SQS_READ_ONLY_OPS = new Set(['GetQueueUrl', 'GetQueueAttributes', 'ListQue
 const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
 
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
+  if (options.thread === 'worker') {
+    const { startEmulatorsInWorker } = await import('./emulator-thread.ts');
+    return startEmulatorsInWorker(options);
+  }
   const region = options.region ?? DEFAULT_REGION;
   const dataDir = options.dataDir;
   const { SqsStore, S3Store, SnsStore } = await loadFauxqsStoreClasses();
@@ -151,7 +164,11 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   return {
     region,
     endpoints: { s3: sqsEndpoint, sqs: sqsEndpoint, dynamodb: endpointUrl(dynamoPort) },
-    servers: { fauxqs: app.server, dynamodb: dynamoServer },
+    requestListeners: {
+      fauxqs: (req, res) => void app.server.emit('request', req, res),
+      dynamodb: (req, res) => void dynamoServer.emit('request', req, res),
+    },
+    thread: 'main',
     persistent: dataDir !== undefined,
     queueUrl,
     queueArn,

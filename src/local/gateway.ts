@@ -1,14 +1,15 @@
 /**
  * One endpoint for every local service, like a single `AWS_ENDPOINT_URL`
- * expects: requests are handed in-process (no proxying) to the right server by
- * their `X-Amz-Target` header — `AWSStepFunctions.*` to Step Functions,
- * `DynamoDB_*` to dynalite, everything else (SQS JSON, S3 REST, SNS) to fauxqs.
+ * expects: requests are handed to the right server (in-process, or proxied to
+ * the emulators' worker thread) by their `X-Amz-Target` header —
+ * `AWSStepFunctions.*` to Step Functions, `DynamoDB_*` to dynalite, everything
+ * else (SQS JSON, S3 REST, SNS) to fauxqs.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 export interface GatewayTargets {
-  readonly fauxqs: Server;
-  readonly dynamodb: Server;
+  readonly fauxqs: RequestListener;
+  readonly dynamodb: RequestListener;
   readonly stepFunctions: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
@@ -17,9 +18,9 @@ export function createGatewayServer(targets: GatewayTargets): Server {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
       if (target.startsWith('AWSStepFunctions.')) return targets.stepFunctions(req, res);
-      if (target.startsWith('DynamoDB_')) return void targets.dynamodb.emit('request', req, res);
+      if (target.startsWith('DynamoDB_')) return void targets.dynamodb(req, res);
     }
-    targets.fauxqs.emit('request', req, res);
+    void targets.fauxqs(req, res);
   });
   server.keepAliveTimeout = 65_000;
   return server;

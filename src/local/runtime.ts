@@ -15,11 +15,12 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { localClientSettings } from './client-settings.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
 import { closeServer, endpointUrl, listen } from './http-util.ts';
-import { FunctionRegistry, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
+import { FunctionRegistry, type FunctionModuleOptions, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
 import { consoleLogger, type RuntimeLogger } from './logger.ts';
 import { startSchedule, type ScheduleHandle, type ScheduleOptions } from './schedule.ts';
 import type { ExecutionStoreLimits } from './stepfunctions/execution-store.ts';
@@ -52,6 +53,11 @@ export interface LocalRuntimeOptions {
     readonly drainTimeoutMs?: number;
   };
   readonly logger?: RuntimeLogger;
+  /**
+   * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
+   * runs on another core than the handlers and the interpreter) or this thread.
+   */
+  readonly emulatorThread?: 'worker' | 'main';
 }
 
 export interface LocalEndpoints {
@@ -95,6 +101,12 @@ export interface LocalRuntime {
   /** Environment for unchanged handlers: AWS_ENDPOINT_URL (the gateway), AWS_REGION, dummy credentials. */
   environment(): Record<string, string>;
   registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
+  /**
+   * Registers a handler module (file path) as function `name`; it runs in the
+   * Lambda functions' worker thread, so its SDK calls run in parallel with the
+   * interpreter and the servers. Resolves once the module is loaded there.
+   */
+  registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
   addSqsEventSource(options: AddSqsEventSourceOptions): Promise<SqsEventSourceMapping>;
   schedule(expression: string, task: () => unknown, options?: ScheduleOptions): ScheduleHandle;
@@ -115,6 +127,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ...(dataDir !== undefined ? { dataDir } : {}),
     ports: { fauxqs: ports.fauxqs ?? 0, dynamodb: ports.dynamodb ?? 0 },
     region,
+    thread: options.emulatorThread ?? 'worker',
   });
   const servers: Server[] = [];
   try {
@@ -133,8 +146,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     servers.push(sfnServer);
     const sfnPort = await listen(sfnServer, ports.stepFunctions ?? 0);
     const gateway = createGatewayServer({
-      fauxqs: emulators.servers.fauxqs,
-      dynamodb: emulators.servers.dynamodb,
+      fauxqs: emulators.requestListeners.fauxqs,
+      dynamodb: emulators.requestListeners.dynamodb,
       stepFunctions: (req, res) => void handleStepFunctionsRequest(stepFunctions, req, res),
     });
     servers.push(gateway);
@@ -153,7 +166,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       credentials: LOCAL_CREDENTIALS,
       ...(service === 's3' || service === 'gateway' ? { forcePathStyle: true } : {}),
     });
-    const sqsClient = new SQSClient(clientConfig('sqs'));
+    // The event-source mappings' client: plain HTTP to fauxqs without signing or MD5 work (see client-settings.ts).
+    const sqsClient = new SQSClient({ ...clientConfig('sqs'), ...localClientSettings('sqs', endpoints.sqs) });
     const eventSources = new Set<SqsEventSourceMapping>();
     const schedules = new Set<ScheduleHandle>();
 
@@ -174,6 +188,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       }),
       registerFunction: (name, handler, fnOptions) => functions.register(name, handler as LambdaHandler<never>, fnOptions),
+      registerFunctionModule: (name, modulePath, fnOptions) => functions.registerModule(name, modulePath, fnOptions),
       registerStateMachine: (smOptions) => stepFunctions.registerStateMachine(smOptions),
       async addSqsEventSource(esmOptions) {
         const { queueName, functionName, handler, queueUrl: url, ...rest } = esmOptions;
@@ -198,6 +213,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await Promise.all([...schedules].map((s) => s.stop()));
         await Promise.all([...eventSources].map((m) => m.stop()));
         await stepFunctions.stop(options.stepFunctions?.drainTimeoutMs ?? 10_000);
+        await functions.close();
         sqsClient.destroy();
         await Promise.all(servers.map((s) => closeServer(s)));
         await emulators.stop();

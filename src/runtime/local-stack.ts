@@ -61,15 +61,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-type Handler = (event: never, context: never) => unknown;
-
-async function loadHandler(name: string): Promise<Handler | undefined> {
-  const file = projectPath(`handlers/${name}.ts`);
-  if (!existsSync(file)) return undefined;
-  const module = (await import(file)) as { handler?: Handler };
-  if (typeof module.handler !== 'function') throw new Error(`handlers/${name}.ts exports no handler`);
-  return module.handler;
-}
+const handlerFile = (name: string): string => projectPath(`handlers/${name}.ts`);
 
 /**
  * The whole product on one machine: AWS-compatible servers, the same handlers
@@ -109,8 +101,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const functionNames = [...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)), ...Object.values(OTHER_FUNCTIONS)];
     for (const name of new Set<string>(functionNames)) {
-      const handler = options.functionOverrides?.[name] ?? (await loadHandler(name));
-      if (handler) runtime.registerFunction(name, handler as never);
+      const override = options.functionOverrides?.[name];
+      if (override) runtime.registerFunction(name, override as never);
+      // The real handlers run in the runtime's Lambda thread (imported there from their files).
+      else if (existsSync(handlerFile(name))) await runtime.registerFunctionModule(name, handlerFile(name));
     }
 
     const stateMachines: LocalStack['stateMachines'] = {};

@@ -1,11 +1,24 @@
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableName, type TableSpec } from './tables.ts';
 
+/** Waits until a table is ACTIVE (a new table is CREATING for a moment, as on AWS). */
+async function waitUntilActive(dynamo: DynamoDBClient, TableName: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`table ${TableName} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Creates the product's tables where they don't exist (local runtime only;
- * on AWS the CDK storage construct declares them from the same TABLES data).
+ * on AWS the CDK storage construct declares them from the same TABLES data),
+ * and returns once every table is ACTIVE.
  */
 export async function ensureTables(dynamo: DynamoDBClient, names: Record<TableName, string>): Promise<void> {
+  const created: string[] = [];
   for (const [key, spec] of Object.entries(TABLES) as [TableName, TableSpec][]) {
     const TableName = names[key];
     try {
@@ -33,5 +46,7 @@ export async function ensureTables(dynamo: DynamoDBClient, names: Record<TableNa
         }),
       }),
     );
+    created.push(TableName);
   }
+  for (const TableName of created) await waitUntilActive(dynamo, TableName);
 }

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
@@ -10,15 +10,18 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulators } from '../../src/local/emulators.ts';
 import { startLocalRuntime } from '../../src/local/runtime.ts';
-import { tempDataDir } from './helpers.ts';
+import { eventually, tempDataDir } from './helpers.ts';
+import { join } from 'node:path';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const data = tempDataDir('emulators');
 afterAll(() => data.cleanup());
 
 describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
-  it('keep S3 objects, SQS queues and messages, and DynamoDB items across a restart on new ports', async () => {
-    const first = await startEmulators({ dataDir: data.dir });
+  it.each(['main', 'worker'] as const)('keep S3 objects, SQS queues and messages, and DynamoDB items across a restart on new ports (%s thread)', async (thread) => {
+    const dataDir = join(data.dir, thread);
+    const first = await startEmulators({ dataDir, thread });
+    expect(first.thread).toBe(thread);
     const s3 = new S3Client({ endpoint: first.endpoints.s3, region: 'us-east-1', credentials, forcePathStyle: true });
     const sqs = new SQSClient({ endpoint: first.endpoints.sqs, region: 'us-east-1', credentials });
     const ddb = new DynamoDBClient({ endpoint: first.endpoints.dynamodb, region: 'us-east-1', credentials });
@@ -42,12 +45,14 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    // A new table is CREATING for a moment (as on AWS); with the servers on another thread the next request can get there first.
+    await eventually(async () => ((await ddb.send(new DescribeTableCommand({ TableName: 'feedback' }))).Table?.TableStatus === 'ACTIVE' ? true : undefined));
     await ddb.send(new PutItemCommand({ TableName: 'feedback', Item: { id: { S: 't-1' }, label: { S: 'billing' } } }));
     const firstPort = first.endpoints.sqs;
     [s3, sqs, ddb].forEach((c) => c.destroy());
     await first.stop();
 
-    const second = await startEmulators({ dataDir: data.dir });
+    const second = await startEmulators({ dataDir, thread });
     expect(second.endpoints.sqs).not.toBe(firstPort);
     const s3b = new S3Client({ endpoint: second.endpoints.s3, region: 'us-east-1', credentials, forcePathStyle: true });
     const sqsb = new SQSClient({ endpoint: second.endpoints.sqs, region: 'us-east-1', credentials });
@@ -88,8 +93,8 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
     await emu.stop();
   });
 
-  it('fauxqs moves a message to the dead-letter queue after maxReceiveCount receives (RedrivePolicy)', async () => {
-    const emu = await startEmulators();
+  it.each(['main', 'worker'] as const)('fauxqs moves a message to the dead-letter queue after maxReceiveCount receives (RedrivePolicy, %s thread)', async (thread) => {
+    const emu = await startEmulators({ thread });
     const sqs = new SQSClient({ endpoint: emu.endpoints.sqs, region: 'us-east-1', credentials });
     try {
       emu.createQueue('poison-dlq');
@@ -132,6 +137,7 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
+      await eventually(async () => ((await ddb.send(new DescribeTableCommand({ TableName: 'gw-table' }))).Table?.TableStatus === 'ACTIVE' ? true : undefined));
       await ddb.send(new PutItemCommand({ TableName: 'gw-table', Item: { id: { S: '1' } } }));
       expect((await ddb.send(new GetItemCommand({ TableName: 'gw-table', Key: { id: { S: '1' } } }))).Item).toBeDefined();
       expect(rt.environment().AWS_ENDPOINT_URL).toBe(rt.endpoints.gateway);

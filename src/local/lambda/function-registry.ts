@@ -1,7 +1,10 @@
 /**
- * In-process Lambda functions, registered by name and invoked the way the
- * Lambda service invokes a Node.js handler: `handler(event, context)` with a
- * JSON copy of the payload, a Lambda `Context`, and a JSON copy of the result.
+ * Local Lambda functions, registered by name and invoked the way the Lambda
+ * service invokes a Node.js handler: `handler(event, context)` with a JSON
+ * copy of the payload, a Lambda `Context`, and a JSON copy of the result.
+ * A function is either a handler object, called on this thread (`register`),
+ * or a handler module, imported and called in the Lambda functions' worker
+ * thread (`registerModule`, see function-thread.ts).
  *
  * A thrown error becomes a `LambdaFunctionError` whose `name` is the error's
  * `name` (Lambda's `errorType`), so Step Functions Retry/Catch match it as on
@@ -10,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { FunctionThread } from './function-thread.ts';
 
 /** A Lambda handler as the product writes it (async style). */
 export type LambdaHandler<TEvent = unknown, TResult = unknown> = (
@@ -40,9 +44,16 @@ export class LambdaFunctionError extends Error {
   }
 }
 
+export interface FunctionModuleOptions extends FunctionOptions {
+  /** The handler's export. Default `handler`. */
+  readonly exportName?: string;
+}
+
 interface RegisteredFunction {
   readonly name: string;
-  readonly handler: LambdaHandler<never>;
+  readonly handler?: LambdaHandler<never>;
+  /** Set for functions that run in the Lambda functions' worker thread. */
+  readonly module?: { readonly path: string; readonly exportName: string };
   readonly timeoutSeconds: number;
   readonly memoryLimitInMB: number;
 }
@@ -70,10 +81,9 @@ export function toLambdaErrorPayload(thrown: unknown): LambdaErrorPayload {
   return { errorType: 'Error', errorMessage: String(thrown), trace: [] };
 }
 
-const jsonCopy = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
-
 export class FunctionRegistry {
   private readonly functions = new Map<string, RegisteredFunction>();
+  private thread: FunctionThread | undefined;
 
   constructor(
     readonly region: string,
@@ -89,6 +99,34 @@ export class FunctionRegistry {
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
       memoryLimitInMB: options.memoryLimitInMB ?? 1024,
     });
+  }
+
+  /**
+   * Registers (or replaces) function `name` as a handler module (a file path
+   * or file: URL) that runs in the Lambda functions' worker thread. Resolves
+   * once the thread has imported it; rejects if it does not export a function.
+   */
+  async registerModule(name: string, modulePath: string, options: FunctionModuleOptions = {}): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new Error(`invalid Lambda function name: ${name}`);
+    const exportName = options.exportName ?? 'handler';
+    this.thread ??= new FunctionThread();
+    try {
+      await this.thread.load(modulePath, exportName);
+    } catch (err) {
+      throw new Error(`function ${name}: ${(err as LambdaErrorPayload).errorMessage ?? String(err)}`);
+    }
+    this.functions.set(name, {
+      name,
+      module: { path: modulePath, exportName },
+      timeoutSeconds: options.timeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+      memoryLimitInMB: options.memoryLimitInMB ?? 1024,
+    });
+  }
+
+  /** Stops the Lambda functions' worker thread (if any). */
+  async close(): Promise<void> {
+    await this.thread?.close();
+    this.thread = undefined;
   }
 
   has(nameOrArn: string): boolean {
@@ -110,6 +148,15 @@ export class FunctionRegistry {
    * function, `Sandbox.Timedout` past the function timeout).
    */
   async invoke(nameOrArn: string, event: unknown): Promise<unknown> {
+    return (await this.invokeJson(nameOrArn, event === undefined ? 'null' : JSON.stringify(event))).result;
+  }
+
+  /**
+   * `invoke` for a caller that has the event as JSON already (the function
+   * gets it parsed: its own copy); resolves with the result's JSON as well as
+   * the parsed copy, so the caller need not serialise it again.
+   */
+  async invokeJson(nameOrArn: string, eventJson: string): Promise<{ result: unknown; resultJson: string }> {
     const fn = this.functions.get(functionNameOf(nameOrArn));
     if (!fn) {
       throw new LambdaFunctionError({
@@ -119,7 +166,6 @@ export class FunctionRegistry {
       });
     }
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
-    const context = this.contextFor(fn, deadline);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -135,9 +181,29 @@ export class FunctionRegistry {
       );
     });
     try {
-      const payload = jsonCopy(event) as never;
-      const result = await Promise.race([Promise.resolve().then(() => fn.handler(payload, context)), timedOut]);
-      return jsonCopy(result);
+      let resultJson: string;
+      if (fn.module) {
+        const { path, exportName } = fn.module;
+        const thread = this.thread;
+        if (!thread) throw new LambdaFunctionError({ errorType: 'Lambda.ServiceException', errorMessage: 'the local Lambda functions are stopped', trace: [] });
+        const call = thread.invoke({
+          module: path,
+          exportName,
+          eventJson,
+          functionName: fn.name,
+          functionArn: this.functionArn(fn.name),
+          memoryLimitInMB: fn.memoryLimitInMB,
+          deadline,
+        });
+        resultJson = (await Promise.race([call.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))), timedOut])) ?? 'null';
+      } else {
+        const handler = fn.handler as LambdaHandler<never>;
+        const context = this.contextFor(fn, deadline);
+        const payload = JSON.parse(eventJson) as never;
+        const result = await Promise.race([Promise.resolve().then(() => handler(payload, context)), timedOut]);
+        resultJson = result === undefined ? 'null' : JSON.stringify(result);
+      }
+      return { result: JSON.parse(resultJson), resultJson };
     } catch (err) {
       if (err instanceof LambdaFunctionError) throw err;
       throw new LambdaFunctionError(toLambdaErrorPayload(err));

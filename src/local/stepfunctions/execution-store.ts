@@ -7,16 +7,26 @@
  * - Only the newest `maxExecutionsWithDetails` finished executions keep their
  *   input, output and history (itself capped at `maxEventsPerExecution`).
  * - With a directory, `executions.jsonl` gets a `start` line when an execution
- *   starts and an `end` line when it closes (buffered, appended in batches);
- *   the file is rewritten from memory when it grows past `compactAtBytes` and
- *   on load. An execution with a `start` line and no `end` line was
- *   interrupted by a stop or crash of the runtime (see `interrupted()`).
+ *   starts and an `end` line when it closes (status, dates, output, error;
+ *   buffered, appended in batches); the file is rewritten from memory when it
+ *   grows past `compactAtBytes` and on load. An execution with a `start` line
+ *   and no `end` line was interrupted by a stop or crash of the runtime (see
+ *   `interrupted()`).
+ * - Histories are not in those lines (formatting and writing ~25 KB of JSON
+ *   per execution was a fifth of the pipeline's CPU). Each execution keeps its
+ *   history as a lazy source (see history.ts) in memory; `histories.jsonl`
+ *   holds the formatted histories of the executions that keep details, and is
+ *   rewritten every `historySnapshotMs` while new ones finish, and on
+ *   `shutdown()` — so the cost is bounded by that interval, not by the
+ *   execution rate. A crash loses at most that interval of histories (the
+ *   executions themselves, their status and output are in the JSONL file).
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
-import type { StoredHistoryEvent } from './history.ts';
+import { storedHistory, type HistorySource, type StoredHistoryEvent } from './history.ts';
 
 export interface ExecutionRecord {
   readonly seq: number;
@@ -31,8 +41,8 @@ export interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
-  events?: StoredHistoryEvent[];
-  eventsTruncated?: boolean;
+  /** The history (GetExecutionHistory); dropped with the other details. */
+  history?: HistorySource;
 }
 
 export interface ExecutionStoreLimits {
@@ -44,6 +54,8 @@ export interface ExecutionStoreLimits {
   readonly maxEventsPerExecution?: number;
   /** Rewrite the JSONL file once it is larger than this. Default 64 MiB. */
   readonly compactAtBytes?: number;
+  /** How often the histories file is rewritten while executions finish (ms). Default 10,000. */
+  readonly historySnapshotMs?: number;
 }
 
 type StartLine = { t: 's'; seq: number; arn: string; sm: string; name: string; start: number; input: string };
@@ -55,11 +67,17 @@ type EndLine = {
   output?: string;
   error?: string;
   cause?: string;
+  /** Only in files written before histories moved to histories.jsonl (read, never written). */
   events?: StoredHistoryEvent[];
-  truncated?: boolean;
 };
+type HistoryLine = { arn: string; events: StoredHistoryEvent[] };
+
+/** What `close()` records about an execution's end. */
+export type ExecutionEnd = Omit<EndLine, 't' | 'arn' | 'events'> & { history?: HistorySource };
 
 const FLUSH_INTERVAL_MS = 100;
+/** Histories formatted per event-loop turn when writing the snapshot (keeps the loop responsive). */
+const HISTORIES_PER_TURN = 50;
 const FLUSH_AT_BYTES = 1 << 20;
 
 export class ExecutionStore {
@@ -78,6 +96,10 @@ export class ExecutionStore {
   private nextSeq = 1;
 
   private readonly file: string | undefined;
+  private readonly historyFile: string | undefined;
+  private historiesDirty = false;
+  private historyWrite: Promise<void> = Promise.resolve();
+  private readonly historyTimer: NodeJS.Timeout | undefined;
   private buffer: string[] = [];
   private bufferBytes = 0;
   private fileBytes = 0;
@@ -93,6 +115,11 @@ export class ExecutionStore {
     if (dir) {
       mkdirSync(dir, { recursive: true });
       this.file = join(dir, 'executions.jsonl');
+      this.historyFile = join(dir, 'histories.jsonl');
+      this.historyTimer = setInterval(() => {
+        if (this.historiesDirty) this.writeHistories().catch((err: unknown) => console.error('[local-runtime] history snapshot failed:', err));
+      }, limits.historySnapshotMs ?? 10_000);
+      this.historyTimer.unref();
     }
   }
 
@@ -131,6 +158,19 @@ export class ExecutionStore {
         if (record) this.applyEnd(record, parsed);
       }
     }
+    if (this.historyFile && existsSync(this.historyFile)) {
+      for (const line of readFileSync(this.historyFile, 'utf8').split('\n')) {
+        if (line.length === 0) continue;
+        let parsed: HistoryLine;
+        try {
+          parsed = JSON.parse(line) as HistoryLine;
+        } catch {
+          continue;
+        }
+        const record = this.byArn.get(parsed.arn);
+        if (record && record.status !== 'RUNNING') record.history = storedHistory(parsed.events);
+      }
+    }
     this.interruptedRecords = this.order.filter((r) => r.status === 'RUNNING');
     await this.compact();
   }
@@ -164,11 +204,16 @@ export class ExecutionStore {
     this.logStart(record);
   }
 
-  /** Records how an execution ended, with its (capped) history, and logs it. */
-  close(record: ExecutionRecord, end: Omit<EndLine, 't' | 'arn'>, persist = true): void {
-    const line: EndLine = { t: 'e', arn: record.executionArn, ...end };
+  /** Records how an execution ended (with its history) and logs it. */
+  close(record: ExecutionRecord, end: ExecutionEnd, persist = true): void {
+    const { history, ...rest } = end;
+    const line: EndLine = { t: 'e', arn: record.executionArn, ...rest };
     this.applyEnd(record, line);
-    if (persist) this.append(line);
+    if (history) record.history = history;
+    if (persist) {
+      this.append(line);
+      if (history) this.historiesDirty = true;
+    }
     this.evict();
   }
 
@@ -189,8 +234,41 @@ export class ExecutionStore {
     for (; i >= 0; i--) yield list[i] as ExecutionRecord;
   }
 
+  /** Writes buffered lines and, if new executions finished since the last snapshot, the histories. */
+  async flush(): Promise<void> {
+    await this.flushLines();
+    if (this.historiesDirty) await this.writeHistories();
+  }
+
+  /** Final flush; stops the snapshot timer. */
+  async shutdown(): Promise<void> {
+    if (this.historyTimer) clearInterval(this.historyTimer);
+    await this.flush();
+  }
+
+  /** Rewrites histories.jsonl with the histories of the executions that keep details. */
+  private writeHistories(): Promise<void> {
+    const file = this.historyFile;
+    if (!file) return Promise.resolve();
+    this.historiesDirty = false;
+    this.historyWrite = this.historyWrite.then(async () => {
+      const records = this.detailed.slice();
+      const parts: string[] = [];
+      for (let i = 0; i < records.length; i += HISTORIES_PER_TURN) {
+        for (const r of records.slice(i, i + HISTORIES_PER_TURN)) {
+          if (r.history) parts.push(`${JSON.stringify({ arn: r.executionArn, events: r.history.events() } satisfies HistoryLine)}\n`);
+        }
+        await nextTurn();
+      }
+      const tmp = `${file}.tmp`;
+      await writeFile(tmp, parts.join(''));
+      await rename(tmp, file);
+    });
+    return this.historyWrite;
+  }
+
   /** Writes buffered lines now. */
-  flush(): Promise<void> {
+  private flushLines(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -241,8 +319,6 @@ export class ExecutionStore {
       ...(r.output !== undefined ? { output: r.output } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
       ...(r.cause !== undefined ? { cause: r.cause } : {}),
-      ...(r.events !== undefined ? { events: r.events } : {}),
-      ...(r.eventsTruncated ? { truncated: true } : {}),
     };
   }
 
@@ -261,8 +337,7 @@ export class ExecutionStore {
     if (end.output !== undefined) record.output = end.output;
     if (end.error !== undefined) record.error = end.error;
     if (end.cause !== undefined) record.cause = end.cause;
-    if (end.events !== undefined) record.events = end.events;
-    if (end.truncated) record.eventsTruncated = true;
+    if (end.events !== undefined) record.history = storedHistory(end.events);
     if (wasRunning) this.detailed.push(record);
   }
 
@@ -279,9 +354,9 @@ export class ExecutionStore {
     const text = `${JSON.stringify(line)}\n`;
     this.buffer.push(text);
     this.bufferBytes += text.length;
-    if (this.bufferBytes >= FLUSH_AT_BYTES) void this.flush();
+    if (this.bufferBytes >= FLUSH_AT_BYTES) void this.flushLines();
     else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flush(), FLUSH_INTERVAL_MS);
+      this.flushTimer = setTimeout(() => void this.flushLines(), FLUSH_INTERVAL_MS);
       this.flushTimer.unref();
     }
   }
@@ -294,7 +369,7 @@ export class ExecutionStore {
       for (const r of this.detailed.slice(0, drop)) {
         delete r.input;
         delete r.output;
-        delete r.events;
+        delete r.history;
         delete r.cause;
       }
       this.detailed = this.detailed.slice(drop);

@@ -1,14 +1,21 @@
 /**
- * Builds an execution's history in the shapes of the Step Functions API
- * (`GetExecutionHistory`) from the interpreter's event log, plus what the
+ * An execution's history in the shapes of the Step Functions API
+ * (`GetExecutionHistory`), from the interpreter's event log plus what the
  * Task overrides record about each Lambda invocation (the raw payload and
  * result, which the interpreter's events do not carry).
  *
+ * Recording is cheap and formatting is lazy: while an execution runs, the
+ * recorder only keeps the interpreter's event objects (by reference: the
+ * interpreter clones a state's input before changing it, so they never
+ * change afterwards) and the invocations' JSON (which the Lambda call makes
+ * anyway). The API events — with every state input and output as JSON text —
+ * are built only when someone reads the history (`events()`), e.g.
+ * GetExecutionHistory or the store's periodic history snapshot.
+ *
  * Ordering: the interpreter calls a Task's override synchronously right after
- * dispatching `StateEntered` / `StateRetried`, and its event log is consumed
- * asynchronously, so by the time those events are translated the invocation
- * they started is already queued here; invocations are matched per state name
- * in call order (concurrent Map iterations are told apart by their index).
+ * dispatching `StateEntered` / `StateRetried`, so invocations are matched to
+ * those events per state name in call order (concurrent Map iterations are
+ * told apart by their index).
  */
 import type { ExecutionStatus, HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
@@ -38,6 +45,14 @@ export interface TaskInvocation {
   completedAt?: number;
 }
 
+/** Where an execution's history comes from: built on demand, or loaded as it was stored. */
+export interface HistorySource {
+  events(): StoredHistoryEvent[];
+}
+
+/** A stored history (loaded from disk). */
+export const storedHistory = (events: StoredHistoryEvent[]): HistorySource => ({ events: () => events });
+
 /** How an execution ended. */
 export interface ExecutionOutcome {
   readonly status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>;
@@ -54,13 +69,76 @@ const NOT_TRUNCATED = { truncated: false } as const;
 /** Tasks run concurrently only as Map iterations, which the interpreter's events tell apart by index. */
 const invocationKey = (stateName: string, index: number | undefined): string => `${stateName}\u0000${index ?? -1}`;
 
-export class ExecutionHistoryRecorder {
-  readonly events: StoredHistoryEvent[] = [];
-  truncated = false;
+const TERMINAL = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimeout']);
+
+export class ExecutionHistoryRecorder implements HistorySource {
   outcome: ExecutionOutcome | undefined;
   /** Set by StopExecution before aborting, for the ExecutionAborted event. */
   stopRequest: { error?: string; cause?: string } | undefined;
 
+  /** The interpreter's events, as dispatched (never mutated afterwards). */
+  private readonly raw: InterpreterEvent[] = [];
+  /** Task invocations in call order. */
+  private readonly invocations: TaskInvocation[] = [];
+
+  constructor(
+    private readonly maxEvents: number,
+    private readonly roleArn: string,
+    private readonly region: string,
+    /** The execution input as received (saves serialising it again). */
+    private readonly inputText?: string,
+  ) {}
+
+  /** Called by a Task override when it starts the function. */
+  beginTaskInvocation(invocation: TaskInvocation): TaskInvocation {
+    this.invocations.push(invocation);
+    return invocation;
+  }
+
+  /** Drains the interpreter's event log: keeps the events, and learns the outcome from the terminal one. */
+  async consume(eventLogs: AsyncGenerator<InterpreterEvent>): Promise<void> {
+    for await (const event of eventLogs) {
+      if (TERMINAL.has(event.type)) {
+        this.raw.push(event);
+        this.outcome = this.outcomeOf(event);
+      } else if (this.raw.length < this.maxEvents - 1) {
+        this.raw.push(event); // past the cap, only the terminal event is kept
+      }
+    }
+  }
+
+  /** The history in API shapes (built now, from what was recorded so far; capped at maxEvents, terminal event kept). */
+  events(): StoredHistoryEvent[] {
+    const formatter = new HistoryFormatter(this.maxEvents, this.roleArn, this.region, this.invocations, this.inputText, this.stopRequest, this.outcome);
+    for (const event of this.raw) formatter.translate(event);
+    return formatter.events;
+  }
+
+  private outcomeOf(event: InterpreterEvent): ExecutionOutcome | undefined {
+    const t = event.timestamp;
+    switch (event.type) {
+      case 'ExecutionSucceeded':
+        return { status: 'SUCCEEDED', stopDate: t, output: json(event.output) };
+      case 'ExecutionFailed': {
+        const cause = asText(event.Cause);
+        return { status: 'FAILED', stopDate: t, error: event.Error, ...(cause !== undefined ? { cause } : {}) };
+      }
+      case 'ExecutionAborted':
+        return { status: 'ABORTED', stopDate: t, ...this.stopRequest };
+      case 'ExecutionTimeout':
+        return { status: 'TIMED_OUT', stopDate: t, ...TIMEOUT_DETAIL };
+      default:
+        return undefined;
+    }
+  }
+
+}
+
+const TIMEOUT_DETAIL = { error: 'States.Timeout', cause: 'The execution timed out (TimeoutSeconds of the state machine)' } as const;
+
+/** Turns recorded interpreter events and invocations into API history events. */
+class HistoryFormatter {
+  readonly events: StoredHistoryEvent[] = [];
   private readonly pending = new Map<string, TaskInvocation[]>();
   private readonly current = new Map<string, TaskInvocation>();
 
@@ -68,21 +146,16 @@ export class ExecutionHistoryRecorder {
     private readonly maxEvents: number,
     private readonly roleArn: string,
     private readonly region: string,
-  ) {}
-
-  /** Called by a Task override when it starts the function. */
-  beginTaskInvocation(invocation: TaskInvocation): TaskInvocation {
-    const queue = this.pending.get(invocation.stateName);
-    if (queue) queue.push(invocation);
-    else this.pending.set(invocation.stateName, [invocation]);
-    return invocation;
-  }
-
-  /** Drains the interpreter's event log into this history. */
-  async consume(eventLogs: AsyncGenerator<InterpreterEvent>): Promise<void> {
-    for await (const event of eventLogs) this.translate(event);
-    this.pending.clear();
-    this.current.clear();
+    invocations: readonly TaskInvocation[],
+    private readonly inputText: string | undefined,
+    private readonly stopRequest: { error?: string; cause?: string } | undefined,
+    private readonly outcome: ExecutionOutcome | undefined,
+  ) {
+    for (const invocation of invocations) {
+      const queue = this.pending.get(invocation.stateName);
+      if (queue) queue.push(invocation);
+      else this.pending.set(invocation.stateName, [invocation]);
+    }
   }
 
   private add(
@@ -91,10 +164,7 @@ export class ExecutionHistoryRecorder {
     details: Omit<StoredHistoryEvent, 'timestamp' | 'type' | 'id' | 'previousEventId'> = {},
     terminal = false,
   ): void {
-    if (!terminal && this.events.length >= this.maxEvents - 1) {
-      this.truncated = true;
-      return;
-    }
+    if (!terminal && this.events.length >= this.maxEvents - 1) return;
     const id = this.events.length + 1;
     this.events.push({ timestamp, type, id, previousEventId: id - 1, ...details });
   }
@@ -162,12 +232,12 @@ export class ExecutionHistoryRecorder {
     }
   }
 
-  private translate(event: InterpreterEvent): void {
+  translate(event: InterpreterEvent): void {
     const t = event.timestamp;
     switch (event.type) {
       case 'ExecutionStarted':
         this.add('ExecutionStarted', t, {
-          executionStartedEventDetails: { input: json(event.input), inputDetails: NOT_TRUNCATED, roleArn: this.roleArn },
+          executionStartedEventDetails: { input: this.inputText ?? json(event.input), inputDetails: NOT_TRUNCATED, roleArn: this.roleArn },
         });
         return;
       case 'StateEntered': {
@@ -209,30 +279,21 @@ export class ExecutionHistoryRecorder {
         });
         return;
       case 'ExecutionSucceeded': {
-        const output = json(event.output);
+        const output = this.outcome?.output ?? json(event.output);
         this.add('ExecutionSucceeded', t, { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } }, true);
-        this.outcome = { status: 'SUCCEEDED', stopDate: t, output };
         return;
       }
       case 'ExecutionFailed': {
         const cause = asText(event.Cause);
-        const detail = { error: event.Error, ...(cause !== undefined ? { cause } : {}) };
-        this.add('ExecutionFailed', t, { executionFailedEventDetails: detail }, true);
-        this.outcome = { status: 'FAILED', stopDate: t, ...detail };
+        this.add('ExecutionFailed', t, { executionFailedEventDetails: { error: event.Error, ...(cause !== undefined ? { cause } : {}) } }, true);
         return;
       }
-      case 'ExecutionAborted': {
-        const detail = { ...this.stopRequest };
-        this.add('ExecutionAborted', t, { executionAbortedEventDetails: detail }, true);
-        this.outcome = { status: 'ABORTED', stopDate: t, ...detail };
+      case 'ExecutionAborted':
+        this.add('ExecutionAborted', t, { executionAbortedEventDetails: { ...this.stopRequest } }, true);
         return;
-      }
-      case 'ExecutionTimeout': {
-        const detail = { error: 'States.Timeout', cause: 'The execution timed out (TimeoutSeconds of the state machine)' };
-        this.add('ExecutionTimedOut', t, { executionTimedOutEventDetails: detail }, true);
-        this.outcome = { status: 'TIMED_OUT', stopDate: t, ...detail };
+      case 'ExecutionTimeout':
+        this.add('ExecutionTimedOut', t, { executionTimedOutEventDetails: { ...TIMEOUT_DETAIL } }, true);
         return;
-      }
       default:
         return; // StateCaught, ParallelBranch*: no event of their own on AWS
     }

@@ -293,7 +293,7 @@ export class StepFunctionsService {
     includeExecutionData?: boolean;
   }): GetExecutionHistoryOutput {
     const r = this.execution(input.executionArn);
-    const all = this.running.get(r.executionArn)?.recorder.events ?? r.events;
+    const all = (this.running.get(r.executionArn)?.recorder ?? r.history)?.events();
     if (all === undefined) {
       throw new SfnApiError(
         'ExecutionDoesNotExist',
@@ -373,7 +373,7 @@ export class StepFunctionsService {
       for (const p of this.running.values()) p.abort();
       await Promise.all(pending.map((p) => p.done));
     }
-    await this.store.flush();
+    await this.store.shutdown();
   }
 
   // ---- internals ----
@@ -409,7 +409,7 @@ export class StepFunctionsService {
 
   /** Starts the interpreter for a RUNNING record and closes the record when it ends. */
   private run(entry: MachineEntry, record: ExecutionRecord, input: unknown): void {
-    const recorder = new ExecutionHistoryRecorder(this.store.maxEventsPerExecution, entry.roleArn, this.region);
+    const recorder = new ExecutionHistoryRecorder(this.store.maxEventsPerExecution, entry.roleArn, this.region, record.input);
     const execution = entry.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder) },
       noThrowOnAbort: true,
@@ -441,8 +441,7 @@ export class StepFunctionsService {
         ...(outcome.output !== undefined ? { output: outcome.output } : {}),
         ...(outcome.error !== undefined ? { error: outcome.error } : {}),
         ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
-        events: recorder.events,
-        ...(recorder.truncated ? { truncated: true } : {}),
+        history: recorder,
       },
       persist,
     );
@@ -457,16 +456,19 @@ export class StepFunctionsService {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const task of entry.tasks) {
       handlers[task.name] = async (input: unknown): Promise<never> => {
+        // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
+        const inputJson = JSON.stringify(input ?? null);
         const invocation = recorder.beginTaskInvocation({
           stateName: task.name,
           resource: task.resource,
-          input: JSON.stringify(input ?? null),
+          input: inputJson,
           scheduledAt: Date.now(),
           ...(task.timeoutSeconds !== undefined ? { timeoutSeconds: task.timeoutSeconds } : {}),
         });
         let result: unknown;
+        let output: string;
         if (task.resource.kind === 'lambda-function') {
-          result = await this.functions.invoke(task.resource.functionName, input);
+          ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson));
         } else {
           const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
           if (typeof params.FunctionName !== 'string') {
@@ -476,9 +478,10 @@ export class StepFunctionsService {
           }
           const payload = await this.functions.invoke(params.FunctionName, params.Payload ?? {});
           result = lambdaInvokeResponse(payload, randomUUID());
+          output = JSON.stringify(result);
         }
-        const output = JSON.stringify(result ?? null);
-        if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
+        // UTF-8 is at most 3 bytes per UTF-16 unit: count bytes only when it could matter.
+        if (output.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
           throw Object.assign(new Error(`The state/task '${task.name}' returned a result with a size exceeding the maximum number of bytes service limit.`), {
             name: 'States.DataLimitExceeded',
           });
