@@ -1,4 +1,5 @@
-import { config } from '../src/config.ts';
+import { config, ConfigError } from '../src/config.ts';
+import { isProfileName, PROFILE_NAMES } from '../src/model/profiles.ts';
 import { retrainInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
@@ -10,6 +11,9 @@ import { trainCandidate, type CandidateSummary } from '../src/retraining/retrain
 export const handler = async (event: unknown): Promise<CandidateSummary> => {
   const input = parseStepInput(retrainInput, event, 'Retrain');
   const profile = config().RETRAIN_PROFILE;
+  if (profile !== undefined && !isProfileName(profile)) {
+    throw new ConfigError(`RETRAIN_PROFILE "${profile}" is not a profile (${PROFILE_NAMES.join(', ')})`);
+  }
   const context = handlerContext();
   const started = Date.now();
   const candidate = await aws(trainCandidate({ store: context.modelStore, registry: context.registry }, { ...input, ...(profile && { profile }) }));
