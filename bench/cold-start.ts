@@ -54,7 +54,9 @@ const partBytes = model.manifest.parts.vectorizer.bytes + model.manifest.parts.c
 log(`model ${modelVersion}: ${model.manifest.numFeatures} features, ${(partBytes / 1e6).toFixed(1)} MB`);
 
 const text = 'my laptop will not boot after the windows update, the screen stays black';
+log('preprocess in-process...');
 const pre = await preprocess({ text, modelVersion });
+log('vectorize in-process...');
 const vec = await vectorize({ tokens: pre.tokens, modelVersion });
 const events: Record<string, unknown> = {
   'pin-model-version': { executionName: 'cold-start' },

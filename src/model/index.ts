@@ -11,3 +11,4 @@ export * from './ticket-classifier.ts';
 export * from './train.ts';
 export * from './vocabulary.ts';
 export * from './random.ts';
+export * from './prune.ts';

@@ -6,7 +6,8 @@ import { fitNaiveBayes } from './naive-bayes.ts';
 import { NB_ALPHA_GRID, SVM_C_GRID, type ClassifierSpec, type ProfileSpec } from './profiles.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import { row, selectRows, type SparseMatrix } from './sparse.ts';
-import { fitTfidf, transformAll, type TfidfData } from './tfidf.ts';
+import { pruneFeatures } from './prune.ts';
+import { fitTfidf, tfidfVectorizer, transformAll, type TfidfData } from './tfidf.ts';
 
 export type TrainingPhase = 'preprocess' | 'validate' | 'fit';
 export interface TrainingProgress {
@@ -118,20 +119,30 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const spec = profile.classifier;
   let chosen = hyperParameter(spec);
   let scale = 1;
+  const pruneBelow = spec.kind === 'linear-svm' ? (spec.pruneBelow ?? 0) : 0;
   let validation: ValidationReport | undefined;
   if (needsValidation(spec)) {
     const { train, holdout } = stratifiedHoldout(y, labels.length, input.validationShare ?? 0.1, input.seed ?? 42);
     if (holdout.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
     const fitted = fitTfidf(Array.from(train, (i) => docs[i]!), profile.preprocess.ngramRange);
     const xTrain = fitted.matrix;
-    const xHold = transformAll(fitted.vectorizer, Array.from(holdout, (i) => docs[i]!));
+    const holdoutDocs = Array.from(holdout, (i) => docs[i]!);
+    const xHold = transformAll(fitted.vectorizer, holdoutDocs);
     const yTrain = Int32Array.from(train, (i) => y[i]!);
     const yHold = Int32Array.from(holdout, (i) => y[i]!);
     const grid = chosen === 'auto' ? (spec.kind === 'naive-bayes' ? NB_ALPHA_GRID : SVM_C_GRID) : [chosen];
     const candidates: { value: number; accuracy: number; scores: Float64Array[] }[] = [];
     for (const [g, value] of grid.entries()) {
-      const model = linearClassifier(fitClassifier(spec, xTrain, yTrain, labels, value));
-      const scores = Array.from({ length: xHold.rows }, (_, r) => model.scores(row(xHold, r)));
+      const fittedClassifier = fitClassifier(spec, xTrain, yTrain, labels, value);
+      // Judge (and calibrate) the model as it will be served: pruned, if the profile prunes.
+      let model = linearClassifier(fittedClassifier);
+      let x = xHold;
+      if (pruneBelow > 0) {
+        const pruned = pruneFeatures(fitted.data, fittedClassifier, pruneBelow);
+        model = linearClassifier(pruned.classifier);
+        x = transformAll(tfidfVectorizer(pruned.tfidf), holdoutDocs);
+      }
+      const scores = Array.from({ length: x.rows }, (_, r) => model.scores(row(x, r)));
       let correct = 0;
       scores.forEach((s, r) => (correct += argmax(s) === yHold[r] ? 1 : 0));
       candidates.push({ value, accuracy: correct / xHold.rows, scores });
@@ -156,20 +167,21 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
 
   onProgress?.({ phase: 'fit', done: 0, total: 1 });
   const fitted = fitTfidf(docs, profile.preprocess.ngramRange);
-  const classifier = fitClassifier(spec, fitted.matrix, y, labels, chosen as number);
+  const full = fitClassifier(spec, fitted.matrix, y, labels, chosen as number);
+  const { tfidf, classifier } = pruneBelow > 0 ? pruneFeatures(fitted.data, full, pruneBelow) : { tfidf: fitted.data, classifier: full };
   onProgress?.({ phase: 'fit', done: 1, total: 1 });
   const t3 = performance.now();
 
   const parameters: Record<string, number | string | boolean> =
     spec.kind === 'naive-bayes'
       ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen as number, softmaxScale: scale }
-      : { classifier: 'linear-svm-ovr', c: chosen as number, tolerance: spec.tolerance, classWeight: spec.classWeight, softmaxScale: scale };
+      : { classifier: 'linear-svm-ovr', c: chosen as number, tolerance: spec.tolerance, classWeight: spec.classWeight, pruneBelow, softmaxScale: scale };
   parameters.ngramMin = profile.preprocess.ngramRange[0];
   parameters.ngramMax = profile.preprocess.ngramRange[1];
   return {
     profile,
     parameters,
-    tfidf: fitted.data,
+    tfidf,
     classifier: { ...classifier, probability: { kind: 'softmax', scale } },
     trainingRows: texts.length,
     ...(validation && { validation }),
