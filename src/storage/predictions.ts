@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
 
@@ -68,13 +68,22 @@ export class PredictionStore {
    * step writes the same item again); refuses to overwrite another execution's.
    */
   async record(record: Omit<TicketRecord, 'listKey'>): Promise<void> {
+    // An update, not a put: a step re-run by the same execution (a retry, or an execution restarted
+    // after a crash) must not erase feedback given meanwhile.
+    const { ticketId, ...fields } = { ...record, listKey: RECENT_LIST_KEY };
+    const names = Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined);
     try {
       await this.documents.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { ...record, listKey: RECENT_LIST_KEY },
+          Key: { ticketId },
+          UpdateExpression: 'SET ' + names.map((_, i) => `#f${i} = :v${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(names.map((n, i) => [`:v${i}`, (fields as Record<string, unknown>)[n]])),
+            ':execution': record.executionName,
+          },
           ConditionExpression: 'attribute_not_exists(ticketId) OR executionName = :execution',
-          ExpressionAttributeValues: { ':execution': record.executionName },
         }),
       );
     } catch (error) {

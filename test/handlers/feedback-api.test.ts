@@ -147,6 +147,13 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
     expect(indexed).toContain('API-01');
   });
 
+  it('feedback survives the prediction being recorded again by the same execution (a retried step)', async () => {
+    const before = (await t.predictions.get('API-01'))!;
+    const { listKey: _listKey, feedback: _feedback, feedbackAt: _at, feedbackListKey: _list, feedbackHistory: _history, ...prediction } = before as typeof before & Record<string, unknown>;
+    await t.predictions.record(prediction as Parameters<typeof t.predictions.record>[0]);
+    expect(await t.feedback.get('API-01')).toMatchObject({ feedback: { verdict: 'confirmed' }, feedbackListKey: 'feedback' });
+  });
+
   it('re-submitting replaces the verdict and keeps a bounded history', async () => {
     const predicted = (await t.predictions.get('API-02'))!.category!;
     const other = ['Hardware', 'Access', 'Purchase'].find((c) => c !== predicted)!;
