@@ -9,7 +9,7 @@
  * dataset is present, else the demo model.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -25,7 +25,7 @@ import { projectPath } from '../src/workflows/catalog.ts';
 import { handler as preprocess } from '../handlers/preprocess-ticket.ts';
 import { handler as vectorize } from '../handlers/vectorize-ticket.ts';
 import { ENDAVA_CSV } from './endava.ts';
-import { existsSync } from 'node:fs';
+import { saveBenchResult } from './results.ts';
 
 const program = new Command('bench:cold-start')
   .description('bundle size, module load and first-event (model load) time of each Lambda in a fresh process')
@@ -108,9 +108,7 @@ for (const [name, event] of Object.entries(events)) {
 await stack.stop();
 
 const output = { at: new Date().toISOString(), node: process.version, model: { version: modelVersion, features: model.manifest.numFeatures, partBytes }, rows };
-mkdirSync(join('bench', 'results'), { recursive: true });
-const file = join('bench', 'results', `cold-start-${output.at.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify(output, null, 2));
+const file = saveBenchResult('cold-start', output);
 if (opts.json) console.log(JSON.stringify(output, null, 2));
 else {
   console.log(

@@ -19,7 +19,7 @@
  *
  *   npm run bench:feedback [-- --keep] [--in-memory] [--json]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -41,6 +41,7 @@ import { startLocalStack, type LocalStack } from '../src/runtime/local-stack.ts'
 import type { FeedbackInput } from '../src/storage/feedback.ts';
 import { loadEndavaOrSkip } from './endava.ts';
 import type { ReviewerTask } from './feedback-reviewers.ts';
+import { saveBenchResult } from './results.ts';
 
 const program = new Command('bench:feedback')
   .description('feedback -> retrain -> promote on the Endava tickets; shuffled feedback must be rejected')
@@ -259,9 +260,7 @@ try {
     checks,
     totalSeconds: seconds(started),
   };
-  mkdirSync(join('bench', 'results'), { recursive: true });
-  const file = join('bench', 'results', `feedback-${result.at.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2));
+  const file = saveBenchResult('feedback', result);
 
   if (opts.json) {
     console.log(JSON.stringify(result, null, 2));

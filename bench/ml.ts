@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --profiles reference,linear-svm --latency-samples 2000
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -17,6 +17,7 @@ import { loadModelDirectory, saveModelDirectory } from '../src/model-store/direc
 import { table, percent } from '../src/cli/output.ts';
 import { loadEndavaOrSkip, REFERENCE_DIR } from './endava.ts';
 import { sklearnFigures, type SklearnFigures } from './sklearn-reference.ts';
+import { saveBenchResult } from './results.ts';
 
 const program = new Command('bench')
   .description('accuracy, speed and size of each model profile on the Endava split, against scikit-learn')
@@ -153,9 +154,7 @@ for (const [ours, theirs] of pairs) {
 }
 
 const output = { at: new Date().toISOString(), node: process.version, dataset: { rows: data.texts.length, train: split.train.length, test: split.test.length }, results, sklearn, comparisons };
-mkdirSync(join('bench', 'results'), { recursive: true });
-const file = join('bench', 'results', `ml-${output.at.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify(output, null, 2));
+const file = saveBenchResult('ml', output);
 if (opts.json) {
   console.log(JSON.stringify(output, null, 2));
 } else {

@@ -9,7 +9,7 @@
  *  2. Latency: tickets sent at a steady rate below saturation; p50/p95 from
  *     send to the result arriving on the output queue.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -23,6 +23,7 @@ import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { startLocalStack } from '../src/runtime/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
+import { saveBenchResult } from './results.ts';
 
 const program = new Command('bench:pipeline')
   .description('throughput and latency of the local pipeline, with a full accounting of every ticket')
@@ -30,14 +31,15 @@ const program = new Command('bench:pipeline')
   .option('--rate <n>', 'tickets per second in the latency phase', '300')
   .option('--seconds <n>', 'length of the latency phase', '20')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
+  .option('--in-memory', 'no data directory (npm start persists to one)')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
-const opts = program.opts<{ tickets: string; rate: string; seconds: string; pollers: string; json?: boolean }>();
+const opts = program.opts<{ tickets: string; rate: string; seconds: string; pollers: string; inMemory?: boolean; json?: boolean }>();
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
 
-const dataDir = process.env.BENCH_MEMORY ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
+const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
 const stack = await startLocalStack({ ...(dataDir && { dataDir }), eventSource: { pollers: Number(opts.pollers), enabled: false } });
 const clients = createAwsClients(stack.config);
 const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
@@ -198,11 +200,10 @@ const latency = { rate, seconds, sent, received: latencies.length, p50Ms: q(0.5)
 log(`latency: p50 ${latency.p50Ms.toFixed(0)} ms, p95 ${latency.p95Ms.toFixed(0)} ms over ${latency.received}/${sent} tickets`);
 
 await stack.stop();
+if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
 const output = { at: new Date().toISOString(), node: process.version, pollers: Number(opts.pollers), drain: { ...drain, accounted }, latency, goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 } };
-mkdirSync(join('bench', 'results'), { recursive: true });
-const file = join('bench', 'results', `pipeline-${output.at.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify(output, null, 2));
+const file = saveBenchResult('pipeline', output);
 if (opts.json) console.log(JSON.stringify(output, null, 2));
 else {
   console.log(

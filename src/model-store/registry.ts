@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { setFields } from '../storage/set-fields.ts';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The key of the one item that names the model version in service. */
@@ -124,16 +125,12 @@ export class ModelRegistry {
   }
 
   async setStatus(version: string, status: ModelStatus, reason: string, extra: Partial<ModelRecord> = {}): Promise<void> {
-    const fields: Record<string, unknown> = { ...extra, status, statusReason: reason, statusAt: new Date().toISOString() };
-    const names = Object.keys(fields);
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { version },
-          UpdateExpression: 'SET ' + names.map((_, i) => `#f${i} = :v${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
-          ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, fields[n]])),
+          ...setFields({ ...extra, status, statusReason: reason, statusAt: new Date().toISOString() }),
           ConditionExpression: 'attribute_exists(version)',
         }),
       );

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setFields } from './set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
 
@@ -71,18 +72,14 @@ export class PredictionStore {
     // An update, not a put: a step re-run by the same execution (a retry, or an execution restarted
     // after a crash) must not erase feedback given meanwhile.
     const { ticketId, ...fields } = { ...record, listKey: RECENT_LIST_KEY };
-    const names = Object.keys(fields).filter((k) => (fields as Record<string, unknown>)[k] !== undefined);
+    const update = setFields(fields);
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { ticketId },
-          UpdateExpression: 'SET ' + names.map((_, i) => `#f${i} = :v${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(names.map((n, i) => [`:v${i}`, (fields as Record<string, unknown>)[n]])),
-            ':execution': record.executionName,
-          },
+          ...update,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':execution': record.executionName },
           ConditionExpression: 'attribute_not_exists(ticketId) OR executionName = :execution',
         }),
       );
