@@ -122,9 +122,8 @@ for (const name of profiles as ProfileName[]) {
 }
 
 const sklearn: Record<string, SklearnFigures | undefined> = {};
-if (profiles.includes('reference')) sklearn.nb_lem_12 = opts.sklearn ? sklearnFigures('nb_lem_12', log) : undefined;
-if (profiles.includes('linear-svm')) sklearn.svc_lem_12 = opts.sklearn ? sklearnFigures('svc_lem_12', log) : undefined;
-if (!opts.sklearn) log('scikit-learn: not run (--no-sklearn)');
+if (profiles.includes('reference')) sklearn.nb_lem_12 = sklearnFigures('nb_lem_12', log, { run: opts.sklearn });
+if (profiles.includes('linear-svm')) sklearn.svc_lem_12 = sklearnFigures('svc_lem_12', log, { run: opts.sklearn });
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const rows = results.map((r) => [

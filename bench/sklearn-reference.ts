@@ -63,8 +63,12 @@ function recorded(variant: string): SklearnFigures | undefined {
  * run when Debian's python3-sklearn is installed; otherwise returns the
  * figures recorded in RESULTS.md.
  */
-export function sklearnFigures(variant: string, log: (line: string) => void): SklearnFigures | undefined {
+export function sklearnFigures(variant: string, log: (line: string) => void, options: { run?: boolean } = {}): SklearnFigures | undefined {
   const script = join(REFERENCE_DIR, 'sklearn_ref.py');
+  if (options.run === false) {
+    log(`scikit-learn ${variant}: not run (--no-sklearn); using the figures recorded in RESULTS.md`);
+    return recorded(variant);
+  }
   if (!existsSync(script) || !sklearnAvailable()) {
     log(`scikit-learn ${variant}: python3-sklearn not installed; using the figures recorded in RESULTS.md`);
     return recorded(variant);
