@@ -16,6 +16,22 @@ describe('tokenize', () => {
       'can', 'log', 'in', 'to', 'vpn', 'error', '0x80_1', 'zürich', 'åb',
     ]);
   });
+  // Expected values from Python: re.findall(r'(?u)\b\w\w+\b', s.lower()), what scikit-learn runs.
+  it.each([
+    ['naïve café', ['naïve', 'café']],
+    ['cafe\u0301 ok', ['cafe', 'ok']], // a combining mark is not a word character
+    ['東京 タワー', ['東京', 'タワー']],
+    ['٣٤ arabic ١', ['٣٤', 'arabic']], // Arabic-Indic digits are digits
+    ['x_y __ a_', ['x_y', '__', 'a_']],
+    ['emoji 😀😀 ok', ['emoji', 'ok']],
+    ['İstanbul', ['stanbul']], // lower-cases to i + combining dot, as in Python
+    ['ǅemal', ['ǆemal']], // title-case digraph
+    ['straße STRASSE', ['straße', 'strasse']],
+    ['½ ²³ 12', ['²³', '12']],
+  ])('matches Python on %j', (text, tokens) => {
+    expect(tokenize(text)).toEqual(tokens);
+  });
+
   it('returns nothing for text without words', () => {
     expect(tokenize('  ... ! a b c')).toEqual([]);
   });
