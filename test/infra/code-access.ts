@@ -251,6 +251,8 @@ export class CodeAccessAnalyzer {
   private readonly declarationNodes = new Map<number, N[]>();
   private readonly resolvedFiles = new Set<string>();
   private readonly lineStarts = new Map<string, number[]>();
+  /** The hints some evaluation used (a hint never used is stale). */
+  readonly usedHints = new Set<ResourceHint>();
 
   constructor(private readonly hints: readonly ResourceHint[] = []) {
     this.api = new API({ cwd: PROJECT_ROOT });
@@ -664,6 +666,7 @@ export class CodeAccessAnalyzer {
     while (WRAPPERS.has(node.kind)) node = node.expression;
     const hint = this.hintFor(node);
     if (hint) {
+      this.usedHints.add(hint);
       return hint.values(
         node,
         (expression) => this.evaluate(expression, ctx),
