@@ -101,6 +101,8 @@ export interface HandlerAccess {
   readonly configReads: readonly ConfigRead[];
   /** Project files in the bundle. */
   readonly modules: readonly string[];
+  /** npm packages in the bundle (the analysis does not look inside them). */
+  readonly packages: readonly string[];
   /** Units reached (`src/model-store/registry.ts ModelRegistry.list`), for the record. */
   readonly units: readonly string[];
   /** References to AWS SDK APIs the analysis does not model, and calls it could not resolve. */
@@ -453,23 +455,25 @@ export class CodeAccessAnalyzer {
 
   // ---- the handler ----
 
-  /** The project modules of a handler's bundle (esbuild metafile inputs), as absolute paths. */
-  modulesOf(handler: string): string[] {
+  /**
+   * What a handler's bundle holds (esbuild metafile inputs, built with the
+   * Lambda's own options): the project modules, as absolute paths, and the npm packages.
+   */
+  bundleOf(handler: string, entry = handlerEntry(handler)): { modules: string[]; packages: string[] } {
     const outdir = mkdtempSync(join(tmpdir(), 'triage-iam-'));
     try {
-      const result = buildSync({ ...bundleOptions(handler, outdir), write: false });
-      return Object.keys(result.metafile.inputs)
-        .map((input) => join(PROJECT_ROOT, input))
-        .filter((file) => this.isProjectSource(file))
-        .sort();
+      const inputs = Object.keys(buildSync({ ...bundleOptions(handler, outdir), entryPoints: { index: entry }, write: false }).metafile.inputs);
+      const modules = inputs.map((input) => join(PROJECT_ROOT, input)).filter((file) => this.isProjectSource(file));
+      const packages = inputs.map((input) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter((p): p is string => p !== undefined);
+      return { modules: modules.sort(), packages: [...new Set(packages)].sort() };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
   }
 
-  analyze(handler: string): HandlerAccess {
-    const entry = handlerEntry(handler);
-    const modules = this.modulesOf(handler);
+  /** What `handlers/<handler>.ts` (or another entry file exporting `handler`: tests of the analysis) can do. */
+  analyze(handler: string, entry = handlerEntry(handler)): HandlerAccess {
+    const { modules, packages } = this.bundleOf(handler, entry);
     const problems: Problem[] = [];
     const reached = new Map<string, { unit: Unit; via: string | undefined }>();
     const queue: Unit[] = [];
@@ -497,6 +501,13 @@ export class CodeAccessAnalyzer {
       if (!dispatched.has(name)) dispatched.set(name, from);
       for (const cls of constructed) for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
     };
+    // A method called on a class reaches its overrides in the subclasses the handler constructs.
+    const overridden: { base: N; name: string; from: string }[] = [];
+    const override = (base: N, name: string, from: string) => {
+      if (overridden.some((o) => o.base === base && o.name === name)) return;
+      overridden.push({ base, name, from });
+      for (const cls of constructed) if (cls !== base && this.extendsClass(cls, base)) for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+    };
 
     const sdkReferences: { node: N; declaration: N; unit: Unit }[] = [];
     const configReads: ConfigRead[] = [];
@@ -506,21 +517,40 @@ export class CodeAccessAnalyzer {
       const unit = queue.shift()!;
       if (unit.cls && !constructed.has(unit.cls)) {
         constructed.add(unit.cls);
-        for (const [name, from] of dispatched) for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, unit.key);
+        for (const [name, from] of dispatched) for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+        for (const { base, name, from } of overridden) {
+          if (base !== unit.cls && this.extendsClass(unit.cls, base)) for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+        }
       }
       for (const node of this.nodesOf(unit)) {
         if (node.kind === SyntaxKind.CallExpression || node.kind === SyntaxKind.NewExpression) {
           const callee = calleeName(node);
+          const record = (declaration: N) => {
+            const k = this.key(declaration);
+            if (!callSites.has(k)) callSites.set(k, []);
+            callSites.get(k)!.push(node);
+          };
+          if (node.kind === SyntaxKind.CallExpression && node.expression.kind === SyntaxKind.SuperKeyword) {
+            // `super(...)`: a call of the base class's constructor.
+            const base = this.baseClassOf(findClass(node));
+            if (base) record(base);
+          }
           if (callee) {
             const declarations = this.declarationsOfIdentifier(callee);
             for (const declaration of declarations) {
-              const k = this.key(declaration);
-              if (!callSites.has(k)) callSites.set(k, []);
-              callSites.get(k)!.push(node);
+              record(declaration);
+              // `new Sub(...)` of a class without a constructor of its own calls its base class's.
+              for (let cls = declaration; cls?.kind === SyntaxKind.ClassDeclaration && !cls.members.some((m: N) => m.kind === SyntaxKind.Constructor); ) {
+                cls = this.baseClassOf(cls);
+                if (cls) record(cls);
+              }
             }
             if (declarations.length === 0 && node.kind === SyntaxKind.CallExpression && !this.symbolOf(callee)) {
               problems.push({ site: this.site(node), message: `${unit.label}: the checker cannot resolve the call \`${this.text(node.expression)}(...)\` (an untyped value?)` });
             }
+          } else {
+            const problem = this.computedCallProblem(node);
+            if (problem) problems.push({ site: this.site(node), message: `${unit.label}: ${problem}` });
           }
         }
         if (node.kind !== SyntaxKind.Identifier || isTypePosition(node)) continue;
@@ -546,6 +576,10 @@ export class CodeAccessAnalyzer {
           const target = this.unitOfDeclaration(declaration);
           if (target === 'dispatch') dispatch(declaration.name?.text ?? symbol.name, unit.key);
           else if (target && target.key !== unit.key) reach(target, unit.key);
+          const owner = declaration.parent;
+          if ((declaration.kind === SyntaxKind.MethodDeclaration || declaration.kind === SyntaxKind.GetAccessor) && owner?.kind === SyntaxKind.ClassDeclaration) {
+            override(owner, declaration.name?.text, unit.key);
+          }
         }
       }
     }
@@ -573,9 +607,56 @@ export class CodeAccessAnalyzer {
       calls,
       configReads,
       modules: modules.map((m) => this.rel(m)),
+      packages,
       units: [...reached.values()].map((r) => r.unit.label).sort(),
       problems,
     };
+  }
+
+  /** The project class `cls` extends, if any. */
+  private baseClassOf(cls: N | undefined): N | undefined {
+    for (const clause of cls?.heritageClauses ?? []) {
+      if (clause.token !== SyntaxKind.ExtendsKeyword) continue;
+      const expression = clause.types[0]?.expression;
+      const name = expression?.kind === SyntaxKind.PropertyAccessExpression ? expression.name : expression;
+      if (name?.kind !== SyntaxKind.Identifier) return undefined;
+      return this.declarationsOfIdentifier(name).find((d) => d.kind === SyntaxKind.ClassDeclaration && this.isProjectSource(d.getSourceFile().fileName));
+    }
+    return undefined;
+  }
+
+  /** True when class `cls` extends `base`, directly or not. */
+  private extendsClass(cls: N, base: N, depth = 0): boolean {
+    if (depth > 20) return false;
+    for (const clause of cls.heritageClauses ?? []) {
+      if (clause.token !== SyntaxKind.ExtendsKeyword) continue;
+      for (const type of clause.types) {
+        const name = type.expression.kind === SyntaxKind.PropertyAccessExpression ? type.expression.name : type.expression;
+        if (name.kind !== SyntaxKind.Identifier) continue;
+        for (const declaration of this.declarationsOfIdentifier(name)) {
+          if (declaration === base || (declaration.kind === SyntaxKind.ClassDeclaration && this.extendsClass(declaration, base, depth + 1))) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * `obj[name](...)`: which member is called is computed. Harmless on a
+   * library object (`logger[level](...)`); not on a project class or the SDK,
+   * whose member the analysis could not tell.
+   */
+  private computedCallProblem(call: N): string | undefined {
+    let callee = call.expression;
+    while (WRAPPERS.has(callee.kind)) callee = callee.expression;
+    if (callee.kind !== SyntaxKind.ElementAccessExpression) return undefined;
+    let receiver = callee.expression;
+    while (WRAPPERS.has(receiver.kind)) receiver = receiver.expression;
+    const type = this.checker.getTypeAtLocation(receiver);
+    const symbol = type?.getSymbol();
+    const files = symbol ? this.declarationsOf(symbol as Sym).map((d) => d.getSourceFile().fileName) : [];
+    if (files.length > 0 && files.every((f) => f.includes('/node_modules/') && !f.includes('/node_modules/@aws-sdk/'))) return undefined;
+    return `calls a computed member \`${this.text(callee)}(...)\`; the analysis cannot tell which (call it by name)`;
   }
 
   /** `config().X`, `settings.X`, `required('X')`: a read of setting X. */

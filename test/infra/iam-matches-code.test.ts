@@ -116,6 +116,31 @@ const MAY_BE_UNSET: Readonly<Record<string, string>> = {
   RETRAIN_PROFILE: 'Unset: a retrained model keeps the profile of the model in service.',
 };
 
+/**
+ * npm packages a bundle may hold. The analysis looks at the project's code
+ * only: a package that calls AWS by itself (Powertools idempotency writes
+ * DynamoDB, for one) would go unseen, so each one is listed with why it does not.
+ */
+const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; readonly reason: string }[] = [
+  { name: /^@aws-sdk\//, reason: 'The SDK: the analysis models the calls the code makes through it (command classes, lib-storage Upload).' },
+  { name: /^@smithy\//, reason: "The SDK's runtime (HTTP, signing, retries)." },
+  { name: /^@aws-crypto\//, reason: "The SDK's checksums." },
+  { name: '@aws/lambda-invoke-store', reason: "The SDK's per-invocation context store; no calls." },
+  { name: '@aws-lambda-powertools/logger', reason: 'Writes JSON to stdout.' },
+  { name: '@aws-lambda-powertools/batch', reason: 'Processes the SQS batch in memory and reports failures in the response.' },
+  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the two above.' },
+  { name: 'zod', reason: 'Validation.' },
+  { name: 'natural', reason: 'Stemmers (lazy chunks).' },
+  { name: 'stopwords-iso', reason: 'Stop word lists (a dependency of natural).' },
+  { name: 'bowser', reason: 'User agent parsing in the SDK.' },
+  { name: 'mnemonist', reason: "LRU cache of the SDK's endpoint discovery." },
+  { name: 'obliterator', reason: 'Iterators of mnemonist.' },
+  { name: 'tslib', reason: 'TypeScript helpers.' },
+  { name: 'fast-xml-parser', reason: "The S3 client's XML." },
+  { name: 'strnum', reason: 'Number parsing of fast-xml-parser.' },
+  { name: 'uuid', reason: 'Idempotency tokens of the SDK.' },
+];
+
 /** Settings every function gets from TriageFunction itself, whatever its code reads. */
 const SET_ON_EVERY_FUNCTION = new Set(['LOG_LEVEL']);
 
@@ -486,6 +511,12 @@ const compare = (handler: string, json: CfnTemplate = s.json) => compareWithTemp
 describe('the analysis itself', () => {
   it('understands everything every handler reaches (no SDK API it does not model, no call it cannot resolve)', () => {
     expect(HANDLERS.flatMap((h) => access[h]!.problems.map((p) => `${h}: ${p.site}: ${p.message}`))).toEqual([]);
+  });
+
+  it('every npm package in a bundle is one that makes no AWS call of its own (the analysis does not look inside packages)', () => {
+    const known = (pkg: string) => PACKAGES_WITHOUT_AWS_CALLS.some((p) => (typeof p.name === 'string' ? p.name === pkg : p.name.test(pkg)));
+    const unknown = HANDLERS.flatMap((h) => access[h]!.packages.filter((p) => !known(p)).map((p) => `handlers/${h}.ts bundles ${p}: add it to PACKAGES_WITHOUT_AWS_CALLS if it makes no AWS call of its own`));
+    expect(unknown).toEqual([]);
   });
 
   it('finds AWS calls in every handler, and every resource hint is still used', () => {
