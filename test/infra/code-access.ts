@@ -16,7 +16,9 @@
  *    exported `handler`, only the methods actually referenced are reached: a
  *    handler that builds a `ModelRegistry` but only calls `inService()` does
  *    not reach `movePointer()`. A call through an interface member reaches the
- *    members of that name of every project class the handler constructs.
+ *    members of that name of every project class the handler constructs, and
+ *    a call of a class's method reaches its overrides in the subclasses it
+ *    constructs.
  * 3. **AWS calls**: a reached reference to an `@aws-sdk` command class (or
  *    lib-storage's `Upload`) is an API call; its input object is evaluated to
  *    find the resource: `TableName`/`IndexName`/`Key`/`Item`, `Bucket`/`Key`,
@@ -30,7 +32,13 @@
  *    `required('X')` call.
  *
  * Anything the analysis does not understand (an SDK API other than a command
- * class, a call the checker cannot resolve) is reported rather than ignored.
+ * class, a call the checker cannot resolve, a computed member call on a
+ * project object) is reported rather than ignored. It does not look inside npm
+ * packages: it lists those in the bundle, for the test to check each one is
+ * known not to call AWS by itself.
+ *
+ * The TypeScript 7 API is `unstable` (pinned by package-lock.json): an upgrade
+ * that changes it breaks this file loudly, never silently.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -916,7 +924,7 @@ export class CodeAccessAnalyzer {
   /** Property `name` of a value: of an object literal (with its spreads), else unresolved. */
   property(value: Value, name: string, options: { absentIsEmpty?: boolean } = {}): Value[] {
     if (value.kind === 'unresolved') return [value];
-    if (value.kind !== 'object') return [{ kind: 'unresolved', expression: `(${describe(value)}).${name}`, at: '', why: 'a property of a string' }];
+    if (value.kind !== 'object') return [{ kind: 'unresolved', expression: `(${describeValue(value)}).${name}`, at: '', why: 'a property of a string' }];
     const found: Value[] = [];
     let explicit = false;
     for (const property of value.node.properties) {
@@ -948,7 +956,7 @@ export class CodeAccessAnalyzer {
       // A string method (`arn.replace(...)`): a string built from the receiver's setting.
       if (node.expression.kind === SyntaxKind.PropertyAccessExpression && file.includes('/lib.')) {
         return this.evaluate(node.expression.expression, ctx).map((v) =>
-          v.kind === 'env' || v.kind === 'unresolved' ? v : this.unresolved(node, `a string computed by ${callee.text}() from ${describe(v)}`),
+          v.kind === 'env' || v.kind === 'unresolved' ? v : this.unresolved(node, `a string computed by ${callee.text}() from ${describeValue(v)}`),
         );
       }
       return [this.unresolved(node, `a call of ${callee.text} (${file.includes('node_modules') ? 'a library' : 'outside the project'})`)];
@@ -1065,7 +1073,7 @@ function ctxId(ctx: Ctx): number {
 }
 
 /** A value, for messages. */
-export function describe(value: Value): string {
+export function describeValue(value: Value): string {
   switch (value.kind) {
     case 'literal':
       return JSON.stringify(value.value);

@@ -25,7 +25,7 @@ import type { TriageFunction } from '../../infra/functions/triage-function.ts';
 import {
   CodeAccessAnalyzer,
   COMMAND_ACTIONS,
-  describe as describeValue,
+  describeValue,
   UPLOAD_COMMANDS,
   type AwsCall,
   type HandlerAccess,
