@@ -97,6 +97,7 @@ export class TicketTriageStack extends Stack {
         tables: this.tables,
         modelBucket: this.modelBucket,
         ...(this.retrain && { retrain: this.retrain }),
+        classification: this.classification,
         ...(settings.feedbackApiJwt && { jwt: settings.feedbackApiJwt }),
         logLevel: settings.logLevel,
       });

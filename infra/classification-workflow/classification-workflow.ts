@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,7 +10,7 @@ import { acknowledgeWildcardResource } from '../nag.ts';
 import type { TicketQueues } from '../queues/ticket-queues.ts';
 import type { ModelBucket } from '../storage/model-bucket.ts';
 import type { TriageTables } from '../storage/triage-tables.ts';
-import { CatalogStateMachine } from '../workflows/catalog-state-machine.ts';
+import { CatalogStateMachine, executionsArn } from '../workflows/catalog-state-machine.ts';
 
 export interface ClassificationWorkflowProps {
   readonly modelBucket: ModelBucket;
@@ -111,6 +111,8 @@ const STEPS = WORKFLOWS['classify-ticket'].functions;
  */
 export class ClassificationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** STANDARD or EXPRESS (an EXPRESS state machine has no execution history to read). */
+  readonly workflowType: sfn.StateMachineType;
   readonly workflow: CatalogStateMachine;
   readonly startClassification: TriageFunction;
   /** The step functions, keyed by handler name. */
@@ -120,6 +122,7 @@ export class ClassificationWorkflow extends Construct {
     super(scope, id);
     const { modelBucket, tables, queues } = props;
     const workflowType = props.workflowType ?? sfn.StateMachineType.STANDARD;
+    this.workflowType = workflowType;
     const common = { logLevel: props.logLevel ?? 'INFO', ...(props.logRetention && { logRetention: props.logRetention }) } as const;
     const modelBucketName = modelBucket.bucket.bucketName;
 
@@ -201,12 +204,7 @@ export class ClassificationWorkflow extends Construct {
     if (workflowType === sfn.StateMachineType.STANDARD) {
       // Only a STANDARD state machine answers a reused execution name with ExecutionAlreadyExists,
       // after which the handler describes the earlier execution (Express has no DescribeExecution).
-      const executions = Stack.of(this).formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${this.stateMachine.stateMachineName}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
+      const executions = executionsArn(this.stateMachine);
       start.allow(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
       acknowledgeWildcardResource(
         start.role,

@@ -6,13 +6,16 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { OTHER_FUNCTIONS } from '../../src/workflows/catalog.ts';
+import type { ClassificationWorkflow } from '../classification-workflow/classification-workflow.ts';
 import { TriageFunction, type TriageLogLevel } from '../functions/triage-function.ts';
 import { acknowledgeWildcardResource } from '../nag.ts';
 import type { RetrainWorkflow } from '../retrain-workflow/retrain-workflow.ts';
 import type { ModelBucket } from '../storage/model-bucket.ts';
 import type { TriageTables } from '../storage/triage-tables.ts';
+import { executionsArn } from '../workflows/catalog-state-machine.ts';
 
 export interface FeedbackApiJwt {
   /** The token issuer (`iss`), an https URL whose `/.well-known/openid-configuration` API Gateway reads. */
@@ -26,11 +29,20 @@ export interface FeedbackApiProps {
   readonly modelBucket: ModelBucket;
 
   /**
-   * The retraining workflow, whose runs the API lists.
+   * The retraining workflow, whose runs the API lists and starts (`POST /api/retrain`).
    *
    * @default - no retraining runs in the API
    */
   readonly retrain?: RetrainWorkflow;
+
+  /**
+   * The classification workflow, whose runs the API lists and describes
+   * (`/api/runs?workflow=classify-ticket`). Only a STANDARD state machine
+   * keeps executions to read; with EXPRESS the API answers 503 for them.
+   *
+   * @default - no classification runs in the API
+   */
+  readonly classification?: ClassificationWorkflow;
 
   /**
    * Who may call the API: tokens of this issuer for this audience.
@@ -62,15 +74,25 @@ export interface FeedbackApiProps {
 
 /**
  * The HTTP API of the review page: list predictions, submit feedback, show
- * models and retraining runs. One Lambda (`handlers/feedback-api.ts`) behind
- * the `$default` route of an API Gateway HTTP API; every request needs a JWT
- * (API Gateway's JWT authorizer) from a Cognito user pool created here, or
- * from the issuer/audience given.
+ * models and workflow runs, start a retraining. One Lambda
+ * (`handlers/feedback-api.ts`) behind the `$default` route of an API Gateway
+ * HTTP API; every request needs a JWT (API Gateway's JWT authorizer) from a
+ * Cognito user pool created here, or from the issuer/audience given.
  *
- * The function may: GetItem/Query (indexes `recent`, `feedback`)/UpdateItem on
- * the predictions table, GetItem/Scan on the models table (the registry is
- * small), GetObject under `evaluations/`, and ListExecutions/DescribeExecution
- * on the retraining state machine. It cannot write the models table.
+ * The function may do exactly what `src/api/feedback-api.ts` calls
+ * (`test/infra/iam-matches-code.test.ts` checks it against the code):
+ *
+ * | resource | actions | for |
+ * | --- | --- | --- |
+ * | predictions table | GetItem, UpdateItem | a ticket; feedback (conditional update) |
+ * | its `recent`, `feedback` indexes | Query | the prediction list; stats |
+ * | models table | GetItem, Scan | the pointer and a model; the registry (small) |
+ * | `models/*`, `evaluations/*` | GetObject (ListBucket of the prefix) | manifests (known categories, model detail); evaluation reports |
+ * | retrain-model state machine | StartExecution, ListExecutions | `POST /api/retrain` (after checking none runs); runs |
+ * | classify-ticket state machine (STANDARD) | ListExecutions | runs |
+ * | executions of both | DescribeExecution, GetExecutionHistory | a run and its steps |
+ *
+ * It cannot write the models table (promoting by hand is the CLI's, not the API's).
  *
  * Access logs (JSON, no request bodies) go to CloudWatch Logs.
  */
@@ -85,6 +107,8 @@ export class FeedbackApi extends Construct {
     super(scope, id);
     const { tables, modelBucket, retrain } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    // An EXPRESS state machine has no ListExecutions/DescribeExecution/GetExecutionHistory.
+    const classify = props.classification?.workflowType === sfn.StateMachineType.STANDARD ? props.classification.stateMachine : undefined;
 
     this.handler = new TriageFunction(this, 'Handler', {
       handler: OTHER_FUNCTIONS.feedbackApi,
@@ -97,19 +121,30 @@ export class FeedbackApi extends Construct {
         MODELS_TABLE: tables.table('models').tableName,
         MODEL_BUCKET: modelBucket.bucket.bucketName,
         ...(retrain && { RETRAIN_STATE_MACHINE_ARN: retrain.stateMachine.stateMachineArn }),
+        ...(classify && { CLASSIFY_STATE_MACHINE_ARN: classify.stateMachineArn }),
       },
     });
     const role = this.handler.role;
-    tables.grant(role, 'predictions', ['dynamodb:GetItem', 'dynamodb:Query'], { indexes: ['recent', 'feedback'] });
-    tables.grant(role, 'predictions', ['dynamodb:UpdateItem']);
+    tables.grant(role, 'predictions', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    tables.grant(role, 'predictions', ['dynamodb:Query'], { indexes: ['recent', 'feedback'], table: false });
     tables.grant(role, 'models', ['dynamodb:GetItem', 'dynamodb:Scan']);
+    modelBucket.grantRead(role, 'models');
     modelBucket.grantRead(role, 'evaluations');
+    const readRuns = (workflow: string, stateMachine: sfn.StateMachine) => {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+      const executions = executionsArn(stateMachine);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+      acknowledgeWildcardResource(
+        role,
+        executions,
+        `Runs are listed, then described by name with their history (the review page's run view); allowed only on executions of the ${workflow} state machine, whose names are made at run time.`,
+      );
+    };
     if (retrain) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [retrain.stateMachine.stateMachineArn] }));
-      const executions = retrain.executionsArn();
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-      acknowledgeWildcardResource(role, executions, 'Retraining runs are listed then described by name; DescribeExecution is allowed only on executions of the retrain-model state machine.');
+      readRuns('retrain-model', retrain.stateMachine);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [retrain.stateMachine.stateMachineArn] }));
     }
+    if (classify) readRuns('classify-ticket', classify);
 
     let jwt = props.jwt;
     if (!jwt) {

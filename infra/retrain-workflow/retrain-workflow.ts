@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -8,7 +8,7 @@ import { WORKFLOWS } from '../../src/workflows/catalog.ts';
 import { TriageFunction, type ConfigName, type TriageLogLevel } from '../functions/triage-function.ts';
 import type { ModelBucket } from '../storage/model-bucket.ts';
 import { IN_SERVICE_KEY, type TriageTables } from '../storage/triage-tables.ts';
-import { CatalogStateMachine } from '../workflows/catalog-state-machine.ts';
+import { CatalogStateMachine, executionsArn } from '../workflows/catalog-state-machine.ts';
 import { DEFAULT_RETRAIN_SCHEDULE } from '../settings.ts';
 
 const STEPS = WORKFLOWS['retrain-model'].functions;
@@ -24,21 +24,27 @@ interface StepSpec {
 }
 
 /**
- * What each retraining step may touch. Keyed by the catalog's handler names: a
+ * What each retraining step may touch: exactly what its handler's code calls
+ * (`test/infra/iam-matches-code.test.ts` derives that from the code and fails
+ * on a missing or an unused grant). Keyed by the catalog's handler names: a
  * step added to the catalog without an entry here fails synthesis.
  *
- * Only promote-model may write the in-service pointer of the models table;
- * retrain-model (registers the candidate) and reject-model (records why) write
- * model records, with an IAM condition that excludes the pointer's key.
+ * Only promote-model may write the in-service pointer of the models table, and
+ * only with PutItem (`ModelRegistry.movePointer`); its other writes, and those
+ * of retrain-model (registers the candidate) and reject-model (records why),
+ * carry an IAM condition that excludes the pointer's key.
  */
 export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'gather-feedback': {
     description: 'retrain-model GatherFeedback: feedback since the last model -> a snapshot in S3',
     memorySize: 512,
     timeout: Duration.minutes(5),
-    environment: ['PREDICTIONS_TABLE', 'MODEL_BUCKET'],
+    environment: ['PREDICTIONS_TABLE', 'MODELS_TABLE', 'MODEL_BUCKET'],
     grant: (fn, { modelBucket, tables }) => {
-      tables.grant(fn.role, 'predictions', ['dynamodb:Query'], { indexes: ['feedback'] });
+      // FeedbackStore.entries: Query of the sparse feedback index.
+      tables.grant(fn.role, 'predictions', ['dynamodb:Query'], { indexes: ['feedback'], table: false });
+      // lastJudgedWatermark: ModelRegistry.list (Scan) for the last judged candidate's watermark.
+      tables.grant(fn.role, 'models', ['dynamodb:Scan']);
       modelBucket.grantWrite(fn.role, 'feedback');
     },
   },
@@ -75,7 +81,11 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
-      tables.grant(fn.role, 'models', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      // get / inService (GetItem); movePointer (PutItem of the pointer, conditional on its revision);
+      // setStatus of the candidate (UpdateItem, never of the pointer).
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem']);
+      tables.grant(fn.role, 'models', ['dynamodb:PutItem'], { onlyPartitionKeys: [IN_SERVICE_KEY] });
+      tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
     },
   },
   'reject-model': {
@@ -84,7 +94,8 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
-      tables.grant(fn.role, 'models', ['dynamodb:GetItem']);
+      // RecordFailure path: inService (GetItem) and list (Scan) to find this run's candidates; setStatus (UpdateItem).
+      tables.grant(fn.role, 'models', ['dynamodb:GetItem', 'dynamodb:Scan']);
       tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
     },
   },
@@ -197,11 +208,6 @@ export class RetrainWorkflow extends Construct {
 
   /** `arn:...:execution:<retrain state machine>:*`: the executions of this state machine. */
   executionsArn(): string {
-    return Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${this.stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    return executionsArn(this.stateMachine);
   }
 }

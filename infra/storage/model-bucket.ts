@@ -132,10 +132,15 @@ export class ModelBucket extends Construct {
     );
   }
 
-  /** `s3:PutObject` on the objects under one prefix. */
+  /**
+   * `s3:PutObject` and `s3:AbortMultipartUpload` on the objects under one
+   * prefix. The model store writes an object over 8 MiB as a multipart upload
+   * (`@aws-sdk/lib-storage`): creating, uploading and completing the parts is
+   * `s3:PutObject` in IAM; a part that fails makes it abort the upload.
+   */
   grantWrite(role: iam.IRole, prefix: BucketPrefix): void {
     const objects = this.objectsArn(prefix);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects] }));
     acknowledgeWildcardResource(
       role,
       objects,

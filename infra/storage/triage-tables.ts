@@ -27,12 +27,29 @@ export interface TableGrantOptions {
   readonly indexes?: readonly string[];
 
   /**
+   * Allow the actions on the table itself. `false` with `indexes`: on those
+   * indexes only (a `Query` of an index needs the index ARN, not the table's).
+   *
+   * @default true
+   */
+  readonly table?: boolean;
+
+  /**
    * Partition key values the actions may NOT touch (an IAM condition on
    * `dynamodb:LeadingKeys`): e.g. the models table's in-service pointer.
    *
    * @default - no restriction
    */
   readonly exceptPartitionKeys?: readonly string[];
+
+  /**
+   * The only partition key values the actions may touch (an IAM condition on
+   * `dynamodb:LeadingKeys`): e.g. only the in-service pointer. Not together
+   * with `exceptPartitionKeys`.
+   *
+   * @default - no restriction
+   */
+  readonly onlyPartitionKeys?: readonly string[];
 }
 
 export interface TriageTablesProps {
@@ -109,12 +126,18 @@ export class TriageTables extends Construct {
     for (const index of options.indexes ?? []) {
       if (!known.has(index)) throw new Error(`table ${name} has no index ${index}`);
     }
+    if (options.exceptPartitionKeys?.length && options.onlyPartitionKeys?.length) throw new Error('exceptPartitionKeys and onlyPartitionKeys exclude each other');
+    const resources = [...(options.table === false ? [] : [table.tableArn]), ...(options.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`)];
+    if (resources.length === 0) throw new Error(`grant on table ${name}: neither the table nor an index`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [...actions],
-        resources: [table.tableArn, ...(options.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`)],
+        resources,
         ...(options.exceptPartitionKeys?.length && {
           conditions: { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': [...options.exceptPartitionKeys] } },
+        }),
+        ...(options.onlyPartitionKeys?.length && {
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...options.onlyPartitionKeys] } },
         }),
       }),
     );

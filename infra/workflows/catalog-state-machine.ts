@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -111,4 +111,17 @@ export class CatalogStateMachine extends Construct {
       'Only the actions that support no resource-level permissions are on "*": CloudWatch Logs vended-log delivery (logs:CreateLogDelivery and friends, required for state machine logging) and X-Ray trace submission (xray:PutTraceSegments and friends).',
     );
   }
+}
+
+/**
+ * `arn:...:execution:<state machine name>:*`: the executions of one state
+ * machine (what DescribeExecution and GetExecutionHistory are allowed on).
+ */
+export function executionsArn(stateMachine: sfn.StateMachine): string {
+  return Stack.of(stateMachine).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachine.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

@@ -39,12 +39,24 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'predict-category': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'publish-result': [...LOGS, 'dynamodb:PutItem', 'sqs:SendMessage'],
   'record-failure': [...LOGS, 'dynamodb:PutItem', 'sqs:SendMessage'],
-  'gather-feedback': [...LOGS, 'dynamodb:Query', 's3:PutObject'],
-  'retrain-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
-  'evaluate-model': [...LOGS, 'dynamodb:GetItem', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+  'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
+  'retrain-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+  'evaluate-model': [...LOGS, 'dynamodb:GetItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
   'promote-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-  'feedback-api': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 's3:GetObject', 's3:ListBucket', 'states:DescribeExecution', 'states:ListExecutions'],
+  'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+  'feedback-api': [
+    ...LOGS,
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:UpdateItem',
+    's3:GetObject',
+    's3:ListBucket',
+    'states:DescribeExecution',
+    'states:GetExecutionHistory',
+    'states:ListExecutions',
+    'states:StartExecution',
+  ],
 };
 
 describe('storage', () => {
@@ -167,7 +179,12 @@ describe('functions', () => {
       'predict-category': ['MODEL_BUCKET'],
       'publish-result': ['OUTPUT_QUEUE_URL', 'PREDICTIONS_TABLE'],
       'record-failure': ['PREDICTIONS_TABLE', 'REJECTED_QUEUE_URL'],
-      'feedback-api': ['MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE', 'RETRAIN_STATE_MACHINE_ARN'],
+      'gather-feedback': ['MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE'],
+      'retrain-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
+      'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
+      'promote-model': ['MODELS_TABLE'],
+      'reject-model': ['MODELS_TABLE'],
+      'feedback-api': ['CLASSIFY_STATE_MACHINE_ARN', 'MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE', 'RETRAIN_STATE_MACHINE_ARN'],
     };
     for (const [handler, fn] of Object.entries(functions())) {
       const variables = s.json.Resources[logicalId(fn.function)]!.Properties!.Environment.Variables as Record<string, unknown>;
@@ -248,23 +265,41 @@ describe('least privilege: the exact actions of every role', () => {
     expect(allowing(statements, 'sqs:ReceiveMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.input)]);
   });
 
-  it('only promote-model may write the models table without restriction; other writers cannot touch the in-service pointer', () => {
+  it('only promote-model may write the in-service pointer (PutItem of that key only); every other write of the models table excludes it', () => {
     const models = JSON.stringify(arnOf(s.stack.tables.table('models')));
     const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
-    const unrestricted: string[] = [];
-    const restricted: string[] = [];
+    const pointerOnly = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['@in-service'] } };
+    const exceptPointer = { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['@in-service'] } };
+    const pointerWriters: string[] = [];
+    const otherWriters: string[] = [];
     for (const handler of Object.keys(functions())) {
       for (const statement of statementsOf(handler)) {
         const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
         if (!actions.some((a) => writes.includes(a)) || !resourcesOf(statement).some((r) => JSON.stringify(r) === models)) continue;
-        if (statement.Condition) {
-          expect(statement.Condition).toEqual({ 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['@in-service'] } });
-          restricted.push(handler);
-        } else unrestricted.push(handler);
+        expect(statement.Condition, `${handler}: ${actions.join(', ')} on the models table without a condition`).toBeDefined();
+        if (JSON.stringify(statement.Condition) === JSON.stringify(pointerOnly)) {
+          expect(actions, handler).toEqual(['dynamodb:PutItem']);
+          pointerWriters.push(handler);
+        } else {
+          expect(statement.Condition, handler).toEqual(exceptPointer);
+          otherWriters.push(`${handler} ${actions.join(',')}`);
+        }
       }
     }
-    expect(unrestricted).toEqual(['promote-model']);
-    expect(restricted.sort()).toEqual(['reject-model', 'retrain-model']);
+    expect(pointerWriters).toEqual(['promote-model']);
+    expect(otherWriters.sort()).toEqual(['promote-model dynamodb:UpdateItem', 'reject-model dynamodb:UpdateItem', 'retrain-model dynamodb:PutItem']);
+  });
+
+  it('feedback-api: starts only the retrain state machine; reads the runs of both', () => {
+    const statements = statementsOf('feedback-api');
+    const classify = s.stack.classification.stateMachine;
+    const retrain = s.stack.retrain!.stateMachine;
+    expect(allowing(statements, 'states:StartExecution').flatMap(resourcesOf)).toEqual([ref(retrain)]);
+    expect(allowing(statements, 'states:ListExecutions').flatMap(resourcesOf)).toEqual(expect.arrayContaining([ref(retrain), ref(classify)]));
+    const executions = JSON.stringify(allowing(statements, 'states:GetExecutionHistory').flatMap(resourcesOf));
+    for (const machine of [classify, retrain]) expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
+    const variables = s.json.Resources[logicalId(s.stack.feedbackApi!.handler.function)]!.Properties!.Environment.Variables;
+    expect(variables).toMatchObject({ CLASSIFY_STATE_MACHINE_ARN: ref(classify), RETRAIN_STATE_MACHINE_ARN: ref(retrain) });
   });
 
   it('no role in the stack has a "*" action or a managed policy', () => {
@@ -319,6 +354,11 @@ describe('classification workflow', () => {
     // Express has no DescribeExecution (and never answers ExecutionAlreadyExists): not granted.
     const start = statementsOfRole(express.json, logicalId(express.stack.classification.startClassification.role));
     expect(actionsOf(start)).toEqual(EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort());
+    // Nor does the review API get classify-ticket's (absent) runs: no ARN (it answers 503 NotConfigured), no grant on it.
+    const api = express.stack.feedbackApi!.handler;
+    expect(express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN).toBeUndefined();
+    const machine = logicalId(express.stack.classification.stateMachine);
+    expect(JSON.stringify(statementsOfRole(express.json, logicalId(api.role)))).not.toContain(machine);
   });
 });
 
