@@ -205,7 +205,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     const phone = await openPage(PHONE);
     await phone.goto(`${t.stack.webUrl}/#/review`);
-    await phone.locator('.ticket[data-loaded="true"]').waitFor();
+    await phone.locator('.ticket[data-loaded="true"] .quick-cats').waitFor();
     await screenshot(phone, 'review-phone');
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await phone.close();

@@ -3,7 +3,8 @@
  * explanation holds n-grams as the model saw them (lower-cased, maybe
  * lemmatized, stop words dropped), so a word of a term matches a token of
  * the text when it is the same or the token only adds a short ending
- * ("printers" for "printer"), and the words of a bigram may have up to two
+ * ("printers" for "printer"; for words of two letters only a plural
+ * ending), and the words of a bigram may have up to two
  * dropped tokens between them ("printer is jammed" for "printer jammed").
  * Pure: no DOM.
  */
@@ -16,7 +17,8 @@ export function tokenize(text) {
   return tokens;
 }
 
-const wordMatches = (word, token) => token === word || (token.startsWith(word) && token.length - word.length <= 3 && word.length >= 3);
+const wordMatches = (word, token) =>
+  token === word || token === `${word}s` || token === `${word}es` || (word.length >= 3 && token.startsWith(word) && token.length - word.length <= 3);
 
 /**
  * The text cut into segments; a highlighted one has `weight` (0..1, relative

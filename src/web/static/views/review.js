@@ -125,23 +125,22 @@ export function ReviewView() {
     }
   }, []);
 
-  // The categories of the model in service (the picker and the number keys).
   useEffect(() => {
+    refreshStats();
+  }, [refreshStats]);
+
+  // The categories of the model in service (the picker and the number keys).
+  const modelInService = stats?.modelInService;
+  useEffect(() => {
+    if (!modelInService) return undefined;
     let stop = false;
-    (async () => {
-      const s = await refreshStats();
-      if (!s?.modelInService) return;
-      try {
-        const { model } = await api(`/api/models/${encodeURIComponent(s.modelInService)}`);
-        if (!stop) setLabels([...(model.manifest?.labels ?? model.metrics?.labels ?? [])]);
-      } catch {
-        // the picker still accepts typed names
-      }
-    })();
+    api(`/api/models/${encodeURIComponent(modelInService)}`)
+      .then(({ model }) => !stop && setLabels([...(model.manifest?.labels ?? model.metrics?.labels ?? [])]))
+      .catch(() => {}); // the picker still accepts typed names
     return () => {
       stop = true;
     };
-  }, [stats?.modelInService]);
+  }, [modelInService]);
 
   // Counts and new tickets, periodically.
   const live = useRef({});
