@@ -216,14 +216,18 @@ export function ReviewView() {
     const by = name.trim();
     updateItem(item.ticketId, { feedback: { verdict, category: verdict === 'confirmed' ? item.category : category, pending: true } });
     advance(item.ticketId);
+    const body = { verdict, ...(verdict === 'corrected' && { category }), ...(by && { by }), ...(allowNewCategory && { allowNewCategory: true }) };
+    const saved = api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body }).then((result) => result.feedback);
+    // On the undo stack at once: an undo pressed while this is still saving waits for it.
+    const entry = { ticketId: item.ticketId, saved };
+    setUndoStack((s) => [...s.slice(-49), entry]);
     try {
-      const body = { verdict, ...(verdict === 'corrected' && { category }), ...(by && { by }), ...(allowNewCategory && { allowNewCategory: true }) };
-      const result = await api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body });
-      updateItem(item.ticketId, { feedback: result.feedback, feedbackAt: result.feedback.at });
-      setUndoStack((s) => [...s.slice(-49), { ticketId: item.ticketId, feedback: result.feedback }]);
-      setToast({ kind: 'ok', undo: true, message: `${verdict === 'confirmed' ? 'Confirmed' : 'Corrected'} ${item.ticketId}: ${result.feedback.category}${result.feedback.newCategory ? ' (new category)' : ''}.` });
+      const feedback = await saved;
+      updateItem(item.ticketId, { feedback, feedbackAt: feedback.at });
+      setToast({ kind: 'ok', undo: true, message: `${verdict === 'confirmed' ? 'Confirmed' : 'Corrected'} ${item.ticketId}: ${feedback.category}${feedback.newCategory ? ' (new category)' : ''}.` });
       refreshStats();
     } catch (e) {
+      setUndoStack((s) => s.filter((x) => x !== entry));
       updateItem(item.ticketId, { feedback: previous });
       setSelectedId(item.ticketId);
       setToast({ kind: 'error', message: `Ticket ${item.ticketId}: ${e.message}` });
@@ -245,11 +249,13 @@ export function ReviewView() {
       setToast({ kind: 'info', message: 'Nothing to undo.' });
       return;
     }
-    setUndoStack((s) => s.slice(0, -1));
+    setUndoStack((s) => s.filter((x) => x !== last));
     try {
-      const result = await api(`/api/predictions/${encodeURIComponent(last.ticketId)}/feedback`, { method: 'DELETE', query: { at: last.feedback.at } });
+      const given = await last.saved.catch(() => null);
+      if (!given) return; // it was never saved: nothing to take back
+      const result = await api(`/api/predictions/${encodeURIComponent(last.ticketId)}/feedback`, { method: 'DELETE', query: { at: given.at } });
       updateItem(last.ticketId, { feedback: result.feedback ?? undefined, feedbackAt: result.feedback?.at });
-      if (!queue.items.some((i) => i.ticketId === last.ticketId)) await load(true);
+      if (!live.current.queue.items.some((i) => i.ticketId === last.ticketId)) await load(true);
       setSelectedId(last.ticketId);
       setToast({ kind: 'info', message: `Undone: ${last.ticketId} ${result.feedback ? `is back to “${feedbackLabel(result.feedback)}”` : 'has no feedback again'}.` });
       refreshStats();
@@ -322,6 +328,13 @@ export function ReviewView() {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
+
+  // Messages fade after a while (errors stay until dismissed).
+  useEffect(() => {
+    if (!toast || toast.kind === 'error') return undefined;
+    const timer = window.setTimeout(() => setToast((t) => (t === toast ? null : t)), 8_000);
+    return () => window.clearTimeout(timer);
+  }, [toast]);
 
   const setFilter = (key, value) => setFilters((f) => ({ ...f, [key]: value }));
   const categories = useMemo(() => [...new Set([...labels, ...queue.items.map((i) => i.category).filter(Boolean)])].sort(), [labels, queue.items]);
