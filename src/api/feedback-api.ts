@@ -10,6 +10,10 @@ import { describeRun, listRuns, RUN_STATUSES, RunNotFoundError, startRetrain } f
 import { FeedbackError, type FeedbackStore, type ReviewedTicket } from '../storage/feedback.ts';
 import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+import { workflowDefinition } from '../workflows/definitions.ts';
+import { executionHistory, runStepsOf } from '../workflows/run-history.ts';
+import { executionArnOf } from '../retraining/runs.ts';
+import { elideTicketText } from './elide.ts';
 import { ApiError, booleanParam, errorResult, findRoute, json, parseBody, parseQuery, type ApiRequest, type ApiResult, type Route } from './http.ts';
 
 /**
@@ -20,12 +24,14 @@ import { ApiError, booleanParam, errorResult, findRoute, json, parseBody, parseQ
  *   GET  /api/predictions?needsReview=&category=&hasFeedback=&status=&limit=&cursor=
  *   GET  /api/predictions/{ticketId}
  *   PUT  /api/predictions/{ticketId}/feedback   {verdict: confirmed|corrected, category?, by?, allowNewCategory?}
+ *   DELETE /api/predictions/{ticketId}/feedback?at=   undo: the verdict it replaced is current again (or none)
  *   GET  /api/stats
  *   GET  /api/models
  *   GET  /api/models/{version}
  *   POST /api/retrain                            {by?}
  *   GET  /api/runs?workflow=&status=&limit=&cursor=
- *   GET  /api/runs/{executionName}?workflow=
+ *   GET  /api/runs/{executionName}?workflow=&history=&showText=
+ *   GET  /api/workflows, GET /api/workflows/{name}   the ASL definitions (the run graph)
  */
 export interface FeedbackApiDeps {
   readonly predictions: PredictionStore;
@@ -88,7 +94,11 @@ const feedbackBody = z.strictObject({
 
 const retrainBody = z.strictObject({ by: z.string().trim().min(1).max(200).optional() });
 
+const undoQuery = z.object({ at: z.iso.datetime().optional() });
+
 const workflowParam = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]).default('retrain-model');
+
+const runQuery = z.object({ workflow: workflowParam, history: booleanParam.default(false), showText: booleanParam.default(false) });
 
 const listRunsQuery = z.object({
   workflow: workflowParam,
@@ -141,6 +151,16 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     },
   },
   {
+    method: 'DELETE',
+    path: '/api/predictions/:ticketId/feedback',
+    async handle(request, deps) {
+      const ticketId = ticketIdParam(request);
+      const { at } = parseQuery(undoQuery, request);
+      const result = await deps.feedback.undo(ticketId, { ...(at && { at }) });
+      return json(200, { ticketId, undone: result.undone, feedback: result.restored ?? null });
+    },
+  },
+  {
     method: 'GET',
     path: '/api/stats',
     async handle(_request, deps) {
@@ -186,7 +206,8 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const q = parseQuery(listRunsQuery, request);
       const page = await listRuns(deps.sfn, stateMachineOf(deps, q.workflow), {
         limit: q.limit,
-        details: q.workflow === 'retrain-model',
+        // The outcome and model version are in each run's output: one DescribeExecution per run of the page.
+        details: true,
         ...(q.status && { status: q.status }),
         ...(q.cursor && { nextToken: q.cursor }),
       });
@@ -197,10 +218,35 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     method: 'GET',
     path: '/api/runs/:executionName',
     async handle(request, deps) {
-      const { workflow } = parseQuery(z.object({ workflow: workflowParam }), request);
+      const q = parseQuery(runQuery, request);
       const executionName = request.params.executionName!;
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
-      return json(200, { workflow, run: await describeRun(deps.sfn, stateMachineOf(deps, workflow), executionName) });
+      const arn = stateMachineOf(deps, q.workflow);
+      const run = await describeRun(deps.sfn, arn, executionName);
+      let history: unknown = undefined;
+      if (q.history) {
+        const events = await executionHistory(deps.sfn, executionArnOf(arn, executionName));
+        history = events ? runStepsOf(events, run.status) : null;
+      }
+      const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };
+      return json(200, q.showText ? body : (elideTicketText(body) as object));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/workflows',
+    async handle(_request, deps) {
+      const workflows = (Object.keys(WORKFLOWS) as WorkflowName[]).map((name) => ({ name, description: WORKFLOWS[name].description, configured: deps.stateMachines[name] !== undefined }));
+      return json(200, { workflows });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/workflows/:name',
+    async handle(request) {
+      const name = request.params.name!;
+      if (!Object.hasOwn(WORKFLOWS, name)) throw new ApiError(404, 'NotFound', `there is no workflow "${name}" (there are: ${Object.keys(WORKFLOWS).join(', ')})`);
+      return json(200, workflowDefinition(name as WorkflowName), { 'cache-control': 'max-age=300' });
     },
   },
 ];

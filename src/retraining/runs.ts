@@ -27,6 +27,8 @@ export interface RunSummary {
   readonly outcome?: string;
   readonly reason?: string;
   readonly candidateVersion?: string;
+  /** The model version the run used (classify-ticket) or made (retrain-model), when its output says. */
+  readonly modelVersion?: string;
   readonly error?: string;
   readonly cause?: string;
 }
@@ -82,9 +84,10 @@ function parseJson(text: string | undefined): unknown {
 }
 
 function summarise(execution: { executionArn?: string; name?: string; status?: ExecutionStatus; startDate?: Date; stopDate?: Date; output?: string; error?: string; cause?: string }): RunSummary {
-  const output = parseJson(execution.output) as { outcome?: unknown; reason?: unknown; candidateVersion?: unknown } | undefined;
+  const output = parseJson(execution.output) as { outcome?: unknown; reason?: unknown; candidateVersion?: unknown; modelVersion?: unknown; inServiceVersion?: unknown } | undefined;
   const failed = execution.status === 'FAILED' || execution.status === 'TIMED_OUT' || execution.status === 'ABORTED';
   const outcome = typeof output?.outcome === 'string' ? output.outcome : failed ? 'failed' : undefined;
+  const modelVersion = [output?.modelVersion, output?.candidateVersion, output?.inServiceVersion].find((v): v is string => typeof v === 'string');
   return {
     executionName: execution.name!,
     executionArn: execution.executionArn!,
@@ -94,6 +97,7 @@ function summarise(execution: { executionArn?: string; name?: string; status?: E
     ...(outcome && { outcome }),
     ...(typeof output?.reason === 'string' ? { reason: output.reason } : failed && execution.cause ? { reason: execution.cause } : {}),
     ...(typeof output?.candidateVersion === 'string' && { candidateVersion: output.candidateVersion }),
+    ...(modelVersion && { modelVersion }),
     ...(execution.error && { error: execution.error }),
     ...(execution.cause && { cause: execution.cause }),
   };

@@ -198,6 +198,62 @@ export class FeedbackStore {
     }
   }
 
+  /**
+   * Takes back a ticket's current verdict (the review page's undo): the verdict
+   * it replaced becomes current again, or, when there was none, the ticket has
+   * no feedback any more. With `at`, only if the current verdict is still the
+   * one given at `at` (someone else's later verdict is never taken back).
+   * `feedbackAt` still only grows when a verdict is restored.
+   */
+  async undo(ticketId: string, options: { at?: string } = {}, now: () => Date = () => new Date()): Promise<{ undone: Feedback; restored?: Feedback }> {
+    for (let attempt = 1; ; attempt++) {
+      const { Item } = await this.documents.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { ticketId },
+          ConsistentRead: true,
+          ProjectionExpression: '#id, #feedback, #history, #at',
+          ExpressionAttributeNames: { '#id': 'ticketId', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt' },
+        }),
+      );
+      const ticket = Item as (Pick<ReviewedTicket, 'ticketId'> & FeedbackFields) | undefined;
+      if (!ticket) throw new UnknownTicketError(ticketId);
+      const current = ticket.feedback;
+      if (!current || ticket.feedbackAt === undefined) throw new FeedbackError(`ticket ${ticketId} has no feedback to undo`, 'Conflict');
+      if (options.at !== undefined && current.at !== options.at) {
+        throw new FeedbackError(`the feedback of ticket ${ticketId} changed since (now "${current.category}", given ${current.at}${current.by ? ` by ${current.by}` : ''}); nothing was undone`, 'Conflict');
+      }
+      const [restored, ...older] = ticket.feedbackHistory ?? [];
+      let at = now().toISOString();
+      if (at <= ticket.feedbackAt) at = new Date(Date.parse(ticket.feedbackAt) + 1).toISOString();
+      const names = { '#id': 'ticketId', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt', '#list': 'feedbackListKey' };
+      try {
+        await this.documents.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { ticketId },
+            ...(restored
+              ? {
+                  UpdateExpression: 'SET #feedback = :feedback, #history = :history, #at = :at, #list = :list',
+                  ExpressionAttributeValues: { ':feedback': restored, ':history': older, ':at': at, ':list': FEEDBACK_LIST_KEY, ':previous': ticket.feedbackAt },
+                }
+              : {
+                  UpdateExpression: 'REMOVE #feedback, #history, #at, #list',
+                  ExpressionAttributeValues: { ':previous': ticket.feedbackAt },
+                }),
+            ConditionExpression: 'attribute_exists(#id) AND #at = :previous',
+            ExpressionAttributeNames: names,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS) throw new FeedbackError(`the feedback of ticket ${ticketId} kept changing while it was being undone; try again`, 'Conflict');
+        continue;
+      }
+      return { undone: current, ...(restored && { restored }) };
+    }
+  }
+
   /** Every ticket with feedback, oldest feedback first (optionally only feedback given after `after`). */
   async *entries(options: { after?: string } = {}): AsyncGenerator<FeedbackEntry> {
     let start: Record<string, unknown> | undefined;

@@ -8,6 +8,7 @@ import { S3ModelStore } from '../../model-store/s3-model-store.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../runtime/local-stack.ts';
 import { DEFAULT_DATA_DIR, removeStackFile, writeStackFile } from '../../runtime/stack-file.ts';
+import { createWebPageHandler } from '../../web/static-files.ts';
 import { projectPath } from '../../workflows/catalog.ts';
 import { CliError, percent } from '../output.ts';
 
@@ -28,7 +29,7 @@ export function registerStart(program: Command): void {
     .description('run the whole pipeline locally: AWS-compatible servers, both workflows, the queue poller (what `npm start` runs)')
     .option('--data-dir <dir>', 'where queues, tables, models and run history persist', DEFAULT_DATA_DIR)
     .option('--gateway-port <port>', 'one endpoint for every local AWS service (AWS_ENDPOINT_URL for outside tools)', '4566')
-    .option('--port <port>', 'port of the review API (and later the web page) on 127.0.0.1', '8080')
+    .option('--port <port>', 'port of the web page and its API on 127.0.0.1', '8080')
     .option('--pollers <n>', 'concurrent pollers of the input queue', '4')
     .option('--demo-data <file>', 'tickets the first model is trained on when none is in service', DEMO_DATA)
     .option('--profile <name>', `profile of that first model (${PROFILE_NAMES.join(', ')})`, DEFAULT_PROFILE)
@@ -42,6 +43,7 @@ export function registerStart(program: Command): void {
         ports: { gateway: Number(options.gatewayPort) },
         eventSource: { pollers: Number(options.pollers) },
         httpPort,
+        httpFallback: createWebPageHandler(),
       });
       const clients = createAwsClients(stack.config);
       const registry = new ModelRegistry(clients.documents, stack.config.MODELS_TABLE);
@@ -68,6 +70,7 @@ export function registerStart(program: Command): void {
       line('input queue', stack.queues.input);
       line('output queue', stack.queues.output);
       line('rejected queue', stack.queues.rejected);
+      line('web page', `${stack.webUrl}/  (review, runs, models)`);
       line('review API', `${stack.webUrl}/api/predictions`);
       line('retraining', stack.retrainSchedule ? `${stack.config.RETRAIN_SCHEDULE} (next ${stack.retrainSchedule.nextRun()?.toISOString() ?? '-'}); \`npx triage retrain\` runs one now` : 'schedule off (RETRAIN_SCHEDULE=off); `npx triage retrain` runs one');
       line('AWS endpoint', `${stack.runtime.endpoints.gateway}  (AWS_ENDPOINT_URL for the AWS CLI/SDKs)`);

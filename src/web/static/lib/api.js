@@ -1,0 +1,44 @@
+/**
+ * The page talks to nothing but the review API (the same handler locally and
+ * on AWS). The base URL is the page's own origin unless the
+ * `triage-api-base` meta tag names another; a token in sessionStorage
+ * (`triage.token`, e.g. from a sign-in page on AWS) is sent as a Bearer token.
+ */
+const base = (document.querySelector('meta[name="triage-api-base"]')?.getAttribute('content') ?? '').replace(/\/$/, '');
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** `api('/api/stats')`, `api('/api/predictions', { query: { limit: 50 } })`, `api(path, { method: 'PUT', body })`. */
+export async function api(path, { method = 'GET', query, body, signal } = {}) {
+  const url = new URL(`${base}${path}`, window.location.href);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
+  }
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const token = window.sessionStorage?.getItem('triage.token');
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), ...(signal && { signal }) });
+  } catch (error) {
+    if (error?.name === 'AbortError') throw error;
+    throw new ApiError(0, 'NetworkError', 'the server cannot be reached; is `npm start` still running?');
+  }
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data?.error ?? 'Error', data?.message ?? `${response.status} ${response.statusText}`);
+  return data;
+}
+
+/** The reviewer's name, sent as `by` (on AWS the API takes it from the token instead). */
+export const reviewer = {
+  get: () => window.localStorage?.getItem('triage.reviewer') ?? '',
+  set: (name) => window.localStorage?.setItem('triage.reviewer', name.trim()),
+};

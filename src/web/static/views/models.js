@@ -1,0 +1,200 @@
+/** Model versions, which is in service and why; one version's figures and confusion matrix; retrain now. */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { html } from '../lib/html.js';
+import { api, reviewer } from '../lib/api.js';
+import { dateTime, figure, percent } from '../lib/format.js';
+import { go, href } from '../lib/route.js';
+import { ErrorNote, StatusBadge } from '../components/common.js';
+
+const POLL_MS = 1_000;
+
+export function ModelsView({ version }) {
+  const [registry, setRegistry] = useState(null);
+  const [detail, setDetail] = useState(null);
+  const [error, setError] = useState(null);
+  const [retrain, setRetrain] = useState(null); // { executionName, status, outcome, reason, error }
+
+  const loadRegistry = useCallback(async () => {
+    try {
+      const r = await api('/api/models');
+      r.models.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+      setRegistry(r);
+      setError(null);
+      return r;
+    } catch (e) {
+      setError(e);
+      return undefined;
+    }
+  }, []);
+
+  useEffect(() => {
+    loadRegistry();
+  }, [loadRegistry]);
+
+  const selected = version ?? registry?.inService?.version ?? registry?.models[0]?.version;
+  useEffect(() => {
+    if (!selected) return;
+    let stop = false;
+    setDetail((d) => (d?.version === selected ? d : null));
+    api(`/api/models/${encodeURIComponent(selected)}`)
+      .then(({ model }) => !stop && setDetail(model))
+      .catch((e) => !stop && setError(e));
+    return () => {
+      stop = true;
+    };
+  }, [selected, registry]);
+
+  // A retraining started here: follow its run, then show the version it made.
+  useEffect(() => {
+    if (!retrain?.executionName || retrain.status !== 'RUNNING') return;
+    let stop = false;
+    const timer = window.setInterval(async () => {
+      try {
+        const { run } = await api(`/api/runs/${encodeURIComponent(retrain.executionName)}`, { query: { workflow: 'retrain-model' } });
+        if (stop || run.status === 'RUNNING') return;
+        setRetrain({ executionName: run.executionName, status: run.status, outcome: run.outcome, reason: run.reason, candidateVersion: run.candidateVersion });
+        await loadRegistry();
+        if (run.candidateVersion) go('models', [run.candidateVersion]);
+      } catch (e) {
+        if (!stop) setRetrain((r) => ({ ...r, status: 'UNKNOWN', reason: e.message }));
+      }
+    }, POLL_MS);
+    return () => {
+      stop = true;
+      window.clearInterval(timer);
+    };
+  }, [retrain?.executionName, retrain?.status]);
+
+  const startRetrain = async () => {
+    const by = reviewer.get();
+    try {
+      const started = await api('/api/retrain', { method: 'POST', body: by ? { by } : {} });
+      setRetrain({ executionName: started.executionName, status: 'RUNNING' });
+    } catch (e) {
+      setRetrain({ status: 'NOT_STARTED', reason: e.message });
+    }
+  };
+
+  const inService = registry?.inService;
+  return html`<section class="models">
+    <div class="page-head">
+      <h1 tabindex="-1">Models</h1>
+      <div class="retrain">
+        <button type="button" class="primary" onClick=${startRetrain} disabled=${retrain?.status === 'RUNNING'}>${retrain?.status === 'RUNNING' ? 'Retraining…' : 'Retrain now'}</button>
+      </div>
+    </div>
+    <div class="retrain-status" role="status" aria-live="polite">
+      ${retrain && html`<p class=${`notice ${retrain.status === 'NOT_STARTED' || retrain.status === 'FAILED' ? 'notice-bad' : ''}`}>
+        ${retrain.status === 'NOT_STARTED' ? html`The retraining did not start: ${retrain.reason}` : null}
+        ${retrain.status === 'RUNNING' ? html`Retraining: run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> is running…` : null}
+        ${retrain.status !== 'RUNNING' && retrain.status !== 'NOT_STARTED'
+          ? html`Run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
+          : null}
+      </p>`}
+    </div>
+    <${ErrorNote} error=${error} retry=${loadRegistry} />
+    ${inService && html`<p class="in-service">In service: <a class="mono" href=${href('models', [inService.version])}>${inService.version}</a> since ${dateTime(inService.since)}</p>`}
+
+    <div class="table-wrap">
+      <table class="data models-table">
+        <caption class="sr-only">Model versions, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="num">Accuracy</th>
+            <th scope="col" class="num">Macro-F1</th>
+            <th scope="col" class="num hide-narrow">Feedback</th>
+            <th scope="col" class="hide-narrow">Created</th>
+            <th scope="col" class="hide-narrow">Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${(registry?.models ?? []).map((m) => html`<tr key=${m.version} class=${m.version === selected ? 'selected' : ''} data-version=${m.version}>
+            <td class="version"><a class="mono" href=${href('models', [m.version])} aria-current=${m.version === selected ? 'true' : undefined}>${m.version}</a></td>
+            <td><${StatusBadge} status=${m.status} />${m.inService ? html` <span class="badge badge-ok-strong">In service</span>` : ''}</td>
+            <td class="num">${percent(m.accuracy)}</td>
+            <td class="num">${percent(m.macroF1)}</td>
+            <td class="num hide-narrow">${m.feedbackCount ?? '—'}</td>
+            <td class="hide-narrow">${dateTime(m.createdAt)}</td>
+            <td class="small hide-narrow">${m.statusReason ?? ''}</td>
+          </tr>`)}
+        </tbody>
+      </table>
+    </div>
+    ${detail && html`<${ModelDetail} model=${detail} />`}
+  </section>`;
+}
+
+function ModelDetail({ model }) {
+  const metrics = model.metrics;
+  const compared = model.comparedWith;
+  const evaluation = model.evaluation;
+  return html`<section class="model-detail" aria-labelledby="model-heading">
+    <h2 id="model-heading">Version <span class="mono">${model.version}</span></h2>
+    <dl class="facts">
+      <div><dt>Status</dt><dd><${StatusBadge} status=${model.status} />${model.inService ? ' in service' : ''}</dd></div>
+      <div><dt>Profile</dt><dd>${model.profile}</dd></div>
+      <div><dt>Accuracy</dt><dd>${percent(metrics?.accuracy ?? model.accuracy)}${compared?.accuracy != null ? html` <span class="muted">vs ${percent(compared.accuracy)} (${compared.version})</span>` : ''}</dd></div>
+      <div><dt>Macro-F1</dt><dd>${percent(metrics?.macroF1 ?? model.macroF1)}${compared?.macroF1 != null ? html` <span class="muted">vs ${percent(compared.macroF1)}</span>` : ''}</dd></div>
+      <div><dt>Evaluated on</dt><dd>${metrics?.examples ?? '—'} tickets${evaluation ? ` (${evaluation.holdout.baseRows} base + ${evaluation.holdout.feedbackRows} from feedback)` : ''}</dd></div>
+      <div><dt>Training rows</dt><dd>${model.manifest?.trainingRows ?? model.trainingRows ?? '—'}${model.feedbackCount != null ? ` (${model.feedbackCount} from feedback)` : ''}</dd></div>
+      ${model.parentVersion && html`<div><dt>Trained from</dt><dd><a class="mono" href=${href('models', [model.parentVersion])}>${model.parentVersion}</a></dd></div>`}
+      ${model.retrainExecution && html`<div><dt>Made by run</dt><dd><a class="mono" href=${href('runs', ['retrain-model', model.retrainExecution])}>${model.retrainExecution}</a></dd></div>`}
+      ${model.statusReason && html`<div class="wide"><dt>Why</dt><dd>${model.statusReason}</dd></div>`}
+    </dl>
+    ${model.serviceHistory?.length > 0 && html`<section aria-labelledby="service-heading">
+      <h3 id="service-heading">In service</h3>
+      <ul class="plain">${model.serviceHistory.map((h, i) => html`<li key=${i}>${dateTime(h.at)}: ${h.event}${h.other ? html` (${h.event === 'put in service' ? 'replacing' : 'replaced by'} <span class="mono">${h.other}</span>)` : ''} — ${h.reason}</li>`)}</ul>
+    </section>`}
+    ${metrics
+      ? html`<div class="metrics-grid">
+          <${ConfusionMatrix} metrics=${metrics} />
+          <${PerClass} metrics=${metrics} />
+        </div>`
+      : html`<p class="muted">No figures were recorded for this version.</p>`}
+  </section>`;
+}
+
+function PerClass({ metrics }) {
+  return html`<section aria-labelledby="perclass-heading">
+    <h3 id="perclass-heading">Per category</h3>
+    <div class="table-wrap">
+      <table class="data compact">
+        <thead><tr><th scope="col">Category</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Tickets</th></tr></thead>
+        <tbody>
+          ${metrics.perClass.map((c) => html`<tr key=${c.label}><th scope="row">${c.label}</th><td class="num">${figure(c.precision, 2)}</td><td class="num">${figure(c.recall, 2)}</td><td class="num">${figure(c.f1, 2)}</td><td class="num">${c.support}</td></tr>`)}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
+
+/** The confusion matrix as a heat map: rows the true category, columns the predicted one; colour by share of the row. */
+export function ConfusionMatrix({ metrics }) {
+  const { labels, confusion } = metrics;
+  return html`<section aria-labelledby="confusion-heading" class="confusion">
+    <h3 id="confusion-heading">Confusion matrix</h3>
+    <div class="table-wrap">
+      <table class="heatmap">
+        <caption class="muted small">Rows: the true category. Columns: what the model predicted. Darker = larger share of the row; the diagonal is right.</caption>
+        <thead>
+          <tr><td></td>${labels.map((l) => html`<th scope="col" key=${l}><span class="col-label">${l}</span></th>`)}</tr>
+        </thead>
+        <tbody>
+          ${confusion.map((row, i) => {
+            const total = row.reduce((s, v) => s + v, 0);
+            return html`<tr key=${labels[i]}>
+              <th scope="row">${labels[i]}</th>
+              ${row.map((count, j) => {
+                const share = total ? count / total : 0;
+                const level = count === 0 ? 0 : Math.min(5, Math.max(1, Math.ceil(share * 5)));
+                return html`<td key=${j} class=${`cell ${i === j ? 'diag' : 'off'} level-${level}`} title=${`true ${labels[i]}, predicted ${labels[j]}: ${count} of ${total} (${percent(share, 0)})`}>${count}</td>`;
+              })}
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
