@@ -101,8 +101,8 @@ const STEPS = WORKFLOWS['classify-ticket'].functions;
  * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions (STANDARD only); SendMessage to the rejected queue |
  * | pin-model-version | GetItem on the models table |
  * | preprocess-ticket, vectorize-ticket, predict-category | GetObject under `models/` (and ListBucket of that prefix) |
- * | publish-result | PutItem on the predictions table; SendMessage to the output queue |
- * | record-failure | PutItem on the predictions table; SendMessage to the rejected queue |
+ * | publish-result | UpdateItem on the predictions table (the record is an update, so feedback given meanwhile survives a retried step); SendMessage to the output queue |
+ * | record-failure | UpdateItem on the predictions table; SendMessage to the rejected queue |
  *
  * Logging never includes ticket text: the Lambdas log ids (Powertools), and the
  * state machine logs without execution data (STANDARD: level ERROR, i.e. only
@@ -151,7 +151,7 @@ export class ClassificationWorkflow extends Construct {
       description: 'classify-ticket PublishResult: record the prediction, send it to the output queue',
       environment: { PREDICTIONS_TABLE: tables.table('predictions').tableName, OUTPUT_QUEUE_URL: queues.output.queueUrl },
     });
-    tables.grant(publish.role, 'predictions', ['dynamodb:PutItem']);
+    tables.grant(publish.role, 'predictions', ['dynamodb:UpdateItem']);
     allowSend(publish, queues.output.queueArn);
 
     const recordFailure = new TriageFunction(this, 'RecordFailure', {
@@ -160,7 +160,7 @@ export class ClassificationWorkflow extends Construct {
       description: 'classify-ticket RecordFailure: record why a ticket was not classified, send it to the rejected queue',
       environment: { PREDICTIONS_TABLE: tables.table('predictions').tableName, REJECTED_QUEUE_URL: queues.rejected.queueUrl },
     });
-    tables.grant(recordFailure.role, 'predictions', ['dynamodb:PutItem']);
+    tables.grant(recordFailure.role, 'predictions', ['dynamodb:UpdateItem']);
     allowSend(recordFailure, queues.rejected.queueArn);
 
     this.steps = {

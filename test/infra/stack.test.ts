@@ -37,8 +37,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'preprocess-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'vectorize-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'predict-category': [...LOGS, 's3:GetObject', 's3:ListBucket'],
-  'publish-result': [...LOGS, 'dynamodb:PutItem', 'sqs:SendMessage'],
-  'record-failure': [...LOGS, 'dynamodb:PutItem', 'sqs:SendMessage'],
+  'publish-result': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+  'record-failure': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
   'retrain-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
   'evaluate-model': [...LOGS, 'dynamodb:GetItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
@@ -247,11 +247,11 @@ describe('least privilege: the exact actions of every role', () => {
     expect(allowing(statementsOf('pin-model-version'), 'dynamodb:GetItem').flatMap(resourcesOf)).toEqual([arnOf(s.stack.tables.table('models'))]);
   });
 
-  it('publish-result: PutItem predictions + SendMessage output; record-failure: PutItem predictions + SendMessage rejected', () => {
+  it('publish-result: UpdateItem predictions + SendMessage output; record-failure: UpdateItem predictions + SendMessage rejected', () => {
     const predictions = arnOf(s.stack.tables.table('predictions'));
-    expect(allowing(statementsOf('publish-result'), 'dynamodb:PutItem').flatMap(resourcesOf)).toEqual([predictions]);
+    expect(allowing(statementsOf('publish-result'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
     expect(allowing(statementsOf('publish-result'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.output)]);
-    expect(allowing(statementsOf('record-failure'), 'dynamodb:PutItem').flatMap(resourcesOf)).toEqual([predictions]);
+    expect(allowing(statementsOf('record-failure'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
     expect(allowing(statementsOf('record-failure'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.rejected)]);
   });
 
