@@ -9,6 +9,7 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { parseJson } from '../workflows/run-history.ts';
 
 /**
  * Workflow runs through the Step Functions API (`@aws-sdk/client-sfn`), so the
@@ -72,15 +73,6 @@ export async function startRetrain(sfn: SFNClient, stateMachineArn: string, trig
   const executionName = retrainExecutionName();
   const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(trigger) }));
   return { executionName, executionArn: started.executionArn!, startedAt: (started.startDate ?? new Date()).toISOString() };
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function summarise(execution: { executionArn?: string; name?: string; status?: ExecutionStatus; startDate?: Date; stopDate?: Date; output?: string; error?: string; cause?: string }): RunSummary {

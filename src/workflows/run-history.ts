@@ -39,7 +39,8 @@ export interface RunStepDetail {
   readonly cause?: string;
 }
 
-function parseJson(text: string | undefined): unknown {
+/** JSON text -> value; text that is not JSON stays text. */
+export function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../handlers/feedback-api.ts';
 import { WORKFLOWS, projectPath } from '../../src/workflows/catalog.ts';
+import { apiGatewayEvent } from '../support/events.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -14,30 +14,8 @@ import { startTestStack, type TestStack } from '../support/local-stack.ts';
 let t: TestStack;
 let modelVersion: string;
 
-function event(method: string, path: string, query?: Record<string, string>, body?: unknown): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: new URLSearchParams(query ?? {}).toString(),
-    headers: { 'content-type': 'application/json' },
-    ...(query && { queryStringParameters: query }),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'localhost',
-      domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: 'req-web',
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-    isBase64Encoded: false,
-  } as APIGatewayProxyEventV2;
-}
+const event = (method: string, path: string, query?: Record<string, string>, body?: unknown) =>
+  apiGatewayEvent(method, path, { ...(query && { query }), ...(body !== undefined && { body }) });
 
 async function call(method: string, path: string, query?: Record<string, string>, body?: unknown) {
   const result = await handler(event(method, path, query, body));

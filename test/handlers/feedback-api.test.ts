@@ -1,9 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../handlers/feedback-api.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import { logger } from '../../src/lambda/logger.ts';
 import { FEEDBACK_HISTORY_LIMIT } from '../../src/storage/feedback.ts';
+import { apiGatewayEvent } from '../support/events.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -16,32 +16,7 @@ let t: TestStack;
 let modelVersion: string;
 let release: (() => void) | undefined;
 
-function event(method: string, path: string, options: { query?: Record<string, string>; body?: unknown; rawBody?: string; claims?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
-  const search = new URLSearchParams(options.query ?? {}).toString();
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: search,
-    headers: { 'content-type': 'application/json' },
-    ...(options.query && { queryStringParameters: options.query }),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'test',
-      domainName: 'localhost',
-      domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-      ...(options.claims && { authorizer: { jwt: { claims: options.claims, scopes: null } } }),
-    },
-    ...(options.rawBody !== undefined ? { body: options.rawBody } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    isBase64Encoded: false,
-  } as APIGatewayProxyEventV2;
-}
+const event = apiGatewayEvent;
 
 async function call(method: string, path: string, options: Parameters<typeof event>[2] = {}) {
   const result = await handler(event(method, path, options));
