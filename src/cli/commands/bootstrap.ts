@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
-import { ModelRegistry } from '../../model-store/registry.ts';
-import { S3ModelStore } from '../../model-store/s3-model-store.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { CliError, percent, progress } from '../output.ts';
+import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 
 interface BootstrapOptions extends TargetOptions {
@@ -30,7 +29,8 @@ export function registerBootstrap(program: Command): void {
     const target = resolveTarget(options);
     const data = await readLabelledCsv(options.data, { textColumn: options.textColumn, labelColumn: options.labelColumn });
     const bar = progress(!options.json);
-    const result = await bootstrapModel(new S3ModelStore(target.clients.s3, target.config.MODEL_BUCKET), new ModelRegistry(target.clients.documents, target.config.MODELS_TABLE), {
+    const { store, registry } = storesOf(target);
+    const result = await bootstrapModel(store, registry, {
       texts: data.texts,
       labels: data.labels,
       sha256: data.sha256,

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { elideTicketText } from '../../api/elide.ts';
+import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/run-history.ts';
 import { CliError, table } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/catalog.ts';
@@ -27,62 +29,6 @@ function stateMachineArn(target: Target, workflow: string): string {
 }
 
 const seconds = (start?: Date, stop?: Date) => (start && stop ? `${((stop.getTime() - start.getTime()) / 1000).toFixed(2)} s` : '-');
-
-/** Ticket text in a state's input/output, replaced unless asked for. */
-export function elideText(json: string | undefined, show: boolean): unknown {
-  if (json === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return json;
-  }
-  if (show) return value;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.length > 20 && v.every((x) => typeof x === 'string') ? `[${v.length} tokens]` : v.map(walk);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.entries(v).map(([k, x]) => [k, (k === 'text' || k === 'body' || k === 'subject' || k === 'tokens' || k === 'terms') ? (typeof x === 'string' ? `[${x.length} characters hidden]` : Array.isArray(x) ? `[${x.length} hidden]` : x) : walk(x)]),
-      );
-    }
-    return v;
-  };
-  return walk(value);
-}
-
-function describeEvent(e: HistoryEvent, showText: boolean): { type: string; state?: string; detail?: unknown } {
-  const d = e.stateEnteredEventDetails ?? e.stateExitedEventDetails;
-  if (d) return { type: e.type!, state: d.name!, detail: elideText(e.stateEnteredEventDetails?.input ?? e.stateExitedEventDetails?.output, showText) };
-  const failed = e.lambdaFunctionFailedEventDetails ?? e.executionFailedEventDetails ?? e.taskFailedEventDetails;
-  if (failed) return { type: e.type!, detail: { error: failed.error, cause: failed.cause } };
-  return { type: e.type! };
-}
-
-type DescribedEvent = ReturnType<typeof describeEvent> & { id?: number; at?: Date };
-
-/** One row per state visit: how it ended, how long it took, retries and errors. */
-function summarizeStates(events: DescribedEvent[]): string[][] {
-  const rows: string[][] = [];
-  let open: { state: string; at?: Date; failures: string[] } | undefined;
-  for (const e of events) {
-    if (e.type.endsWith('StateEntered')) open = { state: e.state!, ...(e.at && { at: e.at }), failures: [] };
-    else if ((e.type === 'LambdaFunctionFailed' || e.type === 'TaskFailed') && open) {
-      const d = e.detail as { error?: string; cause?: string };
-      open.failures.push(`${d.error ?? 'error'}${d.cause ? `: ${String(d.cause).slice(0, 60)}` : ''}`);
-    } else if (e.type.endsWith('StateExited') && open) {
-      const took = open.at && e.at ? `${e.at.getTime() - open.at.getTime()} ms` : '-';
-      const retries = open.failures.length > 0 ? `${open.failures.length} failed attempt(s): ${open.failures.join('; ')}` : '';
-      rows.push([open.state, 'ok', took, retries]);
-      open = undefined;
-    } else if (e.type === 'ExecutionFailed' || e.type === 'ExecutionTimedOut' || e.type === 'ExecutionAborted') {
-      const d = e.detail as { error?: string; cause?: string } | undefined;
-      if (open) rows.push([open.state, 'failed', '-', open.failures.join('; ')]);
-      rows.push(['(execution)', e.type.replace('Execution', '').toLowerCase(), '-', `${d?.error ?? ''} ${d?.cause ?? ''}`.trim().slice(0, 120)]);
-      open = undefined;
-    }
-  }
-  return rows;
-}
 
 export function registerRuns(program: Command): void {
   const runs = targetOptions(
@@ -127,20 +73,20 @@ export function registerRuns(program: Command): void {
       if (error.name === 'ExecutionDoesNotExist') throw new CliError(`no run named ${name} in ${options.workflow}`);
       throw error;
     });
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await target.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    const described = events.map((e) => ({ id: e.id, at: e.timestamp, ...describeEvent(e, Boolean(options.showText)) }));
+    const steps = runStepsOf((await executionHistory(target.clients.sfn, arn)) ?? [], execution.status).map((step) =>
+      options.showText ? step : { ...step, input: elideTicketText(step.input), output: elideTicketText(step.output) },
+    );
     if (options.json) {
-      console.log(JSON.stringify({ name, status: execution.status, startDate: execution.startDate, stopDate: execution.stopDate, error: execution.error, cause: execution.cause, events: described }, null, 2));
+      console.log(JSON.stringify({ name, status: execution.status, startDate: execution.startDate, stopDate: execution.stopDate, error: execution.error, cause: execution.cause, steps }, null, 2));
       return;
     }
     console.log(`${name}: ${execution.status} in ${seconds(execution.startDate, execution.stopDate)}${execution.error ? ` — ${execution.error}: ${execution.cause ?? ''}` : ''}\n`);
-    console.log(table(['state', 'result', 'took', 'detail'], summarizeStates(described)));
-    console.log('\n(--json for every event with its input and output)');
+    const took = (step: RunStepDetail) => (step.exitedAt ? `${Date.parse(step.exitedAt) - Date.parse(step.enteredAt)} ms` : '-');
+    const detail = (step: RunStepDetail) =>
+      [step.retries > 0 ? `${step.retries} retr${step.retries === 1 ? 'y' : 'ies'}` : '', step.error ? `${step.error}${step.cause ? `: ${step.cause.slice(0, 80)}` : ''}` : '']
+        .filter(Boolean)
+        .join('; ');
+    console.log(table(['state', 'result', 'took', 'detail'], steps.map((step) => [step.name, step.outcome, took(step), detail(step)])));
+    console.log('\n(--json for each state with its input and output)');
   });
 }

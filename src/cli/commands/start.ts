@@ -3,14 +3,13 @@ import type { Command } from 'commander';
 import { createAwsClients } from '../../aws/clients.ts';
 import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
-import { ModelRegistry } from '../../model-store/registry.ts';
-import { S3ModelStore } from '../../model-store/s3-model-store.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../runtime/local-stack.ts';
 import { DEFAULT_DATA_DIR, removeStackFile, writeStackFile } from '../../runtime/stack-file.ts';
 import { createWebPageHandler } from '../../web/static-files.ts';
 import { projectPath } from '../../workflows/catalog.ts';
 import { CliError, percent } from '../output.ts';
+import { storesOf } from '../stores.ts';
 
 interface StartOptions {
   dataDir: string;
@@ -46,13 +45,13 @@ export function registerStart(program: Command): void {
         httpFallback: createWebPageHandler(),
       });
       const clients = createAwsClients(stack.config);
-      const registry = new ModelRegistry(clients.documents, stack.config.MODELS_TABLE);
+      const { store, registry } = storesOf({ where: 'local', config: stack.config, clients });
       let inService = await registry.inService();
       if (!inService) {
         const demo = existsSync(options.demoData) ? options.demoData : projectPath(options.demoData);
         console.log(`no model in service yet: training a first one on ${options.demoData} ...`);
         const data = await readLabelledCsv(demo);
-        const result = await bootstrapModel(new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET), registry, {
+        const result = await bootstrapModel(store, registry, {
           texts: data.texts,
           labels: data.labels,
           sha256: data.sha256,
