@@ -40,15 +40,22 @@ const log = (line: string) => {
 const stack = await startLocalStack({ eventSource: { enabled: false } });
 const clients = createAwsClients(stack.config);
 const endava = existsSync(ENDAVA_CSV);
-const data = await readLabelledCsv(endava ? ENDAVA_CSV : projectPath('data/demo-tickets.csv'), endava ? { textColumn: 'Document', labelColumn: 'Topic_group' } : {});
+const data = await readLabelledCsv(
+  endava ? ENDAVA_CSV : projectPath('data/demo-tickets.csv'),
+  endava ? { textColumn: 'Document', labelColumn: 'Topic_group' } : {},
+);
 log(`training the ${endava ? 'Endava-sized reference' : 'demo'} model...`);
-const { model } = await bootstrapModel(new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET), new ModelRegistry(clients.documents, stack.config.MODELS_TABLE), {
-  texts: data.texts,
-  labels: data.labels,
-  sha256: data.sha256,
-  source: endava ? 'endava' : 'demo',
-  profile: 'reference',
-});
+const { model } = await bootstrapModel(
+  new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET),
+  new ModelRegistry(clients.documents, stack.config.MODELS_TABLE),
+  {
+    texts: data.texts,
+    labels: data.labels,
+    sha256: data.sha256,
+    source: endava ? 'endava' : 'demo',
+    profile: 'reference',
+  },
+);
 const modelVersion = model.manifest.version;
 const partBytes = model.manifest.parts.vectorizer.bytes + model.manifest.parts.classifier.bytes;
 log(`model ${modelVersion}: ${model.manifest.numFeatures} features, ${(partBytes / 1e6).toFixed(1)} MB`);
@@ -87,10 +94,14 @@ for (const [name, event] of Object.entries(events)) {
   const sizes = bundleSizes(metafile);
   const runs: { importMs: number; firstMs: number; warmMs: number; rssMiB: number }[] = [];
   for (let i = 0; i < Number(opts.runs); i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, join(dir, 'index.mjs'), JSON.stringify(event)], {
-      env: { ...process.env, ...stack.environment, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', CHILD, join(dir, 'index.mjs'), JSON.stringify(event)],
+      {
+        env: { ...process.env, ...stack.environment, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        encoding: 'utf8',
+      },
+    );
     runs.push(JSON.parse(out.trim().split('\n').pop()!));
   }
   const row = {
@@ -103,11 +114,18 @@ for (const [name, event] of Object.entries(events)) {
     rssMiB: median(runs.map((r) => r.rssMiB)),
   };
   rows.push(row);
-  log(`${name}: import ${row.importMs.toFixed(0)} ms, first event ${row.firstEventMs.toFixed(0)} ms, warm ${row.warmEventMs.toFixed(2)} ms`);
+  log(
+    `${name}: import ${row.importMs.toFixed(0)} ms, first event ${row.firstEventMs.toFixed(0)} ms, warm ${row.warmEventMs.toFixed(2)} ms`,
+  );
 }
 await stack.stop();
 
-const output = { at: new Date().toISOString(), node: process.version, model: { version: modelVersion, features: model.manifest.numFeatures, partBytes }, rows };
+const output = {
+  at: new Date().toISOString(),
+  node: process.version,
+  model: { version: modelVersion, features: model.manifest.numFeatures, partBytes },
+  rows,
+};
 const file = saveBenchResult('cold-start', output);
 if (opts.json) console.log(JSON.stringify(output, null, 2));
 else {

@@ -18,7 +18,9 @@ export interface Endava {
 /** Loads the dataset, or exits 0 with a clear message when it is not there. */
 export async function loadEndavaOrSkip(benchName: string): Promise<Endava> {
   if (!existsSync(ENDAVA_CSV) || !existsSync(ENDAVA_SPLIT)) {
-    console.log(`${benchName}: skipped — the Endava dataset is not at ${ENDAVA_DIR} (set TRIAGE_SHARED_DIR to the folder that holds datasets/endava/).`);
+    console.log(
+      `${benchName}: skipped — the Endava dataset is not at ${ENDAVA_DIR} (set TRIAGE_SHARED_DIR to the folder that holds datasets/endava/).`,
+    );
     process.exit(0);
   }
   const data = await readLabelledCsv(ENDAVA_CSV, { textColumn: 'Document', labelColumn: 'Topic_group' });

@@ -35,7 +35,12 @@ import { ModelRegistry } from '../src/model-store/registry.ts';
 import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { rollback } from '../src/operations/models.ts';
-import { classifyAll, loadStoredClassifier, readEvaluation, type EvaluationReport } from '../src/retraining/evaluate.ts';
+import {
+  classifyAll,
+  loadStoredClassifier,
+  readEvaluation,
+  type EvaluationReport,
+} from '../src/retraining/evaluate.ts';
 import { describeRun, startRetrain, type RunDetail } from '../src/retraining/runs.ts';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack.ts';
 import type { FeedbackInput } from '../src/storage/feedback.ts';
@@ -67,7 +72,9 @@ const testTexts = split.test.map((i) => data.texts[i]!);
 const testLabels = split.test.map((i) => data.labels[i]!);
 const ticketIdOf = (row: number) => `E-${row}`;
 const rowOf = new Map(secondHalf.map((row) => [ticketIdOf(row), row]));
-log(`Endava: ${data.texts.length} tickets; training split ${split.train.length} = ${firstHalf.length} for the first model + ${secondHalf.length} sent as tickets; test split ${split.test.length}`);
+log(
+  `Endava: ${data.texts.length} tickets; training split ${split.train.length} = ${firstHalf.length} for the first model + ${secondHalf.length} sent as tickets; test split ${split.test.length}`,
+);
 
 const workDir = mkdtempSync(join(tmpdir(), 'triage-bench-feedback-'));
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
@@ -89,26 +96,45 @@ async function testMetrics(version: string): Promise<Metrics> {
 }
 
 /** Runs concurrent workers over items. */
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i]!, i);
+      }
+    }),
+  );
 }
 
-async function runRetrain(label: string): Promise<{ run: RunDetail; evaluation: EvaluationReport | null; seconds: number; stepSeconds: Record<string, number> }> {
+async function runRetrain(label: string): Promise<{
+  run: RunDetail;
+  evaluation: EvaluationReport | null;
+  seconds: number;
+  stepSeconds: Record<string, number>;
+}> {
   const t0 = performance.now();
   const { executionName, executionArn } = await startRetrain(clients.sfn, retrainArn, { trigger: 'bench' });
   log(`${label}: retraining run ${executionName} ...`);
   await stack.runtime.stepFunctions.waitForExecution(executionArn);
   const run = await describeRun(clients.sfn, retrainArn, executionName);
-  const stepSeconds = Object.fromEntries((run.steps ?? []).filter((s) => s.type === 'Task' && s.exitedAt).map((s) => [s.name, (Date.parse(s.exitedAt!) - Date.parse(s.enteredAt)) / 1000]));
+  const stepSeconds = Object.fromEntries(
+    (run.steps ?? [])
+      .filter((s) => s.type === 'Task' && s.exitedAt)
+      .map((s) => [s.name, (Date.parse(s.exitedAt!) - Date.parse(s.enteredAt)) / 1000]),
+  );
   const key = (run.output as { evaluationKey?: string } | undefined)?.evaluationKey;
   const evaluation = key ? await readEvaluation(store, key) : null;
-  log(`${label}: ${run.status} ${run.outcome ?? ''} in ${seconds(t0).toFixed(1)} s (${Object.entries(stepSeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
+  log(
+    `${label}: ${run.status} ${run.outcome ?? ''} in ${seconds(t0).toFixed(1)} s (${Object.entries(stepSeconds)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')})`,
+  );
   return { run, evaluation, seconds: seconds(t0), stepSeconds };
 }
 
@@ -148,7 +174,10 @@ try {
       await clients.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: stack.queues.input,
-          Entries: batch.map((row, j) => ({ Id: String(j), MessageBody: JSON.stringify({ ticketId: ticketIdOf(row), text: data.texts[row]! }) })),
+          Entries: batch.map((row, j) => ({
+            Id: String(j),
+            MessageBody: JSON.stringify({ ticketId: ticketIdOf(row), text: data.texts[row]! }),
+          })),
         }),
       );
     },
@@ -157,13 +186,26 @@ try {
   });
   const drain = async (queueUrl: string, onMessage: (body: unknown) => void) => {
     while (outputs.size + rejections.length < total) {
-      const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       if (Messages.length === 0) continue;
       for (const m of Messages) onMessage(JSON.parse(m.Body!));
-      await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await clients.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   };
-  const progressTimer = setInterval(() => log(`  pipeline: ${outputs.size.toLocaleString('en')} / ${total.toLocaleString('en')} classified${sendingDone ? '' : ' (still sending)'}, ${(outputs.size / seconds(t0)).toFixed(0)}/s`), 5000);
+  const progressTimer = setInterval(
+    () =>
+      log(
+        `  pipeline: ${outputs.size.toLocaleString('en')} / ${total.toLocaleString('en')} classified${sendingDone ? '' : ' (still sending)'}, ${(outputs.size / seconds(t0)).toFixed(0)}/s`,
+      ),
+    5000,
+  );
   await Promise.all([
     sending,
     drain(stack.queues.output, (m) => outputs.set((m as ClassifiedMessage).ticketId, m as ClassifiedMessage)),
@@ -172,15 +214,22 @@ try {
   ]);
   clearInterval(progressTimer);
   const pipelineSeconds = seconds(t0);
-  const pipelineAccuracy = [...outputs.values()].filter((o) => o.category === data.labels[rowOf.get(o.ticketId)!]).length / outputs.size;
-  log(`pipeline: ${outputs.size} classified, ${rejections.length} rejected in ${pipelineSeconds.toFixed(1)} s (${(total / pipelineSeconds).toFixed(0)} tickets/s); the first model was right on ${percent(pipelineAccuracy)}`);
+  const pipelineAccuracy =
+    [...outputs.values()].filter((o) => o.category === data.labels[rowOf.get(o.ticketId)!]).length / outputs.size;
+  log(
+    `pipeline: ${outputs.size} classified, ${rejections.length} rejected in ${pipelineSeconds.toFixed(1)} s (${(total / pipelineSeconds).toFixed(0)} tickets/s); the first model was right on ${percent(pipelineAccuracy)}`,
+  );
 
   // 3. Feedback: each prediction answered with the true label, by a worker thread (the reviewers).
-  const answer = async (labelOf: (ticketId: string) => string, by: string): Promise<{ confirmed: number; corrected: number; seconds: number }> => {
+  const answer = async (
+    labelOf: (ticketId: string) => string,
+    by: string,
+  ): Promise<{ confirmed: number; corrected: number; seconds: number }> => {
     const t = performance.now();
     const answers = [...outputs.values()].map((o) => {
       const label = labelOf(o.ticketId);
-      const input: FeedbackInput = label === o.category ? { verdict: 'confirmed', by } : { verdict: 'corrected', category: label, by };
+      const input: FeedbackInput =
+        label === o.category ? { verdict: 'confirmed', by } : { verdict: 'corrected', category: label, by };
       return { ticketId: o.ticketId, input };
     });
     const task: ReviewerTask = { environment: stack.environment, answers, knownCategories: labels, concurrency: 16 };
@@ -190,14 +239,18 @@ try {
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);
-      worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the reviewers' worker exited with code ${code}`))));
+      worker.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`the reviewers' worker exited with code ${code}`)),
+      );
     });
     await worker.terminate();
     const confirmed = answers.filter((a) => a.input.verdict === 'confirmed').length;
     return { confirmed, corrected: answers.length - confirmed, seconds: seconds(t) };
   };
   const trueFeedback = await answer((ticketId) => data.labels[rowOf.get(ticketId)!]!, 'bench (true labels)');
-  log(`feedback: ${trueFeedback.confirmed} confirmed, ${trueFeedback.corrected} corrected in ${trueFeedback.seconds.toFixed(1)} s (${((trueFeedback.confirmed + trueFeedback.corrected) / trueFeedback.seconds).toFixed(0)}/s)`);
+  log(
+    `feedback: ${trueFeedback.confirmed} confirmed, ${trueFeedback.corrected} corrected in ${trueFeedback.seconds.toFixed(1)} s (${((trueFeedback.confirmed + trueFeedback.corrected) / trueFeedback.seconds).toFixed(0)}/s)`,
+  );
 
   const helpful = await runRetrain('true labels');
   const v2 = helpful.run.candidateVersion;
@@ -206,14 +259,17 @@ try {
 
   // 4. The same, with the feedback labels shuffled, against the same first model.
   t0 = performance.now();
-  const rolledBack = inServiceAfterHelpful !== v1 ? await rollback({ registry, store }, { by: 'bench:feedback' }) : null;
+  const rolledBack =
+    inServiceAfterHelpful !== v1 ? await rollback({ registry, store }, { by: 'bench:feedback' }) : null;
   const ids = [...outputs.keys()].sort();
   const shuffledLabels = ids.map((id) => data.labels[rowOf.get(id)!]!);
   shuffleInPlace(shuffledLabels as unknown as number[], seededRandom(7));
   const shuffledOf = new Map(ids.map((id, i) => [id, shuffledLabels[i]!]));
   const agreeing = ids.filter((id) => shuffledOf.get(id) === data.labels[rowOf.get(id)!]).length / ids.length;
   const shuffledFeedback = await answer((id) => shuffledOf.get(id)!, 'bench (shuffled labels)');
-  log(`shuffled feedback (${percent(agreeing)} of labels still right by chance) re-submitted in ${seconds(t0).toFixed(1)} s${rolledBack ? `, after rolling back to ${rolledBack.version}` : ''}`);
+  log(
+    `shuffled feedback (${percent(agreeing)} of labels still right by chance) re-submitted in ${seconds(t0).toFixed(1)} s${rolledBack ? `, after rolling back to ${rolledBack.version}` : ''}`,
+  );
   const pointerBeforeShuffled = await registry.inService();
   const noisy = await runRetrain('shuffled labels');
   const v3 = noisy.run.candidateVersion;
@@ -224,17 +280,32 @@ try {
   // Expectations.
   const gain = after ? after.accuracy - before.accuracy : 0;
   const checks = [
-    { check: 'true-label feedback: candidate promoted', ok: helpful.run.outcome === 'promoted' && inServiceAfterHelpful === v2 },
+    {
+      check: 'true-label feedback: candidate promoted',
+      ok: helpful.run.outcome === 'promoted' && inServiceAfterHelpful === v2,
+    },
     { check: 'true-label feedback: test accuracy gain >= 0.5 pt', ok: gain >= 0.005 },
     { check: 'shuffled feedback: candidate rejected', ok: noisy.run.outcome === 'rejected' },
     { check: 'shuffled feedback: model in service untouched', ok: untouched },
   ];
   if (checks.some((c) => !c.ok)) exitCode = 1;
 
-  const scenario = (name: string, fb: typeof trueFeedback, r: Awaited<ReturnType<typeof runRetrain>>, test: Metrics | null) => ({
+  const scenario = (
+    name: string,
+    fb: typeof trueFeedback,
+    r: Awaited<ReturnType<typeof runRetrain>>,
+    test: Metrics | null,
+  ) => ({
     scenario: name,
     feedback: { confirmed: fb.confirmed, corrected: fb.corrected, writeSeconds: fb.seconds },
-    run: { executionName: r.run.executionName, status: r.run.status, outcome: r.run.outcome ?? null, reason: r.run.reason ?? null, seconds: r.seconds, stepSeconds: r.stepSeconds },
+    run: {
+      executionName: r.run.executionName,
+      status: r.run.status,
+      outcome: r.run.outcome ?? null,
+      reason: r.run.reason ?? null,
+      seconds: r.seconds,
+      stepSeconds: r.stepSeconds,
+    },
     candidateVersion: r.run.candidateVersion ?? null,
     gate: r.evaluation
       ? {
@@ -242,21 +313,53 @@ try {
           baseHoldoutRows: r.evaluation.holdout.baseRows,
           feedbackHoldoutRows: r.evaluation.holdout.feedbackRows,
           candidate: { accuracy: r.evaluation.candidate.accuracy, macroF1: r.evaluation.candidate.macroF1 },
-          inService: r.evaluation.inService ? { accuracy: r.evaluation.inService.accuracy, macroF1: r.evaluation.inService.macroF1 } : null,
+          inService: r.evaluation.inService
+            ? { accuracy: r.evaluation.inService.accuracy, macroF1: r.evaluation.inService.macroF1 }
+            : null,
           bySource: r.evaluation.bySource,
         }
       : null,
-    testSplit: test ? { accuracy: test.accuracy, macroF1: test.macroF1, accuracyGain: test.accuracy - before.accuracy, macroF1Gain: test.macroF1 - before.macroF1 } : null,
+    testSplit: test
+      ? {
+          accuracy: test.accuracy,
+          macroF1: test.macroF1,
+          accuracyGain: test.accuracy - before.accuracy,
+          macroF1Gain: test.macroF1 - before.macroF1,
+        }
+      : null,
   });
   const result = {
     at: new Date().toISOString(),
     node: process.version,
     profile: DEFAULT_PROFILE,
     persistence: opts.inMemory ? 'in memory' : 'data directory (temp)',
-    dataset: { rows: data.texts.length, firstModelRows: firstHalf.length, feedbackTickets: secondHalf.length, test: split.test.length },
-    firstModel: { version: v1, bootstrapSeconds, holdout: { accuracy: boot.holdoutMetrics.accuracy, macroF1: boot.holdoutMetrics.macroF1 }, testSplit: { accuracy: before.accuracy, macroF1: before.macroF1 } },
-    pipeline: { classified: outputs.size, rejected: rejections.length, seconds: pipelineSeconds, ticketsPerSecond: total / pipelineSeconds, firstModelAccuracyOnTickets: pipelineAccuracy },
-    scenarios: [scenario('true labels', trueFeedback, helpful, after), { ...scenario('shuffled labels', shuffledFeedback, noisy, noisyMetrics), labelsRightByChance: agreeing, comparedAfterRollbackTo: rolledBack?.version ?? v1 }],
+    dataset: {
+      rows: data.texts.length,
+      firstModelRows: firstHalf.length,
+      feedbackTickets: secondHalf.length,
+      test: split.test.length,
+    },
+    firstModel: {
+      version: v1,
+      bootstrapSeconds,
+      holdout: { accuracy: boot.holdoutMetrics.accuracy, macroF1: boot.holdoutMetrics.macroF1 },
+      testSplit: { accuracy: before.accuracy, macroF1: before.macroF1 },
+    },
+    pipeline: {
+      classified: outputs.size,
+      rejected: rejections.length,
+      seconds: pipelineSeconds,
+      ticketsPerSecond: total / pipelineSeconds,
+      firstModelAccuracyOnTickets: pipelineAccuracy,
+    },
+    scenarios: [
+      scenario('true labels', trueFeedback, helpful, after),
+      {
+        ...scenario('shuffled labels', shuffledFeedback, noisy, noisyMetrics),
+        labelsRightByChance: agreeing,
+        comparedAfterRollbackTo: rolledBack?.version ?? v1,
+      },
+    ],
     checks,
     totalSeconds: seconds(started),
   };
@@ -272,14 +375,26 @@ try {
       s.gate ? `${percent(s.gate.candidate.accuracy)} vs ${percent(s.gate.inService?.accuracy ?? 0)}` : '-',
       percent(before.accuracy),
       s.testSplit ? percent(s.testSplit.accuracy) : '-',
-      s.testSplit ? `${s.testSplit.accuracyGain >= 0 ? '+' : ''}${(s.testSplit.accuracyGain * 100).toFixed(2)} pt` : '-',
+      s.testSplit
+        ? `${s.testSplit.accuracyGain >= 0 ? '+' : ''}${(s.testSplit.accuracyGain * 100).toFixed(2)} pt`
+        : '-',
       s.testSplit ? `${percent(before.macroF1)} -> ${percent(s.testSplit.macroF1)}` : '-',
       `${s.run.seconds.toFixed(1)} s`,
     ];
     console.log(
       '\n' +
         table(
-          ['feedback labels', 'feedback', 'outcome', 'gate holdout acc (cand. vs in service)', 'test acc before', 'test acc after', 'gain', 'test macro-F1', 'retrain run'],
+          [
+            'feedback labels',
+            'feedback',
+            'outcome',
+            'gate holdout acc (cand. vs in service)',
+            'test acc before',
+            'test acc after',
+            'gain',
+            'test macro-F1',
+            'retrain run',
+          ],
           result.scenarios.map(row),
         ),
     );

@@ -123,18 +123,32 @@ async function main(): Promise<void> {
     for (let i = 1; i <= 4; i++) rt.registerFunction(`io-${i}`, async (event: unknown) => event);
     rt.registerFunction('io-5', async (event: { ticketId: string }) => {
       await Promise.all([
-        outSqs.send(new SendMessageCommand({ QueueUrl: outUrl, MessageBody: JSON.stringify({ ticketId: event.ticketId, category: 'x' }) })),
-        ddb.send(new PutItemCommand({ TableName: 'bench-predictions', Item: { ticketId: { S: event.ticketId }, category: { S: 'x' } } })),
+        outSqs.send(
+          new SendMessageCommand({
+            QueueUrl: outUrl,
+            MessageBody: JSON.stringify({ ticketId: event.ticketId, category: 'x' }),
+          }),
+        ),
+        ddb.send(
+          new PutItemCommand({
+            TableName: 'bench-predictions',
+            Item: { ticketId: { S: event.ticketId }, category: { S: 'x' } },
+          }),
+        ),
       ]);
       return { ticketId: event.ticketId };
     });
     const trivial = await rt.registerStateMachine({ name: 'bench-trivial', definition: workflow('trivial') });
     const io = await rt.registerStateMachine({ name: 'bench-io', definition: workflow('io') });
 
-    console.log(`local runtime benchmark: ${MESSAGES} messages per phase, ${POLLERS} pollers x batch 10, persistence ${DATA_DIR_ARG ? 'on' : 'off'}, Node ${process.version}`);
+    console.log(
+      `local runtime benchmark: ${MESSAGES} messages per phase, ${POLLERS} pollers x batch 10, persistence ${DATA_DIR_ARG ? 'on' : 'off'}, Node ${process.version}`,
+    );
     await phase(rt, 'warmup', trivial.stateMachineArn, Math.min(1000, MESSAGES));
     const trivialRate = await phase(rt, 'trivial', trivial.stateMachineArn, MESSAGES);
-    console.log(`  SQS -> poller -> StartExecution (HTTP) -> 5 trivial Tasks:        ${trivialRate.toFixed(0)} executions/s`);
+    console.log(
+      `  SQS -> poller -> StartExecution (HTTP) -> 5 trivial Tasks:        ${trivialRate.toFixed(0)} executions/s`,
+    );
     const ioRate = await phase(rt, 'io', io.stateMachineArn, MESSAGES);
     console.log(`  same, last Task also SendMessage + DynamoDB PutItem:           ${ioRate.toFixed(0)} executions/s`);
 
@@ -144,13 +158,18 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
         while (started++ < MESSAGES) {
-          const { executionArn } = rt.stepFunctions.startExecution({ stateMachineArn: trivial.stateMachineArn, input: '{"ticketId":"x"}' });
+          const { executionArn } = rt.stepFunctions.startExecution({
+            stateMachineArn: trivial.stateMachineArn,
+            input: '{"ticketId":"x"}',
+          });
           await rt.stepFunctions.waitForExecution(executionArn as string);
         }
       }),
     );
     const direct = MESSAGES / ((performance.now() - t0) / 1000);
-    console.log(`  interpreter only (in-process StartExecution, ${inFlight} in flight, history kept): ${direct.toFixed(0)} executions/s`);
+    console.log(
+      `  interpreter only (in-process StartExecution, ${inFlight} in flight, history kept): ${direct.toFixed(0)} executions/s`,
+    );
     console.log(`  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     outSqs.destroy();

@@ -130,14 +130,19 @@ const rows = results.map((r) => [
   r.profile,
   percent(r.accuracy),
   percent(r.macroF1),
-  r.agreementWithSklearn ? `${r.agreementWithSklearn.agree}/${r.agreementWithSklearn.total} (${percent(r.agreementWithSklearn.share)})` : '-',
+  r.agreementWithSklearn
+    ? `${r.agreementWithSklearn.agree}/${r.agreementWithSklearn.total} (${percent(r.agreementWithSklearn.share)})`
+    : '-',
   `${r.preprocessSeconds.toFixed(2)} + ${r.fitSeconds.toFixed(2)} s`,
   `${r.predictP50Ms.toFixed(3)} / ${r.predictP99Ms.toFixed(3)} ms`,
   mb(r.artifactBytes),
   `${r.loadMs.toFixed(0)} ms`,
 ]);
 const comparisons: { what: string; ours: string; sklearn: string; ratio: string }[] = [];
-const pairs: [ProfileName, string][] = [['reference', 'nb_lem_12'], ['linear-svm', 'svc_lem_12']];
+const pairs: [ProfileName, string][] = [
+  ['reference', 'nb_lem_12'],
+  ['linear-svm', 'svc_lem_12'],
+];
 for (const [ours, theirs] of pairs) {
   const r = results.find((x) => x.profile === ours);
   const s = sklearn[theirs];
@@ -145,19 +150,68 @@ for (const [ours, theirs] of pairs) {
   const sk = s.t_preprocess_train_s + s.t_fit_s;
   const mine = r.preprocessSeconds + r.fitSeconds;
   comparisons.push(
-    { what: `${ours} accuracy vs ${theirs}`, ours: percent(r.accuracy), sklearn: percent(s.accuracy), ratio: `${((r.accuracy - s.accuracy) * 100).toFixed(2)} pt` },
-    { what: `${ours} preprocess+fit vs ${theirs} [${s.source}]`, ours: `${mine.toFixed(2)} s`, sklearn: `${sk.toFixed(2)} s`, ratio: `${(mine / sk).toFixed(2)}x` },
-    { what: `${ours} 1-ticket predict p50 vs ${theirs} e2e median`, ours: `${r.predictP50Ms.toFixed(3)} ms`, sklearn: `${s.e2e_single_median_ms.toFixed(2)} ms`, ratio: `${(r.predictP50Ms / s.e2e_single_median_ms).toFixed(3)}x` },
-    { what: `${ours} artifact vs ${theirs} pickle`, ours: mb(r.artifactBytes), sklearn: mb(s.pickle_bytes), ratio: `${(r.artifactBytes / s.pickle_bytes).toFixed(2)}x` },
+    {
+      what: `${ours} accuracy vs ${theirs}`,
+      ours: percent(r.accuracy),
+      sklearn: percent(s.accuracy),
+      ratio: `${((r.accuracy - s.accuracy) * 100).toFixed(2)} pt`,
+    },
+    {
+      what: `${ours} preprocess+fit vs ${theirs} [${s.source}]`,
+      ours: `${mine.toFixed(2)} s`,
+      sklearn: `${sk.toFixed(2)} s`,
+      ratio: `${(mine / sk).toFixed(2)}x`,
+    },
+    {
+      what: `${ours} 1-ticket predict p50 vs ${theirs} e2e median`,
+      ours: `${r.predictP50Ms.toFixed(3)} ms`,
+      sklearn: `${s.e2e_single_median_ms.toFixed(2)} ms`,
+      ratio: `${(r.predictP50Ms / s.e2e_single_median_ms).toFixed(3)}x`,
+    },
+    {
+      what: `${ours} artifact vs ${theirs} pickle`,
+      ours: mb(r.artifactBytes),
+      sklearn: mb(s.pickle_bytes),
+      ratio: `${(r.artifactBytes / s.pickle_bytes).toFixed(2)}x`,
+    },
   );
 }
 
-const output = { at: new Date().toISOString(), node: process.version, dataset: { rows: data.texts.length, train: split.train.length, test: split.test.length }, results, sklearn, comparisons };
+const output = {
+  at: new Date().toISOString(),
+  node: process.version,
+  dataset: { rows: data.texts.length, train: split.train.length, test: split.test.length },
+  results,
+  sklearn,
+  comparisons,
+};
 const file = saveBenchResult('ml', output);
 if (opts.json) {
   console.log(JSON.stringify(output, null, 2));
 } else {
-  console.log('\n' + table(['profile', 'accuracy', 'macro-F1', 'same as sklearn', 'preprocess + fit', 'predict p50 / p99', 'artifact', 'load'], rows));
-  if (comparisons.length > 0) console.log('\n' + table(['comparison', 'ticket-triage', 'scikit-learn', 'ratio / diff'], comparisons.map((c) => [c.what, c.ours, c.sklearn, c.ratio])));
+  console.log(
+    '\n' +
+      table(
+        [
+          'profile',
+          'accuracy',
+          'macro-F1',
+          'same as sklearn',
+          'preprocess + fit',
+          'predict p50 / p99',
+          'artifact',
+          'load',
+        ],
+        rows,
+      ),
+  );
+  if (comparisons.length > 0)
+    console.log(
+      '\n' +
+        table(
+          ['comparison', 'ticket-triage', 'scikit-learn', 'ratio / diff'],
+          comparisons.map((c) => [c.what, c.ours, c.sklearn, c.ratio]),
+        ),
+    );
   console.log(`\nJSON: ${file}`);
 }

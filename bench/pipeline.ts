@@ -12,7 +12,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Command } from 'commander';
 import { createAwsClients } from '../src/aws/clients.ts';
 import { table } from '../src/cli/output.ts';
@@ -34,23 +40,37 @@ const program = new Command('bench:pipeline')
   .option('--in-memory', 'no data directory (npm start persists to one)')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
-const opts = program.opts<{ tickets: string; rate: string; seconds: string; pollers: string; inMemory?: boolean; json?: boolean }>();
+const opts = program.opts<{
+  tickets: string;
+  rate: string;
+  seconds: string;
+  pollers: string;
+  inMemory?: boolean;
+  json?: boolean;
+}>();
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
 
 const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
-const stack = await startLocalStack({ ...(dataDir && { dataDir }), eventSource: { pollers: Number(opts.pollers), enabled: false } });
+const stack = await startLocalStack({
+  ...(dataDir && { dataDir }),
+  eventSource: { pollers: Number(opts.pollers), enabled: false },
+});
 const clients = createAwsClients(stack.config);
 const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
 const extra = await readLabelledCsv(projectPath('data/sample-stream.csv'));
-const boot = await bootstrapModel(new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET), new ModelRegistry(clients.documents, stack.config.MODELS_TABLE), {
-  texts: demo.texts,
-  labels: demo.labels,
-  sha256: demo.sha256,
-  source: 'data/demo-tickets.csv',
-  profile: 'linear-svm',
-});
+const boot = await bootstrapModel(
+  new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET),
+  new ModelRegistry(clients.documents, stack.config.MODELS_TABLE),
+  {
+    texts: demo.texts,
+    labels: demo.labels,
+    sha256: demo.sha256,
+    source: 'data/demo-tickets.csv',
+    profile: 'linear-svm',
+  },
+);
 log(`model ${boot.model.manifest.version} in service; data in ${dataDir}`);
 const texts = [...demo.texts, ...extra.texts];
 
@@ -71,7 +91,9 @@ class Collector {
   }
   private async loop(queueUrl: string, results: boolean): Promise<void> {
     while (this.running) {
-      const { Messages = [] } = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       const at = performance.now();
       if (Messages.length === 0) continue;
       for (const m of Messages) {
@@ -82,7 +104,12 @@ class Collector {
           this.results.set((body as ClassifiedMessage).ticketId, list);
         } else this.rejections.push(body as RejectedQueueMessage);
       }
-      await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
   async stop(): Promise<void> {
@@ -93,7 +120,12 @@ class Collector {
 
 async function sendBatch(bodies: string[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 10) {
-    await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.input, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }));
+    await clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.queues.input,
+        Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })),
+      }),
+    );
   }
 }
 
@@ -101,7 +133,12 @@ async function sendBatch(bodies: string[]): Promise<void> {
 const total = Number(opts.tickets);
 const malformedEvery = 100; // 1%
 const duplicateEvery = 100; // 1%, offset so they don't coincide with malformed
-const MALFORMED = ['this is not json', JSON.stringify({ ticketId: 'x', subject: 'no body' }), JSON.stringify({ body: 42 }), '[]'];
+const MALFORMED = [
+  'this is not json',
+  JSON.stringify({ ticketId: 'x', subject: 'no body' }),
+  JSON.stringify({ body: 42 }),
+  '[]',
+];
 const bodies: string[] = [];
 const expected = { results: new Set<string>(), malformed: 0, duplicates: 0 };
 for (let i = 0; i < total; i++) {
@@ -118,7 +155,9 @@ for (let i = 0; i < total; i++) {
     expected.results.add(ticketId);
   }
 }
-log(`drain: sending ${total} messages (${expected.malformed} malformed, ${expected.duplicates} duplicate deliveries) before the poller starts...`);
+log(
+  `drain: sending ${total} messages (${expected.malformed} malformed, ${expected.duplicates} duplicate deliveries) before the poller starts...`,
+);
 const sendStart = performance.now();
 await Promise.all([0, 1, 2, 3].map((k) => sendBatch(bodies.filter((_, i) => Math.floor(i / 10) % 4 === k))));
 log(`  queued in ${((performance.now() - sendStart) / 1000).toFixed(1)} s`);
@@ -132,20 +171,31 @@ while (collector.count < total) {
   await new Promise((r) => setTimeout(r, 50));
   if (performance.now() - lastReport > 2000) {
     lastReport = performance.now();
-    log(`  ${collector.count}/${total} accounted for (${((collector.count / (lastReport - drainStart)) * 1000).toFixed(0)}/s); ${stack.runtime.stepFunctions.runningCount} executions running`);
+    log(
+      `  ${collector.count}/${total} accounted for (${((collector.count / (lastReport - drainStart)) * 1000).toFixed(0)}/s); ${stack.runtime.stepFunctions.runningCount} executions running`,
+    );
   }
   if (performance.now() - drainStart > 600_000) break;
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
 const drainCpu = process.cpuUsage(drainCpuStart);
 await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
-const dlq = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.queues.inputDeadLetter, AttributeNames: ['ApproximateNumberOfMessages'] }));
+const dlq = await clients.sqs.send(
+  new GetQueueAttributesCommand({
+    QueueUrl: stack.queues.inputDeadLetter,
+    AttributeNames: ['ApproximateNumberOfMessages'],
+  }),
+);
 
 const lost = [...expected.results].filter((id) => !collector.results.has(id));
 const duplicatedResults = [...collector.results.values()].filter((r) => r.length > 1).length;
 const unexpected = [...collector.results.keys()].filter((id) => id.startsWith('drain-') && !expected.results.has(id));
-const rejectedMalformed = collector.rejections.filter((r) => r.kind === 'rejected' && !r.reason.startsWith('duplicate')).length;
-const rejectedDuplicates = collector.rejections.filter((r) => r.kind === 'rejected' && r.reason.startsWith('duplicate')).length;
+const rejectedMalformed = collector.rejections.filter(
+  (r) => r.kind === 'rejected' && !r.reason.startsWith('duplicate'),
+).length;
+const rejectedDuplicates = collector.rejections.filter(
+  (r) => r.kind === 'rejected' && r.reason.startsWith('duplicate'),
+).length;
 const failures = collector.rejections.filter((r) => r.kind === 'failed').length;
 const drain = {
   tickets: total,
@@ -165,8 +215,17 @@ const drain = {
   unexpected: unexpected.length,
   deadLettered: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
 };
-const accounted = drain.lost === 0 && drain.duplicatedResults === 0 && drain.unexpected === 0 && rejectedMalformed === expected.malformed && rejectedDuplicates === expected.duplicates && failures === 0 && drain.deadLettered === 0;
-log(`drain: ${total} in ${drainSeconds.toFixed(1)} s = ${drain.perSecond.toFixed(0)} tickets/s, ${drain.cpuMsPerTicket.toFixed(2)} CPU-ms per ticket; ${accounted ? 'every ticket accounted for exactly once' : 'ACCOUNTING MISMATCH'}`);
+const accounted =
+  drain.lost === 0 &&
+  drain.duplicatedResults === 0 &&
+  drain.unexpected === 0 &&
+  rejectedMalformed === expected.malformed &&
+  rejectedDuplicates === expected.duplicates &&
+  failures === 0 &&
+  drain.deadLettered === 0;
+log(
+  `drain: ${total} in ${drainSeconds.toFixed(1)} s = ${drain.perSecond.toFixed(0)} tickets/s, ${drain.cpuMsPerTicket.toFixed(2)} CPU-ms per ticket; ${accounted ? 'every ticket accounted for exactly once' : 'ACCOUNTING MISMATCH'}`,
+);
 
 // ---- 2. latency at a steady rate --------------------------------------------------------------
 const rate = Number(opts.rate);
@@ -185,24 +244,55 @@ while (performance.now() - latencyStart < seconds * 1000) {
     });
     const at = performance.now();
     batch.forEach((b) => sentAt.set(b.ticketId, at));
-    sends.push(clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queues.input, Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b.body })) })).then(() => undefined));
+    sends.push(
+      clients.sqs
+        .send(
+          new SendMessageBatchCommand({
+            QueueUrl: stack.queues.input,
+            Entries: batch.map((b, j) => ({ Id: String(j), MessageBody: b.body })),
+          }),
+        )
+        .then(() => undefined),
+    );
     sent += 10;
   }
   await new Promise((r) => setTimeout(r, 5));
 }
 await Promise.all(sends);
 const deadline = performance.now() + 30_000;
-while ([...sentAt.keys()].some((id) => !collector.results.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+while ([...sentAt.keys()].some((id) => !collector.results.has(id)) && performance.now() < deadline)
+  await new Promise((r) => setTimeout(r, 50));
 await collector.stop();
-const latencies = [...sentAt.entries()].filter(([id]) => collector.results.has(id)).map(([id, at]) => collector.results.get(id)![0]!.at - at).sort((a, b) => a - b);
+const latencies = [...sentAt.entries()]
+  .filter(([id]) => collector.results.has(id))
+  .map(([id, at]) => collector.results.get(id)![0]!.at - at)
+  .sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-const latency = { rate, seconds, sent, received: latencies.length, p50Ms: q(0.5), p95Ms: q(0.95), p99Ms: q(0.99), maxMs: latencies[latencies.length - 1] ?? NaN };
-log(`latency: p50 ${latency.p50Ms.toFixed(0)} ms, p95 ${latency.p95Ms.toFixed(0)} ms over ${latency.received}/${sent} tickets`);
+const latency = {
+  rate,
+  seconds,
+  sent,
+  received: latencies.length,
+  p50Ms: q(0.5),
+  p95Ms: q(0.95),
+  p99Ms: q(0.99),
+  maxMs: latencies[latencies.length - 1] ?? NaN,
+};
+log(
+  `latency: p50 ${latency.p50Ms.toFixed(0)} ms, p95 ${latency.p95Ms.toFixed(0)} ms over ${latency.received}/${sent} tickets`,
+);
 
 await stack.stop();
 if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 
-const output = { at: new Date().toISOString(), node: process.version, pollers: Number(opts.pollers), drain: { ...drain, accounted }, latency, goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 } };
+const output = {
+  at: new Date().toISOString(),
+  node: process.version,
+  pollers: Number(opts.pollers),
+  drain: { ...drain, accounted },
+  latency,
+  goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 },
+};
 const file = saveBenchResult('pipeline', output);
 if (opts.json) console.log(JSON.stringify(output, null, 2));
 else {
@@ -215,8 +305,16 @@ else {
           ['results / expected', `${drain.results} / ${drain.expectedResults}`, 'equal'],
           ['malformed rejected / sent', `${rejectedMalformed} / ${expected.malformed}`, 'equal'],
           ['duplicates rejected / sent', `${rejectedDuplicates} / ${expected.duplicates}`, 'equal'],
-          ['lost / duplicated results / failures / DLQ', `${drain.lost} / ${drain.duplicatedResults} / ${failures} / ${drain.deadLettered}`, '0 / 0 / 0 / 0'],
-          [`send-to-result p50 / p95 at ${rate}/s`, `${latency.p50Ms.toFixed(0)} / ${latency.p95Ms.toFixed(0)} ms`, 'p95 <= 150 ms'],
+          [
+            'lost / duplicated results / failures / DLQ',
+            `${drain.lost} / ${drain.duplicatedResults} / ${failures} / ${drain.deadLettered}`,
+            '0 / 0 / 0 / 0',
+          ],
+          [
+            `send-to-result p50 / p95 at ${rate}/s`,
+            `${latency.p50Ms.toFixed(0)} / ${latency.p95Ms.toFixed(0)} ms`,
+            'p95 <= 150 ms',
+          ],
         ],
       ),
   );

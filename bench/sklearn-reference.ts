@@ -33,7 +33,9 @@ function nltkDataDir(): string {
   const wordnet = join(dir, 'corpora', 'wordnet');
   mkdirSync(wordnet, { recursive: true });
   for (const file of readdirSync(WORDNET)) symlinkSync(join(WORDNET, file), join(wordnet, file));
-  const man = execFileSync('sh', ['-c', 'zcat /usr/share/man/man5/lexnames.5WN.gz 2>/dev/null || true'], { encoding: 'utf8' });
+  const man = execFileSync('sh', ['-c', 'zcat /usr/share/man/man5/lexnames.5WN.gz 2>/dev/null || true'], {
+    encoding: 'utf8',
+  });
   const lines = man
     .split('\n')
     .filter((l) => /^\d{2}\s/.test(l))
@@ -63,7 +65,11 @@ function recorded(variant: string): SklearnFigures | undefined {
  * run when Debian's python3-sklearn is installed; otherwise returns the
  * figures recorded in RESULTS.md.
  */
-export function sklearnFigures(variant: string, log: (line: string) => void, options: { run?: boolean } = {}): SklearnFigures | undefined {
+export function sklearnFigures(
+  variant: string,
+  log: (line: string) => void,
+  options: { run?: boolean } = {},
+): SklearnFigures | undefined {
   const script = join(REFERENCE_DIR, 'sklearn_ref.py');
   if (options.run === false) {
     log(`scikit-learn ${variant}: not run (--no-sklearn); using the figures recorded in RESULTS.md`);
@@ -75,12 +81,18 @@ export function sklearnFigures(variant: string, log: (line: string) => void, opt
   }
   log(`scikit-learn ${variant}: running the reference script now (${PYTHON})...`);
   const out = join(mkdtempSync(join(tmpdir(), 'triage-sklearn-')), 'results.jsonl');
-  const run = spawnSync(PYTHON, [script, '--dataset', 'kaggle', '--target', 'Topic_group', '--variant', variant, '--out', out], {
-    env: { ...process.env, NLTK_DATA: nltkDataDir() },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    PYTHON,
+    [script, '--dataset', 'kaggle', '--target', 'Topic_group', '--variant', variant, '--out', out],
+    {
+      env: { ...process.env, NLTK_DATA: nltkDataDir() },
+      encoding: 'utf8',
+    },
+  );
   if (run.status !== 0 || !existsSync(out)) {
-    log(`scikit-learn ${variant}: the reference script failed (${(run.stderr || '').trim().split('\n').pop()}); using RESULTS.md`);
+    log(
+      `scikit-learn ${variant}: the reference script failed (${(run.stderr || '').trim().split('\n').pop()}); using RESULTS.md`,
+    );
     return recorded(variant);
   }
   const row = JSON.parse(readFileSync(out, 'utf8').trim().split('\n').pop()!) as SklearnFigures;

@@ -18,7 +18,11 @@ export const handler = async (event: unknown): Promise<GatherResult> => {
   const result = await aws(
     gatherFeedback(
       { feedback: context.feedback, registry: context.registry, store: context.modelStore },
-      { executionName: input.executionName, minNewFeedback: settings.MIN_NEW_FEEDBACK, holdoutShare: settings.FEEDBACK_HOLDOUT_SHARE },
+      {
+        executionName: input.executionName,
+        minNewFeedback: settings.MIN_NEW_FEEDBACK,
+        holdoutShare: settings.FEEDBACK_HOLDOUT_SHARE,
+      },
     ),
   );
   logger.info('feedback gathered', {

@@ -13,7 +13,8 @@ export const handler = async (): Promise<{ modelVersion: string }> => {
   const now = Date.now();
   if (cached && cached.until > now) return { modelVersion: cached.version };
   const pointer = await aws(handlerContext().registry.inService());
-  if (!pointer) throw new NoModelInServiceError('no model is in service: train and promote one first (`triage bootstrap`)');
+  if (!pointer)
+    throw new NoModelInServiceError('no model is in service: train and promote one first (`triage bootstrap`)');
   cached = { version: pointer.modelVersion, until: now + config().POINTER_CACHE_SECONDS * 1000 };
   return { modelVersion: pointer.modelVersion };
 };

@@ -13,6 +13,11 @@ import { promoteCandidate, type Decision } from '../src/retraining/decide.ts';
 export const handler = async (event: unknown): Promise<Decision> => {
   const input = parseStepInput(promoteInput, event, 'Promote');
   const decision = await aws(promoteCandidate(handlerContext().registry, input.evaluation));
-  logger.info('candidate decided', { executionName: input.executionName, modelVersion: decision.candidateVersion, outcome: decision.outcome, inServiceVersion: decision.inServiceVersion });
+  logger.info('candidate decided', {
+    executionName: input.executionName,
+    modelVersion: decision.candidateVersion,
+    outcome: decision.outcome,
+    inServiceVersion: decision.inServiceVersion,
+  });
   return decision;
 };

@@ -48,7 +48,9 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
     classifiedAt,
     truncated: ticket.truncated,
   };
-  await aws(sendJson(awsClients().sqs, required('OUTPUT_QUEUE_URL', config()), message, { category: prediction.category }));
+  await aws(
+    sendJson(awsClients().sqs, required('OUTPUT_QUEUE_URL', config()), message, { category: prediction.category }),
+  );
   logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
   return message;
 };

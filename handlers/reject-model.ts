@@ -15,7 +15,11 @@ export const handler = async (event: unknown): Promise<Decision | FailureRecord>
   const registry = handlerContext().registry;
   if (input.kind === 'rejected') {
     const decision = await aws(rejectCandidate(registry, input.evaluation));
-    logger.info('candidate decided', { executionName: input.executionName, modelVersion: decision.candidateVersion, outcome: decision.outcome });
+    logger.info('candidate decided', {
+      executionName: input.executionName,
+      modelVersion: decision.candidateVersion,
+      outcome: decision.outcome,
+    });
     return decision;
   }
   const { state } = input;
@@ -29,6 +33,11 @@ export const handler = async (event: unknown): Promise<Decision | FailureRecord>
       ...(state.candidate?.version && { candidateVersion: state.candidate.version }),
     }),
   );
-  logger.warn('retraining failed', { executionName: input.executionName, step, error: state.error.Error, failedVersions: failure.failedVersions });
+  logger.warn('retraining failed', {
+    executionName: input.executionName,
+    step,
+    error: state.error.Error,
+    failedVersions: failure.failedVersions,
+  });
   return failure;
 };

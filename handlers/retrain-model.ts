@@ -16,7 +16,12 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
   }
   const context = handlerContext();
   const started = Date.now();
-  const candidate = await aws(trainCandidate({ store: context.modelStore, registry: context.registry }, { ...input, ...(profile && { profile }) }));
+  const candidate = await aws(
+    trainCandidate(
+      { store: context.modelStore, registry: context.registry },
+      { ...input, ...(profile && { profile }) },
+    ),
+  );
   logger.info('candidate trained', {
     executionName: input.executionName,
     modelVersion: candidate.version,

@@ -5,7 +5,12 @@ import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type RejectedMessage } from '../src/contracts/messages.ts';
-import { executionNameFor, InvalidTicketError, parseTicketMessage, type ClassificationInput } from '../src/contracts/ticket-message.ts';
+import {
+  executionNameFor,
+  InvalidTicketError,
+  parseTicketMessage,
+  type ClassificationInput,
+} from '../src/contracts/ticket-message.ts';
 import { aws } from '../src/lambda/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
@@ -30,7 +35,8 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
 }
 
 /** `arn:...:stateMachine:<machine>` + name -> `arn:...:execution:<machine>:<name>`. */
-const executionArn = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArn = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 async function startOne(record: SQSRecord): Promise<void> {
   const settings = config();
@@ -38,7 +44,11 @@ async function startOne(record: SQSRecord): Promise<void> {
   const receivedAt = new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now()).toISOString();
   let ticket;
   try {
-    ticket = parseTicketMessage(record.body, { messageId: record.messageId, receivedAt }, { maxChars: settings.MAX_TICKET_CHARS, rejectChars: settings.REJECT_TICKET_CHARS });
+    ticket = parseTicketMessage(
+      record.body,
+      { messageId: record.messageId, receivedAt },
+      { maxChars: settings.MAX_TICKET_CHARS, rejectChars: settings.REJECT_TICKET_CHARS },
+    );
   } catch (error) {
     if (error instanceof InvalidTicketError) return reject(record, error.message, receivedAt);
     throw error;
@@ -49,10 +59,13 @@ async function startOne(record: SQSRecord): Promise<void> {
   try {
     await awsClients().sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {
-    if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists') return aws(Promise.reject(error));
+    if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
+      return aws(Promise.reject(error));
     // Either this very message came back (SQS redelivery after its execution finished): nothing to do;
     // or another message carried the same ticket id: record it as a duplicate, never classify twice.
-    const existing = await aws(awsClients().sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) })));
+    const existing = await aws(
+      awsClients().sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) })),
+    );
     const earlier = JSON.parse(existing.input ?? '{}') as Partial<ClassificationInput>;
     if (earlier.messageId === record.messageId) return;
     const same = earlier.ticket?.text === ticket.text;
@@ -65,7 +78,11 @@ async function startOne(record: SQSRecord): Promise<void> {
       ticket.ticketId,
     );
   }
-  logger.debug('classification started', { messageId: record.messageId, ticketId: ticket.ticketId, executionName: name });
+  logger.debug('classification started', {
+    messageId: record.messageId,
+    ticketId: ticket.ticketId,
+    executionName: name,
+  });
 }
 
 /**
@@ -75,4 +92,8 @@ async function startOne(record: SQSRecord): Promise<void> {
  * reported as a batch item failure and comes back later (then to the DLQ).
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, startOne, processor, { context, throwOnFullBatchFailure: false, processInParallel: true });
+  processPartialResponse(event, startOne, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+    processInParallel: true,
+  });

@@ -41,25 +41,34 @@ export function readSettings(node: Node): TriageSettings {
   };
 
   const type = (text('classifyWorkflowType') ?? 'STANDARD').toUpperCase();
-  if (type !== 'STANDARD' && type !== 'EXPRESS') fail('classifyWorkflowType', `"${type}" is neither STANDARD nor EXPRESS`);
+  if (type !== 'STANDARD' && type !== 'EXPRESS')
+    fail('classifyWorkflowType', `"${type}" is neither STANDARD nor EXPRESS`);
 
   const retrainSchedule = text('retrainSchedule') ?? DEFAULT_RETRAIN_SCHEDULE;
-  if (!/^(cron|rate|at)\(.+\)$/.test(retrainSchedule)) fail('retrainSchedule', `"${retrainSchedule}" is not a cron(...), rate(...) or at(...) expression`);
+  if (!/^(cron|rate|at)\(.+\)$/.test(retrainSchedule))
+    fail('retrainSchedule', `"${retrainSchedule}" is not a cron(...), rate(...) or at(...) expression`);
 
   const issuer = text('feedbackApiJwtIssuer');
   const audience = text('feedbackApiJwtAudience');
-  if ((issuer === undefined) !== (audience === undefined)) fail(issuer ? 'feedbackApiJwtAudience' : 'feedbackApiJwtIssuer', 'give both the JWT issuer and the audience, or neither (Cognito user pool)');
-  if (issuer !== undefined && !issuer.startsWith('https://')) fail('feedbackApiJwtIssuer', 'the issuer must be an https:// URL');
+  if ((issuer === undefined) !== (audience === undefined))
+    fail(
+      issuer ? 'feedbackApiJwtAudience' : 'feedbackApiJwtIssuer',
+      'give both the JWT issuer and the audience, or neither (Cognito user pool)',
+    );
+  if (issuer !== undefined && !issuer.startsWith('https://'))
+    fail('feedbackApiJwtIssuer', 'the issuer must be an https:// URL');
 
   const logLevel = (text('logLevel') ?? 'INFO').toUpperCase() as TriageLogLevel;
   if (!LOG_LEVELS.includes(logLevel)) fail('logLevel', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
 
   const threshold = text('needsReviewThreshold');
   const needsReviewThreshold = threshold === undefined ? undefined : Number(threshold);
-  if (needsReviewThreshold !== undefined && !(needsReviewThreshold >= 0 && needsReviewThreshold <= 1)) fail('needsReviewThreshold', `"${threshold}" is not a number from 0 to 1`);
+  if (needsReviewThreshold !== undefined && !(needsReviewThreshold >= 0 && needsReviewThreshold <= 1))
+    fail('needsReviewThreshold', `"${threshold}" is not a number from 0 to 1`);
 
   const concurrency = Number(text('startClassificationConcurrency') ?? 5);
-  if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000) fail('startClassificationConcurrency', 'must be an integer from 2 to 1000');
+  if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)
+    fail('startClassificationConcurrency', 'must be an integer from 2 to 1000');
 
   const tracing = (text('stateMachineTracing') ?? 'true').toLowerCase();
   if (tracing !== 'true' && tracing !== 'false') fail('stateMachineTracing', 'must be true or false');
@@ -67,7 +76,16 @@ export function readSettings(node: Node): TriageSettings {
   return {
     classifyWorkflowType: type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
     retrainSchedule,
-    ...(issuer && audience && { feedbackApiJwt: { issuer, audience: audience.split(',').map((a) => a.trim()).filter(Boolean) } }),
+    ...(issuer &&
+      audience && {
+        feedbackApiJwt: {
+          issuer,
+          audience: audience
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
+        },
+      }),
     logLevel,
     ...(needsReviewThreshold !== undefined && { needsReviewThreshold }),
     startClassificationConcurrency: concurrency,

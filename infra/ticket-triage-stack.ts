@@ -121,24 +121,64 @@ export class TicketTriageStack extends Stack {
 
   private outputs(): void {
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    output('InputQueueUrl', this.queues.input.queueUrl, 'Send tickets here (JSON: ticketId?, subject?, body|description|text)');
+    output(
+      'InputQueueUrl',
+      this.queues.input.queueUrl,
+      'Send tickets here (JSON: ticketId?, subject?, body|description|text)',
+    );
     output('OutputQueueUrl', this.queues.output.queueUrl, 'Classified tickets come out here');
     output('RejectedQueueUrl', this.queues.rejected.queueUrl, 'Rejected and failed tickets, each with its reason');
-    output('InputDeadLetterQueueUrl', this.queues.inputDeadLetter.queueUrl, 'Input messages whose execution could not be started');
-    output('ModelBucketName', this.modelBucket.bucket.bucketName, 'Model versions (models/), training data (datasets/), feedback snapshots');
-    output('ModelsTableName', this.tables.table('models').tableName, 'Model registry and the pointer to the version in service');
-    output('PredictionsTableName', this.tables.table('predictions').tableName, 'One item per ticket: prediction and feedback');
-    output('ClassifyStateMachineArn', this.classification.stateMachine.stateMachineArn, 'The classify-ticket state machine');
-    output('ClassifyStateMachineConsoleUrl', this.consoleUrl(this.classification.stateMachine), 'Watch classifications in the Step Functions console');
+    output(
+      'InputDeadLetterQueueUrl',
+      this.queues.inputDeadLetter.queueUrl,
+      'Input messages whose execution could not be started',
+    );
+    output(
+      'ModelBucketName',
+      this.modelBucket.bucket.bucketName,
+      'Model versions (models/), training data (datasets/), feedback snapshots',
+    );
+    output(
+      'ModelsTableName',
+      this.tables.table('models').tableName,
+      'Model registry and the pointer to the version in service',
+    );
+    output(
+      'PredictionsTableName',
+      this.tables.table('predictions').tableName,
+      'One item per ticket: prediction and feedback',
+    );
+    output(
+      'ClassifyStateMachineArn',
+      this.classification.stateMachine.stateMachineArn,
+      'The classify-ticket state machine',
+    );
+    output(
+      'ClassifyStateMachineConsoleUrl',
+      this.consoleUrl(this.classification.stateMachine),
+      'Watch classifications in the Step Functions console',
+    );
     if (this.retrain) {
       output('RetrainStateMachineArn', this.retrain.stateMachine.stateMachineArn, 'The retrain-model state machine');
-      output('RetrainStateMachineConsoleUrl', this.consoleUrl(this.retrain.stateMachine), 'Watch retraining runs in the Step Functions console');
+      output(
+        'RetrainStateMachineConsoleUrl',
+        this.consoleUrl(this.retrain.stateMachine),
+        'Watch retraining runs in the Step Functions console',
+      );
     }
     if (this.feedbackApi) {
       output('FeedbackApiUrl', this.feedbackApi.url, 'The review page API (JWT required)');
       if (this.feedbackApi.userPool && this.feedbackApi.userPoolClient) {
-        output('ReviewersUserPoolId', this.feedbackApi.userPool.userPoolId, 'Cognito user pool of the reviewers (add users here)');
-        output('ReviewersUserPoolClientId', this.feedbackApi.userPoolClient.userPoolClientId, 'App client of the review page');
+        output(
+          'ReviewersUserPoolId',
+          this.feedbackApi.userPool.userPoolId,
+          'Cognito user pool of the reviewers (add users here)',
+        );
+        output(
+          'ReviewersUserPoolClientId',
+          this.feedbackApi.userPoolClient.userPoolClientId,
+          'App client of the review page',
+        );
       }
     }
   }

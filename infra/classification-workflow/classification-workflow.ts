@@ -123,7 +123,10 @@ export class ClassificationWorkflow extends Construct {
     const { modelBucket, tables, queues } = props;
     const workflowType = props.workflowType ?? sfn.StateMachineType.STANDARD;
     this.workflowType = workflowType;
-    const common = { logLevel: props.logLevel ?? 'INFO', ...(props.logRetention && { logRetention: props.logRetention }) } as const;
+    const common = {
+      logLevel: props.logLevel ?? 'INFO',
+      ...(props.logRetention && { logRetention: props.logRetention }),
+    } as const;
     const modelBucketName = modelBucket.bucket.bucketName;
 
     const pin = new TriageFunction(this, 'PinModelVersion', {
@@ -136,20 +139,45 @@ export class ClassificationWorkflow extends Construct {
     tables.grant(pin.role, 'models', ['dynamodb:GetItem']);
 
     const modelStep = (construct: string, handler: string, description: string, memorySize: number) => {
-      const fn = new TriageFunction(this, construct, { ...common, handler, description, memorySize, environment: { MODEL_BUCKET: modelBucketName } });
+      const fn = new TriageFunction(this, construct, {
+        ...common,
+        handler,
+        description,
+        memorySize,
+        environment: { MODEL_BUCKET: modelBucketName },
+      });
       modelBucket.grantRead(fn.role, 'models');
       return fn;
     };
-    const preprocess = modelStep('Preprocess', STEPS.PreprocessFunctionArn, 'classify-ticket Preprocess: text -> tokens (WordNet lemmas)', 512);
-    const vectorize = modelStep('Vectorize', STEPS.VectorizeFunctionArn, 'classify-ticket Vectorize: tokens -> sparse TF-IDF vector', 1024);
-    const predict = modelStep('Predict', STEPS.PredictFunctionArn, 'classify-ticket Predict: vector -> category and probabilities', 1024);
-    if (props.needsReviewThreshold !== undefined) predict.setEnvironment('NEEDS_REVIEW_THRESHOLD', String(props.needsReviewThreshold));
+    const preprocess = modelStep(
+      'Preprocess',
+      STEPS.PreprocessFunctionArn,
+      'classify-ticket Preprocess: text -> tokens (WordNet lemmas)',
+      512,
+    );
+    const vectorize = modelStep(
+      'Vectorize',
+      STEPS.VectorizeFunctionArn,
+      'classify-ticket Vectorize: tokens -> sparse TF-IDF vector',
+      1024,
+    );
+    const predict = modelStep(
+      'Predict',
+      STEPS.PredictFunctionArn,
+      'classify-ticket Predict: vector -> category and probabilities',
+      1024,
+    );
+    if (props.needsReviewThreshold !== undefined)
+      predict.setEnvironment('NEEDS_REVIEW_THRESHOLD', String(props.needsReviewThreshold));
 
     const publish = new TriageFunction(this, 'PublishResult', {
       ...common,
       handler: STEPS.PublishResultFunctionArn,
       description: 'classify-ticket PublishResult: record the prediction, send it to the output queue',
-      environment: { PREDICTIONS_TABLE: tables.table('predictions').tableName, OUTPUT_QUEUE_URL: queues.output.queueUrl },
+      environment: {
+        PREDICTIONS_TABLE: tables.table('predictions').tableName,
+        OUTPUT_QUEUE_URL: queues.output.queueUrl,
+      },
     });
     tables.grant(publish.role, 'predictions', ['dynamodb:UpdateItem']);
     allowSend(publish, queues.output.queueArn);
@@ -157,8 +185,12 @@ export class ClassificationWorkflow extends Construct {
     const recordFailure = new TriageFunction(this, 'RecordFailure', {
       ...common,
       handler: STEPS.RecordFailureFunctionArn,
-      description: 'classify-ticket RecordFailure: record why a ticket was not classified, send it to the rejected queue',
-      environment: { PREDICTIONS_TABLE: tables.table('predictions').tableName, REJECTED_QUEUE_URL: queues.rejected.queueUrl },
+      description:
+        'classify-ticket RecordFailure: record why a ticket was not classified, send it to the rejected queue',
+      environment: {
+        PREDICTIONS_TABLE: tables.table('predictions').tableName,
+        REJECTED_QUEUE_URL: queues.rejected.queueUrl,
+      },
     });
     tables.grant(recordFailure.role, 'predictions', ['dynamodb:UpdateItem']);
     allowSend(recordFailure, queues.rejected.queueArn);
@@ -174,7 +206,9 @@ export class ClassificationWorkflow extends Construct {
 
     this.workflow = new CatalogStateMachine(this, 'ClassifyTicket', {
       workflow: 'classify-ticket',
-      functions: Object.fromEntries(Object.entries(STEPS).map(([placeholder, handler]) => [placeholder, this.steps[handler]!])),
+      functions: Object.fromEntries(
+        Object.entries(STEPS).map(([placeholder, handler]) => [placeholder, this.steps[handler]!]),
+      ),
       stateMachineType: workflowType,
       logLevel: workflowType === sfn.StateMachineType.EXPRESS ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR,
       ...(props.logRetention && { logRetention: props.logRetention }),
@@ -200,7 +234,9 @@ export class ClassificationWorkflow extends Construct {
       },
     });
     const start = this.startClassification;
-    start.allow(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
+    start.allow(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
+    );
     if (workflowType === sfn.StateMachineType.STANDARD) {
       // Only a STANDARD state machine answers a reused execution name with ExecutionAlreadyExists,
       // after which the handler describes the earlier execution (Express has no DescribeExecution).

@@ -108,7 +108,10 @@ export class FeedbackApi extends Construct {
     const { tables, modelBucket, retrain } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     // An EXPRESS state machine has no ListExecutions/DescribeExecution/GetExecutionHistory.
-    const classify = props.classification?.workflowType === sfn.StateMachineType.STANDARD ? props.classification.stateMachine : undefined;
+    const classify =
+      props.classification?.workflowType === sfn.StateMachineType.STANDARD
+        ? props.classification.stateMachine
+        : undefined;
 
     this.handler = new TriageFunction(this, 'Handler', {
       handler: OTHER_FUNCTIONS.feedbackApi,
@@ -131,9 +134,16 @@ export class FeedbackApi extends Construct {
     modelBucket.grantRead(role, 'models');
     modelBucket.grantRead(role, 'evaluations');
     const readRuns = (workflow: string, stateMachine: sfn.StateMachine) => {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachine.stateMachineArn] }),
+      );
       const executions = executionsArn(stateMachine);
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executions] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resources: [executions],
+        }),
+      );
       acknowledgeWildcardResource(
         role,
         executions,
@@ -142,7 +152,12 @@ export class FeedbackApi extends Construct {
     };
     if (retrain) {
       readRuns('retrain-model', retrain.stateMachine);
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [retrain.stateMachine.stateMachineArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [retrain.stateMachine.stateMachineArn],
+        }),
+      );
     }
     if (classify) readRuns('classify-ticket', classify);
 
@@ -185,7 +200,10 @@ export class FeedbackApi extends Construct {
       };
     }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'ticket-triage review page API',
       createDefaultStage: false,

@@ -19,7 +19,8 @@ export const BUNDLE_TARGET = 'node22';
  * A bundled ESM file that calls `require()` (CommonJS dependencies do, for Node
  * built-ins) needs a `require` in scope: ESM has none. This banner defines one.
  */
-export const ESM_REQUIRE_SHIM = "import { createRequire as __triageCreateRequire } from 'node:module'; const require = __triageCreateRequire(import.meta.url);";
+export const ESM_REQUIRE_SHIM =
+  "import { createRequire as __triageCreateRequire } from 'node:module'; const require = __triageCreateRequire(import.meta.url);";
 
 /**
  * The esbuild options of one Lambda bundle: the ONLY place they are defined.
@@ -127,7 +128,8 @@ export function bundleSizes(metafile: Metafile): BundleSizes {
   const visit = (path: string) => {
     if (startup.has(path)) return;
     startup.add(path);
-    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    for (const imported of outputs[path]?.imports ?? [])
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
   };
   visit(entry);
   let totalBytes = 0;

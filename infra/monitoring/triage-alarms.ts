@@ -52,13 +52,17 @@ export class TriageAlarms extends Construct {
     super(scope, id);
     const period = Duration.minutes(5);
     const add = (alarmId: string, alarmProps: cloudwatch.AlarmProps) => {
-      const alarm = new cloudwatch.Alarm(this, alarmId, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+      });
       this.alarms.push(alarm);
       return alarm;
     };
 
     add('InputDeadLetterDepth', {
-      alarmDescription: 'Tickets whose classify-ticket execution could not be started are in the input dead-letter queue',
+      alarmDescription:
+        'Tickets whose classify-ticket execution could not be started are in the input dead-letter queue',
       metric: props.queues.inputDeadLetter.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -62,7 +62,10 @@ export class TicketQueues extends Construct {
     const deadLetterRetentionPeriod = props.deadLetterRetentionPeriod ?? Duration.days(14);
     const secure = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
 
-    this.inputDeadLetter = new sqs.Queue(this, 'InputDeadLetter', { ...secure, retentionPeriod: deadLetterRetentionPeriod });
+    this.inputDeadLetter = new sqs.Queue(this, 'InputDeadLetter', {
+      ...secure,
+      retentionPeriod: deadLetterRetentionPeriod,
+    });
     this.input = new sqs.Queue(this, 'Input', {
       ...secure,
       retentionPeriod,

@@ -164,7 +164,8 @@ export class RetrainWorkflow extends Construct {
     const steps: Record<string, TriageFunction> = {};
     for (const [placeholder, handler] of Object.entries(STEPS) as [string, RetrainHandler][]) {
       const spec = RETRAIN_STEPS[handler];
-      if (!spec) throw new Error(`retrain-model: no access is declared for the catalog's handler ${handler} (RETRAIN_STEPS)`);
+      if (!spec)
+        throw new Error(`retrain-model: no access is declared for the catalog's handler ${handler} (RETRAIN_STEPS)`);
       const fn = new TriageFunction(this, placeholder.replace(/FunctionArn$/, ''), {
         handler,
         description: spec.description,
@@ -181,7 +182,9 @@ export class RetrainWorkflow extends Construct {
 
     this.workflow = new CatalogStateMachine(this, 'RetrainModel', {
       workflow: 'retrain-model',
-      functions: Object.fromEntries(Object.entries(STEPS).map(([placeholder, handler]) => [placeholder, steps[handler]!])),
+      functions: Object.fromEntries(
+        Object.entries(STEPS).map(([placeholder, handler]) => [placeholder, steps[handler]!]),
+      ),
       stateMachineType: sfn.StateMachineType.STANDARD,
       logLevel: sfn.LogLevel.ERROR,
       ...(props.logRetention && { logRetention: props.logRetention }),

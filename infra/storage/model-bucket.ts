@@ -140,7 +140,9 @@ export class ModelBucket extends Construct {
    */
   grantWrite(role: iam.IRole, prefix: BucketPrefix): void {
     const objects = this.objectsArn(prefix);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects] }),
+    );
     acknowledgeWildcardResource(
       role,
       objects,

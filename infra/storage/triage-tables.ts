@@ -126,8 +126,12 @@ export class TriageTables extends Construct {
     for (const index of options.indexes ?? []) {
       if (!known.has(index)) throw new Error(`table ${name} has no index ${index}`);
     }
-    if (options.exceptPartitionKeys?.length && options.onlyPartitionKeys?.length) throw new Error('exceptPartitionKeys and onlyPartitionKeys exclude each other');
-    const resources = [...(options.table === false ? [] : [table.tableArn]), ...(options.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`)];
+    if (options.exceptPartitionKeys?.length && options.onlyPartitionKeys?.length)
+      throw new Error('exceptPartitionKeys and onlyPartitionKeys exclude each other');
+    const resources = [
+      ...(options.table === false ? [] : [table.tableArn]),
+      ...(options.indexes ?? []).map((index) => `${table.tableArn}/index/${index}`),
+    ];
     if (resources.length === 0) throw new Error(`grant on table ${name}: neither the table nor an index`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

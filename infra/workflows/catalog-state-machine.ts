@@ -93,7 +93,9 @@ export class CatalogStateMachine extends Construct {
       comment: entry.description,
       stateMachineType: props.stateMachineType ?? sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(this.definition),
-      definitionSubstitutions: Object.fromEntries(Object.entries(props.functions).map(([placeholder, fn]) => [placeholder, fn.function.functionArn])),
+      definitionSubstitutions: Object.fromEntries(
+        Object.entries(props.functions).map(([placeholder, fn]) => [placeholder, fn.function.functionArn]),
+      ),
       logs: { destination: this.logGroup, level: props.logLevel ?? sfn.LogLevel.ERROR, includeExecutionData: false },
       tracingEnabled: props.tracingEnabled ?? true,
     });

@@ -18,7 +18,8 @@ export function elideTicketText(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (TEXT_FIELDS.has(key) && typeof v === 'string') out[key] = elidedText(v.length);
-    else if (TEXT_LIST_FIELDS.has(key) && Array.isArray(v) && v.every((x) => typeof x === 'string')) out[key] = elidedList(v.length);
+    else if (TEXT_LIST_FIELDS.has(key) && Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      out[key] = elidedList(v.length);
     else out[key] = elideTicketText(v, depth + 1);
   }
   return out;

@@ -14,7 +14,18 @@ import { workflowDefinition } from '../workflows/definitions.ts';
 import { executionHistory, runStepsOf } from '../workflows/run-history.ts';
 import { executionArnOf } from '../retraining/runs.ts';
 import { elideTicketText } from './elide.ts';
-import { ApiError, booleanParam, errorResult, findRoute, json, parseBody, parseQuery, type ApiRequest, type ApiResult, type Route } from './http.ts';
+import {
+  ApiError,
+  booleanParam,
+  errorResult,
+  findRoute,
+  json,
+  parseBody,
+  parseQuery,
+  type ApiRequest,
+  type ApiResult,
+  type Route,
+} from './http.ts';
 
 /**
  * The review page's API (`handlers/feedback-api.ts` on Lambda behind API
@@ -49,8 +60,19 @@ const TEXT_PREVIEW_CHARS = 280;
 
 /** A ticket in a list: the text cut to a preview, without the explanation and history. */
 export function predictionSummary(ticket: ReviewedTicket) {
-  const { text, explanation: _explanation, feedbackHistory: _history, listKey: _listKey, feedbackListKey: _feedbackListKey, ...rest } = ticket;
-  return { ...rest, textPreview: text.length > TEXT_PREVIEW_CHARS ? `${text.slice(0, TEXT_PREVIEW_CHARS)}…` : text, textLength: text.length };
+  const {
+    text,
+    explanation: _explanation,
+    feedbackHistory: _history,
+    listKey: _listKey,
+    feedbackListKey: _feedbackListKey,
+    ...rest
+  } = ticket;
+  return {
+    ...rest,
+    textPreview: text.length > TEXT_PREVIEW_CHARS ? `${text.slice(0, TEXT_PREVIEW_CHARS)}…` : text,
+    textLength: text.length,
+  };
 }
 
 /** A ticket in full (text, explanation, feedback history), without the index keys. */
@@ -98,7 +120,11 @@ const undoQuery = z.object({ at: z.iso.datetime().optional() });
 
 const workflowParam = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]).default('retrain-model');
 
-const runQuery = z.object({ workflow: workflowParam, history: booleanParam.default(false), showText: booleanParam.default(false) });
+const runQuery = z.object({
+  workflow: workflowParam,
+  history: booleanParam.default(false),
+  showText: booleanParam.default(false),
+});
 
 const listRunsQuery = z.object({
   workflow: workflowParam,
@@ -109,7 +135,12 @@ const listRunsQuery = z.object({
 
 function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
   const arn = deps.stateMachines[workflow];
-  if (!arn) throw new ApiError(503, 'NotConfigured', `the ${workflow} workflow is not configured here (its state machine ARN is not set)`);
+  if (!arn)
+    throw new ApiError(
+      503,
+      'NotConfigured',
+      `the ${workflow} workflow is not configured here (its state machine ARN is not set)`,
+    );
   return arn;
 }
 
@@ -126,7 +157,10 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
         ...(q.status !== undefined && { status: q.status }),
       };
       const page = await deps.predictions.list({ limit: q.limit, filters, ...(q.cursor && { cursor: q.cursor }) });
-      return json(200, { items: page.items.map((t) => predictionSummary(t as ReviewedTicket)), cursor: page.cursor ?? null });
+      return json(200, {
+        items: page.items.map((t) => predictionSummary(t as ReviewedTicket)),
+        cursor: page.cursor ?? null,
+      });
     },
   },
   {
@@ -174,7 +208,14 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     async handle(_request, deps) {
       const { inService, models } = await listModels(deps.registry);
       return json(200, {
-        inService: inService ? { version: inService.modelVersion, since: inService.promotedAt, reason: inService.reason, previousVersion: inService.previousVersion ?? null } : null,
+        inService: inService
+          ? {
+              version: inService.modelVersion,
+              since: inService.promotedAt,
+              reason: inService.reason,
+              previousVersion: inService.previousVersion ?? null,
+            }
+          : null,
         models,
       });
     },
@@ -193,7 +234,12 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const body = parseBody(retrainBody, request, { optional: true });
       const arn = stateMachineOf(deps, 'retrain-model');
       const running = await listRuns(deps.sfn, arn, { status: 'RUNNING', limit: 1 });
-      if (running.runs.length > 0) throw new ApiError(409, 'Conflict', `a retraining is already running (${running.runs[0]!.executionName}); follow it at /api/runs/${running.runs[0]!.executionName}`);
+      if (running.runs.length > 0)
+        throw new ApiError(
+          409,
+          'Conflict',
+          `a retraining is already running (${running.runs[0]!.executionName}); follow it at /api/runs/${running.runs[0]!.executionName}`,
+        );
       const by = callerOf(request.event) ?? body.by;
       const started = await startRetrain(deps.sfn, arn, { trigger: 'api', ...(by && { by }) });
       return json(202, { ...started, url: `/api/runs/${started.executionName}` });
@@ -220,7 +266,8 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     async handle(request, deps) {
       const q = parseQuery(runQuery, request);
       const executionName = request.params.executionName!;
-      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
+        throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
       const arn = stateMachineOf(deps, q.workflow);
       const run = await describeRun(deps.sfn, arn, executionName);
       let history: unknown = undefined;
@@ -236,7 +283,11 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     method: 'GET',
     path: '/api/workflows',
     async handle(_request, deps) {
-      const workflows = (Object.keys(WORKFLOWS) as WorkflowName[]).map((name) => ({ name, description: WORKFLOWS[name].description, configured: deps.stateMachines[name] !== undefined }));
+      const workflows = (Object.keys(WORKFLOWS) as WorkflowName[]).map((name) => ({
+        name,
+        description: WORKFLOWS[name].description,
+        configured: deps.stateMachines[name] !== undefined,
+      }));
       return json(200, { workflows });
     },
   },
@@ -245,7 +296,12 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     path: '/api/workflows/:name',
     async handle(request) {
       const name = request.params.name!;
-      if (!Object.hasOwn(WORKFLOWS, name)) throw new ApiError(404, 'NotFound', `there is no workflow "${name}" (there are: ${Object.keys(WORKFLOWS).join(', ')})`);
+      if (!Object.hasOwn(WORKFLOWS, name))
+        throw new ApiError(
+          404,
+          'NotFound',
+          `there is no workflow "${name}" (there are: ${Object.keys(WORKFLOWS).join(', ')})`,
+        );
       return json(200, workflowDefinition(name as WorkflowName), { 'cache-control': 'max-age=300' });
     },
   },
@@ -261,7 +317,8 @@ function apiErrorOf(error: unknown): ApiError | undefined {
   if (error instanceof UnknownModelVersionError) return new ApiError(404, 'NotFound', error.message);
   if (error instanceof RunNotFoundError) return new ApiError(404, 'NotFound', error.message);
   if (error instanceof InvalidCursorError) return new ApiError(400, 'BadRequest', error.message);
-  if ((error as Error)?.name === 'InvalidToken') return new ApiError(400, 'BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
+  if ((error as Error)?.name === 'InvalidToken')
+    return new ApiError(400, 'BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
   return undefined;
 }
 
@@ -281,11 +338,27 @@ export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProx
         result = errorResult(known);
       } else {
         const requestId = event.requestContext?.requestId;
-        deps.log?.('error', 'feedback API request failed', { route, error: (error as Error)?.name ?? typeof error, message: String((error as Error)?.message ?? '').slice(0, 300), requestId });
-        result = errorResult(new ApiError(500, 'InternalError', `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`));
+        deps.log?.('error', 'feedback API request failed', {
+          route,
+          error: (error as Error)?.name ?? typeof error,
+          message: String((error as Error)?.message ?? '').slice(0, 300),
+          requestId,
+        });
+        result = errorResult(
+          new ApiError(
+            500,
+            'InternalError',
+            `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
+          ),
+        );
       }
     }
-    deps.log?.('info', 'feedback API request', { method: event.requestContext?.http?.method, route, status: result.statusCode, ms: Date.now() - started });
+    deps.log?.('info', 'feedback API request', {
+      method: event.requestContext?.http?.method,
+      route,
+      status: result.statusCode,
+      ms: Date.now() - started,
+    });
     return result;
   };
 }

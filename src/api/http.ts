@@ -27,7 +27,8 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-export const errorResult = (error: ApiError): ApiResult => json(error.statusCode, { error: error.error, message: error.message }, error.headers);
+export const errorResult = (error: ApiError): ApiResult =>
+  json(error.statusCode, { error: error.error, message: error.message }, error.headers);
 
 export interface RouteMatch {
   readonly params: Record<string, string>;
@@ -64,14 +65,20 @@ function matchPath(pattern: string, segments: readonly string[]): Record<string,
 
 function pathSegments(rawPath: string): string[] {
   try {
-    return rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    return rawPath
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
   } catch {
     throw new ApiError(400, 'BadRequest', 'the path is not valid URL encoding');
   }
 }
 
 /** Finds the route for a request: 404 for an unknown path, 405 (with Allow) for a known path and another method. */
-export function findRoute<C>(routes: readonly Route<C>[], event: APIGatewayProxyEventV2): { route: Route<C>; request: ApiRequest } {
+export function findRoute<C>(
+  routes: readonly Route<C>[],
+  event: APIGatewayProxyEventV2,
+): { route: Route<C>; request: ApiRequest } {
   const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
   const rawPath = event.rawPath ?? '/';
   const segments = pathSegments(rawPath);
@@ -83,9 +90,24 @@ export function findRoute<C>(routes: readonly Route<C>[], event: APIGatewayProxy
       allowed.push(route.method);
       continue;
     }
-    return { route, request: { event, method, route: route.path, params, query: { ...event.queryStringParameters } as Record<string, string> } };
+    return {
+      route,
+      request: {
+        event,
+        method,
+        route: route.path,
+        params,
+        query: { ...event.queryStringParameters } as Record<string, string>,
+      },
+    };
   }
-  if (allowed.length > 0) throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`, { allow: allowed.join(', ') });
+  if (allowed.length > 0)
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`,
+      { allow: allowed.join(', ') },
+    );
   throw new ApiError(404, 'NotFound', `there is no API at ${method} ${rawPath}`);
 }
 
@@ -106,7 +128,11 @@ export function parseQuery<T extends z.ZodType>(schema: T, request: ApiRequest):
 }
 
 /** Parses and validates a JSON body; 400 saying what is wrong otherwise. */
-export function parseBody<T extends z.ZodType>(schema: T, request: ApiRequest, options: { optional?: boolean } = {}): z.infer<T> {
+export function parseBody<T extends z.ZodType>(
+  schema: T,
+  request: ApiRequest,
+  options: { optional?: boolean } = {},
+): z.infer<T> {
   const { event } = request;
   let text = event.body ?? '';
   if (event.isBase64Encoded && text) text = Buffer.from(text, 'base64').toString('utf8');
@@ -127,4 +153,6 @@ export function parseBody<T extends z.ZodType>(schema: T, request: ApiRequest, o
 }
 
 /** `true`/`false` query parameters. */
-export const booleanParam = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+export const booleanParam = z
+  .enum(['true', 'false'], { message: 'must be true or false' })
+  .transform((v) => v === 'true');

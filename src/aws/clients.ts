@@ -18,7 +18,15 @@ export interface AwsClients {
   readonly documents: DynamoDBDocumentClient;
 }
 
-type EndpointSettings = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_ENDPOINT_URL_S3' | 'AWS_ENDPOINT_URL_SQS' | 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SFN'>;
+type EndpointSettings = Pick<
+  Config,
+  | 'AWS_REGION'
+  | 'AWS_ENDPOINT_URL'
+  | 'AWS_ENDPOINT_URL_S3'
+  | 'AWS_ENDPOINT_URL_SQS'
+  | 'AWS_ENDPOINT_URL_DYNAMODB'
+  | 'AWS_ENDPOINT_URL_SFN'
+>;
 
 export function createAwsClients(from: EndpointSettings): AwsClients {
   const settings = (service: LocalClientService, endpoint: string | undefined) => ({
@@ -26,7 +34,10 @@ export function createAwsClients(from: EndpointSettings): AwsClients {
     ...(endpoint !== undefined && {
       endpoint,
       // The local servers accept any credentials; don't go looking for real ones.
-      credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
+      credentials: {
+        accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+        secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      },
     }),
     // Loopback endpoints only: no signature, MD5 or checksum work the local servers don't check (see there).
     ...localClientSettings(service, endpoint),

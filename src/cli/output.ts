@@ -30,7 +30,8 @@ const USER_FACING = new Set([
 
 export function describeError(error: unknown): { message: string; exitCode: number } {
   if (error instanceof Error) {
-    if (USER_FACING.has(error.name)) return { message: error.message, exitCode: error instanceof CliError ? error.exitCode : 1 };
+    if (USER_FACING.has(error.name))
+      return { message: error.message, exitCode: error instanceof CliError ? error.exitCode : 1 };
     const detail = process.env.TRIAGE_DEBUG ? `\n${error.stack}` : ' (set TRIAGE_DEBUG=1 for details)';
     return { message: `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}${detail}`, exitCode: 1 };
   }
@@ -46,7 +47,12 @@ export interface Progress {
 export function progress(enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: ' {label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}', hideCursor: true, clearOnComplete: true },
+    {
+      stream: process.stderr,
+      format: ' {label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -74,7 +80,13 @@ export const percent = (x: number, digits = 2): string => `${(x * 100).toFixed(d
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
-  const numeric = headers.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || /^[-\d.,%]+$/.test(String(r[c]))));
-  const line = (r: readonly string[]) => r.map((v, c) => (numeric[c] ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  ').trimEnd();
+  const numeric = headers.map(
+    (_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || /^[-\d.,%]+$/.test(String(r[c]))),
+  );
+  const line = (r: readonly string[]) =>
+    r
+      .map((v, c) => (numeric[c] ? v.padStart(widths[c]!) : v.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }

@@ -19,6 +19,11 @@ export function storesOf(target: Target) {
 
 export function retrainStateMachine(target: Target): string {
   const arn = target.config.RETRAIN_STATE_MACHINE_ARN;
-  if (!arn) throw new CliError(target.where === 'local' ? 'the local stack has no retrain-model workflow (workflows/retrain-model.asl.json missing?)' : 'RETRAIN_STATE_MACHINE_ARN is not set');
+  if (!arn)
+    throw new CliError(
+      target.where === 'local'
+        ? 'the local stack has no retrain-model workflow (workflows/retrain-model.asl.json missing?)'
+        : 'RETRAIN_STATE_MACHINE_ARN is not set',
+    );
   return arn;
 }

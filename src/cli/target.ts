@@ -12,7 +12,11 @@ export interface TargetOptions {
 /** Adds `--target` and `--data-dir` to a command that talks to a running stack. */
 export function targetOptions(command: Command): Command {
   return command
-    .option('--target <where>', 'local (the stack `npm start` runs) or aws (settings from the environment: MODEL_BUCKET, INPUT_QUEUE_URL, ...)', 'local')
+    .option(
+      '--target <where>',
+      'local (the stack `npm start` runs) or aws (settings from the environment: MODEL_BUCKET, INPUT_QUEUE_URL, ...)',
+      'local',
+    )
     .option('--data-dir <dir>', 'data directory of the local stack', DEFAULT_DATA_DIR);
 }
 
@@ -33,7 +37,10 @@ export function resolveTarget(options: TargetOptions): Target {
   }
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const file = readStackFile(dataDir);
-  if (!file) throw new CliError(`no local stack is running (nothing at ${dataDir}/local-stack.json): start it with \`npm start\` in another terminal, or use --target aws`);
+  if (!file)
+    throw new CliError(
+      `no local stack is running (nothing at ${dataDir}/local-stack.json): start it with \`npm start\` in another terminal, or use --target aws`,
+    );
   const config = parseConfig({ ...process.env, ...file.environment });
   return { where, config, clients: createAwsClients(config), ...(file.webUrl && { webUrl: file.webUrl }) };
 }

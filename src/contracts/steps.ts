@@ -26,7 +26,11 @@ export interface VectorizeOutput {
 }
 
 export const predictInput = z.object({
-  vector: z.object({ indices: z.array(z.number().int().nonnegative()), values: z.array(z.number()), terms: z.array(z.string()) }),
+  vector: z.object({
+    indices: z.array(z.number().int().nonnegative()),
+    values: z.array(z.number()),
+    terms: z.array(z.string()),
+  }),
   modelVersion,
 });
 export interface PredictOutput {

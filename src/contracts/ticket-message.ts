@@ -62,7 +62,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Parses one input-queue message body into a {@link Ticket}, or throws
  * {@link InvalidTicketError} saying what to fix.
  */
-export function parseTicketMessage(body: string, meta: { messageId: string; receivedAt: string }, limits: ParseLimits): Ticket {
+export function parseTicketMessage(
+  body: string,
+  meta: { messageId: string; receivedAt: string },
+  limits: ParseLimits,
+): Ticket {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -79,7 +83,9 @@ export function parseTicketMessage(body: string, meta: { messageId: string; rece
   const subject = message.subject?.trim() || undefined;
   const full = subject ? `${subject}\n${content}` : content;
   if (full.length > limits.rejectChars) {
-    throw new InvalidTicketError(`the ticket text is ${full.length} characters; the limit is ${limits.rejectChars} (texts over ${limits.maxChars} are cut, longer ones rejected)`);
+    throw new InvalidTicketError(
+      `the ticket text is ${full.length} characters; the limit is ${limits.rejectChars} (texts over ${limits.maxChars} are cut, longer ones rejected)`,
+    );
   }
   const truncated = full.length > limits.maxChars;
   return {

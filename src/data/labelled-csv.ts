@@ -27,7 +27,13 @@ async function readCsv(path: string): Promise<{ header: string[]; records: strin
     bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DataFileError(code === 'ENOENT' ? `file not found: ${path}` : code === 'EISDIR' ? `${path} is a directory, not a CSV file` : `cannot read ${path} (${code ?? 'error'})`);
+    throw new DataFileError(
+      code === 'ENOENT'
+        ? `file not found: ${path}`
+        : code === 'EISDIR'
+          ? `${path} is a directory, not a CSV file`
+          : `cannot read ${path} (${code ?? 'error'})`,
+    );
   }
   let records: string[][];
   try {
@@ -51,7 +57,13 @@ function pickTextColumns(header: string[], wanted: string | undefined, path: str
   return [pickColumn(header, undefined, TEXT_COLUMN_GUESSES, 'text', path)];
 }
 
-function pickColumn(header: string[], wanted: string | undefined, guesses: string[], what: string, path: string): number {
+function pickColumn(
+  header: string[],
+  wanted: string | undefined,
+  guesses: string[],
+  what: string,
+  path: string,
+): number {
   if (wanted !== undefined) {
     const at = header.indexOf(wanted);
     if (at < 0) throw new DataFileError(`${path} has no column "${wanted}" (columns: ${header.join(', ')})`);
@@ -61,21 +73,33 @@ function pickColumn(header: string[], wanted: string | undefined, guesses: strin
     const at = header.indexOf(guess);
     if (at >= 0) return at;
   }
-  throw new DataFileError(`cannot tell which column of ${path} holds the ${what} (columns: ${header.join(', ')}); name it with --${what}-column`);
+  throw new DataFileError(
+    `cannot tell which column of ${path} holds the ${what} (columns: ${header.join(', ')}); name it with --${what}-column`,
+  );
 }
 
 /** Reads a CSV with a header row, a text column and (optionally required) a label column. */
-export async function readLabelledCsv(path: string, options: { textColumn?: string; labelColumn?: string } = {}): Promise<LabelledRows> {
+export async function readLabelledCsv(
+  path: string,
+  options: { textColumn?: string; labelColumn?: string } = {},
+): Promise<LabelledRows> {
   const { header, records, bytes } = await readCsv(path);
   const textAt = pickTextColumns(header, options.textColumn, path);
   const labelAt = pickColumn(header, options.labelColumn, LABEL_COLUMN_GUESSES, 'label', path);
-  const texts = records.map((r) => textAt.map((c) => r[c] ?? '').filter((t) => t.trim() !== '').join('\n'));
+  const texts = records.map((r) =>
+    textAt
+      .map((c) => r[c] ?? '')
+      .filter((t) => t.trim() !== '')
+      .join('\n'),
+  );
   const labels = records.map((r) => r[labelAt] ?? '');
   const textColumn = textAt.map((c) => header[c]!).join(',');
   if (texts.length === 0) throw new DataFileError(`${path} has a header but no rows`);
-  if (texts.every((t) => t.trim() === '')) throw new DataFileError(`the text column "${textColumn}" of ${path} is empty in every row`);
+  if (texts.every((t) => t.trim() === ''))
+    throw new DataFileError(`the text column "${textColumn}" of ${path} is empty in every row`);
   const unlabelled = labels.findIndex((l) => l.trim() === '');
-  if (unlabelled >= 0) throw new DataFileError(`row ${unlabelled} of ${path} has no label in column "${header[labelAt]}"`);
+  if (unlabelled >= 0)
+    throw new DataFileError(`row ${unlabelled} of ${path} has no label in column "${header[labelAt]}"`);
   return { path, texts, labels, textColumn, labelColumn: header[labelAt]!, sha256: sha256(bytes) };
 }
 
@@ -89,13 +113,16 @@ export async function readSplitCsv(path: string, rowCount: number): Promise<Spli
   const { header, records } = await readCsv(path);
   const rowAt = header.indexOf('row');
   const splitAt = header.indexOf('split');
-  if (rowAt < 0 || splitAt < 0) throw new DataFileError(`${path} needs columns "row" and "split" (columns: ${header.join(', ')})`);
+  if (rowAt < 0 || splitAt < 0)
+    throw new DataFileError(`${path} needs columns "row" and "split" (columns: ${header.join(', ')})`);
   const train: number[] = [];
   const test: number[] = [];
   records.forEach((r, i) => {
     const row = Number(r[rowAt]);
     if (!Number.isInteger(row) || row < 0 || row >= rowCount) {
-      throw new DataFileError(`${path} line ${i + 2}: row "${r[rowAt]}" is not a data row (the data has ${rowCount} rows, numbered from 0)`);
+      throw new DataFileError(
+        `${path} line ${i + 2}: row "${r[rowAt]}" is not a data row (the data has ${rowCount} rows, numbered from 0)`,
+      );
     }
     const which = r[splitAt];
     if (which === 'train') train.push(row);

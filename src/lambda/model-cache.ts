@@ -37,7 +37,9 @@ export class ModelCache {
   }
 
   preprocessor(version: string): Promise<Preprocessor> {
-    return this.cached(`${version}/preprocessor`, async () => createPreprocessor((await this.manifest(version)).preprocess));
+    return this.cached(`${version}/preprocessor`, async () =>
+      createPreprocessor((await this.manifest(version)).preprocess),
+    );
   }
 
   vectorizer(version: string): Promise<TfidfVectorizer> {

@@ -46,7 +46,10 @@ function amzDate(date: Date): string {
   const second = Math.floor(date.getTime() / 1000);
   if (second !== lastSecond) {
     lastSecond = second;
-    lastAmzDate = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    lastAmzDate = date
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   }
   return lastAmzDate;
 }
@@ -75,7 +78,10 @@ export type LocalClientService = 'sqs' | 's3' | 'dynamodb' | 'sfn';
  * Settings to spread into a client's constructor config when its endpoint is
  * a local server; `{}` for any other endpoint (and for no endpoint, i.e. AWS).
  */
-export function localClientSettings(service: LocalClientService, endpoint: string | undefined): Record<string, unknown> {
+export function localClientSettings(
+  service: LocalClientService,
+  endpoint: string | undefined,
+): Record<string, unknown> {
   if (!isLoopbackEndpoint(endpoint)) return {};
   return {
     requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -34,7 +34,9 @@ export interface WorkerFailed {
 export type SyncCall =
   | { readonly method: 'createQueue'; readonly name: string; readonly options?: CreateQueueOptions }
   | { readonly method: 'createBucket'; readonly name: string };
-export type SyncReply = { readonly ok: true; readonly result?: unknown } | { readonly ok: false; readonly message: string };
+export type SyncReply =
+  | { readonly ok: true; readonly result?: unknown }
+  | { readonly ok: false; readonly message: string };
 
 /** Asynchronous calls: answered with the same id on the worker's own channel. */
 export interface AsyncCall {
@@ -108,14 +110,18 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
   worker.on('exit', (code) => {
     for (const waiter of pending.values()) waiter.reject(new Error(`emulator worker exited (code ${code})`));
     pending.clear();
-    if (!stopped) console.error(`[local-runtime] emulator worker exited unexpectedly (code ${code}): S3, SQS and DynamoDB are gone`);
+    if (!stopped)
+      console.error(
+        `[local-runtime] emulator worker exited unexpectedly (code ${code}): S3, SQS and DynamoDB are gone`,
+      );
   });
 
   const callSync = (call: SyncCall): unknown => {
     if (stopped) throw new Error('the local emulators are stopped');
     Atomics.store(flag, 0, 0);
     syncPort.postMessage(call);
-    if (Atomics.wait(flag, 0, 0, SYNC_TIMEOUT_MS) === 'timed-out') throw new Error(`emulator worker did not answer ${call.method}`);
+    if (Atomics.wait(flag, 0, 0, SYNC_TIMEOUT_MS) === 'timed-out')
+      throw new Error(`emulator worker did not answer ${call.method}`);
     const reply = receiveMessageOnPort(syncPort)?.message as SyncReply | undefined;
     if (!reply) throw new Error(`emulator worker sent no answer to ${call.method}`);
     if (!reply.ok) throw new Error(reply.message);
@@ -138,7 +144,10 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
     persistent: ready.persistent,
     queueUrl,
     queueArn: (name) => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:${name}`,
-    createQueue: (name, opts) => callSync({ method: 'createQueue', name, ...(opts ? { options: opts } : {}) }) as ReturnType<Emulators['createQueue']>,
+    createQueue: (name, opts) =>
+      callSync({ method: 'createQueue', name, ...(opts ? { options: opts } : {}) }) as ReturnType<
+        Emulators['createQueue']
+      >,
     createBucket: (name) => void callSync({ method: 'createBucket', name }),
     flush: () => (stopped ? Promise.resolve() : callAsync('flush')),
     async stop() {
@@ -161,10 +170,13 @@ const LOCAL_ACCOUNT = '000000000000';
 function proxyTo(base: string): RequestListener {
   const { hostname, port } = new URL(base);
   return (req, res) => {
-    const upstream = httpRequest({ host: hostname, port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: hostname, port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', (err) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`local emulator unreachable: ${err.message}`);

@@ -4,7 +4,15 @@
  * (a worker needs a JavaScript entry; that one loads this file with tsx).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AsyncCall, AsyncReply, SyncCall, SyncReply, WorkerFailed, WorkerInit, WorkerReady } from './emulator-thread.ts';
+import type {
+  AsyncCall,
+  AsyncReply,
+  SyncCall,
+  SyncReply,
+  WorkerFailed,
+  WorkerInit,
+  WorkerReady,
+} from './emulator-thread.ts';
 import { startEmulators, type Emulators } from './emulators.ts';
 
 const init = workerData as WorkerInit;
@@ -16,7 +24,10 @@ let emulators: Emulators;
 try {
   emulators = await startEmulators({ ...init.options, thread: 'main' });
 } catch (err) {
-  port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies WorkerFailed);
+  port.postMessage({
+    type: 'failed',
+    message: err instanceof Error ? err.message : String(err),
+  } satisfies WorkerFailed);
   init.syncPort.close();
   throw err;
 }
@@ -24,7 +35,10 @@ try {
 init.syncPort.on('message', (call: SyncCall) => {
   let reply: SyncReply;
   try {
-    const result = call.method === 'createQueue' ? emulators.createQueue(call.name, call.options) : emulators.createBucket(call.name);
+    const result =
+      call.method === 'createQueue'
+        ? emulators.createQueue(call.name, call.options)
+        : emulators.createBucket(call.name);
     reply = { ok: true, result };
   } catch (err) {
     reply = { ok: false, message: err instanceof Error ? err.message : String(err) };
@@ -38,8 +52,18 @@ port.on('message', (call: AsyncCall) => {
   const work = call.method === 'flush' ? emulators.flush() : emulators.stop().then(() => init.syncPort.close());
   work.then(
     () => port.postMessage({ type: 'reply', id: call.id } satisfies AsyncReply),
-    (err: unknown) => port.postMessage({ type: 'reply', id: call.id, error: err instanceof Error ? err.message : String(err) } satisfies AsyncReply),
+    (err: unknown) =>
+      port.postMessage({
+        type: 'reply',
+        id: call.id,
+        error: err instanceof Error ? err.message : String(err),
+      } satisfies AsyncReply),
   );
 });
 
-port.postMessage({ type: 'ready', endpoints: emulators.endpoints, region: emulators.region, persistent: emulators.persistent } satisfies WorkerReady);
+port.postMessage({
+  type: 'ready',
+  endpoints: emulators.endpoints,
+  region: emulators.region,
+  persistent: emulators.persistent,
+} satisfies WorkerReady);

@@ -130,10 +130,14 @@ export function succeededRecords(
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** Starts polling `queueUrl` into `handler`. */
@@ -162,7 +166,8 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
     let succeeded: SQSRecord[] | undefined;
     try {
       succeeded = succeededRecords(records, await handler({ Records: records }), reportFailures);
-      if (!succeeded) log.warn('batch response names unknown items: whole batch fails', { queueArn, size: records.length });
+      if (!succeeded)
+        log.warn('batch response names unknown items: whole batch fails', { queueArn, size: records.length });
     } catch (err) {
       stats.handlerErrors += 1;
       log.warn('handler failed: whole batch returns to the queue', {
@@ -182,7 +187,8 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
     );
     const notDeleted = result.Failed?.length ?? 0;
     stats.deleted += ok.length - notDeleted;
-    if (notDeleted > 0) log.warn('some processed messages could not be deleted (will be redelivered)', { queueArn, count: notDeleted });
+    if (notDeleted > 0)
+      log.warn('some processed messages could not be deleted (will be redelivered)', { queueArn, count: notDeleted });
   };
 
   const pollLoop = async (): Promise<void> => {
@@ -194,7 +200,9 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
             QueueUrl: queueUrl,
             MaxNumberOfMessages: batchSize,
             WaitTimeSeconds: waitTimeSeconds,
-            ...(options.visibilityTimeoutSeconds !== undefined ? { VisibilityTimeout: options.visibilityTimeoutSeconds } : {}),
+            ...(options.visibilityTimeoutSeconds !== undefined
+              ? { VisibilityTimeout: options.visibilityTimeoutSeconds }
+              : {}),
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
@@ -203,7 +211,10 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
         messages = response.Messages ?? [];
       } catch (err) {
         if (stopping.signal.aborted || isAbort(err)) return;
-        log.warn('ReceiveMessage failed; retrying', { queueArn, errorType: err instanceof Error ? err.name : typeof err });
+        log.warn('ReceiveMessage failed; retrying', {
+          queueArn,
+          errorType: err instanceof Error ? err.name : typeof err,
+        });
         await sleep(backoffMs, stopping.signal);
         continue;
       }

@@ -20,7 +20,12 @@ import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
 import { closeServer, endpointUrl, listen } from './http-util.ts';
-import { FunctionRegistry, type FunctionModuleOptions, type FunctionOptions, type LambdaHandler } from './lambda/function-registry.ts';
+import {
+  FunctionRegistry,
+  type FunctionModuleOptions,
+  type FunctionOptions,
+  type LambdaHandler,
+} from './lambda/function-registry.ts';
 import { consoleLogger, type RuntimeLogger } from './logger.ts';
 import { startSchedule, type ScheduleHandle, type ScheduleOptions } from './schedule.ts';
 import type { ExecutionStoreLimits } from './stepfunctions/execution-store.ts';
@@ -187,7 +192,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       }),
-      registerFunction: (name, handler, fnOptions) => functions.register(name, handler as LambdaHandler<never>, fnOptions),
+      registerFunction: (name, handler, fnOptions) =>
+        functions.register(name, handler as LambdaHandler<never>, fnOptions),
       registerFunctionModule: (name, modulePath, fnOptions) => functions.registerModule(name, modulePath, fnOptions),
       registerStateMachine: (smOptions) => stepFunctions.registerStateMachine(smOptions),
       async addSqsEventSource(esmOptions) {
@@ -196,11 +202,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         if (queueUrl === undefined) throw new Error('addSqsEventSource needs queueUrl or queueName');
         let batchHandler = handler;
         if (functionName !== undefined) {
-          batchHandler = async (event) =>
-            (await functions.invoke(functionName, event)) as SQSBatchResponse | null;
+          batchHandler = async (event) => (await functions.invoke(functionName, event)) as SQSBatchResponse | null;
         }
         if (!batchHandler) throw new Error('addSqsEventSource needs functionName or handler');
-        const mapping = await startSqsEventSource({ ...rest, client: sqsClient, queueUrl, handler: batchHandler, region, logger });
+        const mapping = await startSqsEventSource({
+          ...rest,
+          client: sqsClient,
+          queueUrl,
+          handler: batchHandler,
+          region,
+          logger,
+        });
         eventSources.add(mapping);
         return mapping;
       },

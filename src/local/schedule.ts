@@ -33,7 +33,11 @@ export interface ScheduleHandle {
 
 export type ParsedSchedule =
   | { readonly kind: 'rate'; readonly intervalMs: number }
-  | { readonly kind: 'cron'; readonly pattern: string; readonly options: Pick<CronOptions, 'mode' | 'alternativeWeekdays' | 'sloppyRanges'> };
+  | {
+      readonly kind: 'cron';
+      readonly pattern: string;
+      readonly options: Pick<CronOptions, 'mode' | 'alternativeWeekdays' | 'sloppyRanges'>;
+    };
 
 const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/i;
 const EVENTBRIDGE_CRON = /^cron\((.*)\)$/i;
@@ -52,7 +56,8 @@ export function parseSchedule(expression: string): ParsedSchedule {
   const cron = EVENTBRIDGE_CRON.exec(text);
   if (cron) {
     const fields = (cron[1] as string).trim().split(/\s+/);
-    if (fields.length !== 6) throw new Error(`EventBridge cron needs 6 fields (min hour dom month dow year): ${expression}`);
+    if (fields.length !== 6)
+      throw new Error(`EventBridge cron needs 6 fields (min hour dom month dow year): ${expression}`);
     // croner's 7-part form adds seconds in front; EventBridge weekdays are Quartz-style (1 = SUN).
     return {
       kind: 'cron',
@@ -64,15 +69,12 @@ export function parseSchedule(expression: string): ParsedSchedule {
 }
 
 /** Runs `task` on `expression` until stopped. */
-export function startSchedule(
-  expression: string,
-  task: () => unknown,
-  options: ScheduleOptions = {},
-): ScheduleHandle {
+export function startSchedule(expression: string, task: () => unknown, options: ScheduleOptions = {}): ScheduleHandle {
   const parsed = parseSchedule(expression);
   const onError =
     options.onError ??
-    ((err: unknown) => console.error(`[local-runtime] scheduled task failed: ${err instanceof Error ? err.name : typeof err}`));
+    ((err: unknown) =>
+      console.error(`[local-runtime] scheduled task failed: ${err instanceof Error ? err.name : typeof err}`));
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -110,7 +112,9 @@ export function startSchedule(
     };
   }
 
-  const job = new Cron(parsed.pattern, { ...parsed.options, timezone: options.timezone ?? 'UTC', unref: true }, () => runOnce());
+  const job = new Cron(parsed.pattern, { ...parsed.options, timezone: options.timezone ?? 'UTC', unref: true }, () =>
+    runOnce(),
+  );
   return {
     expression,
     nextRun: () => (stopped ? null : job.nextRun()),

@@ -1,13 +1,20 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ArtifactFormatError, MODEL_FILES, parseManifest, type ModelManifest, type PackagedModel } from '../model/artifact.ts';
+import {
+  ArtifactFormatError,
+  MODEL_FILES,
+  parseManifest,
+  type ModelManifest,
+  type PackagedModel,
+} from '../model/artifact.ts';
 import { loadTicketClassifier, type TicketClassifier } from '../model/ticket-classifier.ts';
 
 /** A model artifact as a plain directory (`triage train --out model/`). */
 export async function saveModelDirectory(dir: string, model: PackagedModel): Promise<void> {
   await mkdir(dir, { recursive: true });
   // Parts first, manifest last: a directory with a manifest is complete.
-  for (const [name, bytes] of Object.entries(model.files)) if (name !== MODEL_FILES.manifest) await writeFile(join(dir, name), bytes);
+  for (const [name, bytes] of Object.entries(model.files))
+    if (name !== MODEL_FILES.manifest) await writeFile(join(dir, name), bytes);
   await writeFile(join(dir, MODEL_FILES.manifest), model.files[MODEL_FILES.manifest]!);
 }
 
@@ -16,7 +23,11 @@ async function readPart(dir: string, file: string): Promise<Uint8Array> {
     return await readFile(join(dir, file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ArtifactFormatError(code === 'ENOENT' ? `${join(dir, file)} is missing: the model directory is incomplete` : `cannot read ${join(dir, file)} (${code})`);
+    throw new ArtifactFormatError(
+      code === 'ENOENT'
+        ? `${join(dir, file)} is missing: the model directory is incomplete`
+        : `cannot read ${join(dir, file)} (${code})`,
+    );
   }
 }
 
@@ -26,7 +37,10 @@ export async function readModelManifest(dir: string): Promise<ModelManifest> {
     text = await readFile(join(dir, MODEL_FILES.manifest), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ArtifactFormatError(`no model at ${dir} (no ${MODEL_FILES.manifest}); train one with \`triage train --out ${dir}\``);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new ArtifactFormatError(
+        `no model at ${dir} (no ${MODEL_FILES.manifest}); train one with \`triage train --out ${dir}\``,
+      );
     throw new ArtifactFormatError(`cannot read ${join(dir, MODEL_FILES.manifest)} (${code})`);
   }
   return parseManifest(text);
@@ -34,6 +48,9 @@ export async function readModelManifest(dir: string): Promise<ModelManifest> {
 
 export async function loadModelDirectory(dir: string): Promise<TicketClassifier> {
   const manifest = await readModelManifest(dir);
-  const [vectorizer, classifier] = await Promise.all([readPart(dir, manifest.parts.vectorizer.file), readPart(dir, manifest.parts.classifier.file)]);
+  const [vectorizer, classifier] = await Promise.all([
+    readPart(dir, manifest.parts.vectorizer.file),
+    readPart(dir, manifest.parts.classifier.file),
+  ]);
   return loadTicketClassifier(manifest, { vectorizer, classifier });
 }

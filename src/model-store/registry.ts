@@ -100,15 +100,20 @@ export class ModelRegistry {
   /** Registers a new version; refuses to overwrite one ({@link ModelVersionExistsError}). */
   async registerNew(record: ModelRecord): Promise<void> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(version)' }));
+      await this.documents.send(
+        new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(version)' }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new ModelVersionExistsError(`model version ${record.version} is registered already`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new ModelVersionExistsError(`model version ${record.version} is registered already`);
       throw error;
     }
   }
 
   async get(version: string): Promise<ModelRecord | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { version }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: { version }, ConsistentRead: true }),
+    );
     return Item as ModelRecord | undefined;
   }
 
@@ -117,14 +122,21 @@ export class ModelRegistry {
     const items: ModelRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.documents.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+      const page = await this.documents.send(
+        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
       for (const item of page.Items ?? []) if (item.version !== IN_SERVICE_KEY) items.push(item as ModelRecord);
       start = page.LastEvaluatedKey;
     } while (start);
     return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  async setStatus(version: string, status: ModelStatus, reason: string, extra: Partial<ModelRecord> = {}): Promise<void> {
+  async setStatus(
+    version: string,
+    status: ModelStatus,
+    reason: string,
+    extra: Partial<ModelRecord> = {},
+  ): Promise<void> {
     try {
       await this.documents.send(
         new UpdateCommand({
@@ -135,13 +147,16 @@ export class ModelRegistry {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
       throw error;
     }
   }
 
   async inService(): Promise<InServicePointer | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { version: IN_SERVICE_KEY }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: { version: IN_SERVICE_KEY }, ConsistentRead: true }),
+    );
     return Item as InServicePointer | undefined;
   }
 
@@ -151,10 +166,13 @@ export class ModelRegistry {
    * {@link PointerConflictError} otherwise: a concurrent promotion or rollback won.
    */
   async movePointer(version: string, expected: string | undefined, reason: string): Promise<InServicePointer> {
-    if (!(await this.get(version))) throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
+    if (!(await this.get(version)))
+      throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
     const current = await this.inService();
     if ((current?.modelVersion ?? undefined) !== expected) {
-      throw new PointerConflictError(`the model in service is ${current?.modelVersion ?? 'none'}, not ${expected ?? 'none'}`);
+      throw new PointerConflictError(
+        `the model in service is ${current?.modelVersion ?? 'none'}, not ${expected ?? 'none'}`,
+      );
     }
     const at = new Date().toISOString();
     const change: PointerChange = { modelVersion: version, ...(expected && { previousVersion: expected }), at, reason };
@@ -172,12 +190,16 @@ export class ModelRegistry {
           TableName: this.table,
           Item: { version: IN_SERVICE_KEY, ...next },
           ...(current
-            ? { ConditionExpression: 'modelVersion = :expected AND revision = :revision', ExpressionAttributeValues: { ':expected': expected, ':revision': current.revision } }
+            ? {
+                ConditionExpression: 'modelVersion = :expected AND revision = :revision',
+                ExpressionAttributeValues: { ':expected': expected, ':revision': current.revision },
+              }
             : { ConditionExpression: 'attribute_not_exists(version)' }),
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new PointerConflictError(`the model in service changed while moving it to ${version}`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new PointerConflictError(`the model in service changed while moving it to ${version}`);
       throw error;
     }
     return next;

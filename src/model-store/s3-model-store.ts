@@ -1,6 +1,12 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ArtifactFormatError, MODEL_FILES, parseManifest, type ModelManifest, type PackagedModel } from '../model/artifact.ts';
+import {
+  ArtifactFormatError,
+  MODEL_FILES,
+  parseManifest,
+  type ModelManifest,
+  type PackagedModel,
+} from '../model/artifact.ts';
 
 /** `models/<version>/<file>`: model versions are immutable once written. */
 export const modelKey = (version: string, file: string): string => `models/${version}/${file}`;
@@ -23,10 +29,17 @@ export class S3ModelStore {
   /** Writes a model version: parts first, the manifest last (a version with a manifest is complete). */
   async put(model: PackagedModel): Promise<void> {
     const { version } = model.manifest;
-    if (!VERSION_PATTERN.test(version)) throw new ArtifactFormatError(`model version "${version}" is not a valid S3 path segment`);
+    if (!VERSION_PATTERN.test(version))
+      throw new ArtifactFormatError(`model version "${version}" is not a valid S3 path segment`);
     const files = Object.entries(model.files).filter(([name]) => name !== MODEL_FILES.manifest);
-    await Promise.all(files.map(([name, bytes]) => this.putObject(modelKey(version, name), bytes, 'application/octet-stream')));
-    await this.putObject(modelKey(version, MODEL_FILES.manifest), model.files[MODEL_FILES.manifest]!, 'application/json');
+    await Promise.all(
+      files.map(([name, bytes]) => this.putObject(modelKey(version, name), bytes, 'application/octet-stream')),
+    );
+    await this.putObject(
+      modelKey(version, MODEL_FILES.manifest),
+      model.files[MODEL_FILES.manifest]!,
+      'application/json',
+    );
   }
 
   async manifest(version: string): Promise<ModelManifest> {
@@ -35,7 +48,10 @@ export class S3ModelStore {
   }
 
   async part(manifest: ModelManifest, part: 'vectorizer' | 'classifier'): Promise<Uint8Array> {
-    return this.getObject(modelKey(manifest.version, manifest.parts[part].file), `${part} of model version ${manifest.version}`);
+    return this.getObject(
+      modelKey(manifest.version, manifest.parts[part].file),
+      `${part} of model version ${manifest.version}`,
+    );
   }
 
   /** Large objects (model parts of a big vocabulary) go up in 8 MiB multipart chunks. */

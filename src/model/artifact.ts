@@ -19,9 +19,17 @@ export { ArtifactFormatError } from './binary.ts';
  */
 export const MODEL_FORMAT = 'ticket-triage-model';
 export const MODEL_FORMAT_VERSION = 1;
-export const MODEL_FILES = { manifest: 'manifest.json', vectorizer: 'vectorizer.bin', classifier: 'classifier.bin' } as const;
+export const MODEL_FILES = {
+  manifest: 'manifest.json',
+  vectorizer: 'vectorizer.bin',
+  classifier: 'classifier.bin',
+} as const;
 
-const partSchema = z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
+const partSchema = z.object({
+  file: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
 
 const preprocessSchema = z.object({
   stopWords: z.enum(['nltk-english', 'none']),
@@ -36,7 +44,13 @@ const preprocessSchema = z.object({
 
 const lineageSchema = z.object({
   dataset: z.object({ sha256: z.string(), rows: z.number().int().nonnegative(), source: z.string().optional() }),
-  feedback: z.object({ count: z.number().int().nonnegative(), watermark: z.string().optional(), snapshotKey: z.string().optional() }).optional(),
+  feedback: z
+    .object({
+      count: z.number().int().nonnegative(),
+      watermark: z.string().optional(),
+      snapshotKey: z.string().optional(),
+    })
+    .optional(),
   parentVersion: z.string().optional(),
 });
 
@@ -101,7 +115,8 @@ export function packageModel(model: TrainedModel, options: PackageOptions): Pack
   );
   const classifierSha = sha256(classifierBytes);
   const createdAt = (options.createdAt ?? new Date()).toISOString();
-  const version = options.version ?? `${compactTimestamp(createdAt)}-${model.profile.name}-${classifierSha.slice(0, 8)}`;
+  const version =
+    options.version ?? `${compactTimestamp(createdAt)}-${model.profile.name}-${classifierSha.slice(0, 8)}`;
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -142,7 +157,9 @@ export function parseManifest(text: string): ModelManifest {
   const format = (json as { format?: unknown; formatVersion?: unknown } | null) ?? {};
   if (format.format !== MODEL_FORMAT) throw new ArtifactFormatError(`manifest.json is not a ${MODEL_FORMAT} manifest`);
   if (format.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new ArtifactFormatError(`model format version ${String(format.formatVersion)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
+    throw new ArtifactFormatError(
+      `model format version ${String(format.formatVersion)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`,
+    );
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
@@ -153,15 +170,26 @@ export function parseManifest(text: string): ModelManifest {
 }
 
 function verify(part: { file: string; sha256: string; bytes: number }, bytes: Uint8Array): void {
-  if (bytes.length !== part.bytes) throw new ArtifactFormatError(`${part.file} is ${bytes.length} bytes; the manifest says ${part.bytes} (truncated or replaced?)`);
-  if (sha256(bytes) !== part.sha256) throw new ArtifactFormatError(`${part.file} does not match its checksum in manifest.json (corrupt or from another model)`);
+  if (bytes.length !== part.bytes)
+    throw new ArtifactFormatError(
+      `${part.file} is ${bytes.length} bytes; the manifest says ${part.bytes} (truncated or replaced?)`,
+    );
+  if (sha256(bytes) !== part.sha256)
+    throw new ArtifactFormatError(
+      `${part.file} does not match its checksum in manifest.json (corrupt or from another model)`,
+    );
 }
 
-export function decodeVectorizer(manifest: ModelManifest, bytes: Uint8Array, options: { verify?: boolean } = {}): TfidfVectorizer {
+export function decodeVectorizer(
+  manifest: ModelManifest,
+  bytes: Uint8Array,
+  options: { verify?: boolean } = {},
+): TfidfVectorizer {
   if (options.verify !== false) verify(manifest.parts.vectorizer, bytes);
   const { meta, sections } = decodeContainer(bytes, 'vectorizer');
   const { ngramRange, numFeatures } = meta as { ngramRange: [number, number]; numFeatures: number };
-  if (numFeatures !== manifest.numFeatures) throw new ArtifactFormatError(`vectorizer has ${numFeatures} features; the manifest says ${manifest.numFeatures}`);
+  if (numFeatures !== manifest.numFeatures)
+    throw new ArtifactFormatError(`vectorizer has ${numFeatures} features; the manifest says ${manifest.numFeatures}`);
   const data: TfidfData = {
     ngramRange,
     vocabulary: {
@@ -174,14 +202,26 @@ export function decodeVectorizer(manifest: ModelManifest, bytes: Uint8Array, opt
   return tfidfVectorizer(data);
 }
 
-export function decodeClassifier(manifest: ModelManifest, bytes: Uint8Array, options: { verify?: boolean } = {}): LinearClassifier {
+export function decodeClassifier(
+  manifest: ModelManifest,
+  bytes: Uint8Array,
+  options: { verify?: boolean } = {},
+): LinearClassifier {
   if (options.verify !== false) verify(manifest.parts.classifier, bytes);
   const { meta, sections } = decodeContainer(bytes, 'classifier');
-  const m = meta as { labels: string[]; numFeatures: number; probability: LinearModelData['probability']; vectorizerSha256: string };
+  const m = meta as {
+    labels: string[];
+    numFeatures: number;
+    probability: LinearModelData['probability'];
+    vectorizerSha256: string;
+  };
   if (m.vectorizerSha256 !== manifest.parts.vectorizer.sha256) {
-    throw new ArtifactFormatError('classifier.bin was trained with a different vectorizer than this manifest names (mismatched model parts)');
+    throw new ArtifactFormatError(
+      'classifier.bin was trained with a different vectorizer than this manifest names (mismatched model parts)',
+    );
   }
-  if (m.labels.join('\u0000') !== manifest.labels.join('\u0000')) throw new ArtifactFormatError('classifier labels differ from the manifest');
+  if (m.labels.join('\u0000') !== manifest.labels.join('\u0000'))
+    throw new ArtifactFormatError('classifier labels differ from the manifest');
   return linearClassifier({
     labels: m.labels,
     numFeatures: m.numFeatures,

@@ -42,7 +42,12 @@ function typeOf(value: SectionValue): SectionType {
 const align8 = (n: number) => (n + 7) & ~7;
 
 /** Encodes a container, deflated unless `compress: false`. */
-export function encodeContainer(kind: string, meta: unknown, sections: Readonly<Record<string, SectionValue>>, options: { compress?: boolean } = {}): Uint8Array {
+export function encodeContainer(
+  kind: string,
+  meta: unknown,
+  sections: Readonly<Record<string, SectionValue>>,
+  options: { compress?: boolean } = {},
+): Uint8Array {
   const plain = encodePlainContainer(kind, meta, sections);
   if (options.compress === false) return plain;
   const deflated = deflateSync(plain, { level: 6 });
@@ -52,12 +57,19 @@ export function encodeContainer(kind: string, meta: unknown, sections: Readonly<
   return out;
 }
 
-function encodePlainContainer(kind: string, meta: unknown, sections: Readonly<Record<string, SectionValue>>): Uint8Array {
+function encodePlainContainer(
+  kind: string,
+  meta: unknown,
+  sections: Readonly<Record<string, SectionValue>>,
+): Uint8Array {
   const encoder = new TextEncoder();
   const bodies = Object.entries(sections).map(([name, value]) => ({
     name,
     type: typeOf(value),
-    bytes: typeof value === 'string' ? encoder.encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    bytes:
+      typeof value === 'string'
+        ? encoder.encode(value)
+        : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
   }));
   // The header holds the offsets, which depend on the header's length: lay out until it settles.
   let entries: SectionEntry[] = [];
@@ -94,7 +106,8 @@ const BYTES_PER: Record<Exclude<SectionType, 'utf8'>, number> = { f32: 4, f64: 8
 
 function view(bytes: Uint8Array, entry: SectionEntry): SectionValue {
   const start = bytes.byteOffset + entry.offset;
-  if (entry.type === 'utf8') return new TextDecoder().decode(bytes.subarray(entry.offset, entry.offset + entry.byteLength));
+  if (entry.type === 'utf8')
+    return new TextDecoder().decode(bytes.subarray(entry.offset, entry.offset + entry.byteLength));
   const per = BYTES_PER[entry.type];
   if (entry.byteLength % per !== 0) throw new ArtifactFormatError(`section "${entry.name}" has a partial element`);
   const length = entry.byteLength / per;
@@ -133,10 +146,12 @@ export function decodeContainer(stored: Uint8Array, expectedKind: string): Decod
   } catch {
     throw new ArtifactFormatError(`corrupt ${expectedKind} file (header is not JSON)`);
   }
-  if (header.kind !== expectedKind) throw new ArtifactFormatError(`expected a ${expectedKind} file, found a ${String(header.kind)} file`);
+  if (header.kind !== expectedKind)
+    throw new ArtifactFormatError(`expected a ${expectedKind} file, found a ${String(header.kind)} file`);
   const sections = new Map<string, SectionValue>();
   for (const entry of header.sections) {
-    if (entry.offset + entry.byteLength > bytes.length) throw new ArtifactFormatError(`truncated ${expectedKind} file (section "${entry.name}")`);
+    if (entry.offset + entry.byteLength > bytes.length)
+      throw new ArtifactFormatError(`truncated ${expectedKind} file (section "${entry.name}")`);
     sections.set(entry.name, view(bytes, entry));
   }
   return { kind: header.kind, meta: header.meta, sections };

@@ -15,7 +15,10 @@ export function logLoss(scores: readonly Float64Array[], y: ArrayLike<number>, s
  * `softmax(scale * scores)` (convex in `scale`; golden-section search on
  * log(scale) over [1e-3, 1e3]). Leaves the ranking, so accuracy, unchanged.
  */
-export function fitSoftmaxScale(scores: readonly Float64Array[], y: ArrayLike<number>): { scale: number; logLossBefore: number; logLossAfter: number } {
+export function fitSoftmaxScale(
+  scores: readonly Float64Array[],
+  y: ArrayLike<number>,
+): { scale: number; logLossBefore: number; logLossAfter: number } {
   const f = (logScale: number) => logLoss(scores, y, Math.exp(logScale));
   let lo = Math.log(1e-3);
   let hi = Math.log(1e3);

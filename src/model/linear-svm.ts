@@ -29,7 +29,14 @@ export interface LinearSvmOptions {
  */
 type SolverOptions = Required<Omit<LinearSvmOptions, 'onClassDone' | 'classWeight' | 'c'>>;
 
-function solveBinary(x: SparseMatrix, positive: Uint8Array, cPositive: number, cNegative: number, options: SolverOptions, random: () => number): { w: Float64Array; epochs: number } {
+function solveBinary(
+  x: SparseMatrix,
+  positive: Uint8Array,
+  cPositive: number,
+  cNegative: number,
+  options: SolverOptions,
+  random: () => number,
+): { w: Float64Array; epochs: number } {
   const { rows, cols, indptr, indices, data } = x;
   const biasValue = options.biasFeature;
   const diagPositive = 0.5 / cPositive;
@@ -96,7 +103,12 @@ function solveBinary(x: SparseMatrix, positive: Uint8Array, cPositive: number, c
 }
 
 /** One-vs-rest linear SVM; probabilities come from {@link fitSoftmaxScale}. */
-export function fitLinearSvm(x: SparseMatrix, y: Int32Array, labels: readonly string[], options: LinearSvmOptions): LinearModelData {
+export function fitLinearSvm(
+  x: SparseMatrix,
+  y: Int32Array,
+  labels: readonly string[],
+  options: LinearSvmOptions,
+): LinearModelData {
   const resolved: SolverOptions = {
     tolerance: options.tolerance ?? 0.1,
     maxEpochs: options.maxEpochs ?? 1000,

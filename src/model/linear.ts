@@ -80,7 +80,8 @@ export function linearClassifier(data: LinearModelData): LinearClassifier {
     const out = Float64Array.from(bias);
     for (let i = 0; i < x.indices.length; i++) {
       const t = x.indices[i]!;
-      if (t < 0 || t >= numFeatures) throw new RangeError(`feature ${t} is outside this model's ${numFeatures} features`);
+      if (t < 0 || t >= numFeatures)
+        throw new RangeError(`feature ${t} is outside this model's ${numFeatures} features`);
       const v = x.values[i]!;
       const base = t * classes;
       for (let c = 0; c < classes; c++) out[c]! += v * weights[base + c]!;
@@ -106,7 +107,10 @@ export function linearClassifier(data: LinearModelData): LinearClassifier {
       const contributions: FeatureContribution[] = [];
       for (let i = 0; i < x.indices.length; i++) {
         const t = x.indices[i]!;
-        const delta = runnerUp === undefined ? weights[t * classes + best]! : weights[t * classes + best]! - weights[t * classes + runnerUp]!;
+        const delta =
+          runnerUp === undefined
+            ? weights[t * classes + best]!
+            : weights[t * classes + best]! - weights[t * classes + runnerUp]!;
         const contribution = x.values[i]! * delta;
         if (contribution > 0) contributions.push({ feature: t, contribution });
       }

@@ -23,7 +23,11 @@ export interface Metrics {
  * recall with a zero denominator counts as 0). `labels` fixes the order; a
  * label seen only in `actual`/`predicted` is appended.
  */
-export function computeMetrics(actual: readonly string[], predicted: readonly string[], labels: readonly string[] = []): Metrics {
+export function computeMetrics(
+  actual: readonly string[],
+  predicted: readonly string[],
+  labels: readonly string[] = [],
+): Metrics {
   if (actual.length !== predicted.length) throw new Error('actual and predicted differ in length');
   const order = [...labels];
   const index = new Map(order.map((l, i) => [l, i]));

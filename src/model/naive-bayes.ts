@@ -25,7 +25,12 @@ function featureCounts(x: SparseMatrix, y: Int32Array, classes: number): Float64
  * complement `w[t,c] = -log((N~_ct + a) / (N~_c + a V))` over the other classes' counts, bias 0.
  * Labels are the sorted class names; `y` holds indices into them.
  */
-export function fitNaiveBayes(x: SparseMatrix, y: Int32Array, labels: readonly string[], options: NaiveBayesOptions): LinearModelData {
+export function fitNaiveBayes(
+  x: SparseMatrix,
+  y: Int32Array,
+  labels: readonly string[],
+  options: NaiveBayesOptions,
+): LinearModelData {
   const classes = labels.length;
   const cols = x.cols;
   const { alpha } = options;
@@ -50,7 +55,8 @@ export function fitNaiveBayes(x: SparseMatrix, y: Int32Array, labels: readonly s
       let total = 0;
       for (let t = 0; t < cols; t++) total += all[t]! + alpha - counts[c * cols + t]!;
       const logTotal = Math.log(total);
-      for (let t = 0; t < cols; t++) weights[t * classes + c] = -(Math.log(all[t]! + alpha - counts[c * cols + t]!) - logTotal);
+      for (let t = 0; t < cols; t++)
+        weights[t * classes + c] = -(Math.log(all[t]! + alpha - counts[c * cols + t]!) - logTotal);
     }
   }
   return { labels, numFeatures: cols, weights, bias, probability: { kind: 'softmax', scale: 1 } };

@@ -49,21 +49,31 @@ export const SVM_C_GRID: readonly number[] = [0.25, 0.5, 1, 2];
 export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
   reference: {
     name: 'reference',
-    description: 'The blog / scikit-learn pipeline exactly: WordNet lemmas, (1,2)-grams, TF-IDF, MultinomialNB alpha=1.',
+    description:
+      'The blog / scikit-learn pipeline exactly: WordNet lemmas, (1,2)-grams, TF-IDF, MultinomialNB alpha=1.',
     preprocess: REFERENCE_PREPROCESS,
     classifier: { kind: 'naive-bayes', variant: 'multinomial', alpha: 1, calibrate: false },
   },
   'naive-bayes-tuned': {
     name: 'naive-bayes-tuned',
-    description: 'Same features; Complement Naive Bayes with alpha chosen on a validation split, temperature-calibrated.',
+    description:
+      'Same features; Complement Naive Bayes with alpha chosen on a validation split, temperature-calibrated.',
     preprocess: REFERENCE_PREPROCESS,
     classifier: { kind: 'naive-bayes', variant: 'complement', alpha: 'auto', calibrate: true },
   },
   'linear-svm': {
     name: 'linear-svm',
-    description: 'All words as written (no stop-word removal, no lemmas), (1,2)-grams, TF-IDF; one-vs-rest linear SVM (dual coordinate descent, as LinearSVC) with balanced class weights, n-grams of negligible weight pruned; probabilities by temperature-scaled softmax.',
+    description:
+      'All words as written (no stop-word removal, no lemmas), (1,2)-grams, TF-IDF; one-vs-rest linear SVM (dual coordinate descent, as LinearSVC) with balanced class weights, n-grams of negligible weight pruned; probabilities by temperature-scaled softmax.',
     preprocess: PLAIN_WORDS_PREPROCESS,
-    classifier: { kind: 'linear-svm', c: 0.5, tolerance: 0.1, classWeight: 'balanced', pruneBelow: 0.1, calibrate: true },
+    classifier: {
+      kind: 'linear-svm',
+      c: 0.5,
+      tolerance: 0.1,
+      classWeight: 'balanced',
+      pruneBelow: 0.1,
+      calibrate: true,
+    },
   },
 };
 

@@ -35,14 +35,22 @@ export interface TicketClassifier {
   classify(text: string, options?: ClassifyOptions): Classification;
 }
 
-export async function loadTicketClassifier(manifest: ModelManifest, parts: { vectorizer: Uint8Array; classifier: Uint8Array }): Promise<TicketClassifier> {
+export async function loadTicketClassifier(
+  manifest: ModelManifest,
+  parts: { vectorizer: Uint8Array; classifier: Uint8Array },
+): Promise<TicketClassifier> {
   const preprocessor = await createPreprocessor(manifest.preprocess);
   const vectorizer = decodeVectorizer(manifest, parts.vectorizer);
   const classifier = decodeClassifier(manifest, parts.classifier);
   return assembleTicketClassifier(manifest, preprocessor, vectorizer, classifier);
 }
 
-export function assembleTicketClassifier(manifest: ModelManifest, preprocessor: Preprocessor, vectorizer: TfidfVectorizer, classifier: LinearClassifier): TicketClassifier {
+export function assembleTicketClassifier(
+  manifest: ModelManifest,
+  preprocessor: Preprocessor,
+  vectorizer: TfidfVectorizer,
+  classifier: LinearClassifier,
+): TicketClassifier {
   return {
     manifest,
     preprocessor,
@@ -56,7 +64,10 @@ export function assembleTicketClassifier(manifest: ModelManifest, preprocessor: 
         category: prediction.category,
         probability: prediction.probability,
         top: prediction.top,
-        explanation: (prediction.explanation ?? []).map((e) => ({ term: vectorizer.vocabulary.term(e.feature), weight: e.contribution })),
+        explanation: (prediction.explanation ?? []).map((e) => ({
+          term: vectorizer.vocabulary.term(e.feature),
+          weight: e.contribution,
+        })),
         truncated,
         unknownTerms: x.unknown,
       };

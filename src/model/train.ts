@@ -63,7 +63,12 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /** Stratified hold-out: about `share` of every class with 2+ rows, seeded. */
-export function stratifiedHoldout(y: Int32Array, classes: number, share: number, seed: number): { train: Int32Array; holdout: Int32Array } {
+export function stratifiedHoldout(
+  y: Int32Array,
+  classes: number,
+  share: number,
+  seed: number,
+): { train: Int32Array; holdout: Int32Array } {
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < y.length; i++) byClass[y[i]!]!.push(i);
   const random = seededRandom(seed);
@@ -75,10 +80,19 @@ export function stratifiedHoldout(y: Int32Array, classes: number, share: number,
     holdout.push(...rows.slice(0, take));
     train.push(...rows.slice(take));
   }
-  return { train: Int32Array.from(train.sort((a, b) => a - b)), holdout: Int32Array.from(holdout.sort((a, b) => a - b)) };
+  return {
+    train: Int32Array.from(train.sort((a, b) => a - b)),
+    holdout: Int32Array.from(holdout.sort((a, b) => a - b)),
+  };
 }
 
-function fitClassifier(spec: ClassifierSpec, x: SparseMatrix, y: Int32Array, labels: readonly string[], value: number): LinearModelData {
+function fitClassifier(
+  spec: ClassifierSpec,
+  x: SparseMatrix,
+  y: Int32Array,
+  labels: readonly string[],
+  value: number,
+): LinearModelData {
   return spec.kind === 'naive-bayes'
     ? fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: value })
     : fitLinearSvm(x, y, labels, { c: value, tolerance: spec.tolerance, classWeight: spec.classWeight });
@@ -102,7 +116,10 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   if (texts.length !== rawLabels.length) throw new TrainingDataError('texts and labels differ in length');
   if (texts.length === 0) throw new TrainingDataError('no training rows');
   const labels = [...new Set(rawLabels)].sort(compareCodePoints);
-  if (labels.length < 2) throw new TrainingDataError(`training needs at least 2 categories; the data has only ${labels.length === 1 ? `"${labels[0]}"` : 'none'}`);
+  if (labels.length < 2)
+    throw new TrainingDataError(
+      `training needs at least 2 categories; the data has only ${labels.length === 1 ? `"${labels[0]}"` : 'none'}`,
+    );
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const y = Int32Array.from(rawLabels, (l) => labelIndex.get(l)!);
 
@@ -112,7 +129,8 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const step = Math.max(1, Math.floor(texts.length / 100));
   for (let i = 0; i < texts.length; i++) {
     docs[i] = preprocessor.preprocess(texts[i]!).tokens;
-    if (onProgress && (i % step === 0 || i === texts.length - 1)) onProgress({ phase: 'preprocess', done: i + 1, total: texts.length });
+    if (onProgress && (i % step === 0 || i === texts.length - 1))
+      onProgress({ phase: 'preprocess', done: i + 1, total: texts.length });
   }
   const t1 = performance.now();
 
@@ -124,7 +142,10 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   if (needsValidation(spec)) {
     const { train, holdout } = stratifiedHoldout(y, labels.length, input.validationShare ?? 0.1, input.seed ?? 42);
     if (holdout.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
-    const fitted = fitTfidf(Array.from(train, (i) => docs[i]!), profile.preprocess.ngramRange);
+    const fitted = fitTfidf(
+      Array.from(train, (i) => docs[i]!),
+      profile.preprocess.ngramRange,
+    );
     const xTrain = fitted.matrix;
     const holdoutDocs = Array.from(holdout, (i) => docs[i]!);
     const xHold = transformAll(fitted.vectorizer, holdoutDocs);
@@ -168,14 +189,22 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   onProgress?.({ phase: 'fit', done: 0, total: 1 });
   const fitted = fitTfidf(docs, profile.preprocess.ngramRange);
   const full = fitClassifier(spec, fitted.matrix, y, labels, chosen as number);
-  const { tfidf, classifier } = pruneBelow > 0 ? pruneFeatures(fitted.data, full, pruneBelow) : { tfidf: fitted.data, classifier: full };
+  const { tfidf, classifier } =
+    pruneBelow > 0 ? pruneFeatures(fitted.data, full, pruneBelow) : { tfidf: fitted.data, classifier: full };
   onProgress?.({ phase: 'fit', done: 1, total: 1 });
   const t3 = performance.now();
 
   const parameters: Record<string, number | string | boolean> =
     spec.kind === 'naive-bayes'
       ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen as number, softmaxScale: scale }
-      : { classifier: 'linear-svm-ovr', c: chosen as number, tolerance: spec.tolerance, classWeight: spec.classWeight, pruneBelow, softmaxScale: scale };
+      : {
+          classifier: 'linear-svm-ovr',
+          c: chosen as number,
+          tolerance: spec.tolerance,
+          classWeight: spec.classWeight,
+          pruneBelow,
+          softmaxScale: scale,
+        };
   parameters.ngramMin = profile.preprocess.ngramRange[0];
   parameters.ngramMax = profile.preprocess.ngramRange[1];
   return {

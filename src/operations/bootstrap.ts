@@ -28,7 +28,8 @@ export interface BaseDatasetMeta {
   readonly createdAt: string;
 }
 
-export const toJsonLines = (rows: readonly LabelledExample[]): string => rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n';
+export const toJsonLines = (rows: readonly LabelledExample[]): string =>
+  rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n';
 
 export function fromJsonLines(text: string): LabelledExample[] {
   return text
@@ -60,12 +61,17 @@ export interface BootstrapResult {
  * holdout, upload dataset + model, register it and move the pointer. Used by
  * the first `npm start` (demo tickets) and `triage bootstrap --data`.
  */
-export async function bootstrapModel(store: S3ModelStore, registry: ModelRegistry, options: BootstrapOptions): Promise<BootstrapResult> {
+export async function bootstrapModel(
+  store: S3ModelStore,
+  registry: ModelRegistry,
+  options: BootstrapOptions,
+): Promise<BootstrapResult> {
   const labels = [...new Set(options.labels)].sort(compareCodePoints);
   const index = new Map(labels.map((l, i) => [l, i]));
   const y = Int32Array.from(options.labels, (l) => index.get(l)!);
   const { train, holdout } = stratifiedHoldout(y, labels.length, options.holdoutShare ?? 0.2, 7);
-  const pick = (rows: Int32Array): LabelledExample[] => Array.from(rows, (i) => ({ text: options.texts[i]!, label: options.labels[i]! }));
+  const pick = (rows: Int32Array): LabelledExample[] =>
+    Array.from(rows, (i) => ({ text: options.texts[i]!, label: options.labels[i]! }));
   const trainRows = pick(train);
   const holdoutRows = pick(holdout);
 
@@ -75,8 +81,13 @@ export async function bootstrapModel(store: S3ModelStore, registry: ModelRegistr
     profile: PROFILES[options.profile],
     ...(options.onProgress && { onProgress: options.onProgress }),
   });
-  const draft = packageModel(trained, { lineage: { dataset: { sha256: options.sha256, rows: trainRows.length, source: options.source } } });
-  const classifier = await loadTicketClassifier(draft.manifest, { vectorizer: draft.files[MODEL_FILES.vectorizer]!, classifier: draft.files[MODEL_FILES.classifier]! });
+  const draft = packageModel(trained, {
+    lineage: { dataset: { sha256: options.sha256, rows: trainRows.length, source: options.source } },
+  });
+  const classifier = await loadTicketClassifier(draft.manifest, {
+    vectorizer: draft.files[MODEL_FILES.vectorizer]!,
+    classifier: draft.files[MODEL_FILES.classifier]!,
+  });
   const holdoutMetrics = computeMetrics(
     holdoutRows.map((r) => r.label),
     holdoutRows.map((r) => classifier.classify(r.text).category),

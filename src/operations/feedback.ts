@@ -16,6 +16,10 @@ export async function knownCategories(deps: Pick<FeedbackDeps, 'registry' | 'man
 }
 
 /** Checks a person's verdict against the ticket and the model in service, and records it. */
-export async function submitFeedback(deps: FeedbackDeps, ticketId: string, input: FeedbackInput): Promise<{ feedback: Feedback; replaced?: Feedback }> {
+export async function submitFeedback(
+  deps: FeedbackDeps,
+  ticketId: string,
+  input: FeedbackInput,
+): Promise<{ feedback: Feedback; replaced?: Feedback }> {
   return deps.feedback.submit(ticketId, input, await knownCategories(deps));
 }

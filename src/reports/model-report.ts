@@ -9,20 +9,29 @@ import type { ModelDetail } from '../operations/models.ts';
  * version, the same for the model it was compared with on the same holdout.
  */
 const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
-const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`);
+const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined ? '–' : `${(x * 100).toFixed(digits)}%`;
 
 /** Background of a confusion cell: green on the diagonal, red off it, stronger with the share of the true category. */
 function cellColour(share: number, diagonal: boolean): { background: string; color: string } {
   const s = Math.max(0, Math.min(1, share));
   if (s === 0) return { background: '#ffffff', color: '#9aa0a6' };
   const light = Math.round(96 - s * 60);
-  return { background: diagonal ? `hsl(145 55% ${light}%)` : `hsl(5 75% ${light}%)`, color: light < 58 ? '#ffffff' : '#1f2328' };
+  return {
+    background: diagonal ? `hsl(145 55% ${light}%)` : `hsl(5 75% ${light}%)`,
+    color: light < 58 ? '#ffffff' : '#1f2328',
+  };
 }
 
 export function confusionHeatMap(metrics: Metrics, caption: string): string {
-  const header = metrics.labels.map((l, i) => `<th scope="col" title="${escapeHtml(l)}"><span>${i + 1}</span></th>`).join('');
+  const header = metrics.labels
+    .map((l, i) => `<th scope="col" title="${escapeHtml(l)}"><span>${i + 1}</span></th>`)
+    .join('');
   const rows = metrics.confusion
     .map((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
@@ -59,7 +68,9 @@ export function perClassBars(metrics: Metrics, compare?: Metrics, compareName?: 
       return `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${bar(c.precision, 'precision')}</td><td>${bar(c.recall, 'recall')}</td><td class="num">${pct(c.f1)}</td><td class="num">${c.support}</td>${versus}</tr>`;
     })
     .join('\n');
-  const extra = compare ? `<th>precision (${escapeHtml(compareName ?? 'other')})</th><th>recall (${escapeHtml(compareName ?? 'other')})</th>` : '';
+  const extra = compare
+    ? `<th>precision (${escapeHtml(compareName ?? 'other')})</th><th>recall (${escapeHtml(compareName ?? 'other')})</th>`
+    : '';
   return `<table class="bars"><thead><tr><th>category</th><th>precision</th><th>recall</th><th>F1</th><th>support</th>${extra}</tr></thead><tbody>
 ${rows}
 </tbody></table>`;
@@ -100,49 +111,90 @@ export function renderModelReport(model: ModelDetail, generatedAt: Date = new Da
 </div>`
     : '<p class="muted">No figures are recorded for this version (it was never evaluated).</p>';
   const sections: string[] = [];
-  sections.push(`<h2>Status</h2>${definitionList([
-    ['status', model.status],
-    ['why', model.statusReason],
-    ['decided at', model.statusAt],
-    ['created at', model.createdAt],
-    ['made by run', model.retrainExecution],
-  ])}`);
+  sections.push(
+    `<h2>Status</h2>${definitionList([
+      ['status', model.status],
+      ['why', model.statusReason],
+      ['decided at', model.statusAt],
+      ['created at', model.createdAt],
+      ['made by run', model.retrainExecution],
+    ])}`,
+  );
   if (model.serviceHistory.length > 0) {
     sections.push(
       `<h2>Time in service</h2><table class="bars"><thead><tr><th>when</th><th>what</th><th>why</th></tr></thead><tbody>${model.serviceHistory
-        .map((h) => `<tr><td>${escapeHtml(h.at)}</td><td>${escapeHtml(h.event)}${h.other ? ` (${h.event === 'put in service' ? 'replacing' : 'replaced by'} ${escapeHtml(h.other)})` : ''}</td><td>${escapeHtml(h.reason)}</td></tr>`)
+        .map(
+          (h) =>
+            `<tr><td>${escapeHtml(h.at)}</td><td>${escapeHtml(h.event)}${h.other ? ` (${h.event === 'put in service' ? 'replacing' : 'replaced by'} ${escapeHtml(h.other)})` : ''}</td><td>${escapeHtml(h.reason)}</td></tr>`,
+        )
         .join('')}</tbody></table>`,
     );
   }
   sections.push(`<h2>Figures</h2>${figures}`);
   if (metrics) {
-    sections.push(`<h2>Per category</h2>${perClassBars(metrics, evaluation?.inService ?? undefined, evaluation?.inServiceVersion ? 'in service then' : undefined)}`);
+    sections.push(
+      `<h2>Per category</h2>${perClassBars(metrics, evaluation?.inService ?? undefined, evaluation?.inServiceVersion ? 'in service then' : undefined)}`,
+    );
     sections.push(`<h2>Confusion matrix</h2>${confusionHeatMap(metrics, `${model.version}`)}`);
-    if (evaluation?.inService) sections.push(confusionHeatMap(evaluation.inService, `compared with ${evaluation.inServiceVersion} (in service then), same holdout`));
+    if (evaluation?.inService)
+      sections.push(
+        confusionHeatMap(
+          evaluation.inService,
+          `compared with ${evaluation.inServiceVersion} (in service then), same holdout`,
+        ),
+      );
   }
   if (evaluation) {
-    sections.push(`<h2>The gate</h2>${definitionList([
-      ['decision', evaluation.gate.accepted ? 'accuracy holds' : 'accuracy does not hold'],
-      ['reason', evaluation.gate.reason],
-      ['required accuracy', pct(evaluation.gate.required.accuracy, 2)],
-      ['required macro-F1', pct(evaluation.gate.required.macroF1, 2)],
-      ['tolerances', `accuracy ${pct(evaluation.gate.tolerances.accuracy, 2)}, macro-F1 ${pct(evaluation.gate.tolerances.macroF1, 2)}`],
-      ['accuracy on the base holdout', `${pct(evaluation.bySource.base.candidate, 2)} (in service then ${pct(evaluation.bySource.base.inService, 2)}, ${evaluation.bySource.base.rows} tickets)`],
-      ['accuracy on held-out feedback', `${pct(evaluation.bySource.feedback.candidate, 2)} (in service then ${pct(evaluation.bySource.feedback.inService, 2)}, ${evaluation.bySource.feedback.rows} tickets)`],
-    ])}`);
+    sections.push(
+      `<h2>The gate</h2>${definitionList([
+        ['decision', evaluation.gate.accepted ? 'accuracy holds' : 'accuracy does not hold'],
+        ['reason', evaluation.gate.reason],
+        ['required accuracy', pct(evaluation.gate.required.accuracy, 2)],
+        ['required macro-F1', pct(evaluation.gate.required.macroF1, 2)],
+        [
+          'tolerances',
+          `accuracy ${pct(evaluation.gate.tolerances.accuracy, 2)}, macro-F1 ${pct(evaluation.gate.tolerances.macroF1, 2)}`,
+        ],
+        [
+          'accuracy on the base holdout',
+          `${pct(evaluation.bySource.base.candidate, 2)} (in service then ${pct(evaluation.bySource.base.inService, 2)}, ${evaluation.bySource.base.rows} tickets)`,
+        ],
+        [
+          'accuracy on held-out feedback',
+          `${pct(evaluation.bySource.feedback.candidate, 2)} (in service then ${pct(evaluation.bySource.feedback.inService, 2)}, ${evaluation.bySource.feedback.rows} tickets)`,
+        ],
+      ])}`,
+    );
   }
-  sections.push(`<h2>Lineage</h2>${definitionList([
-    ['profile', model.profile],
-    ['parameters', model.manifest ? Object.entries(model.manifest.parameters).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
-    ['categories', model.manifest?.labels.join(', ')],
-    ['training rows', model.manifest?.trainingRows ?? model.trainingRows],
-    ['features', model.manifest?.numFeatures],
-    ['base dataset', lineage ? `${lineage.dataset.source ?? ''} (${lineage.dataset.rows} rows, sha256 ${lineage.dataset.sha256})` : model.datasetSha256],
-    ['feedback', lineage?.feedback ? `${lineage.feedback.count} tickets up to ${lineage.feedback.watermark ?? '–'}` : undefined],
-    ['feedback snapshot', lineage?.feedback?.snapshotKey],
-    ['parent version', lineage?.parentVersion],
-    ['artifact', model.manifestError ? `unreadable: ${model.manifestError}` : undefined],
-  ])}`);
+  sections.push(
+    `<h2>Lineage</h2>${definitionList([
+      ['profile', model.profile],
+      [
+        'parameters',
+        model.manifest
+          ? Object.entries(model.manifest.parameters)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')
+          : undefined,
+      ],
+      ['categories', model.manifest?.labels.join(', ')],
+      ['training rows', model.manifest?.trainingRows ?? model.trainingRows],
+      ['features', model.manifest?.numFeatures],
+      [
+        'base dataset',
+        lineage
+          ? `${lineage.dataset.source ?? ''} (${lineage.dataset.rows} rows, sha256 ${lineage.dataset.sha256})`
+          : model.datasetSha256,
+      ],
+      [
+        'feedback',
+        lineage?.feedback ? `${lineage.feedback.count} tickets up to ${lineage.feedback.watermark ?? '–'}` : undefined,
+      ],
+      ['feedback snapshot', lineage?.feedback?.snapshotKey],
+      ['parent version', lineage?.parentVersion],
+      ['artifact', model.manifestError ? `unreadable: ${model.manifestError}` : undefined],
+    ])}`,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Model ${escapeHtml(model.version)} · ticket-triage</title><style>${STYLE}</style></head>

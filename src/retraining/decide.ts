@@ -1,4 +1,10 @@
-import { PointerConflictError, UnknownModelVersionError, type ComparedWith, type ModelRecord, type ModelRegistry } from '../model-store/registry.ts';
+import {
+  PointerConflictError,
+  UnknownModelVersionError,
+  type ComparedWith,
+  type ModelRecord,
+  type ModelRegistry,
+} from '../model-store/registry.ts';
 import type { EvaluationSummary } from './evaluate.ts';
 
 /** How a retraining ended (the output of a retrain-model execution that did not fail). */
@@ -22,10 +28,20 @@ function judgedFields(evaluation: EvaluationSummary): Partial<ModelRecord> {
     accuracy: evaluation.inService?.accuracy ?? null,
     macroF1: evaluation.inService?.macroF1 ?? null,
   };
-  return { accuracy: evaluation.candidate.accuracy, macroF1: evaluation.candidate.macroF1, evaluationKey: evaluation.evaluationKey, comparedWith };
+  return {
+    accuracy: evaluation.candidate.accuracy,
+    macroF1: evaluation.candidate.macroF1,
+    evaluationKey: evaluation.evaluationKey,
+    comparedWith,
+  };
 }
 
-const decisionOf = (evaluation: EvaluationSummary, outcome: RetrainOutcome, inServiceVersion: string | null, reason: string): Decision => ({
+const decisionOf = (
+  evaluation: EvaluationSummary,
+  outcome: RetrainOutcome,
+  inServiceVersion: string | null,
+  reason: string,
+): Decision => ({
   outcome,
   candidateVersion: evaluation.candidateVersion,
   inServiceVersion,
@@ -44,7 +60,8 @@ const decisionOf = (evaluation: EvaluationSummary, outcome: RetrainOutcome, inSe
  */
 export async function promoteCandidate(registry: ModelRegistry, evaluation: EvaluationSummary): Promise<Decision> {
   const version = evaluation.candidateVersion;
-  if (!(await registry.get(version))) throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
+  if (!(await registry.get(version)))
+    throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
   const reason = `promoted by the retraining gate: ${evaluation.reason}`;
   const current = await registry.inService();
   if (current?.modelVersion === version) {
@@ -88,17 +105,31 @@ export interface FailureRecord {
  * service (the pointer moved, then recording it failed) is left promoted: the
  * registry never contradicts the pointer. The pointer itself is never touched.
  */
-export async function recordRetrainFailure(registry: ModelRegistry, input: { executionName: string; step: string; error: string; cause: string; candidateVersion?: string }): Promise<FailureRecord> {
+export async function recordRetrainFailure(
+  registry: ModelRegistry,
+  input: { executionName: string; step: string; error: string; cause: string; candidateVersion?: string },
+): Promise<FailureRecord> {
   const inService = (await registry.inService())?.modelVersion;
-  const records = (await registry.list()).filter((r) => r.retrainExecution === input.executionName || r.version === input.candidateVersion);
+  const records = (await registry.list()).filter(
+    (r) => r.retrainExecution === input.executionName || r.version === input.candidateVersion,
+  );
   const failedVersions: string[] = [];
   for (const record of records) {
     if (record.version === inService) {
-      if (record.status !== 'promoted') await registry.setStatus(record.version, 'promoted', `in service; the retraining then failed in ${input.step}: ${input.cause}`);
+      if (record.status !== 'promoted')
+        await registry.setStatus(
+          record.version,
+          'promoted',
+          `in service; the retraining then failed in ${input.step}: ${input.cause}`,
+        );
       continue;
     }
     if (record.status !== 'candidate') continue;
-    await registry.setStatus(record.version, 'failed', `the retraining failed in ${input.step} (${input.error}): ${input.cause}`);
+    await registry.setStatus(
+      record.version,
+      'failed',
+      `the retraining failed in ${input.step} (${input.error}): ${input.cause}`,
+    );
     failedVersions.push(record.version);
   }
   return { outcome: 'failed', step: input.step, error: input.error, cause: input.cause, failedVersions };

@@ -20,7 +20,12 @@ export interface EvaluationReport {
   readonly candidateVersion: string;
   /** The model in service the candidate was compared with (null: none). */
   readonly inServiceVersion: string | null;
-  readonly holdout: { readonly rows: number; readonly baseRows: number; readonly feedbackRows: number; readonly snapshotKey: string };
+  readonly holdout: {
+    readonly rows: number;
+    readonly baseRows: number;
+    readonly feedbackRows: number;
+    readonly snapshotKey: string;
+  };
   readonly candidate: Metrics;
   readonly inService: Metrics | null;
   /** Accuracy on each part of the holdout. */
@@ -28,7 +33,12 @@ export interface EvaluationReport {
     readonly base: { readonly rows: number; readonly candidate: number; readonly inService: number | null };
     readonly feedback: { readonly rows: number; readonly candidate: number; readonly inService: number | null };
   };
-  readonly gate: { readonly tolerances: GateTolerances; readonly required: MetricSummary; readonly accepted: boolean; readonly reason: string };
+  readonly gate: {
+    readonly tolerances: GateTolerances;
+    readonly required: MetricSummary;
+    readonly accepted: boolean;
+    readonly reason: string;
+  };
 }
 
 /** What `Evaluate` passes on: keys and the figures the `AccuracyHolds` Choice compares. */
@@ -52,7 +62,10 @@ export class NothingToEvaluateError extends Error {
 /** A model version from S3, ready to classify (checksums verified). */
 export async function loadStoredClassifier(store: S3ModelStore, version: string): Promise<TicketClassifier> {
   const manifest = await store.manifest(version);
-  const [vectorizer, classifier] = await Promise.all([store.part(manifest, 'vectorizer'), store.part(manifest, 'classifier')]);
+  const [vectorizer, classifier] = await Promise.all([
+    store.part(manifest, 'vectorizer'),
+    store.part(manifest, 'classifier'),
+  ]);
   return loadTicketClassifier(manifest, { vectorizer, classifier });
 }
 
@@ -101,19 +114,31 @@ export async function evaluateCandidate(
     readSnapshot(store, input.snapshotKey),
     registry.inService(),
   ]);
-  const feedback: LabelledExample[] = snapshot.filter((r) => r.split === 'holdout').map((r) => ({ text: r.text, label: r.label }));
+  const feedback: LabelledExample[] = snapshot
+    .filter((r) => r.split === 'holdout')
+    .map((r) => ({ text: r.text, label: r.label }));
   const rows = [...base, ...feedback];
-  if (rows.length === 0) throw new NothingToEvaluateError('the holdout is empty: the base dataset has no holdout rows and no feedback is held out');
+  if (rows.length === 0)
+    throw new NothingToEvaluateError(
+      'the holdout is empty: the base dataset has no holdout rows and no feedback is held out',
+    );
   const candidate = await loadStoredClassifier(store, input.candidateVersion);
   const current = pointer ? await loadStoredClassifier(store, pointer.modelVersion) : undefined;
   const models = current ? [candidate, current] : [candidate];
-  const predicted = classifyAll(models, rows.map((r) => r.text));
+  const predicted = classifyAll(
+    models,
+    rows.map((r) => r.text),
+  );
   const actual = rows.map((r) => r.label);
   const labels = [...new Set([...candidate.manifest.labels, ...(current?.manifest.labels ?? [])])];
   const candidateMetrics = computeMetrics(actual, predicted[0]!, labels);
   const currentMetrics = current ? computeMetrics(actual, predicted[1]!, labels) : null;
   const summaryOf = (m: Metrics): MetricSummary => ({ accuracy: m.accuracy, macroF1: m.macroF1 });
-  const gate = decideGate(summaryOf(candidateMetrics), currentMetrics ? summaryOf(currentMetrics) : undefined, input.tolerances);
+  const gate = decideGate(
+    summaryOf(candidateMetrics),
+    currentMetrics ? summaryOf(currentMetrics) : undefined,
+    input.tolerances,
+  );
 
   const evaluationKey = evaluationKeyFor(input.candidateVersion);
   const report: EvaluationReport = {
@@ -123,12 +148,25 @@ export async function evaluateCandidate(
     executionName: input.executionName,
     candidateVersion: input.candidateVersion,
     inServiceVersion: pointer?.modelVersion ?? null,
-    holdout: { rows: rows.length, baseRows: base.length, feedbackRows: feedback.length, snapshotKey: input.snapshotKey },
+    holdout: {
+      rows: rows.length,
+      baseRows: base.length,
+      feedbackRows: feedback.length,
+      snapshotKey: input.snapshotKey,
+    },
     candidate: candidateMetrics,
     inService: currentMetrics,
     bySource: {
-      base: { rows: base.length, candidate: accuracyOf(actual, predicted[0]!, 0, base.length), inService: current ? accuracyOf(actual, predicted[1]!, 0, base.length) : null },
-      feedback: { rows: feedback.length, candidate: accuracyOf(actual, predicted[0]!, base.length, rows.length), inService: current ? accuracyOf(actual, predicted[1]!, base.length, rows.length) : null },
+      base: {
+        rows: base.length,
+        candidate: accuracyOf(actual, predicted[0]!, 0, base.length),
+        inService: current ? accuracyOf(actual, predicted[1]!, 0, base.length) : null,
+      },
+      feedback: {
+        rows: feedback.length,
+        candidate: accuracyOf(actual, predicted[0]!, base.length, rows.length),
+        inService: current ? accuracyOf(actual, predicted[1]!, base.length, rows.length) : null,
+      },
     },
     gate: { tolerances: input.tolerances, ...gate },
   };

@@ -28,12 +28,21 @@ export interface GateDecision {
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const pt = (x: number): string => `${(x * 100).toFixed(2)} pt`;
 
-export function decideGate(candidate: MetricSummary, inService: MetricSummary | undefined, tolerances: GateTolerances): GateDecision {
+export function decideGate(
+  candidate: MetricSummary,
+  inService: MetricSummary | undefined,
+  tolerances: GateTolerances,
+): GateDecision {
   for (const [name, value] of Object.entries(tolerances)) {
-    if (!(value >= 0 && value <= 1)) throw new RangeError(`the ${name} tolerance must be between 0 and 1, not ${value}`);
+    if (!(value >= 0 && value <= 1))
+      throw new RangeError(`the ${name} tolerance must be between 0 and 1, not ${value}`);
   }
   if (!inService) {
-    return { accepted: true, required: { accuracy: 0, macroF1: 0 }, reason: 'no model is in service: the first candidate is promoted' };
+    return {
+      accepted: true,
+      required: { accuracy: 0, macroF1: 0 },
+      reason: 'no model is in service: the first candidate is promoted',
+    };
   }
   const required: MetricSummary = {
     accuracy: Math.max(0, inService.accuracy - tolerances.accuracy),
@@ -43,7 +52,11 @@ export function decideGate(candidate: MetricSummary, inService: MetricSummary | 
   const macroF1Holds = candidate.macroF1 >= required.macroF1;
   const accuracyText = `accuracy ${pct(candidate.accuracy)} vs ${pct(inService.accuracy)} in service (tolerance ${pt(tolerances.accuracy)})`;
   const macroText = `macro-F1 ${pct(candidate.macroF1)} vs ${pct(inService.macroF1)} in service (tolerance ${pt(tolerances.macroF1)})`;
-  if (accuracyHolds && macroF1Holds) return { accepted: true, required, reason: `accuracy holds: ${accuracyText}; ${macroText}` };
-  const failed = [!accuracyHolds && `${accuracyText} is below the required ${pct(required.accuracy)}`, !macroF1Holds && `${macroText} is below the required ${pct(required.macroF1)}`].filter(Boolean);
+  if (accuracyHolds && macroF1Holds)
+    return { accepted: true, required, reason: `accuracy holds: ${accuracyText}; ${macroText}` };
+  const failed = [
+    !accuracyHolds && `${accuracyText} is below the required ${pct(required.accuracy)}`,
+    !macroF1Holds && `${macroText} is below the required ${pct(required.macroF1)}`,
+  ].filter(Boolean);
   return { accepted: false, required, reason: `accuracy does not hold: ${failed.join('; ')}` };
 }

@@ -42,7 +42,11 @@ export interface GatherResult {
 export async function lastJudgedWatermark(registry: ModelRegistry): Promise<string | undefined> {
   let latest: string | undefined;
   for (const record of await registry.list()) {
-    if ((record.status === 'promoted' || record.status === 'rejected') && record.feedbackWatermark && (!latest || record.feedbackWatermark > latest)) {
+    if (
+      (record.status === 'promoted' || record.status === 'rejected') &&
+      record.feedbackWatermark &&
+      (!latest || record.feedbackWatermark > latest)
+    ) {
       latest = record.feedbackWatermark;
     }
   }
@@ -56,7 +60,10 @@ export async function lastJudgedWatermark(registry: ModelRegistry): Promise<stri
  * snapshot, not only the new: each retraining starts from the base training
  * set, so what was learnt from earlier feedback must be learnt again.
  */
-export async function gatherFeedback(deps: { feedback: FeedbackStore; registry: ModelRegistry; store: S3ModelStore }, options: GatherOptions): Promise<GatherResult> {
+export async function gatherFeedback(
+  deps: { feedback: FeedbackStore; registry: ModelRegistry; store: S3ModelStore },
+  options: GatherOptions,
+): Promise<GatherResult> {
   const previous = await lastJudgedWatermark(deps.registry);
   const rows: SnapshotRow[] = [];
   let fresh = 0;
@@ -88,9 +95,19 @@ export async function gatherFeedback(deps: { feedback: FeedbackStore; registry: 
   };
   const since = previous ? `since ${previous}` : 'so far';
   if (fresh < options.minNewFeedback) {
-    return { enough: false, reason: `skipped: not enough new feedback (${fresh} new ${since}; a retraining needs at least ${options.minNewFeedback})`, snapshotKey: null, ...counts };
+    return {
+      enough: false,
+      reason: `skipped: not enough new feedback (${fresh} new ${since}; a retraining needs at least ${options.minNewFeedback})`,
+      snapshotKey: null,
+      ...counts,
+    };
   }
   const snapshotKey = snapshotKeyFor(options.executionName, options.now ?? new Date());
   await deps.store.putObject(snapshotKey, snapshotToJsonLines(rows), 'application/x-ndjson');
-  return { enough: true, reason: `${fresh} new feedback items ${since} (${rows.length} in all: ${counts.trainRows} to train on, ${holdoutRows} held out)`, snapshotKey, ...counts };
+  return {
+    enough: true,
+    reason: `${fresh} new feedback items ${since} (${rows.length} in all: ${counts.trainRows} to train on, ${holdoutRows} held out)`,
+    snapshotKey,
+    ...counts,
+  };
 }

@@ -13,7 +13,9 @@ const NAMESPACE = 'ticket-triage/feedback-holdout/v1:';
 
 /** The ticket's position in [0, 1), from the sha256 of its id. */
 export function feedbackHashPosition(ticketId: string): number {
-  const digest = createHash('sha256').update(NAMESPACE + ticketId).digest();
+  const digest = createHash('sha256')
+    .update(NAMESPACE + ticketId)
+    .digest();
   return digest.readUInt32BE(0) / 2 ** 32;
 }
 

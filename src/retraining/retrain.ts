@@ -4,7 +4,12 @@ import { DEFAULT_PROFILE, PROFILES, isProfileName, type ProfileName } from '../m
 import { trainModel } from '../model/train.ts';
 import { ModelVersionExistsError, type ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { BASE_DATASET_KEYS, fromJsonLines, type BaseDatasetMeta, type LabelledExample } from '../operations/bootstrap.ts';
+import {
+  BASE_DATASET_KEYS,
+  fromJsonLines,
+  type BaseDatasetMeta,
+  type LabelledExample,
+} from '../operations/bootstrap.ts';
 import { readSnapshot } from './snapshot.ts';
 
 export interface RetrainInput {
@@ -32,11 +37,16 @@ export async function readJsonLinesObject(store: S3ModelStore, key: string, what
 }
 
 export async function readBaseMeta(store: S3ModelStore): Promise<BaseDatasetMeta> {
-  return JSON.parse(new TextDecoder().decode(await store.getObject(BASE_DATASET_KEYS.meta, 'the base dataset (bootstrap a model first)'))) as BaseDatasetMeta;
+  return JSON.parse(
+    new TextDecoder().decode(
+      await store.getObject(BASE_DATASET_KEYS.meta, 'the base dataset (bootstrap a model first)'),
+    ),
+  ) as BaseDatasetMeta;
 }
 
 /** A short tag of the execution, so two runs on the same data never make the same version. */
-export const executionTag = (executionName: string): string => createHash('sha256').update(executionName).digest('hex').slice(0, 6);
+export const executionTag = (executionName: string): string =>
+  createHash('sha256').update(executionName).digest('hex').slice(0, 6);
 
 /**
  * Trains a candidate on the base training set plus the `train` rows of the
@@ -44,7 +54,10 @@ export const executionTag = (executionName: string): string => createHash('sha25
  * it as a `candidate` with its lineage (base dataset checksum, feedback count,
  * watermark and snapshot, parent version, profile and parameters).
  */
-export async function trainCandidate(deps: { store: S3ModelStore; registry: ModelRegistry }, input: RetrainInput): Promise<CandidateSummary> {
+export async function trainCandidate(
+  deps: { store: S3ModelStore; registry: ModelRegistry },
+  input: RetrainInput,
+): Promise<CandidateSummary> {
   const { store, registry } = deps;
   const [meta, base, snapshot, pointer] = await Promise.all([
     readBaseMeta(store),
@@ -54,18 +67,31 @@ export async function trainCandidate(deps: { store: S3ModelStore; registry: Mode
   ]);
   let parent: ModelManifest | undefined;
   if (pointer) parent = await store.manifest(pointer.modelVersion);
-  const profile: ProfileName = input.profile ?? (parent && isProfileName(parent.profile) ? parent.profile : DEFAULT_PROFILE);
+  const profile: ProfileName =
+    input.profile ?? (parent && isProfileName(parent.profile) ? parent.profile : DEFAULT_PROFILE);
   const feedback = snapshot.filter((r) => r.split === 'train');
   const rows = [...base, ...feedback.map((r) => ({ text: r.text, label: r.label }))];
 
-  const trained = await trainModel({ texts: rows.map((r) => r.text), labels: rows.map((r) => r.label), profile: PROFILES[profile] });
+  const trained = await trainModel({
+    texts: rows.map((r) => r.text),
+    labels: rows.map((r) => r.label),
+    profile: PROFILES[profile],
+  });
   const lineage = {
     dataset: { sha256: meta.sha256, rows: base.length, source: meta.source },
-    feedback: { count: feedback.length, ...(input.watermark && { watermark: input.watermark }), snapshotKey: input.snapshotKey },
+    feedback: {
+      count: feedback.length,
+      ...(input.watermark && { watermark: input.watermark }),
+      snapshotKey: input.snapshotKey,
+    },
     ...(pointer && { parentVersion: pointer.modelVersion }),
   };
   const draft = packageModel(trained, { lineage });
-  const model = packageModel(trained, { lineage, version: `${draft.manifest.version}-${executionTag(input.executionName)}`, createdAt: new Date(draft.manifest.createdAt) });
+  const model = packageModel(trained, {
+    lineage,
+    version: `${draft.manifest.version}-${executionTag(input.executionName)}`,
+    createdAt: new Date(draft.manifest.createdAt),
+  });
   const { version } = model.manifest;
   await store.put(model);
   try {
@@ -84,7 +110,18 @@ export async function trainCandidate(deps: { store: S3ModelStore; registry: Mode
     });
   } catch (error) {
     // The same step retried after registering: the record is this run's own.
-    if (!(error instanceof ModelVersionExistsError) || (await registry.get(version))?.retrainExecution !== input.executionName) throw error;
+    if (
+      !(error instanceof ModelVersionExistsError) ||
+      (await registry.get(version))?.retrainExecution !== input.executionName
+    )
+      throw error;
   }
-  return { version, profile, trainingRows: rows.length, baseRows: base.length, feedbackRows: feedback.length, parentVersion: pointer?.modelVersion ?? null };
+  return {
+    version,
+    profile,
+    trainingRows: rows.length,
+    baseRows: base.length,
+    feedbackRows: feedback.length,
+    parentVersion: pointer?.modelVersion ?? null,
+  };
 }

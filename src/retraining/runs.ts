@@ -55,7 +55,8 @@ export class RunNotFoundError extends Error {
 }
 
 /** `arn:...:stateMachine:<machine>` + name -> `arn:...:execution:<machine>:<name>`. */
-export const executionArnOf = (stateMachineArn: string, executionName: string): string => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+export const executionArnOf = (stateMachineArn: string, executionName: string): string =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
 
 /** `retrain-20261128-030000-3f9a`: sorts by time, unique. */
 export function retrainExecutionName(at: Date = new Date()): string {
@@ -69,17 +70,46 @@ export interface RetrainTrigger {
   readonly by?: string;
 }
 
-export async function startRetrain(sfn: SFNClient, stateMachineArn: string, trigger: RetrainTrigger): Promise<{ executionName: string; executionArn: string; startedAt: string }> {
+export async function startRetrain(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  trigger: RetrainTrigger,
+): Promise<{ executionName: string; executionArn: string; startedAt: string }> {
   const executionName = retrainExecutionName();
-  const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(trigger) }));
-  return { executionName, executionArn: started.executionArn!, startedAt: (started.startDate ?? new Date()).toISOString() };
+  const started = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(trigger) }),
+  );
+  return {
+    executionName,
+    executionArn: started.executionArn!,
+    startedAt: (started.startDate ?? new Date()).toISOString(),
+  };
 }
 
-function summarise(execution: { executionArn?: string; name?: string; status?: ExecutionStatus; startDate?: Date; stopDate?: Date; output?: string; error?: string; cause?: string }): RunSummary {
-  const output = parseJson(execution.output) as { outcome?: unknown; reason?: unknown; candidateVersion?: unknown; modelVersion?: unknown; inServiceVersion?: unknown } | undefined;
+function summarise(execution: {
+  executionArn?: string;
+  name?: string;
+  status?: ExecutionStatus;
+  startDate?: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+}): RunSummary {
+  const output = parseJson(execution.output) as
+    | {
+        outcome?: unknown;
+        reason?: unknown;
+        candidateVersion?: unknown;
+        modelVersion?: unknown;
+        inServiceVersion?: unknown;
+      }
+    | undefined;
   const failed = execution.status === 'FAILED' || execution.status === 'TIMED_OUT' || execution.status === 'ABORTED';
   const outcome = typeof output?.outcome === 'string' ? output.outcome : failed ? 'failed' : undefined;
-  const modelVersion = [output?.modelVersion, output?.candidateVersion, output?.inServiceVersion].find((v): v is string => typeof v === 'string');
+  const modelVersion = [output?.modelVersion, output?.candidateVersion, output?.inServiceVersion].find(
+    (v): v is string => typeof v === 'string',
+  );
   return {
     executionName: execution.name!,
     executionArn: execution.executionArn!,
@@ -87,7 +117,11 @@ function summarise(execution: { executionArn?: string; name?: string; status?: E
     startedAt: execution.startDate!.toISOString(),
     ...(execution.stopDate && { stoppedAt: execution.stopDate.toISOString() }),
     ...(outcome && { outcome }),
-    ...(typeof output?.reason === 'string' ? { reason: output.reason } : failed && execution.cause ? { reason: execution.cause } : {}),
+    ...(typeof output?.reason === 'string'
+      ? { reason: output.reason }
+      : failed && execution.cause
+        ? { reason: execution.cause }
+        : {}),
     ...(typeof output?.candidateVersion === 'string' && { candidateVersion: output.candidateVersion }),
     ...(modelVersion && { modelVersion }),
     ...(execution.error && { error: execution.error }),
@@ -106,23 +140,44 @@ export async function listRuns(
   options: { status?: RunStatus; limit?: number; nextToken?: string; details?: boolean } = {},
 ): Promise<{ runs: RunSummary[]; nextToken?: string }> {
   const page = await sfn.send(
-    new ListExecutionsCommand({ stateMachineArn, maxResults: options.limit ?? 20, ...(options.status && { statusFilter: options.status }), ...(options.nextToken && { nextToken: options.nextToken }) }),
+    new ListExecutionsCommand({
+      stateMachineArn,
+      maxResults: options.limit ?? 20,
+      ...(options.status && { statusFilter: options.status }),
+      ...(options.nextToken && { nextToken: options.nextToken }),
+    }),
   );
   const executions = page.executions ?? [];
   const runs = options.details
-    ? await Promise.all(executions.map(async (e) => summarise(await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn! })))))
+    ? await Promise.all(
+        executions.map(async (e) =>
+          summarise(await sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn! }))),
+        ),
+      )
     : executions.map((e) => summarise(e));
   return { runs, ...(page.nextToken && { nextToken: page.nextToken }) };
 }
 
 /** The states a run went through, from its history. */
 export function stepsOf(events: readonly HistoryEvent[]): RunStep[] {
-  const steps: { name: string; type: string; enteredAt: string; exitedAt?: string; failedAttempts: number; lastError?: string }[] = [];
+  const steps: {
+    name: string;
+    type: string;
+    enteredAt: string;
+    exitedAt?: string;
+    failedAttempts: number;
+    lastError?: string;
+  }[] = [];
   for (const event of events) {
     const type = event.type ?? '';
     const at = (event.timestamp ?? new Date()).toISOString();
     if (type.endsWith('StateEntered')) {
-      steps.push({ name: event.stateEnteredEventDetails?.name ?? '?', type: type.replace('StateEntered', ''), enteredAt: at, failedAttempts: 0 });
+      steps.push({
+        name: event.stateEnteredEventDetails?.name ?? '?',
+        type: type.replace('StateEntered', ''),
+        enteredAt: at,
+        failedAttempts: 0,
+      });
     } else if (type.endsWith('StateExited')) {
       const name = event.stateExitedEventDetails?.name;
       const step = [...steps].reverse().find((s) => s.name === name && s.exitedAt === undefined);
@@ -131,7 +186,8 @@ export function stepsOf(events: readonly HistoryEvent[]): RunStep[] {
       const step = steps.at(-1);
       if (step && type !== 'TaskFailed') {
         step.failedAttempts += 1;
-        step.lastError = event.lambdaFunctionFailedEventDetails?.error ?? event.lambdaFunctionTimedOutEventDetails?.error ?? 'error';
+        step.lastError =
+          event.lambdaFunctionFailedEventDetails?.error ?? event.lambdaFunctionTimedOutEventDetails?.error ?? 'error';
       }
     }
   }
@@ -142,7 +198,14 @@ async function historyOf(sfn: SFNClient, executionArn: string): Promise<HistoryE
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: false, ...(nextToken && { nextToken }) }));
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        maxResults: 1000,
+        includeExecutionData: false,
+        ...(nextToken && { nextToken }),
+      }),
+    );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -150,13 +213,19 @@ async function historyOf(sfn: SFNClient, executionArn: string): Promise<HistoryE
 }
 
 /** One run: status, outcome, input/output and (unless `steps: false`) the states it went through. */
-export async function describeRun(sfn: SFNClient, stateMachineArn: string, executionName: string, options: { steps?: boolean } = {}): Promise<RunDetail> {
+export async function describeRun(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  executionName: string,
+  options: { steps?: boolean } = {},
+): Promise<RunDetail> {
   const executionArn = executionArnOf(stateMachineArn, executionName);
   let execution;
   try {
     execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') throw new RunNotFoundError(`there is no run "${executionName}"`);
+    if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist')
+      throw new RunNotFoundError(`there is no run "${executionName}"`);
     throw error;
   }
   const steps = options.steps === false ? undefined : stepsOf(await historyOf(sfn, executionArn));
@@ -186,7 +255,10 @@ export async function followRun(
       }
     });
     if (run.status !== 'RUNNING') return run;
-    if (Date.now() > deadline) throw new Error(`run ${executionName} is still running after ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `run ${executionName} is still running after ${Math.round((options.timeoutMs ?? 3_600_000) / 1000)} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
   }
 }

@@ -22,11 +22,15 @@ export const FEEDBACK_SNAPSHOT_PREFIX = 'feedback/snapshots/';
 
 /** `feedback/snapshots/<yyyymmddThhmmssZ>-<execution>.jsonl`: sorts by time. */
 export function snapshotKeyFor(executionName: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${FEEDBACK_SNAPSHOT_PREFIX}${stamp}-${executionName.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`;
 }
 
-export const snapshotToJsonLines = (rows: readonly SnapshotRow[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : '');
+export const snapshotToJsonLines = (rows: readonly SnapshotRow[]): string =>
+  rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : '');
 
 export class SnapshotFormatError extends Error {
   override readonly name = 'SnapshotFormatError';
@@ -43,7 +47,11 @@ export function parseSnapshot(text: string, key: string): SnapshotRow[] {
       } catch {
         throw new SnapshotFormatError(`${key} line ${i + 1} is not JSON`);
       }
-      if (typeof row.text !== 'string' || typeof row.label !== 'string' || (row.split !== 'train' && row.split !== 'holdout')) {
+      if (
+        typeof row.text !== 'string' ||
+        typeof row.label !== 'string' ||
+        (row.split !== 'train' && row.split !== 'holdout')
+      ) {
         throw new SnapshotFormatError(`${key} line ${i + 1} is not a feedback snapshot row (text, label, split)`);
       }
       return row as SnapshotRow;

@@ -63,7 +63,10 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
   }
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
+  const cookies = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const now = new Date();
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_CONTENT.test(contentType);
@@ -104,7 +107,10 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
  * used as it is; anything else is a 200 with the result as JSON.
  */
 export function writeApiGatewayResult(res: ServerResponse, result: unknown): void {
-  const structured = result !== null && typeof result === 'object' && 'statusCode' in result ? (result as APIGatewayProxyStructuredResultV2) : undefined;
+  const structured =
+    result !== null && typeof result === 'object' && 'statusCode' in result
+      ? (result as APIGatewayProxyStructuredResultV2)
+      : undefined;
   if (!structured) {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
@@ -113,7 +119,12 @@ export function writeApiGatewayResult(res: ServerResponse, result: unknown): voi
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
-  const body = structured.body === undefined ? undefined : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body;
+  const body =
+    structured.body === undefined
+      ? undefined
+      : structured.isBase64Encoded
+        ? Buffer.from(structured.body, 'base64')
+        : structured.body;
   headers['content-type'] ??= 'application/json';
   res.writeHead(structured.statusCode ?? 200, headers);
   res.end(body);
@@ -131,13 +142,20 @@ export function createHttpApiServer(options: HttpApiServerOptions): Server {
       const path = (req.url ?? '/').split('?')[0]!;
       if (!(path === '/api' || path.startsWith(API_PATH_PREFIX))) {
         if (options.fallback) return options.fallback(req, res);
-        return sendJson(res, 404, { error: 'NotFound', message: `nothing is served at ${path}; the API is under ${API_PATH_PREFIX}` });
+        return sendJson(res, 404, {
+          error: 'NotFound',
+          message: `nothing is served at ${path}; the API is under ${API_PATH_PREFIX}`,
+        });
       }
       let body: Buffer;
       try {
         body = await readBody(req, limit);
       } catch (error) {
-        if (error instanceof RequestTooLargeError) return sendJson(res, 413, { error: 'PayloadTooLarge', message: `the request body is larger than ${limit} bytes` });
+        if (error instanceof RequestTooLargeError)
+          return sendJson(res, 413, {
+            error: 'PayloadTooLarge',
+            message: `the request body is larger than ${limit} bytes`,
+          });
         throw error;
       }
       let result: unknown;
@@ -160,7 +178,9 @@ export function createHttpApiServer(options: HttpApiServerOptions): Server {
 }
 
 /** Starts the server on 127.0.0.1:`port` (0 = a free port). */
-export async function startHttpApiServer(options: HttpApiServerOptions & { readonly port?: number }): Promise<HttpApiServer> {
+export async function startHttpApiServer(
+  options: HttpApiServerOptions & { readonly port?: number },
+): Promise<HttpApiServer> {
   const server = createHttpApiServer(options);
   const port = await listen(server, options.port ?? 0);
   return { server, port, url: endpointUrl(port), close: () => closeServer(server) };

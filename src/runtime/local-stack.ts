@@ -3,7 +3,13 @@ import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
 import { config, parseConfig, resetConfig, type Config } from '../config.ts';
 import { resetHandlerContext } from '../lambda/context.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions, type ScheduleHandle, type SqsEventSourceMapping } from '../local/index.ts';
+import {
+  startLocalRuntime,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  type ScheduleHandle,
+  type SqsEventSourceMapping,
+} from '../local/index.ts';
 import { startRetrain } from '../retraining/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
@@ -80,8 +86,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     emulators.createQueue(LOCAL_QUEUES.inputDeadLetter);
     emulators.createQueue(LOCAL_QUEUES.output);
     emulators.createQueue(LOCAL_QUEUES.rejected);
-    emulators.createQueue(LOCAL_QUEUES.input, { deadLetter: { queueName: LOCAL_QUEUES.inputDeadLetter, maxReceiveCount } });
-    const queues = Object.fromEntries(Object.entries(LOCAL_QUEUES).map(([k, name]) => [k, emulators.queueUrl(name)])) as LocalStack['queues'];
+    emulators.createQueue(LOCAL_QUEUES.input, {
+      deadLetter: { queueName: LOCAL_QUEUES.inputDeadLetter, maxReceiveCount },
+    });
+    const queues = Object.fromEntries(
+      Object.entries(LOCAL_QUEUES).map(([k, name]) => [k, emulators.queueUrl(name)]),
+    ) as LocalStack['queues'];
 
     const defaults = parseConfig({});
     emulators.createBucket(defaults.MODEL_BUCKET);
@@ -99,7 +109,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.settings,
     };
 
-    const functionNames = [...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)), ...Object.values(OTHER_FUNCTIONS)];
+    const functionNames = [
+      ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
+      ...Object.values(OTHER_FUNCTIONS),
+    ];
     for (const name of new Set<string>(functionNames)) {
       const override = options.functionOverrides?.[name];
       if (override) runtime.registerFunction(name, override as never);
@@ -111,7 +124,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
       const file = projectPath(workflow.file);
       if (!existsSync(file)) continue;
-      const substitutions = Object.fromEntries(Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]));
+      const substitutions = Object.fromEntries(
+        Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]),
+      );
       const { stateMachineArn } = await runtime.registerStateMachine({ name, definitionFile: file, substitutions });
       stateMachines[name] = stateMachineArn;
     }
@@ -148,16 +163,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (retrainArn && settings.RETRAIN_SCHEDULE.toLowerCase() !== 'off') {
       const { sfn } = createAwsClients(settings);
       const logger = options.logger;
-      retrainSchedule = runtime.schedule(settings.RETRAIN_SCHEDULE, () => startRetrain(sfn, retrainArn, { trigger: 'schedule' }), {
-        onError: (error) => (logger ?? console).error(`scheduled retraining could not start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
-      });
+      retrainSchedule = runtime.schedule(
+        settings.RETRAIN_SCHEDULE,
+        () => startRetrain(sfn, retrainArn, { trigger: 'schedule' }),
+        {
+          onError: (error) =>
+            (logger ?? console).error(
+              `scheduled retraining could not start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+            ),
+        },
+      );
     }
 
     const http = await startHttpApiServer({
       port: options.httpPort ?? 0,
       invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.feedbackApi, event),
       ...(options.httpFallback && { fallback: options.httpFallback }),
-      onError: (error) => options.logger?.warn('feedback API request failed', { error: error instanceof Error ? error.name : typeof error }),
+      onError: (error) =>
+        options.logger?.warn('feedback API request failed', {
+          error: error instanceof Error ? error.name : typeof error,
+        }),
     });
 
     return {

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableName, type TableSpec } from './tables.ts';
 
 /** Waits until a table is ACTIVE (a new table is CREATING for a moment, as on AWS). */
@@ -7,7 +12,8 @@ async function waitUntilActive(dynamo: DynamoDBClient, TableName: string, timeou
   for (;;) {
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName }));
     if (Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`table ${TableName} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`table ${TableName} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -25,15 +31,23 @@ export async function ensureTables(dynamo: DynamoDBClient, names: Record<TableNa
       await dynamo.send(new DescribeTableCommand({ TableName }));
       continue;
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
+      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException')
+        throw error;
     }
-    const attributes = new Set<string>([spec.partitionKey, ...(spec.sortKey ? [spec.sortKey] : []), ...spec.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+    const attributes = new Set<string>([
+      spec.partitionKey,
+      ...(spec.sortKey ? [spec.sortKey] : []),
+      ...spec.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+    ]);
     await dynamo.send(
       new CreateTableCommand({
         TableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-        KeySchema: [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : [])],
+        KeySchema: [
+          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : []),
+        ],
         ...(spec.indexes.length > 0 && {
           GlobalSecondaryIndexes: spec.indexes.map((index) => ({
             IndexName: index.name,

@@ -71,7 +71,10 @@ export class FeedbackError extends Error {
 export class UnknownTicketError extends FeedbackError {
   override readonly name = 'UnknownTicketError';
   constructor(ticketId: string) {
-    super(`there is no ticket "${ticketId}": feedback can only be given on a ticket that was classified (or failed to be)`, 'UnknownTicket');
+    super(
+      `there is no ticket "${ticketId}": feedback can only be given on a ticket that was classified (or failed to be)`,
+      'UnknownTicket',
+    );
   }
 }
 
@@ -90,24 +93,43 @@ export class UnknownCategoryError extends FeedbackError {
  * The feedback a person's input amounts to, or why it cannot be accepted.
  * Pure: the store calls it with the ticket as it is now.
  */
-export function resolveFeedback(ticket: Pick<TicketRecord, 'ticketId' | 'status' | 'category' | 'modelVersion'>, input: FeedbackInput, knownCategories: readonly string[], at: string): Feedback {
+export function resolveFeedback(
+  ticket: Pick<TicketRecord, 'ticketId' | 'status' | 'category' | 'modelVersion'>,
+  input: FeedbackInput,
+  knownCategories: readonly string[],
+  at: string,
+): Feedback {
   const category = input.category?.trim();
   if (input.category !== undefined && !category) throw new FeedbackError('the category is empty', 'InvalidFeedback');
   const predicted = ticket.status === 'classified' ? ticket.category : undefined;
   const by = input.by?.trim() || undefined;
-  const common = { ...(predicted !== undefined && { predictedCategory: predicted }), ...(ticket.modelVersion && { modelVersion: ticket.modelVersion }), ...(by && { by }), at };
+  const common = {
+    ...(predicted !== undefined && { predictedCategory: predicted }),
+    ...(ticket.modelVersion && { modelVersion: ticket.modelVersion }),
+    ...(by && { by }),
+    at,
+  };
   if (input.verdict === 'confirmed') {
     if (predicted === undefined) {
-      throw new FeedbackError(`ticket ${ticket.ticketId} was not classified (its classification failed): there is nothing to confirm; give the right category instead`, 'InvalidFeedback');
+      throw new FeedbackError(
+        `ticket ${ticket.ticketId} was not classified (its classification failed): there is nothing to confirm; give the right category instead`,
+        'InvalidFeedback',
+      );
     }
     if (category !== undefined && category !== predicted) {
-      throw new FeedbackError(`confirming means the predicted category "${predicted}" is right, but the request names "${category}"; send verdict "corrected" to change it`, 'InvalidFeedback');
+      throw new FeedbackError(
+        `confirming means the predicted category "${predicted}" is right, but the request names "${category}"; send verdict "corrected" to change it`,
+        'InvalidFeedback',
+      );
     }
     return { verdict: 'confirmed', category: predicted, ...common };
   }
   if (category === undefined) throw new FeedbackError('a correction needs the right category', 'InvalidFeedback');
   if (category === predicted) {
-    throw new FeedbackError(`"${category}" is the category the model predicted; send verdict "confirmed" to confirm it`, 'InvalidFeedback');
+    throw new FeedbackError(
+      `"${category}" is the category the model predicted; send verdict "confirmed" to confirm it`,
+      'InvalidFeedback',
+    );
   }
   const known = knownCategories.includes(category);
   if (!known && !input.allowNewCategory) throw new UnknownCategoryError(category, knownCategories);
@@ -144,7 +166,9 @@ export class FeedbackStore {
   ) {}
 
   async get(ticketId: string): Promise<ReviewedTicket | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { ticketId }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: { ticketId }, ConsistentRead: true }),
+    );
     return Item as ReviewedTicket | undefined;
   }
 
@@ -153,7 +177,12 @@ export class FeedbackStore {
    * moves to the bounded history). The write is conditional on the ticket's
    * feedback being what was read, so two reviewers at once cannot lose a verdict.
    */
-  async submit(ticketId: string, input: FeedbackInput, knownCategories: readonly string[], now: () => Date = () => new Date()): Promise<{ feedback: Feedback; replaced?: Feedback }> {
+  async submit(
+    ticketId: string,
+    input: FeedbackInput,
+    knownCategories: readonly string[],
+    now: () => Date = () => new Date(),
+  ): Promise<{ feedback: Feedback; replaced?: Feedback }> {
     for (let attempt = 1; ; attempt++) {
       // Only what the verdict is checked against (not the text, explanation, ...).
       const { Item } = await this.documents.send(
@@ -162,24 +191,45 @@ export class FeedbackStore {
           Key: { ticketId },
           ConsistentRead: true,
           ProjectionExpression: '#id, #status, #category, #model, #feedback, #history, #at',
-          ExpressionAttributeNames: { '#id': 'ticketId', '#status': 'status', '#category': 'category', '#model': 'modelVersion', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt' },
+          ExpressionAttributeNames: {
+            '#id': 'ticketId',
+            '#status': 'status',
+            '#category': 'category',
+            '#model': 'modelVersion',
+            '#feedback': 'feedback',
+            '#history': 'feedbackHistory',
+            '#at': 'feedbackAt',
+          },
         }),
       );
-      const ticket = Item as (Pick<ReviewedTicket, 'ticketId' | 'status' | 'category' | 'modelVersion'> & FeedbackFields) | undefined;
+      const ticket = Item as
+        | (Pick<ReviewedTicket, 'ticketId' | 'status' | 'category' | 'modelVersion'> & FeedbackFields)
+        | undefined;
       if (!ticket) throw new UnknownTicketError(ticketId);
       let at = now().toISOString();
       // feedbackAt only grows for a ticket (the watermark of retraining relies on it).
       if (ticket.feedbackAt && at <= ticket.feedbackAt) at = new Date(Date.parse(ticket.feedbackAt) + 1).toISOString();
       const feedback = resolveFeedback(ticket, input, knownCategories, at);
-      const history = ticket.feedback ? [ticket.feedback, ...(ticket.feedbackHistory ?? [])].slice(0, FEEDBACK_HISTORY_LIMIT) : [];
+      const history = ticket.feedback
+        ? [ticket.feedback, ...(ticket.feedbackHistory ?? [])].slice(0, FEEDBACK_HISTORY_LIMIT)
+        : [];
       try {
         await this.documents.send(
           new UpdateCommand({
             TableName: this.table,
             Key: { ticketId },
             UpdateExpression: 'SET #feedback = :feedback, #history = :history, #at = :at, #list = :list',
-            ConditionExpression: ticket.feedbackAt === undefined ? 'attribute_exists(#id) AND attribute_not_exists(#at)' : 'attribute_exists(#id) AND #at = :previous',
-            ExpressionAttributeNames: { '#id': 'ticketId', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt', '#list': 'feedbackListKey' },
+            ConditionExpression:
+              ticket.feedbackAt === undefined
+                ? 'attribute_exists(#id) AND attribute_not_exists(#at)'
+                : 'attribute_exists(#id) AND #at = :previous',
+            ExpressionAttributeNames: {
+              '#id': 'ticketId',
+              '#feedback': 'feedback',
+              '#history': 'feedbackHistory',
+              '#at': 'feedbackAt',
+              '#list': 'feedbackListKey',
+            },
             ExpressionAttributeValues: {
               ':feedback': feedback,
               ':history': history,
@@ -190,8 +240,16 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        if (attempt >= MAX_WRITE_ATTEMPTS) throw new FeedbackError(`the feedback of ticket ${ticketId} kept changing while it was being written; try again`, 'Conflict');
+        if (
+          !(error instanceof ConditionalCheckFailedException) &&
+          (error as Error).name !== 'ConditionalCheckFailedException'
+        )
+          throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS)
+          throw new FeedbackError(
+            `the feedback of ticket ${ticketId} kept changing while it was being written; try again`,
+            'Conflict',
+          );
         continue;
       }
       return { feedback, ...(ticket.feedback && { replaced: ticket.feedback }) };
@@ -205,7 +263,11 @@ export class FeedbackStore {
    * one given at `at` (someone else's later verdict is never taken back).
    * `feedbackAt` still only grows when a verdict is restored.
    */
-  async undo(ticketId: string, options: { at?: string } = {}, now: () => Date = () => new Date()): Promise<{ undone: Feedback; restored?: Feedback }> {
+  async undo(
+    ticketId: string,
+    options: { at?: string } = {},
+    now: () => Date = () => new Date(),
+  ): Promise<{ undone: Feedback; restored?: Feedback }> {
     for (let attempt = 1; ; attempt++) {
       const { Item } = await this.documents.send(
         new GetCommand({
@@ -213,20 +275,35 @@ export class FeedbackStore {
           Key: { ticketId },
           ConsistentRead: true,
           ProjectionExpression: '#id, #feedback, #history, #at',
-          ExpressionAttributeNames: { '#id': 'ticketId', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt' },
+          ExpressionAttributeNames: {
+            '#id': 'ticketId',
+            '#feedback': 'feedback',
+            '#history': 'feedbackHistory',
+            '#at': 'feedbackAt',
+          },
         }),
       );
       const ticket = Item as (Pick<ReviewedTicket, 'ticketId'> & FeedbackFields) | undefined;
       if (!ticket) throw new UnknownTicketError(ticketId);
       const current = ticket.feedback;
-      if (!current || ticket.feedbackAt === undefined) throw new FeedbackError(`ticket ${ticketId} has no feedback to undo`, 'Conflict');
+      if (!current || ticket.feedbackAt === undefined)
+        throw new FeedbackError(`ticket ${ticketId} has no feedback to undo`, 'Conflict');
       if (options.at !== undefined && current.at !== options.at) {
-        throw new FeedbackError(`the feedback of ticket ${ticketId} changed since (now "${current.category}", given ${current.at}${current.by ? ` by ${current.by}` : ''}); nothing was undone`, 'Conflict');
+        throw new FeedbackError(
+          `the feedback of ticket ${ticketId} changed since (now "${current.category}", given ${current.at}${current.by ? ` by ${current.by}` : ''}); nothing was undone`,
+          'Conflict',
+        );
       }
       const [restored, ...older] = ticket.feedbackHistory ?? [];
       let at = now().toISOString();
       if (at <= ticket.feedbackAt) at = new Date(Date.parse(ticket.feedbackAt) + 1).toISOString();
-      const names = { '#id': 'ticketId', '#feedback': 'feedback', '#history': 'feedbackHistory', '#at': 'feedbackAt', '#list': 'feedbackListKey' };
+      const names = {
+        '#id': 'ticketId',
+        '#feedback': 'feedback',
+        '#history': 'feedbackHistory',
+        '#at': 'feedbackAt',
+        '#list': 'feedbackListKey',
+      };
       try {
         await this.documents.send(
           new UpdateCommand({
@@ -235,7 +312,13 @@ export class FeedbackStore {
             ...(restored
               ? {
                   UpdateExpression: 'SET #feedback = :feedback, #history = :history, #at = :at, #list = :list',
-                  ExpressionAttributeValues: { ':feedback': restored, ':history': older, ':at': at, ':list': FEEDBACK_LIST_KEY, ':previous': ticket.feedbackAt },
+                  ExpressionAttributeValues: {
+                    ':feedback': restored,
+                    ':history': older,
+                    ':at': at,
+                    ':list': FEEDBACK_LIST_KEY,
+                    ':previous': ticket.feedbackAt,
+                  },
                 }
               : {
                   UpdateExpression: 'REMOVE #feedback, #history, #at, #list',
@@ -246,8 +329,16 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') throw error;
-        if (attempt >= MAX_WRITE_ATTEMPTS) throw new FeedbackError(`the feedback of ticket ${ticketId} kept changing while it was being undone; try again`, 'Conflict');
+        if (
+          !(error instanceof ConditionalCheckFailedException) &&
+          (error as Error).name !== 'ConditionalCheckFailedException'
+        )
+          throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS)
+          throw new FeedbackError(
+            `the feedback of ticket ${ticketId} kept changing while it was being undone; try again`,
+            'Conflict',
+          );
         continue;
       }
       return { undone: current, ...(restored && { restored }) };
@@ -264,8 +355,17 @@ export class FeedbackStore {
           IndexName: FEEDBACK_INDEX,
           KeyConditionExpression: options.after === undefined ? '#list = :list' : '#list = :list AND #at > :after',
           ProjectionExpression: '#id, #text, #feedback, #at',
-          ExpressionAttributeNames: { '#list': 'feedbackListKey', '#at': 'feedbackAt', '#id': 'ticketId', '#text': 'text', '#feedback': 'feedback' },
-          ExpressionAttributeValues: { ':list': FEEDBACK_LIST_KEY, ...(options.after !== undefined && { ':after': options.after }) },
+          ExpressionAttributeNames: {
+            '#list': 'feedbackListKey',
+            '#at': 'feedbackAt',
+            '#id': 'ticketId',
+            '#text': 'text',
+            '#feedback': 'feedback',
+          },
+          ExpressionAttributeValues: {
+            ':list': FEEDBACK_LIST_KEY,
+            ...(options.after !== undefined && { ':after': options.after }),
+          },
           ExclusiveStartKey: start,
         }),
       );
@@ -289,7 +389,12 @@ export class FeedbackStore {
           IndexName: FEEDBACK_INDEX,
           KeyConditionExpression: '#list = :list',
           ProjectionExpression: '#feedback.#verdict, #at',
-          ExpressionAttributeNames: { '#list': 'feedbackListKey', '#at': 'feedbackAt', '#feedback': 'feedback', '#verdict': 'verdict' },
+          ExpressionAttributeNames: {
+            '#list': 'feedbackListKey',
+            '#at': 'feedbackAt',
+            '#feedback': 'feedback',
+            '#verdict': 'verdict',
+          },
           ExpressionAttributeValues: { ':list': FEEDBACK_LIST_KEY },
           ExclusiveStartKey: start,
         }),

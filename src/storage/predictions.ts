@@ -46,7 +46,8 @@ const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.
 function decodeCursor(cursor: string): Record<string, unknown> {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string')) return key as Record<string, unknown>;
+    if (key && typeof key === 'object' && !Array.isArray(key) && Object.values(key).every((v) => typeof v === 'string'))
+      return key as Record<string, unknown>;
   } catch {
     // reported below
   }
@@ -84,13 +85,16 @@ export class PredictionStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new TicketConflictError(`ticket ${record.ticketId} was already recorded by another execution`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new TicketConflictError(`ticket ${record.ticketId} was already recorded by another execution`);
       throw error;
     }
   }
 
   async get(ticketId: string): Promise<TicketRecord | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.table, Key: { ticketId }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.table, Key: { ticketId }, ConsistentRead: true }),
+    );
     return Item as TicketRecord | undefined;
   }
 
@@ -100,7 +104,9 @@ export class PredictionStore {
    * filtered page reads on until it is full or `maxReads` pages were read; it
    * may then hold fewer than `limit` items and still have a cursor.
    */
-  async list(options: { limit?: number; cursor?: string; filters?: PredictionFilters; maxReads?: number } = {}): Promise<{ items: TicketRecord[]; cursor?: string }> {
+  async list(
+    options: { limit?: number; cursor?: string; filters?: PredictionFilters; maxReads?: number } = {},
+  ): Promise<{ items: TicketRecord[]; cursor?: string }> {
     const limit = options.limit ?? 50;
     const filters = options.filters ?? {};
     const conditions: string[] = [];
@@ -109,7 +115,11 @@ export class PredictionStore {
     if (filters.needsReview !== undefined) {
       names['#needsReview'] = 'needsReview';
       values[':needsReview'] = filters.needsReview;
-      conditions.push(filters.needsReview ? '#needsReview = :needsReview' : '(attribute_not_exists(#needsReview) OR #needsReview = :needsReview)');
+      conditions.push(
+        filters.needsReview
+          ? '#needsReview = :needsReview'
+          : '(attribute_not_exists(#needsReview) OR #needsReview = :needsReview)',
+      );
     }
     if (filters.category !== undefined) {
       names['#category'] = 'category';
@@ -146,7 +156,12 @@ export class PredictionStore {
         items.push(item);
         if (items.length === limit) {
           const more = item !== page.Items!.at(-1) || page.LastEvaluatedKey !== undefined;
-          return { items, ...(more && { cursor: encodeCursor({ ticketId: item.ticketId, listKey: item.listKey, classifiedAt: item.classifiedAt }) }) };
+          return {
+            items,
+            ...(more && {
+              cursor: encodeCursor({ ticketId: item.ticketId, listKey: item.listKey, classifiedAt: item.classifiedAt }),
+            }),
+          };
         }
       }
       start = page.LastEvaluatedKey;
@@ -156,7 +171,9 @@ export class PredictionStore {
   }
 
   /** Newest first. */
-  async recent(options: { limit?: number; cursor?: Record<string, unknown> } = {}): Promise<{ items: TicketRecord[]; cursor?: Record<string, unknown> }> {
+  async recent(
+    options: { limit?: number; cursor?: Record<string, unknown> } = {},
+  ): Promise<{ items: TicketRecord[]; cursor?: Record<string, unknown> }> {
     const page = await this.documents.send(
       new QueryCommand({
         TableName: this.table,
@@ -168,6 +185,9 @@ export class PredictionStore {
         ExclusiveStartKey: options.cursor,
       }),
     );
-    return { items: (page.Items ?? []) as TicketRecord[], ...(page.LastEvaluatedKey && { cursor: page.LastEvaluatedKey }) };
+    return {
+      items: (page.Items ?? []) as TicketRecord[],
+      ...(page.LastEvaluatedKey && { cursor: page.LastEvaluatedKey }),
+    };
   }
 }

@@ -41,7 +41,9 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** The Content-Security-Policy of the page: its own origin only; the inline import map by hash. */
 export function contentSecurityPolicy(indexHtml: string): string {
-  const hashes = [...indexHtml.matchAll(/<script type="importmap">([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  const hashes = [...indexHtml.matchAll(/<script type="importmap">([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
   return [
     "default-src 'none'",
     `script-src 'self' ${hashes.join(' ')}`.trim(),
@@ -61,7 +63,9 @@ export interface WebPageOptions {
 }
 
 /** A request handler for the page's files (GET/HEAD; 404 for anything else that is not a file). */
-export function createWebPageHandler(options: WebPageOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createWebPageHandler(
+  options: WebPageOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const root = options.root ?? STATIC_ROOT;
   const vendor = vendorFiles();
   const csp = contentSecurityPolicy(readFileSync(join(root, 'index.html'), 'utf8'));
@@ -72,7 +76,13 @@ export function createWebPageHandler(options: WebPageOptions = {}): (req: Incomi
     'cross-origin-opener-policy': 'same-origin',
   };
 
-  const send = (res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>, head: boolean) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer,
+    headers: Record<string, string>,
+    head: boolean,
+  ) => {
     res.writeHead(status, { ...common, 'content-length': String(Buffer.byteLength(body)), ...headers });
     res.end(head ? undefined : body);
   };
@@ -80,7 +90,14 @@ export function createWebPageHandler(options: WebPageOptions = {}): (req: Incomi
   return async (req, res) => {
     const method = (req.method ?? 'GET').toUpperCase();
     const head = method === 'HEAD';
-    if (method !== 'GET' && !head) return send(res, 405, 'method not allowed\n', { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' }, false);
+    if (method !== 'GET' && !head)
+      return send(
+        res,
+        405,
+        'method not allowed\n',
+        { 'content-type': 'text/plain; charset=utf-8', allow: 'GET, HEAD' },
+        false,
+      );
     let path: string;
     try {
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -99,10 +116,26 @@ export function createWebPageHandler(options: WebPageOptions = {}): (req: Incomi
       if (candidate.startsWith(root.endsWith(sep) ? root : root + sep) && !candidate.endsWith(sep)) file = candidate;
     }
     if (!file || !(statSync(file, { throwIfNoEntry: false })?.isFile() ?? false)) {
-      return send(res, 404, 'not found\n', { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, head);
+      return send(
+        res,
+        404,
+        'not found\n',
+        { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        head,
+      );
     }
     const body = await readFile(file);
     const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-    send(res, 200, body, { 'content-type': type, 'cache-control': cache, ...(type.startsWith('text/html') && { 'content-security-policy': csp }) }, head);
+    send(
+      res,
+      200,
+      body,
+      {
+        'content-type': type,
+        'cache-control': cache,
+        ...(type.startsWith('text/html') && { 'content-security-policy': csp }),
+      },
+      head,
+    );
   };
 }

@@ -49,7 +49,16 @@ export function parseJson(text: string | undefined): unknown {
   }
 }
 
-const FAILURE_EVENTS = new Set(['LambdaFunctionFailed', 'LambdaFunctionTimedOut', 'LambdaFunctionStartFailed', 'LambdaFunctionScheduleFailed', 'TaskFailed', 'TaskTimedOut', 'TaskStartFailed', 'TaskSubmitFailed']);
+const FAILURE_EVENTS = new Set([
+  'LambdaFunctionFailed',
+  'LambdaFunctionTimedOut',
+  'LambdaFunctionStartFailed',
+  'LambdaFunctionScheduleFailed',
+  'TaskFailed',
+  'TaskTimedOut',
+  'TaskStartFailed',
+  'TaskSubmitFailed',
+]);
 const SUCCESS_EVENTS = new Set(['LambdaFunctionSucceeded', 'TaskSucceeded']);
 const SCHEDULE_EVENTS = new Set(['LambdaFunctionScheduled', 'TaskScheduled']);
 
@@ -130,8 +139,12 @@ export function runStepsOf(events: readonly HistoryEvent[], executionStatus: str
         current.lastAttemptFailed = true;
       }
     } else if (type === 'ExecutionFailed' || type === 'ExecutionTimedOut' || type === 'ExecutionAborted') {
-      const d = event.executionFailedEventDetails ?? event.executionTimedOutEventDetails ?? event.executionAbortedEventDetails;
-      executionFailure = { ...(d?.error !== undefined && { error: d.error }), ...(d?.cause !== undefined && { cause: d.cause }) };
+      const d =
+        event.executionFailedEventDetails ?? event.executionTimedOutEventDetails ?? event.executionAbortedEventDetails;
+      executionFailure = {
+        ...(d?.error !== undefined && { error: d.error }),
+        ...(d?.cause !== undefined && { cause: d.cause }),
+      };
     }
   }
 
@@ -174,12 +187,23 @@ export function runStepsOf(events: readonly HistoryEvent[], executionStatus: str
 }
 
 /** The history events of an execution with their data; undefined when the history is no longer kept. */
-export async function executionHistory(sfn: SFNClient, executionArn: string, maxEvents = 5000): Promise<HistoryEvent[] | undefined> {
+export async function executionHistory(
+  sfn: SFNClient,
+  executionArn: string,
+  maxEvents = 5000,
+): Promise<HistoryEvent[] | undefined> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   try {
     do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: true, ...(nextToken && { nextToken }) }));
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          maxResults: 1000,
+          includeExecutionData: true,
+          ...(nextToken && { nextToken }),
+        }),
+      );
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
     } while (nextToken && events.length < maxEvents);

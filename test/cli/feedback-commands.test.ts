@@ -20,7 +20,9 @@ const dataDir = join(dir, 'data');
 
 async function triage(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [TRIAGE, ...args, '--data-dir', dataDir], { env: { ...process.env, TRIAGE_DEBUG: '' } });
+    const { stdout, stderr } = await run('node', [TRIAGE, ...args, '--data-dir', dataDir], {
+      env: { ...process.env, TRIAGE_DEBUG: '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -39,7 +41,12 @@ let v1: string;
 beforeAll(async () => {
   t = await startTestStack({ dataDir, settings: { MIN_NEW_FEEDBACK: '10' } });
   v1 = await t.bootstrap();
-  writeStackFile(dataDir, { pid: process.pid, startedAt: new Date().toISOString(), webUrl: t.stack.webUrl, environment: t.stack.environment });
+  writeStackFile(dataDir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    webUrl: t.stack.webUrl,
+    environment: t.stack.environment,
+  });
   for (const ticket of TICKETS) await t.send({ ticketId: ticket.ticketId, body: ticket.text });
   await t.until(() => t.outputs.length >= TICKETS.length, 30_000);
 }, 60_000);
@@ -60,12 +67,19 @@ describe('triage feedback', () => {
     expect(corrected.code).toBe(0);
     expect(corrected.stdout).toBe(`C-1: corrected "${predicted('C-1')}" -> "${other}"\n`);
     const again = await triage('feedback', 'C-1', '--category', predicted('C-1'), '--json');
-    expect(JSON.parse(again.stdout)).toMatchObject({ ticketId: 'C-1', feedback: { verdict: 'confirmed' }, replaced: { verdict: 'corrected', category: other } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      ticketId: 'C-1',
+      feedback: { verdict: 'confirmed' },
+      replaced: { verdict: 'corrected', category: other },
+    });
   });
 
   it.each([
     [['feedback', 'NOPE', '--correct'], /error: there is no ticket "NOPE"/],
-    [['feedback', 'C-2', '--category', 'Network'], /error: the model does not know the category "Network" .*--allow-new-category/],
+    [
+      ['feedback', 'C-2', '--category', 'Network'],
+      /error: the model does not know the category "Network" .*--allow-new-category/,
+    ],
     [['feedback', 'C-2', '--correct', '--category', 'Access'], /error: give either --correct or --category, not both/],
     [['feedback', 'C-2'], /error: say what is right: --correct .* or --category <name>/],
   ])('fails clearly: %j', async (args, message) => {
@@ -77,17 +91,30 @@ describe('triage feedback', () => {
   it('imports a CSV: accepted and rejected rows with reasons, exit code 1 when any row is rejected', async () => {
     const rows = TICKETS.map((ticket) => [ticket.ticketId, ticket.label]);
     const file = join(dir, 'corrections.csv');
-    writeFileSync(file, ['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n') + '\n');
+    writeFileSync(
+      file,
+      ['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n') + '\n',
+    );
     const result = await triage('feedback', 'import', file, '--allow-new-category', '--by', 'bulk', '--json');
     expect(result.code).toBe(1);
     const summary = JSON.parse(result.stdout);
-    expect(summary).toMatchObject({ rows: TICKETS.length + 2, accepted: TICKETS.length, rejected: 2, newCategories: ['Network'] });
+    expect(summary).toMatchObject({
+      rows: TICKETS.length + 2,
+      accepted: TICKETS.length,
+      rejected: 2,
+      newCategories: ['Network'],
+    });
     expect(summary.confirmed + summary.corrected).toBe(TICKETS.length);
     expect(summary.rejectedRows).toEqual([
       { line: TICKETS.length + 2, ticketId: 'NOPE-1', reason: expect.stringMatching(/there is no ticket "NOPE-1"/) },
       { line: TICKETS.length + 3, ticketId: '', reason: 'no ticket id' },
     ]);
-    expect((await t.feedback.get('C-NET-0'))!.feedback).toMatchObject({ verdict: 'corrected', category: 'Network', newCategory: true, by: 'bulk' });
+    expect((await t.feedback.get('C-NET-0'))!.feedback).toMatchObject({
+      verdict: 'corrected',
+      category: 'Network',
+      newCategory: true,
+      by: 'bulk',
+    });
 
     const human = await triage('feedback', 'import', file, '--allow-new-category');
     expect(human.stdout).toMatch(new RegExp(`${TICKETS.length} of ${TICKETS.length + 2} rows accepted .*, 2 rejected`));
@@ -108,7 +135,9 @@ describe('triage retrain and triage models', () => {
     const retrained = await triage('retrain');
     expect(retrained.code).toBe(0);
     expect(retrained.stdout).toMatch(/^retraining started: retrain-/);
-    expect(retrained.stdout).toMatch(/ {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}AccuracyHolds\n {2}Promote\n/);
+    expect(retrained.stdout).toMatch(
+      / {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}AccuracyHolds\n {2}Promote\n/,
+    );
     expect(retrained.stdout).toMatch(/promoted: model \S+ is in service\n {2}candidate: accuracy/);
     const v2 = (await t.registry.inService())!.modelVersion;
     expect(v2).not.toBe(v1);
@@ -136,11 +165,22 @@ describe('triage retrain and triage models', () => {
     expect(page).toContain('Network');
 
     const json = JSON.parse((await triage('models', 'show', v2, '--json')).stdout);
-    expect(json).toMatchObject({ version: v2, status: 'promoted', manifest: { lineage: { parentVersion: v1 } }, evaluation: { inServiceVersion: v1 } });
+    expect(json).toMatchObject({
+      version: v2,
+      status: 'promoted',
+      manifest: { lineage: { parentVersion: v1 } },
+      evaluation: { inServiceVersion: v1 },
+    });
 
     const back = await triage('models', 'rollback', '--by', 'ops');
-    expect(back).toMatchObject({ code: 0, stdout: `rolled back: model ${v1} is in service again (${v2} is recorded as rolled back)\n` });
-    expect(await t.registry.get(v2)).toMatchObject({ status: 'rejected', statusReason: expect.stringMatching(/^rolled back by ops to /) });
+    expect(back).toMatchObject({
+      code: 0,
+      stdout: `rolled back: model ${v1} is in service again (${v2} is recorded as rolled back)\n`,
+    });
+    expect(await t.registry.get(v2)).toMatchObject({
+      status: 'rejected',
+      statusReason: expect.stringMatching(/^rolled back by ops to /),
+    });
     const forward = await triage('models', 'promote', v2, '--json');
     expect(JSON.parse(forward.stdout)).toEqual({ version: v2, previousVersion: v1 });
     expect((await triage('models', 'promote', v2)).stderr).toMatch(/is already in service/);

@@ -39,18 +39,47 @@ const rows = [
   ['order a headset for the new hire', 'Purchase'],
 ];
 const good = csv('tickets.csv', 'text,label\n' + rows.map(([t, l]) => `"${t}",${l}`).join('\n') + '\n');
-const split = csv('split.csv', 'row,split\n' + rows.map((_, i) => `${i},${i % 4 === 3 ? 'test' : 'train'}`).join('\n') + '\n');
+const split = csv(
+  'split.csv',
+  'row,split\n' + rows.map((_, i) => `${i},${i % 4 === 3 ? 'test' : 'train'}`).join('\n') + '\n',
+);
 
 describe('triage train / evaluate / predict', () => {
   const model = join(dir, 'model');
 
   it('trains, evaluates with a split and writes predictions, predicts with an explanation', async () => {
-    const trained = await triage('train', '--data', good, '--split', split, '--profile', 'reference', '--out', model, '--json');
+    const trained = await triage(
+      'train',
+      '--data',
+      good,
+      '--split',
+      split,
+      '--profile',
+      'reference',
+      '--out',
+      model,
+      '--json',
+    );
     expect(trained.code).toBe(0);
-    expect(JSON.parse(trained.stdout)).toMatchObject({ profile: 'reference', rows: 9, labels: ['Access', 'Hardware', 'Purchase'] });
+    expect(JSON.parse(trained.stdout)).toMatchObject({
+      profile: 'reference',
+      rows: 9,
+      labels: ['Access', 'Hardware', 'Purchase'],
+    });
 
     const predictions = join(dir, 'preds.csv');
-    const evaluated = await triage('evaluate', '--model', model, '--data', good, '--split', split, '--predictions', predictions, '--json');
+    const evaluated = await triage(
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      good,
+      '--split',
+      split,
+      '--predictions',
+      predictions,
+      '--json',
+    );
     expect(evaluated.code).toBe(0);
     const metrics = JSON.parse(evaluated.stdout);
     expect(metrics.examples).toBe(3);
@@ -72,11 +101,32 @@ describe('triage train / evaluate / predict', () => {
 
   it.each([
     [['train', '--data', join(dir, 'nope.csv'), '--out', model], /file not found: .*nope\.csv/],
-    [['train', '--data', csv('cols.csv', 'content,kind\nx,y\n'), '--out', model], /cannot tell which column .* holds the text \(columns: content, kind\)/],
-    [['train', '--data', good, '--text-column', 'subject', '--out', model], /no column "subject" \(columns: text, label\)/],
-    [['train', '--data', csv('empty.csv', 'text,label\n,a\n ,b\n'), '--out', model], /text column "text" .* is empty in every row/],
-    [['train', '--data', csv('one.csv', 'text,label\nprinter broken,Hardware\nlaptop broken,Hardware\n'), '--out', model], /at least 2 categories.*"Hardware"/],
-    [['train', '--data', csv('bad.csv', 'text,label\n"unterminated,Hardware\n'), '--out', model], /not a readable CSV file/],
+    [
+      ['train', '--data', csv('cols.csv', 'content,kind\nx,y\n'), '--out', model],
+      /cannot tell which column .* holds the text \(columns: content, kind\)/,
+    ],
+    [
+      ['train', '--data', good, '--text-column', 'subject', '--out', model],
+      /no column "subject" \(columns: text, label\)/,
+    ],
+    [
+      ['train', '--data', csv('empty.csv', 'text,label\n,a\n ,b\n'), '--out', model],
+      /text column "text" .* is empty in every row/,
+    ],
+    [
+      [
+        'train',
+        '--data',
+        csv('one.csv', 'text,label\nprinter broken,Hardware\nlaptop broken,Hardware\n'),
+        '--out',
+        model,
+      ],
+      /at least 2 categories.*"Hardware"/,
+    ],
+    [
+      ['train', '--data', csv('bad.csv', 'text,label\n"unterminated,Hardware\n'), '--out', model],
+      /not a readable CSV file/,
+    ],
     [['train', '--data', good, '--profile', 'magic', '--out', model], /unknown profile "magic"/],
     [['evaluate', '--model', join(dir, 'missing-model'), '--data', good], /no model at .*missing-model/],
     [['predict', '--model', model, '   '], /ticket text is empty/],

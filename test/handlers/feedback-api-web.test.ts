@@ -28,7 +28,8 @@ const SECRET = 'zebracorn password in the ticket';
 beforeAll(async () => {
   t = await startTestStack({ settings: { MIN_NEW_FEEDBACK: '1000' } });
   modelVersion = await t.bootstrap();
-  for (const ticket of TICKETS) await t.send({ ticketId: ticket.ticketId, subject: 'private subject', body: `${ticket.text} ${SECRET}` });
+  for (const ticket of TICKETS)
+    await t.send({ ticketId: ticket.ticketId, subject: 'private subject', body: `${ticket.text} ${SECRET}` });
   await t.until(() => t.outputs.length >= TICKETS.length, 30_000);
 }, 60_000);
 
@@ -40,7 +41,8 @@ const otherThan = (category: string) => (category === 'Access' ? 'Purchase' : 'A
 describe('DELETE /api/predictions/{ticketId}/feedback (undo)', () => {
   it('takes back a first verdict: the ticket has no feedback again, the counts go back', async () => {
     const before = (await call('GET', '/api/stats')).body;
-    const given = (await call('PUT', '/api/predictions/UNDO-0/feedback', undefined, { verdict: 'confirmed' })).body.feedback;
+    const given = (await call('PUT', '/api/predictions/UNDO-0/feedback', undefined, { verdict: 'confirmed' })).body
+      .feedback;
     expect((await call('GET', '/api/stats')).body.total).toBe(before.total + 1);
 
     const undone = await call('DELETE', '/api/predictions/UNDO-0/feedback', { at: given.at });
@@ -49,17 +51,31 @@ describe('DELETE /api/predictions/{ticketId}/feedback (undo)', () => {
     expect(item.feedback).toBeUndefined();
     expect(item.feedbackAt).toBeUndefined();
     expect(item.feedbackListKey).toBeUndefined();
-    expect((await call('GET', '/api/stats')).body).toMatchObject({ total: before.total, reviewedToday: before.reviewedToday });
-    const unreviewed = (await call('GET', '/api/predictions', { hasFeedback: 'false', limit: '100' })).body.items.map((i: { ticketId: string }) => i.ticketId);
+    expect((await call('GET', '/api/stats')).body).toMatchObject({
+      total: before.total,
+      reviewedToday: before.reviewedToday,
+    });
+    const unreviewed = (await call('GET', '/api/predictions', { hasFeedback: 'false', limit: '100' })).body.items.map(
+      (i: { ticketId: string }) => i.ticketId,
+    );
     expect(unreviewed).toContain('UNDO-0');
 
     // Feedback can be given again afterwards.
-    expect((await call('PUT', '/api/predictions/UNDO-0/feedback', undefined, { verdict: 'confirmed' })).status).toBe(200);
+    expect((await call('PUT', '/api/predictions/UNDO-0/feedback', undefined, { verdict: 'confirmed' })).status).toBe(
+      200,
+    );
   });
 
   it('takes back a replacing verdict: the one it replaced is current again, feedbackAt still grows', async () => {
-    const first = (await call('PUT', '/api/predictions/UNDO-1/feedback', undefined, { verdict: 'confirmed', by: 'ana' })).body.feedback;
-    const second = (await call('PUT', '/api/predictions/UNDO-1/feedback', undefined, { verdict: 'corrected', category: otherThan(predictedOf('UNDO-1')) })).body.feedback;
+    const first = (
+      await call('PUT', '/api/predictions/UNDO-1/feedback', undefined, { verdict: 'confirmed', by: 'ana' })
+    ).body.feedback;
+    const second = (
+      await call('PUT', '/api/predictions/UNDO-1/feedback', undefined, {
+        verdict: 'corrected',
+        category: otherThan(predictedOf('UNDO-1')),
+      })
+    ).body.feedback;
     const undone = await call('DELETE', '/api/predictions/UNDO-1/feedback', { at: second.at });
     expect(undone.body).toEqual({ ticketId: 'UNDO-1', undone: second, feedback: first });
     const item = (await t.feedback.get('UNDO-1'))!;
@@ -69,13 +85,24 @@ describe('DELETE /api/predictions/{ticketId}/feedback (undo)', () => {
   });
 
   it('refuses (409) when the verdict changed since, or when there is none; 404 for an unknown ticket; 400 for a bad `at`', async () => {
-    const given = (await call('PUT', '/api/predictions/UNDO-2/feedback', undefined, { verdict: 'confirmed' })).body.feedback;
-    await call('PUT', '/api/predictions/UNDO-2/feedback', undefined, { verdict: 'corrected', category: otherThan(predictedOf('UNDO-2')), by: 'bob' });
+    const given = (await call('PUT', '/api/predictions/UNDO-2/feedback', undefined, { verdict: 'confirmed' })).body
+      .feedback;
+    await call('PUT', '/api/predictions/UNDO-2/feedback', undefined, {
+      verdict: 'corrected',
+      category: otherThan(predictedOf('UNDO-2')),
+      by: 'bob',
+    });
     const stale = await call('DELETE', '/api/predictions/UNDO-2/feedback', { at: given.at });
-    expect(stale).toMatchObject({ status: 409, body: { error: 'Conflict', message: expect.stringMatching(/changed since .* by bob\); nothing was undone/) } });
+    expect(stale).toMatchObject({
+      status: 409,
+      body: { error: 'Conflict', message: expect.stringMatching(/changed since .* by bob\); nothing was undone/) },
+    });
     expect((await t.feedback.get('UNDO-2'))!.feedback!.by).toBe('bob');
 
-    expect(await call('DELETE', '/api/predictions/UNDO-3/feedback')).toMatchObject({ status: 409, body: { message: 'ticket UNDO-3 has no feedback to undo' } });
+    expect(await call('DELETE', '/api/predictions/UNDO-3/feedback')).toMatchObject({
+      status: 409,
+      body: { message: 'ticket UNDO-3 has no feedback to undo' },
+    });
     expect((await call('DELETE', '/api/predictions/NOPE/feedback')).status).toBe(404);
     expect((await call('DELETE', '/api/predictions/UNDO-2/feedback', { at: 'yesterday' })).status).toBe(400);
   });
@@ -104,7 +131,13 @@ describe('GET /api/runs/{executionName}?history=true', () => {
     expect(hidden.status).toBe(200);
     expect(hidden.body.textShown).toBe(false);
     expect(hidden.body.run).toMatchObject({ status: 'SUCCEEDED', modelVersion });
-    const steps = hidden.body.history as { name: string; outcome: string; retries: number; input: unknown; output: unknown }[];
+    const steps = hidden.body.history as {
+      name: string;
+      outcome: string;
+      retries: number;
+      input: unknown;
+      output: unknown;
+    }[];
     expect(steps.map((s) => [s.name, s.outcome, s.retries])).toEqual([
       ['PinModelVersion', 'succeeded', 0],
       ['Preprocess', 'succeeded', 0],
@@ -112,13 +145,25 @@ describe('GET /api/runs/{executionName}?history=true', () => {
       ['Predict', 'succeeded', 0],
       ['PublishResult', 'succeeded', 0],
     ]);
-    expect(steps[1]!.input).toMatchObject({ ticket: { ticketId: 'UNDO-0', text: expect.stringMatching(/^‹ticket text hidden: \d+ characters›$/), subject: '‹ticket text hidden: 15 characters›' } });
-    expect(steps[1]!.output).toMatchObject({ preprocessed: { tokens: expect.stringMatching(/^‹ticket text hidden: \d+ items›$/) } });
+    expect(steps[1]!.input).toMatchObject({
+      ticket: {
+        ticketId: 'UNDO-0',
+        text: expect.stringMatching(/^‹ticket text hidden: \d+ characters›$/),
+        subject: '‹ticket text hidden: 15 characters›',
+      },
+    });
+    expect(steps[1]!.output).toMatchObject({
+      preprocessed: { tokens: expect.stringMatching(/^‹ticket text hidden: \d+ items›$/) },
+    });
     const everything = JSON.stringify(hidden.body);
     expect(everything).not.toContain('zebracorn');
     expect(everything).not.toContain('private subject');
 
-    const shown = await call('GET', '/api/runs/ticket-UNDO-0', { workflow: 'classify-ticket', history: 'true', showText: 'true' });
+    const shown = await call('GET', '/api/runs/ticket-UNDO-0', {
+      workflow: 'classify-ticket',
+      history: 'true',
+      showText: 'true',
+    });
     expect(shown.body.textShown).toBe(true);
     expect(shown.body.run.input.ticket.text).toContain('zebracorn');
     expect(shown.body.history[1].input.ticket.text).toContain('zebracorn');
@@ -130,7 +175,10 @@ describe('GET /api/runs/{executionName}?history=true', () => {
   });
 
   it('lists classification runs with the model version each used', async () => {
-    const runs = (await call('GET', '/api/runs', { workflow: 'classify-ticket' })).body.runs as { executionName: string; modelVersion?: string }[];
+    const runs = (await call('GET', '/api/runs', { workflow: 'classify-ticket' })).body.runs as {
+      executionName: string;
+      modelVersion?: string;
+    }[];
     expect(runs.map((r) => r.executionName).sort()).toEqual(TICKETS.map((x) => `ticket-${x.ticketId}`).sort());
     expect(runs.every((r) => r.modelVersion === modelVersion)).toBe(true);
   });

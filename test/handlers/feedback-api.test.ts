@@ -23,7 +23,10 @@ async function call(method: string, path: string, options: Parameters<typeof eve
   return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
 }
 
-const TICKETS = MORE_KNOWN_TICKETS.slice(0, 12).map((r, i) => ({ ticketId: `API-${String(i).padStart(2, '0')}`, ...r }));
+const TICKETS = MORE_KNOWN_TICKETS.slice(0, 12).map((r, i) => ({
+  ticketId: `API-${String(i).padStart(2, '0')}`,
+  ...r,
+}));
 
 beforeAll(async () => {
   t = await startTestStack({
@@ -67,14 +70,27 @@ describe('GET /api/predictions', () => {
     } while (cursor);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.sort()).toEqual([...TICKETS.map((x) => x.ticketId), 'API-FAILED'].sort());
-    const all = (await call('GET', '/api/predictions', { query: { limit: '100' } })).body.items as { classifiedAt: string }[];
+    const all = (await call('GET', '/api/predictions', { query: { limit: '100' } })).body.items as {
+      classifiedAt: string;
+    }[];
     expect(all.map((i) => i.classifiedAt)).toEqual([...all.map((i) => i.classifiedAt)].sort().reverse());
   });
 
   it('filters by needsReview, category, status and hasFeedback', async () => {
-    const all = (await call('GET', '/api/predictions', { query: { limit: '100' } })).body.items as { ticketId: string; needsReview?: boolean; category?: string; status: string }[];
-    const review = (await call('GET', '/api/predictions', { query: { needsReview: 'true', limit: '100' } })).body.items as { ticketId: string }[];
-    expect(review.map((i) => i.ticketId).sort()).toEqual(all.filter((i) => i.needsReview === true).map((i) => i.ticketId).sort());
+    const all = (await call('GET', '/api/predictions', { query: { limit: '100' } })).body.items as {
+      ticketId: string;
+      needsReview?: boolean;
+      category?: string;
+      status: string;
+    }[];
+    const review = (await call('GET', '/api/predictions', { query: { needsReview: 'true', limit: '100' } })).body
+      .items as { ticketId: string }[];
+    expect(review.map((i) => i.ticketId).sort()).toEqual(
+      all
+        .filter((i) => i.needsReview === true)
+        .map((i) => i.ticketId)
+        .sort(),
+    );
     const hardware = (await call('GET', '/api/predictions', { query: { category: 'Hardware', limit: '2' } })).body;
     expect(hardware.items.every((i: { category: string }) => i.category === 'Hardware')).toBe(true);
     const failed = (await call('GET', '/api/predictions', { query: { status: 'failed' } })).body.items;
@@ -97,24 +113,38 @@ describe('GET /api/predictions/{ticketId}', () => {
   it('returns the whole ticket: text, explanation, prediction', async () => {
     const response = await call('GET', '/api/predictions/API-00');
     expect(response.status).toBe(200);
-    expect(response.body.ticket).toMatchObject({ ticketId: 'API-00', status: 'classified', modelVersion, text: `help\n${TICKETS[0]!.text}` });
+    expect(response.body.ticket).toMatchObject({
+      ticketId: 'API-00',
+      status: 'classified',
+      modelVersion,
+      text: `help\n${TICKETS[0]!.text}`,
+    });
     expect(Array.isArray(response.body.ticket.explanation)).toBe(true);
   });
 
   it('answers 404 for an unknown ticket, also with an encoded id', async () => {
-    expect(await call('GET', '/api/predictions/NOPE')).toEqual({ status: 404, headers: expect.anything(), body: { error: 'NotFound', message: 'there is no ticket "NOPE"' } });
+    expect(await call('GET', '/api/predictions/NOPE')).toEqual({
+      status: 404,
+      headers: expect.anything(),
+      body: { error: 'NotFound', message: 'there is no ticket "NOPE"' },
+    });
     expect((await call('GET', '/api/predictions/a%2Fb')).body.message).toBe('there is no ticket "a/b"');
   });
 });
 
 describe('PUT /api/predictions/{ticketId}/feedback', () => {
-  const put = (ticketId: string, body: unknown, claims?: Record<string, string>) => call('PUT', `/api/predictions/${ticketId}/feedback`, { body, ...(claims && { claims }) });
+  const put = (ticketId: string, body: unknown, claims?: Record<string, string>) =>
+    call('PUT', `/api/predictions/${ticketId}/feedback`, { body, ...(claims && { claims }) });
 
   it('confirms a prediction: the sparse feedback index finds the ticket', async () => {
     const predicted = (await t.predictions.get('API-01'))!.category!;
     const response = await put('API-01', { verdict: 'confirmed', by: 'ana' });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ ticketId: 'API-01', feedback: { verdict: 'confirmed', category: predicted, predictedCategory: predicted, modelVersion, by: 'ana' }, replaced: null });
+    expect(response.body).toMatchObject({
+      ticketId: 'API-01',
+      feedback: { verdict: 'confirmed', category: predicted, predictedCategory: predicted, modelVersion, by: 'ana' },
+      replaced: null,
+    });
     const item = await t.feedback.get('API-01');
     expect(item).toMatchObject({ feedbackListKey: 'feedback', feedbackAt: response.body.feedback.at });
     const indexed = [];
@@ -124,9 +154,19 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
 
   it('feedback survives the prediction being recorded again by the same execution (a retried step)', async () => {
     const before = (await t.predictions.get('API-01'))!;
-    const { listKey: _listKey, feedback: _feedback, feedbackAt: _at, feedbackListKey: _list, feedbackHistory: _history, ...prediction } = before as typeof before & Record<string, unknown>;
+    const {
+      listKey: _listKey,
+      feedback: _feedback,
+      feedbackAt: _at,
+      feedbackListKey: _list,
+      feedbackHistory: _history,
+      ...prediction
+    } = before as typeof before & Record<string, unknown>;
     await t.predictions.record(prediction as Parameters<typeof t.predictions.record>[0]);
-    expect(await t.feedback.get('API-01')).toMatchObject({ feedback: { verdict: 'confirmed' }, feedbackListKey: 'feedback' });
+    expect(await t.feedback.get('API-01')).toMatchObject({
+      feedback: { verdict: 'confirmed' },
+      feedbackListKey: 'feedback',
+    });
   });
 
   it('re-submitting replaces the verdict and keeps a bounded history', async () => {
@@ -137,14 +177,19 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
     expect(second.status).toBe(200);
     expect(second.body.replaced).toEqual(first.body.feedback);
     expect(second.body.feedback.at > first.body.feedback.at).toBe(true);
-    for (let i = 0; i < FEEDBACK_HISTORY_LIMIT + 3; i++) await put('API-02', i % 2 ? { verdict: 'confirmed' } : { verdict: 'corrected', category: other });
+    for (let i = 0; i < FEEDBACK_HISTORY_LIMIT + 3; i++)
+      await put('API-02', i % 2 ? { verdict: 'confirmed' } : { verdict: 'corrected', category: other });
     const ticket = (await call('GET', '/api/predictions/API-02')).body.ticket;
     expect(ticket.feedbackHistory).toHaveLength(FEEDBACK_HISTORY_LIMIT);
     expect(ticket.feedbackHistory[0].at < ticket.feedback.at).toBe(true);
   });
 
   it('takes "by" from the caller\'s token when there is one', async () => {
-    const response = await put('API-03', { verdict: 'confirmed', by: 'someone else' }, { email: 'reviewer@example.com', sub: 'abc' });
+    const response = await put(
+      'API-03',
+      { verdict: 'confirmed', by: 'someone else' },
+      { email: 'reviewer@example.com', sub: 'abc' },
+    );
     expect(response.body.feedback.by).toBe('reviewer@example.com');
   });
 
@@ -152,7 +197,9 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
     const refused = await put('API-04', { verdict: 'corrected', category: 'Network' });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toBe('UnknownCategory');
-    expect(refused.body.message).toMatch(/the model does not know the category "Network" \(it knows: Access, Hardware, Purchase\).*"allowNewCategory": true/);
+    expect(refused.body.message).toMatch(
+      /the model does not know the category "Network" \(it knows: Access, Hardware, Purchase\).*"allowNewCategory": true/,
+    );
     const accepted = await put('API-04', { verdict: 'corrected', category: 'Network', allowNewCategory: true });
     expect(accepted.status).toBe(200);
     expect(accepted.body.feedback).toMatchObject({ verdict: 'corrected', category: 'Network', newCategory: true });
@@ -160,11 +207,32 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
 
   it.each([
     ['an unknown ticket', 'NOPE', { verdict: 'confirmed' }, 404, 'UnknownTicket', /there is no ticket "NOPE"/],
-    ['a correction without a category', 'API-05', { verdict: 'corrected' }, 422, 'InvalidFeedback', /a correction needs the right category/],
-    ['a confirmation naming another category', 'API-05', { verdict: 'confirmed', category: 'Zzz' }, 422, 'InvalidFeedback', /send verdict "corrected"/],
+    [
+      'a correction without a category',
+      'API-05',
+      { verdict: 'corrected' },
+      422,
+      'InvalidFeedback',
+      /a correction needs the right category/,
+    ],
+    [
+      'a confirmation naming another category',
+      'API-05',
+      { verdict: 'confirmed', category: 'Zzz' },
+      422,
+      'InvalidFeedback',
+      /send verdict "corrected"/,
+    ],
     ['an unknown verdict', 'API-05', { verdict: 'maybe' }, 400, 'BadRequest', /field "verdict"/],
     ['an unexpected field', 'API-05', { verdict: 'confirmed', extra: 1 }, 400, 'BadRequest', /extra/],
-    ['confirming a ticket whose classification failed', 'API-FAILED', { verdict: 'confirmed' }, 422, 'InvalidFeedback', /nothing to confirm/],
+    [
+      'confirming a ticket whose classification failed',
+      'API-FAILED',
+      { verdict: 'confirmed' },
+      422,
+      'InvalidFeedback',
+      /nothing to confirm/,
+    ],
   ])('answers %s with a clear error', async (_, ticketId, body, status, error, message) => {
     const response = await put(ticketId, body);
     expect(response.status).toBe(status);
@@ -174,9 +242,14 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
 
   it('refuses a "correction" to the predicted category, and a body that is not JSON', async () => {
     const predicted = (await t.predictions.get('API-05'))!.category!;
-    expect((await put('API-05', { verdict: 'corrected', category: predicted })).body.message).toMatch(/send verdict "confirmed"/);
+    expect((await put('API-05', { verdict: 'corrected', category: predicted })).body.message).toMatch(
+      /send verdict "confirmed"/,
+    );
     const bad = await call('PUT', '/api/predictions/API-05/feedback', { rawBody: '{"verdict":' });
-    expect(bad).toMatchObject({ status: 400, body: { error: 'BadRequest', message: 'the request body is not valid JSON' } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: 'BadRequest', message: 'the request body is not valid JSON' },
+    });
     expect((await call('PUT', '/api/predictions/API-05/feedback')).body.message).toBe('the request needs a JSON body');
   });
 
@@ -219,7 +292,14 @@ describe('GET /api/stats', () => {
       total += 1;
       if (entry.feedback.verdict === 'confirmed') confirmed += 1;
     }
-    expect(stats).toMatchObject({ day: new Date().toISOString().slice(0, 10), reviewedToday: total, total, confirmed, corrected: total - confirmed, modelInService: modelVersion });
+    expect(stats).toMatchObject({
+      day: new Date().toISOString().slice(0, 10),
+      reviewedToday: total,
+      total,
+      confirmed,
+      corrected: total - confirmed,
+      modelInService: modelVersion,
+    });
     expect(stats.agreementRate).toBeCloseTo(confirmed / total, 10);
   });
 });
@@ -229,16 +309,31 @@ describe('GET /api/models', () => {
     const response = await call('GET', '/api/models');
     expect(response.status).toBe(200);
     expect(response.body.inService).toMatchObject({ version: modelVersion, reason: 'bootstrap from test fixtures' });
-    expect(response.body.models).toEqual([expect.objectContaining({ version: modelVersion, status: 'promoted', inService: true })]);
+    expect(response.body.models).toEqual([
+      expect.objectContaining({ version: modelVersion, status: 'promoted', inService: true }),
+    ]);
   });
 
   it('describes one version: lineage, metrics with per-class figures and confusion matrix', async () => {
     const { model } = (await call('GET', `/api/models/${modelVersion}`)).body;
-    expect(model).toMatchObject({ version: modelVersion, inService: true, manifest: { profile: 'reference', labels: ['Access', 'Hardware', 'Purchase'], lineage: { dataset: { source: 'test fixtures' } } } });
+    expect(model).toMatchObject({
+      version: modelVersion,
+      inService: true,
+      manifest: {
+        profile: 'reference',
+        labels: ['Access', 'Hardware', 'Purchase'],
+        lineage: { dataset: { source: 'test fixtures' } },
+      },
+    });
     expect(model.metrics.perClass).toHaveLength(3);
     expect(model.metrics.confusion).toHaveLength(3);
-    expect(model.serviceHistory).toEqual([expect.objectContaining({ event: 'put in service', reason: 'bootstrap from test fixtures' })]);
-    expect(await call('GET', '/api/models/nope')).toMatchObject({ status: 404, body: { error: 'NotFound', message: 'there is no model version "nope" in the registry' } });
+    expect(model.serviceHistory).toEqual([
+      expect.objectContaining({ event: 'put in service', reason: 'bootstrap from test fixtures' }),
+    ]);
+    expect(await call('GET', '/api/models/nope')).toMatchObject({
+      status: 404,
+      body: { error: 'NotFound', message: 'there is no model version "nope" in the registry' },
+    });
   });
 });
 
@@ -248,7 +343,11 @@ describe('retraining runs', () => {
     const started = await call('POST', '/api/retrain', { body: { by: 'ana' } });
     expect(started.status).toBe(202);
     expect(started.body.executionName).toMatch(/^retrain-\d{8}-\d{6}-[0-9a-f]{4}$/);
-    await expect.poll(async () => (await call('GET', '/api/runs', { query: { status: 'RUNNING' } })).body.runs.length, { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(async () => (await call('GET', '/api/runs', { query: { status: 'RUNNING' } })).body.runs.length, {
+        timeout: 5000,
+      })
+      .toBe(1);
     const again = await call('POST', '/api/retrain');
     expect(again.status).toBe(409);
     expect(again.body.message).toContain(started.body.executionName);
@@ -259,17 +358,32 @@ describe('retraining runs', () => {
 
     const runs = (await call('GET', '/api/runs')).body;
     expect(runs.workflow).toBe('retrain-model');
-    expect(runs.runs[0]).toMatchObject({ executionName: started.body.executionName, status: 'SUCCEEDED', outcome: 'skipped', reason: expect.stringMatching(/^skipped: not enough new feedback/) });
+    expect(runs.runs[0]).toMatchObject({
+      executionName: started.body.executionName,
+      status: 'SUCCEEDED',
+      outcome: 'skipped',
+      reason: expect.stringMatching(/^skipped: not enough new feedback/),
+    });
     const run = (await call('GET', `/api/runs/${started.body.executionName}`)).body.run;
     expect(run.input).toEqual({ trigger: 'api', by: 'ana' });
-    expect(run.steps.map((s: { name: string }) => s.name)).toEqual(['GatherFeedback', 'EnoughNewFeedback', 'NotEnoughFeedback']);
+    expect(run.steps.map((s: { name: string }) => s.name)).toEqual([
+      'GatherFeedback',
+      'EnoughNewFeedback',
+      'NotEnoughFeedback',
+    ]);
   });
 
   it('reads classify-ticket runs too, and answers 404/400 for unknown runs and workflows', async () => {
-    const classify = (await call('GET', '/api/runs', { query: { workflow: 'classify-ticket', status: 'FAILED' } })).body;
+    const classify = (await call('GET', '/api/runs', { query: { workflow: 'classify-ticket', status: 'FAILED' } }))
+      .body;
     expect(classify.runs.map((r: { executionName: string }) => r.executionName)).toEqual(['ticket-API-FAILED']);
-    expect((await call('GET', '/api/runs/ticket-API-00', { query: { workflow: 'classify-ticket' } })).body.run.status).toBe('SUCCEEDED');
-    expect(await call('GET', '/api/runs/retrain-nope')).toMatchObject({ status: 404, body: { error: 'NotFound', message: 'there is no run "retrain-nope"' } });
+    expect(
+      (await call('GET', '/api/runs/ticket-API-00', { query: { workflow: 'classify-ticket' } })).body.run.status,
+    ).toBe('SUCCEEDED');
+    expect(await call('GET', '/api/runs/retrain-nope')).toMatchObject({
+      status: 404,
+      body: { error: 'NotFound', message: 'there is no run "retrain-nope"' },
+    });
     expect((await call('GET', '/api/runs', { query: { workflow: 'other' } })).status).toBe(400);
   });
 });
@@ -286,7 +400,11 @@ describe('routing and the local HTTP server', () => {
     const stats = await fetch(`${t.stack.webUrl}/api/stats`);
     expect(stats.status).toBe(200);
     expect(stats.headers.get('content-type')).toMatch(/application\/json/);
-    const put = await fetch(`${t.stack.webUrl}/api/predictions/API-07/feedback`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ verdict: 'confirmed', by: 'http' }) });
+    const put = await fetch(`${t.stack.webUrl}/api/predictions/API-07/feedback`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verdict: 'confirmed', by: 'http' }),
+    });
     expect(put.status).toBe(200);
     expect(((await put.json()) as { feedback: { by: string } }).feedback.by).toBe('http');
     const list = await fetch(`${t.stack.webUrl}/api/predictions?hasFeedback=true&limit=100`);

@@ -13,7 +13,10 @@ afterAll(() => analyzer?.close());
 
 const calls = () =>
   access.calls
-    .map((c) => `${c.actions.join('+')} ${c.sdkClass} TableName=${(c.inputs.TableName ?? []).map(describeValue).join('|')} id=${(c.inputs['Key.id'] ?? []).map(describeValue).join('|')}`)
+    .map(
+      (c) =>
+        `${c.actions.join('+')} ${c.sdkClass} TableName=${(c.inputs.TableName ?? []).map(describeValue).join('|')} id=${(c.inputs['Key.id'] ?? []).map(describeValue).join('|')}`,
+    )
     .sort();
 
 describe('code-access analysis', () => {
@@ -36,11 +39,18 @@ describe('code-access analysis', () => {
     const messages = access.problems.map((p) => p.message);
     expect(messages).toContainEqual(expect.stringMatching(/cannot resolve the call `untyped\.read\(\.\.\.\)`/));
     expect(messages).toContainEqual(expect.stringMatching(/calls a computed member/));
-    expect(messages).toContainEqual(expect.stringMatching(/uses @aws-sdk\/lib-dynamodb `paginateScan`, which this analysis does not model/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/uses @aws-sdk\/lib-dynamodb `paginateScan`, which this analysis does not model/),
+    );
     expect(messages).toHaveLength(3);
   });
 
   it('records the settings read, required or not', () => {
-    expect(access.configReads.filter((r) => r.site.startsWith('test/')).map((r) => `${r.name}${r.required ? '!' : ''}`).sort()).toEqual(['MODELS_TABLE', 'OUTPUT_QUEUE_URL!', 'PREDICTIONS_TABLE']);
+    expect(
+      access.configReads
+        .filter((r) => r.site.startsWith('test/'))
+        .map((r) => `${r.name}${r.required ? '!' : ''}`)
+        .sort(),
+    ).toEqual(['MODELS_TABLE', 'OUTPUT_QUEUE_URL!', 'PREDICTIONS_TABLE']);
   });
 });

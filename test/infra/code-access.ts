@@ -128,7 +128,11 @@ export interface ResourceHint {
   readonly file: string;
   /** The expression as written (whitespace and a trailing `!` ignored). */
   readonly expression: string;
-  readonly values: (node: N, evaluate: (expression: N) => Value[], evaluateInScope: (name: string) => Value[]) => Value[];
+  readonly values: (
+    node: N,
+    evaluate: (expression: N) => Value[],
+    evaluateInScope: (name: string) => Value[],
+  ) => Value[];
   readonly reason: string;
 }
 
@@ -137,7 +141,9 @@ export interface ResourceHint {
 // ---------------------------------------------------------------------------
 
 /** IAM actions of the SDK command classes the code may construct (no entry: the test fails and names it). */
-export const COMMAND_ACTIONS: Readonly<Record<string, { readonly service: AwsService; readonly actions: readonly string[] }>> = {
+export const COMMAND_ACTIONS: Readonly<
+  Record<string, { readonly service: AwsService; readonly actions: readonly string[] }>
+> = {
   // @aws-sdk/lib-dynamodb (document client): the DynamoDB operation behind each.
   'lib-dynamodb:GetCommand': { service: 'dynamodb', actions: ['dynamodb:GetItem'] },
   'lib-dynamodb:PutCommand': { service: 'dynamodb', actions: ['dynamodb:PutItem'] },
@@ -201,7 +207,15 @@ const RESOURCE_INPUTS: Readonly<Record<AwsService, readonly string[]>> = {
 };
 
 /** Values of `@aws-sdk` that make no API call. */
-const SDK_HARMLESS_MEMBERS = new Set(['send', 'from', 'destroy', 'done', 'on', 'transformToByteArray', 'transformToString']);
+const SDK_HARMLESS_MEMBERS = new Set([
+  'send',
+  'from',
+  'destroy',
+  'done',
+  'on',
+  'transformToByteArray',
+  'transformToString',
+]);
 
 // ---------------------------------------------------------------------------
 // The analysis
@@ -246,7 +260,12 @@ const WRAPPERS = new Set([
 ]);
 
 const isStatic = (node: N): boolean => (node.modifiers ?? []).some((m: N) => m.kind === SyntaxKind.StaticKeyword);
-const PARAMETER_PROPERTY_MODIFIERS = new Set([SyntaxKind.PublicKeyword, SyntaxKind.PrivateKeyword, SyntaxKind.ProtectedKeyword, SyntaxKind.ReadonlyKeyword]);
+const PARAMETER_PROPERTY_MODIFIERS = new Set([
+  SyntaxKind.PublicKeyword,
+  SyntaxKind.PrivateKeyword,
+  SyntaxKind.ProtectedKeyword,
+  SyntaxKind.ReadonlyKeyword,
+]);
 
 /**
  * The TypeScript program of the project (tsconfig.json), through the
@@ -306,7 +325,12 @@ export class CodeAccessAnalyzer {
   }
 
   private isProjectSource(file: string): boolean {
-    return file.startsWith(PROJECT_ROOT) && !file.includes('/node_modules/') && file.endsWith('.ts') && !file.endsWith('.d.ts');
+    return (
+      file.startsWith(PROJECT_ROOT) &&
+      !file.includes('/node_modules/') &&
+      file.endsWith('.ts') &&
+      !file.endsWith('.d.ts')
+    );
   }
 
   /** Resolves every identifier of a file in one request. */
@@ -375,7 +399,8 @@ export class CodeAccessAnalyzer {
           for (const clause of statement.heritageClauses ?? []) roots.push(clause);
           for (const member of statement.members) {
             if (member.kind === SyntaxKind.ClassStaticBlockDeclaration) roots.push(member);
-            else if (member.kind === SyntaxKind.PropertyDeclaration && isStatic(member) && member.initializer) roots.push(member.initializer);
+            else if (member.kind === SyntaxKind.PropertyDeclaration && isStatic(member) && member.initializer)
+              roots.push(member.initializer);
           }
           break;
         default:
@@ -390,9 +415,17 @@ export class CodeAccessAnalyzer {
     const roots: N[] = [...(cls.heritageClauses ?? [])];
     for (const member of cls.members) {
       if (member.kind === SyntaxKind.Constructor) roots.push(member);
-      else if (member.kind === SyntaxKind.PropertyDeclaration && !isStatic(member) && member.initializer) roots.push(member.initializer);
+      else if (member.kind === SyntaxKind.PropertyDeclaration && !isStatic(member) && member.initializer)
+        roots.push(member.initializer);
     }
-    return { key: `new:${this.key(cls)}`, label: `${this.rel(file)} new ${cls.name?.text ?? '(class)'}`, file, roots, skipNestedFunctions: false, cls };
+    return {
+      key: `new:${this.key(cls)}`,
+      label: `${this.rel(file)} new ${cls.name?.text ?? '(class)'}`,
+      file,
+      roots,
+      skipNestedFunctions: false,
+      cls,
+    };
   }
 
   /**
@@ -409,7 +442,8 @@ export class CodeAccessAnalyzer {
   }
 
   private computeUnitOfDeclaration(declaration: N): Unit | 'dispatch' | undefined {
-    if (declaration.kind === SyntaxKind.PropertySignature || declaration.kind === SyntaxKind.MethodSignature) return 'dispatch';
+    if (declaration.kind === SyntaxKind.PropertySignature || declaration.kind === SyntaxKind.MethodSignature)
+      return 'dispatch';
     const file = declaration.getSourceFile().fileName;
     // The chain from the declaration up to its top-level statement.
     let node = declaration;
@@ -423,19 +457,43 @@ export class CodeAccessAnalyzer {
     const name = (n: N) => n.name?.text ?? '(anonymous)';
     switch (top.kind) {
       case SyntaxKind.FunctionDeclaration:
-        return { key: `fn:${this.key(top)}`, label: `${this.rel(file)} ${name(top)}`, file, roots: [top], skipNestedFunctions: false };
+        return {
+          key: `fn:${this.key(top)}`,
+          label: `${this.rel(file)} ${name(top)}`,
+          file,
+          roots: [top],
+          skipNestedFunctions: false,
+        };
       case SyntaxKind.VariableStatement: {
         const declarationNode = chain.find((n) => n.kind === SyntaxKind.VariableDeclaration);
         if (!declarationNode) return this.moduleUnit(file);
-        return { key: `var:${this.key(declarationNode)}`, label: `${this.rel(file)} ${name(declarationNode)}`, file, roots: [declarationNode], skipNestedFunctions: false };
+        return {
+          key: `var:${this.key(declarationNode)}`,
+          label: `${this.rel(file)} ${name(declarationNode)}`,
+          file,
+          roots: [declarationNode],
+          skipNestedFunctions: false,
+        };
       }
       case SyntaxKind.ClassDeclaration: {
         const member = chain[1];
-        if (!member || member.kind === SyntaxKind.Constructor || member.kind === SyntaxKind.HeritageClause) return this.constructionUnit(top);
-        if (member.kind === SyntaxKind.PropertyDeclaration) return isStatic(member) ? this.moduleUnit(file) : this.constructionUnit(top);
+        if (!member || member.kind === SyntaxKind.Constructor || member.kind === SyntaxKind.HeritageClause)
+          return this.constructionUnit(top);
+        if (member.kind === SyntaxKind.PropertyDeclaration)
+          return isStatic(member) ? this.moduleUnit(file) : this.constructionUnit(top);
         if (member.kind === SyntaxKind.ClassStaticBlockDeclaration) return this.moduleUnit(file);
-        if (member.kind === SyntaxKind.MethodDeclaration || member.kind === SyntaxKind.GetAccessor || member.kind === SyntaxKind.SetAccessor) {
-          return { key: `method:${this.key(member)}`, label: `${this.rel(file)} ${name(top)}.${name(member)}`, file, roots: [member], skipNestedFunctions: false };
+        if (
+          member.kind === SyntaxKind.MethodDeclaration ||
+          member.kind === SyntaxKind.GetAccessor ||
+          member.kind === SyntaxKind.SetAccessor
+        ) {
+          return {
+            key: `method:${this.key(member)}`,
+            label: `${this.rel(file)} ${name(top)}.${name(member)}`,
+            file,
+            roots: [member],
+            skipNestedFunctions: false,
+          };
         }
         return undefined;
       }
@@ -470,9 +528,13 @@ export class CodeAccessAnalyzer {
   bundleOf(handler: string, entry = handlerEntry(handler)): { modules: string[]; packages: string[] } {
     const outdir = mkdtempSync(join(tmpdir(), 'triage-iam-'));
     try {
-      const inputs = Object.keys(buildSync({ ...bundleOptions(handler, outdir), entryPoints: { index: entry }, write: false }).metafile.inputs);
+      const inputs = Object.keys(
+        buildSync({ ...bundleOptions(handler, outdir), entryPoints: { index: entry }, write: false }).metafile.inputs,
+      );
       const modules = inputs.map((input) => join(PROJECT_ROOT, input)).filter((file) => this.isProjectSource(file));
-      const packages = inputs.map((input) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter((p): p is string => p !== undefined);
+      const packages = inputs
+        .map((input) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+        .filter((p): p is string => p !== undefined);
       return { modules: modules.sort(), packages: [...new Set(packages)].sort() };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
@@ -504,17 +566,26 @@ export class CodeAccessAnalyzer {
     const dispatched = new Map<string, string>();
     const constructed = new Set<N>();
     const classMembers = (cls: N, name: string) =>
-      cls.members.filter((m: N) => m.name?.text === name && (m.kind === SyntaxKind.MethodDeclaration || m.kind === SyntaxKind.GetAccessor || m.kind === SyntaxKind.PropertyDeclaration));
+      cls.members.filter(
+        (m: N) =>
+          m.name?.text === name &&
+          (m.kind === SyntaxKind.MethodDeclaration ||
+            m.kind === SyntaxKind.GetAccessor ||
+            m.kind === SyntaxKind.PropertyDeclaration),
+      );
     const dispatch = (name: string, from: string) => {
       if (!dispatched.has(name)) dispatched.set(name, from);
-      for (const cls of constructed) for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+      for (const cls of constructed)
+        for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
     };
     // A method called on a class reaches its overrides in the subclasses the handler constructs.
     const overridden: { base: N; name: string; from: string }[] = [];
     const override = (base: N, name: string, from: string) => {
       if (overridden.some((o) => o.base === base && o.name === name)) return;
       overridden.push({ base, name, from });
-      for (const cls of constructed) if (cls !== base && this.extendsClass(cls, base)) for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+      for (const cls of constructed)
+        if (cls !== base && this.extendsClass(cls, base))
+          for (const member of classMembers(cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
     };
 
     const sdkReferences: { node: N; declaration: N; unit: Unit }[] = [];
@@ -525,9 +596,11 @@ export class CodeAccessAnalyzer {
       const unit = queue.shift()!;
       if (unit.cls && !constructed.has(unit.cls)) {
         constructed.add(unit.cls);
-        for (const [name, from] of dispatched) for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+        for (const [name, from] of dispatched)
+          for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
         for (const { base, name, from } of overridden) {
-          if (base !== unit.cls && this.extendsClass(unit.cls, base)) for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
+          if (base !== unit.cls && this.extendsClass(unit.cls, base))
+            for (const member of classMembers(unit.cls, name)) reach(this.unitOfDeclaration(member) as Unit, from);
         }
       }
       for (const node of this.nodesOf(unit)) {
@@ -548,13 +621,20 @@ export class CodeAccessAnalyzer {
             for (const declaration of declarations) {
               record(declaration);
               // `new Sub(...)` of a class without a constructor of its own calls its base class's.
-              for (let cls = declaration; cls?.kind === SyntaxKind.ClassDeclaration && !cls.members.some((m: N) => m.kind === SyntaxKind.Constructor); ) {
+              for (
+                let cls = declaration;
+                cls?.kind === SyntaxKind.ClassDeclaration &&
+                !cls.members.some((m: N) => m.kind === SyntaxKind.Constructor);
+              ) {
                 cls = this.baseClassOf(cls);
                 if (cls) record(cls);
               }
             }
             if (declarations.length === 0 && node.kind === SyntaxKind.CallExpression && !this.symbolOf(callee)) {
-              problems.push({ site: this.site(node), message: `${unit.label}: the checker cannot resolve the call \`${this.text(node.expression)}(...)\` (an untyped value?)` });
+              problems.push({
+                site: this.site(node),
+                message: `${unit.label}: the checker cannot resolve the call \`${this.text(node.expression)}(...)\` (an untyped value?)`,
+              });
             }
           } else {
             const problem = this.computedCallProblem(node);
@@ -585,7 +665,10 @@ export class CodeAccessAnalyzer {
           if (target === 'dispatch') dispatch(declaration.name?.text ?? symbol.name, unit.key);
           else if (target && target.key !== unit.key) reach(target, unit.key);
           const owner = declaration.parent;
-          if ((declaration.kind === SyntaxKind.MethodDeclaration || declaration.kind === SyntaxKind.GetAccessor) && owner?.kind === SyntaxKind.ClassDeclaration) {
+          if (
+            (declaration.kind === SyntaxKind.MethodDeclaration || declaration.kind === SyntaxKind.GetAccessor) &&
+            owner?.kind === SyntaxKind.ClassDeclaration
+          ) {
             override(owner, declaration.name?.text, unit.key);
           }
         }
@@ -628,7 +711,9 @@ export class CodeAccessAnalyzer {
       const expression = clause.types[0]?.expression;
       const name = expression?.kind === SyntaxKind.PropertyAccessExpression ? expression.name : expression;
       if (name?.kind !== SyntaxKind.Identifier) return undefined;
-      return this.declarationsOfIdentifier(name).find((d) => d.kind === SyntaxKind.ClassDeclaration && this.isProjectSource(d.getSourceFile().fileName));
+      return this.declarationsOfIdentifier(name).find(
+        (d) => d.kind === SyntaxKind.ClassDeclaration && this.isProjectSource(d.getSourceFile().fileName),
+      );
     }
     return undefined;
   }
@@ -639,10 +724,15 @@ export class CodeAccessAnalyzer {
     for (const clause of cls.heritageClauses ?? []) {
       if (clause.token !== SyntaxKind.ExtendsKeyword) continue;
       for (const type of clause.types) {
-        const name = type.expression.kind === SyntaxKind.PropertyAccessExpression ? type.expression.name : type.expression;
+        const name =
+          type.expression.kind === SyntaxKind.PropertyAccessExpression ? type.expression.name : type.expression;
         if (name.kind !== SyntaxKind.Identifier) continue;
         for (const declaration of this.declarationsOfIdentifier(name)) {
-          if (declaration === base || (declaration.kind === SyntaxKind.ClassDeclaration && this.extendsClass(declaration, base, depth + 1))) return true;
+          if (
+            declaration === base ||
+            (declaration.kind === SyntaxKind.ClassDeclaration && this.extendsClass(declaration, base, depth + 1))
+          )
+            return true;
         }
       }
     }
@@ -663,16 +753,22 @@ export class CodeAccessAnalyzer {
     const type = this.checker.getTypeAtLocation(receiver);
     const symbol = type?.getSymbol();
     const files = symbol ? this.declarationsOf(symbol as Sym).map((d) => d.getSourceFile().fileName) : [];
-    if (files.length > 0 && files.every((f) => f.includes('/node_modules/') && !f.includes('/node_modules/@aws-sdk/'))) return undefined;
+    if (files.length > 0 && files.every((f) => f.includes('/node_modules/') && !f.includes('/node_modules/@aws-sdk/')))
+      return undefined;
     return `calls a computed member \`${this.text(callee)}(...)\`; the analysis cannot tell which (call it by name)`;
   }
 
   /** `config().X`, `settings.X`, `required('X')`: a read of setting X. */
   private configRead(identifier: N, declaration: N): ConfigRead | undefined {
     // A property of the configuration schema.
-    if (declaration.kind === SyntaxKind.PropertyAssignment && declaration.parent?.parent?.parent?.name?.text === 'configSchema') {
+    if (
+      declaration.kind === SyntaxKind.PropertyAssignment &&
+      declaration.parent?.parent?.parent?.name?.text === 'configSchema'
+    ) {
       const parent = identifier.parent;
-      const isRead = (parent.kind === SyntaxKind.PropertyAccessExpression && parent.name === identifier) || parent.kind === SyntaxKind.BindingElement;
+      const isRead =
+        (parent.kind === SyntaxKind.PropertyAccessExpression && parent.name === identifier) ||
+        parent.kind === SyntaxKind.BindingElement;
       if (isRead) return { name: identifier.text, required: false, site: this.site(identifier) };
       return undefined;
     }
@@ -680,13 +776,20 @@ export class CodeAccessAnalyzer {
       const call = identifier.parent;
       if (call.kind !== SyntaxKind.CallExpression || call.expression !== identifier) return undefined;
       const argument = call.arguments[0];
-      if (argument?.kind !== SyntaxKind.StringLiteral) throw new Error(`${this.site(call)}: required() with a setting name that is not a string literal`);
+      if (argument?.kind !== SyntaxKind.StringLiteral)
+        throw new Error(`${this.site(call)}: required() with a setting name that is not a string literal`);
       return { name: argument.text, required: true, site: this.site(call) };
     }
     return undefined;
   }
 
-  private sdkCall(node: N, declaration: N, unit: Unit, via: (unit: Unit) => string[], problems: Problem[]): AwsCall | undefined {
+  private sdkCall(
+    node: N,
+    declaration: N,
+    unit: Unit,
+    via: (unit: Unit) => string[],
+    problems: Problem[],
+  ): AwsCall | undefined {
     const file = declaration.getSourceFile().fileName;
     const pkg = /\/node_modules\/@aws-sdk\/([^/]+)\//.exec(file)?.[1] ?? '?';
     const name = declaration.name?.text ?? '';
@@ -695,25 +798,55 @@ export class CodeAccessAnalyzer {
     if (!isCommand) {
       // Types, exceptions, clients and the few client methods that make no call of their own.
       const kind = declaration.kind;
-      if (kind === SyntaxKind.InterfaceDeclaration || kind === SyntaxKind.TypeAliasDeclaration || kind === SyntaxKind.PropertySignature || kind === SyntaxKind.PropertyDeclaration) return undefined;
-      if (kind === SyntaxKind.EnumDeclaration || kind === SyntaxKind.EnumMember || kind === SyntaxKind.ModuleDeclaration || kind === SyntaxKind.Parameter) return undefined;
+      if (
+        kind === SyntaxKind.InterfaceDeclaration ||
+        kind === SyntaxKind.TypeAliasDeclaration ||
+        kind === SyntaxKind.PropertySignature ||
+        kind === SyntaxKind.PropertyDeclaration
+      )
+        return undefined;
+      if (
+        kind === SyntaxKind.EnumDeclaration ||
+        kind === SyntaxKind.EnumMember ||
+        kind === SyntaxKind.ModuleDeclaration ||
+        kind === SyntaxKind.Parameter
+      )
+        return undefined;
       if (isClass && (/Client$/.test(name) || file.includes('/models/'))) return undefined;
-      if ((kind === SyntaxKind.MethodDeclaration || kind === SyntaxKind.MethodSignature) && SDK_HARMLESS_MEMBERS.has(name)) return undefined;
+      if (
+        (kind === SyntaxKind.MethodDeclaration || kind === SyntaxKind.MethodSignature) &&
+        SDK_HARMLESS_MEMBERS.has(name)
+      )
+        return undefined;
       if (kind === SyntaxKind.VariableDeclaration && /^[A-Z]/.test(name) && file.includes('/models/')) return undefined; // string enums as consts
-      problems.push({ site: this.site(node), message: `${unit.label}: uses @aws-sdk/${pkg} \`${name}\`, which this analysis does not model (only command classes and lib-storage's Upload); model it in test/infra/code-access.ts` });
+      problems.push({
+        site: this.site(node),
+        message: `${unit.label}: uses @aws-sdk/${pkg} \`${name}\`, which this analysis does not model (only command classes and lib-storage's Upload); model it in test/infra/code-access.ts`,
+      });
       return undefined;
     }
     const commandKey = `${pkg}:${name}`;
     const spec = COMMAND_ACTIONS[commandKey];
     if (!spec) {
-      problems.push({ site: this.site(node), message: `${unit.label}: constructs @aws-sdk/${pkg} ${name}, which has no IAM actions in COMMAND_ACTIONS (test/infra/code-access.ts)` });
+      problems.push({
+        site: this.site(node),
+        message: `${unit.label}: constructs @aws-sdk/${pkg} ${name}, which has no IAM actions in COMMAND_ACTIONS (test/infra/code-access.ts)`,
+      });
       return undefined;
     }
     const construction = node.parent;
     if (construction?.kind !== SyntaxKind.NewExpression || construction.expression !== node) {
       // `instanceof` or a type position: not a call.
-      if (node.parent?.kind === SyntaxKind.TypeReference || node.parent?.kind === SyntaxKind.ImportSpecifier || node.parent?.kind === SyntaxKind.ExpressionWithTypeArguments) return undefined;
-      problems.push({ site: this.site(node), message: `${unit.label}: refers to ${name} other than by constructing it; the analysis cannot tell what it is called with` });
+      if (
+        node.parent?.kind === SyntaxKind.TypeReference ||
+        node.parent?.kind === SyntaxKind.ImportSpecifier ||
+        node.parent?.kind === SyntaxKind.ExpressionWithTypeArguments
+      )
+        return undefined;
+      problems.push({
+        site: this.site(node),
+        message: `${unit.label}: refers to ${name} other than by constructing it; the analysis cannot tell what it is called with`,
+      });
       return undefined;
     }
     const argument = construction.arguments?.[0];
@@ -730,14 +863,29 @@ export class CodeAccessAnalyzer {
           if (object.kind !== 'object') continue;
           for (const property of object.node.properties) {
             const attribute = property.name?.text;
-            if (!attribute || (property.kind !== SyntaxKind.PropertyAssignment && property.kind !== SyntaxKind.ShorthandPropertyAssignment)) continue;
-            const values = this.evaluate(property.kind === SyntaxKind.PropertyAssignment ? property.initializer : property.name, object.ctx);
+            if (
+              !attribute ||
+              (property.kind !== SyntaxKind.PropertyAssignment &&
+                property.kind !== SyntaxKind.ShorthandPropertyAssignment)
+            )
+              continue;
+            const values = this.evaluate(
+              property.kind === SyntaxKind.PropertyAssignment ? property.initializer : property.name,
+              object.ctx,
+            );
             (inputs[`Key.${attribute}`] ??= []).push(...values);
           }
         }
       }
     }
-    return { actions: spec.actions, service: spec.service, sdkClass: name, site: this.site(construction), via: via(unit), inputs };
+    return {
+      actions: spec.actions,
+      service: spec.service,
+      sdkClass: name,
+      site: this.site(construction),
+      via: via(unit),
+      inputs,
+    };
   }
 
   // ---- values ----
@@ -791,7 +939,8 @@ export class CodeAccessAnalyzer {
       case SyntaxKind.BinaryExpression: {
         const operator = node.operatorToken.kind;
         if (operator === SyntaxKind.PlusToken) return this.evaluate(node.left, ctx).map((v) => asPrefix(v));
-        if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken) return [...this.evaluate(node.left, ctx), ...this.evaluate(node.right, ctx)];
+        if (operator === SyntaxKind.QuestionQuestionToken || operator === SyntaxKind.BarBarToken)
+          return [...this.evaluate(node.left, ctx), ...this.evaluate(node.right, ctx)];
         if (operator === SyntaxKind.AmpersandAmpersandToken) return this.evaluate(node.right, ctx);
         return [this.unresolved(node, 'an operator the analysis does not follow')];
       }
@@ -818,7 +967,9 @@ export class CodeAccessAnalyzer {
       // `{ version }` as a value: the variable it names.
       const symbol = this.checker.getShorthandAssignmentValueSymbol(declaration) as Sym | undefined;
       const target = symbol ? this.declarationsOf(symbol)[0] : undefined;
-      return target ? this.evaluateDeclaration(node, target, ctx) : [this.unresolved(node, 'the shorthand property names no variable the checker knows')];
+      return target
+        ? this.evaluateDeclaration(node, target, ctx)
+        : [this.unresolved(node, 'the shorthand property names no variable the checker knows')];
     }
     return this.evaluateDeclaration(node, declaration, ctx);
   }
@@ -826,7 +977,8 @@ export class CodeAccessAnalyzer {
   private evaluateDeclaration(node: N, declaration: N, ctx: Ctx): Value[] {
     switch (declaration.kind) {
       case SyntaxKind.VariableDeclaration:
-        if (declaration.name.kind !== SyntaxKind.Identifier) return [this.unresolved(node, 'a destructured variable the analysis does not follow')];
+        if (declaration.name.kind !== SyntaxKind.Identifier)
+          return [this.unresolved(node, 'a destructured variable the analysis does not follow')];
         if (!declaration.initializer) return [this.unresolved(node, 'a variable without initializer')];
         return this.evaluate(declaration.initializer, ctx);
       case SyntaxKind.Parameter:
@@ -834,7 +986,8 @@ export class CodeAccessAnalyzer {
       case SyntaxKind.BindingElement: {
         const pattern = declaration.parent;
         const name = (declaration.propertyName ?? declaration.name)?.text;
-        if (pattern.kind !== SyntaxKind.ObjectBindingPattern || !name) return [this.unresolved(node, 'an array destructuring the analysis does not follow')];
+        if (pattern.kind !== SyntaxKind.ObjectBindingPattern || !name)
+          return [this.unresolved(node, 'an array destructuring the analysis does not follow')];
         const source = pattern.parent;
         const sourceValues =
           source.kind === SyntaxKind.VariableDeclaration && source.initializer
@@ -846,7 +999,9 @@ export class CodeAccessAnalyzer {
       }
       case SyntaxKind.EnumMember: {
         const value = this.checker.getConstantValue(declaration);
-        return typeof value === 'string' ? [{ kind: 'literal', value }] : [this.unresolved(node, 'a non-string enum member')];
+        return typeof value === 'string'
+          ? [{ kind: 'literal', value }]
+          : [this.unresolved(node, 'a non-string enum member')];
       }
       default:
         return [this.unresolved(node, `a ${SyntaxKind[declaration.kind]}, not a value the analysis follows`)];
@@ -857,7 +1012,11 @@ export class CodeAccessAnalyzer {
   private calleeKeyOf(fn: N): string | undefined {
     if (fn.kind === SyntaxKind.FunctionDeclaration || fn.kind === SyntaxKind.MethodDeclaration) return this.key(fn);
     if (fn.kind === SyntaxKind.Constructor) return this.key(fn.parent);
-    if ((fn.kind === SyntaxKind.ArrowFunction || fn.kind === SyntaxKind.FunctionExpression) && fn.parent?.kind === SyntaxKind.VariableDeclaration) return this.key(fn.parent);
+    if (
+      (fn.kind === SyntaxKind.ArrowFunction || fn.kind === SyntaxKind.FunctionExpression) &&
+      fn.parent?.kind === SyntaxKind.VariableDeclaration
+    )
+      return this.key(fn.parent);
     return undefined;
   }
 
@@ -871,10 +1030,17 @@ export class CodeAccessAnalyzer {
     const index = fn.parameters.indexOf(parameter);
     const calleeKey = this.calleeKeyOf(fn);
     const sites = calleeKey ? (this.currentCallSites.get(calleeKey) ?? []) : [];
-    if (sites.length === 0) return [this.unresolved(node, `parameter \`${parameter.name.getText?.(parameter.getSourceFile()) ?? '?'}\` of a function with no reached call site the analysis can see (a callback?)`)];
+    if (sites.length === 0)
+      return [
+        this.unresolved(
+          node,
+          `parameter \`${parameter.name.getText?.(parameter.getSourceFile()) ?? '?'}\` of a function with no reached call site the analysis can see (a callback?)`,
+        ),
+      ];
     return sites.flatMap((site) => {
       const args = site.arguments ?? [];
-      if (args.some((a: N) => a.kind === SyntaxKind.SpreadElement)) return [this.unresolved(site, 'a call with spread arguments')];
+      if (args.some((a: N) => a.kind === SyntaxKind.SpreadElement))
+        return [this.unresolved(site, 'a call with spread arguments')];
       const arg = args[index];
       if (!arg) return parameter.initializer ? this.evaluate(parameter.initializer, EMPTY_CTX) : [];
       return this.evaluate(arg, EMPTY_CTX);
@@ -885,7 +1051,11 @@ export class CodeAccessAnalyzer {
     const name = node.name.text;
     // A configuration setting.
     for (const declaration of this.declarationsOfIdentifier(node.name)) {
-      if (this.rel(declaration.getSourceFile().fileName) === 'src/config.ts' && declaration.kind === SyntaxKind.PropertyAssignment) return [{ kind: 'env', name }];
+      if (
+        this.rel(declaration.getSourceFile().fileName) === 'src/config.ts' &&
+        declaration.kind === SyntaxKind.PropertyAssignment
+      )
+        return [{ kind: 'env', name }];
     }
     if (node.expression.kind === SyntaxKind.ThisKeyword) return this.evaluateField(node, name);
     return this.evaluate(node.expression, ctx).flatMap((v) => this.property(v, name));
@@ -896,7 +1066,8 @@ export class CodeAccessAnalyzer {
     const cls = findClass(node);
     if (!cls) return [this.unresolved(node, '`this` outside a class')];
     for (const member of cls.members) {
-      if (member.kind === SyntaxKind.PropertyDeclaration && member.name?.text === name && member.initializer) return this.evaluate(member.initializer, EMPTY_CTX);
+      if (member.kind === SyntaxKind.PropertyDeclaration && member.name?.text === name && member.initializer)
+        return this.evaluate(member.initializer, EMPTY_CTX);
       if (member.kind !== SyntaxKind.Constructor) continue;
       for (const parameter of member.parameters) {
         const isProperty = (parameter.modifiers ?? []).some((m: N) => PARAMETER_PROPERTY_MODIFIERS.has(m.kind));
@@ -918,27 +1089,42 @@ export class CodeAccessAnalyzer {
       if (member.body) visit(member.body);
       if (assigned.length) return assigned;
     }
-    return [this.unresolved(node, `field \`${name}\` of class ${cls.name?.text ?? '?'} is not set from an initializer or constructor parameter`)];
+    return [
+      this.unresolved(
+        node,
+        `field \`${name}\` of class ${cls.name?.text ?? '?'} is not set from an initializer or constructor parameter`,
+      ),
+    ];
   }
 
   /** Property `name` of a value: of an object literal (with its spreads), else unresolved. */
   property(value: Value, name: string, options: { absentIsEmpty?: boolean } = {}): Value[] {
     if (value.kind === 'unresolved') return [value];
-    if (value.kind !== 'object') return [{ kind: 'unresolved', expression: `(${describeValue(value)}).${name}`, at: '', why: 'a property of a string' }];
+    if (value.kind !== 'object')
+      return [
+        { kind: 'unresolved', expression: `(${describeValue(value)}).${name}`, at: '', why: 'a property of a string' },
+      ];
     const found: Value[] = [];
     let explicit = false;
     for (const property of value.node.properties) {
       if (property.kind === SyntaxKind.SpreadAssignment) {
-        found.push(...this.evaluate(property.expression, value.ctx).flatMap((v) => (v.kind === 'object' || v.kind === 'unresolved' ? this.property(v, name, { absentIsEmpty: true }) : [])));
+        found.push(
+          ...this.evaluate(property.expression, value.ctx).flatMap((v) =>
+            v.kind === 'object' || v.kind === 'unresolved' ? this.property(v, name, { absentIsEmpty: true }) : [],
+          ),
+        );
         continue;
       }
       if (property.name?.text !== name) continue;
       explicit = true;
-      if (property.kind === SyntaxKind.PropertyAssignment) found.push(...this.evaluate(property.initializer, value.ctx));
-      else if (property.kind === SyntaxKind.ShorthandPropertyAssignment) found.push(...this.evaluate(property.name, value.ctx));
+      if (property.kind === SyntaxKind.PropertyAssignment)
+        found.push(...this.evaluate(property.initializer, value.ctx));
+      else if (property.kind === SyntaxKind.ShorthandPropertyAssignment)
+        found.push(...this.evaluate(property.name, value.ctx));
       else found.push(this.unresolved(property, 'a method, not a value'));
     }
-    if (!explicit && found.length === 0 && !options.absentIsEmpty) return [this.unresolved(value.node, `the object has no property \`${name}\``)];
+    if (!explicit && found.length === 0 && !options.absentIsEmpty)
+      return [this.unresolved(value.node, `the object has no property \`${name}\``)];
     return found;
   }
 
@@ -948,27 +1134,50 @@ export class CodeAccessAnalyzer {
     const declaration = this.declarationsOfIdentifier(callee)[0];
     if (!declaration) return [this.unresolved(node, 'the checker cannot resolve the function called')];
     const file = declaration.getSourceFile().fileName;
-    if (declaration.kind === SyntaxKind.FunctionDeclaration && declaration.name?.text === 'required' && this.rel(file) === 'src/config.ts') {
+    if (
+      declaration.kind === SyntaxKind.FunctionDeclaration &&
+      declaration.name?.text === 'required' &&
+      this.rel(file) === 'src/config.ts'
+    ) {
       const argument = node.arguments[0];
-      return argument?.kind === SyntaxKind.StringLiteral ? [{ kind: 'env', name: argument.text }] : [this.unresolved(node, 'required() of a computed name')];
+      return argument?.kind === SyntaxKind.StringLiteral
+        ? [{ kind: 'env', name: argument.text }]
+        : [this.unresolved(node, 'required() of a computed name')];
     }
     if (!this.isProjectSource(file)) {
       // A string method (`arn.replace(...)`): a string built from the receiver's setting.
       if (node.expression.kind === SyntaxKind.PropertyAccessExpression && file.includes('/lib.')) {
         return this.evaluate(node.expression.expression, ctx).map((v) =>
-          v.kind === 'env' || v.kind === 'unresolved' ? v : this.unresolved(node, `a string computed by ${callee.text}() from ${describeValue(v)}`),
+          v.kind === 'env' || v.kind === 'unresolved'
+            ? v
+            : this.unresolved(node, `a string computed by ${callee.text}() from ${describeValue(v)}`),
         );
       }
-      return [this.unresolved(node, `a call of ${callee.text} (${file.includes('node_modules') ? 'a library' : 'outside the project'})`)];
+      return [
+        this.unresolved(
+          node,
+          `a call of ${callee.text} (${file.includes('node_modules') ? 'a library' : 'outside the project'})`,
+        ),
+      ];
     }
     let fn = declaration;
     if (fn.kind === SyntaxKind.VariableDeclaration) fn = fn.initializer;
     while (fn && WRAPPERS.has(fn.kind)) fn = fn.expression;
-    if (!fn || !(fn.kind === SyntaxKind.FunctionDeclaration || fn.kind === SyntaxKind.MethodDeclaration || fn.kind === SyntaxKind.ArrowFunction || fn.kind === SyntaxKind.FunctionExpression)) {
+    if (
+      !fn ||
+      !(
+        fn.kind === SyntaxKind.FunctionDeclaration ||
+        fn.kind === SyntaxKind.MethodDeclaration ||
+        fn.kind === SyntaxKind.ArrowFunction ||
+        fn.kind === SyntaxKind.FunctionExpression
+      )
+    ) {
       return [this.unresolved(node, 'a call of something that is not a function declaration')];
     }
     const bindings = new Map(ctx.bindings);
-    fn.parameters.forEach((parameter: N, i: number) => bindings.set(this.key(parameter), { arg: node.arguments?.[i], ctx }));
+    fn.parameters.forEach((parameter: N, i: number) =>
+      bindings.set(this.key(parameter), { arg: node.arguments?.[i], ctx }),
+    );
     const inner: Ctx = { bindings };
     if (!fn.body) return [this.unresolved(node, 'a function without body')];
     if (fn.body.kind !== SyntaxKind.Block) return this.evaluate(fn.body, inner);
@@ -1007,10 +1216,17 @@ function isTypePosition(identifier: N): boolean {
   while (node.parent?.kind === SyntaxKind.QualifiedName) node = node.parent;
   const parent = node.parent;
   if (!parent) return false;
-  if (parent.kind === SyntaxKind.ImportSpecifier || parent.kind === SyntaxKind.ExportSpecifier || parent.kind === SyntaxKind.ImportClause || parent.kind === SyntaxKind.NamespaceImport) return true;
+  if (
+    parent.kind === SyntaxKind.ImportSpecifier ||
+    parent.kind === SyntaxKind.ExportSpecifier ||
+    parent.kind === SyntaxKind.ImportClause ||
+    parent.kind === SyntaxKind.NamespaceImport
+  )
+    return true;
   if (parent.kind === SyntaxKind.TypeReference || parent.kind === SyntaxKind.TypeQuery) return true;
   // `implements X` (not `extends X`, which runs).
-  if (parent.kind === SyntaxKind.ExpressionWithTypeArguments && parent.parent?.token === SyntaxKind.ImplementsKeyword) return true;
+  if (parent.kind === SyntaxKind.ExpressionWithTypeArguments && parent.parent?.token === SyntaxKind.ImplementsKeyword)
+    return true;
   return false;
 }
 
@@ -1040,7 +1256,9 @@ const NAMED_DECLARATIONS = new Set([
 function isDeclarationName(identifier: N): boolean {
   const parent = identifier.parent;
   if (!parent || !NAMED_DECLARATIONS.has(parent.kind)) return false;
-  return parent.name === identifier || (parent.kind === SyntaxKind.BindingElement && parent.propertyName === identifier);
+  return (
+    parent.name === identifier || (parent.kind === SyntaxKind.BindingElement && parent.propertyName === identifier)
+  );
 }
 
 function calleeName(call: N): N | undefined {
@@ -1052,7 +1270,8 @@ function calleeName(call: N): N | undefined {
 }
 
 function findClass(node: N | undefined): N | undefined {
-  for (let n = node; n; n = n.parent) if (n.kind === SyntaxKind.ClassDeclaration || n.kind === SyntaxKind.ClassExpression) return n;
+  for (let n = node; n; n = n.parent)
+    if (n.kind === SyntaxKind.ClassDeclaration || n.kind === SyntaxKind.ClassExpression) return n;
   return undefined;
 }
 

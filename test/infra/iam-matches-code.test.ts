@@ -54,7 +54,8 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
     file: 'src/retraining/retrain.ts',
     expression: 'input.snapshotKey',
     values: () => [{ kind: 'prefix', value: FEEDBACK_SNAPSHOT_PREFIX }],
-    reason: "The Retrain step's input snapshotKey is GatherFeedback's output, made by snapshotKeyFor() (workflows/retrain-model.asl.json passes it on).",
+    reason:
+      "The Retrain step's input snapshotKey is GatherFeedback's output, made by snapshotKeyFor() (workflows/retrain-model.asl.json passes it on).",
   },
   {
     file: 'src/retraining/evaluate.ts',
@@ -66,20 +67,24 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
     file: 'src/operations/models.ts',
     expression: 'record.evaluationKey',
     values: () => [{ kind: 'prefix', value: EVALUATIONS_PREFIX }],
-    reason: "A registry record's evaluationKey is set by Promote/Reject from the Evaluate step's evaluationKey, made by evaluationKeyFor().",
+    reason:
+      "A registry record's evaluationKey is set by Promote/Reject from the Evaluate step's evaluationKey, made by evaluationKeyFor().",
   },
   {
     file: 'src/retraining/runs.ts',
     expression: 'e.executionArn',
     values: (_node, _evaluate, inScope) => inScope('stateMachineArn'),
-    reason: 'An execution that ListExecutions returned for stateMachineArn: one of the executions of that state machine.',
+    reason:
+      'An execution that ListExecutions returned for stateMachineArn: one of the executions of that state machine.',
   },
   {
     file: 'src/api/feedback-api.ts',
     expression: 'deps.stateMachines[workflow]',
     values: (node, evaluate) => {
       const workflows = evaluate(node.argumentExpression);
-      const named = workflows.every((w) => w.kind === 'literal') ? workflows.map((w) => (w as { value: string }).value) : Object.keys(STATE_MACHINE_SETTINGS);
+      const named = workflows.every((w) => w.kind === 'literal')
+        ? workflows.map((w) => (w as { value: string }).value)
+        : Object.keys(STATE_MACHINE_SETTINGS);
       return named.map((w): Value => {
         const setting = STATE_MACHINE_SETTINGS[w as WorkflowName];
         if (!setting) throw new Error(`src/api/feedback-api.ts: unknown workflow ${w}`);
@@ -92,13 +97,30 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
 ];
 
 /** Actions a role holds without a call in the handler's code, and why. */
-const ALLOWED_WITHOUT_CALL: readonly { handler: string | '*'; actions: readonly string[]; resource: 'own log group' | 'input queue'; reason: string }[] = [
-  { handler: '*', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resource: 'own log group', reason: "Lambda writes the function's logs with the function's role." },
+const ALLOWED_WITHOUT_CALL: readonly {
+  handler: string | '*';
+  actions: readonly string[];
+  resource: 'own log group' | 'input queue';
+  reason: string;
+}[] = [
+  {
+    handler: '*',
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resource: 'own log group',
+    reason: "Lambda writes the function's logs with the function's role.",
+  },
   {
     handler: OTHER_FUNCTIONS.startClassification,
-    actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+    actions: [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ],
     resource: 'input queue',
-    reason: "The SQS event source mapping polls the input queue, and deletes what the handler processed, with the function's role.",
+    reason:
+      "The SQS event source mapping polls the input queue, and deletes what the handler processed, with the function's role.",
   },
 ];
 
@@ -122,12 +144,18 @@ const MAY_BE_UNSET: Readonly<Record<string, string>> = {
  * DynamoDB, for one) would go unseen, so each one is listed with why it does not.
  */
 const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; readonly reason: string }[] = [
-  { name: /^@aws-sdk\//, reason: 'The SDK: the analysis models the calls the code makes through it (command classes, lib-storage Upload).' },
+  {
+    name: /^@aws-sdk\//,
+    reason: 'The SDK: the analysis models the calls the code makes through it (command classes, lib-storage Upload).',
+  },
   { name: /^@smithy\//, reason: "The SDK's runtime (HTTP, signing, retries)." },
   { name: /^@aws-crypto\//, reason: "The SDK's checksums." },
   { name: '@aws/lambda-invoke-store', reason: "The SDK's per-invocation context store; no calls." },
   { name: '@aws-lambda-powertools/logger', reason: 'Writes JSON to stdout.' },
-  { name: '@aws-lambda-powertools/batch', reason: 'Processes the SQS batch in memory and reports failures in the response.' },
+  {
+    name: '@aws-lambda-powertools/batch',
+    reason: 'Processes the SQS batch in memory and reports failures in the response.',
+  },
   { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the two above.' },
   { name: 'zod', reason: 'Validation.' },
   { name: 'natural', reason: 'Stemmers (lazy chunks).' },
@@ -146,7 +174,12 @@ const SET_ON_EVERY_FUNCTION = new Set(['LOG_LEVEL']);
 
 /** Only this handler may write the models table's in-service pointer. */
 const POINTER_WRITERS = new Set(['promote-model']);
-const WRITE_ACTIONS = new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+const WRITE_ACTIONS = new Set([
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+]);
 
 /** GetObject brings ListBucket of the prefix, so that a missing key is 404 NoSuchKey (S3ModelStore.getObject -> ModelNotFoundError), not 403. */
 const LIST_WITH_GET = 's3:ListBucket';
@@ -212,7 +245,8 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
     const id = r['Fn::GetAtt'][0] as string;
     return { kind: resourceKind(json, id), id, raw };
   }
-  if (typeof r?.Ref === 'string' && resourceKind(json, r.Ref) === 'stateMachine') return { kind: 'stateMachine', id: r.Ref, raw };
+  if (typeof r?.Ref === 'string' && resourceKind(json, r.Ref) === 'stateMachine')
+    return { kind: 'stateMachine', id: r.Ref, raw };
   const join = r?.['Fn::Join'];
   if (Array.isArray(join) && join[0] === '') {
     const parts = join[1] as unknown[];
@@ -220,11 +254,16 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
     if (parts.length === 2 && first?.['Fn::GetAtt']?.[1] === 'Arn' && typeof suffix === 'string') {
       const id = first['Fn::GetAtt'][0] as string;
       const kind = resourceKind(json, id);
-      if (kind === 'table' && suffix.startsWith('/index/')) return { kind: 'index', id, index: suffix.slice('/index/'.length), raw };
-      if (kind === 'bucket' && /^\/.*\*$/.test(suffix)) return { kind: 'objects', id, prefix: suffix.slice(1, -1), raw };
+      if (kind === 'table' && suffix.startsWith('/index/'))
+        return { kind: 'index', id, index: suffix.slice('/index/'.length), raw };
+      if (kind === 'bucket' && /^\/.*\*$/.test(suffix))
+        return { kind: 'objects', id, prefix: suffix.slice(1, -1), raw };
     }
-    const name = parts.find((p) => (p as Record<string, any>)?.['Fn::GetAtt']?.[1] === 'Name') as Record<string, any> | undefined;
-    if (name && parts.includes(':execution:') && parts.at(-1) === ':*') return { kind: 'executions', id: name['Fn::GetAtt'][0], raw };
+    const name = parts.find((p) => (p as Record<string, any>)?.['Fn::GetAtt']?.[1] === 'Name') as
+      | Record<string, any>
+      | undefined;
+    if (name && parts.includes(':execution:') && parts.at(-1) === ':*')
+      return { kind: 'executions', id: name['Fn::GetAtt'][0], raw };
   }
   return { kind: 'unknown', raw };
 }
@@ -255,7 +294,10 @@ function grantsOf(json: CfnTemplate, statements: readonly Statement[]): Grant[] 
 const where = (call: AwsCall) => `${call.site} (${call.sdkClass}; via ${call.via.join(' > ')})`;
 
 /** The resources each call needs, as settings + qualifiers; what cannot be told is a failure. */
-function needsOf(access: HandlerAccess, partitionKeyOf: (setting: string) => string | undefined): { needs: Need[]; failures: string[] } {
+function needsOf(
+  access: HandlerAccess,
+  partitionKeyOf: (setting: string) => string | undefined,
+): { needs: Need[]; failures: string[] } {
   const needs: Need[] = [];
   const failures: string[] = [];
   const settingsOf = (call: AwsCall, input: string): string[] => {
@@ -266,7 +308,9 @@ function needsOf(access: HandlerAccess, partitionKeyOf: (setting: string) => str
       else {
         failures.push(
           `${access.handler}: cannot tell which resource ${input} ${describeValue(value)} names, for ${call.actions.join('+')} at ${where(call)}. ` +
-            (value.kind === 'unresolved' ? 'Name the resource by a setting (config()/required()), or add a RESOURCE_HINTS entry with the reason.' : 'A resource must be named by a setting, not hard-coded.'),
+            (value.kind === 'unresolved'
+              ? 'Name the resource by a setting (config()/required()), or add a RESOURCE_HINTS entry with the reason.'
+              : 'A resource must be named by a setting, not hard-coded.'),
         );
       }
     }
@@ -277,14 +321,22 @@ function needsOf(access: HandlerAccess, partitionKeyOf: (setting: string) => str
       switch (call.service) {
         case 'dynamodb': {
           const tables = settingsOf(call, 'TableName');
-          if (tables.length === 0 && !call.inputs.TableName) failures.push(`${access.handler}: ${action} at ${where(call)} has no TableName the analysis can see`);
+          if (tables.length === 0 && !call.inputs.TableName)
+            failures.push(`${access.handler}: ${action} at ${where(call)} has no TableName the analysis can see`);
           const indexes = (call.inputs.IndexName ?? []).map((v) => (v.kind === 'literal' ? v.value : undefined));
-          if (indexes.includes(undefined)) failures.push(`${access.handler}: ${action} at ${where(call)}: cannot tell the index (${(call.inputs.IndexName ?? []).map(describeValue).join(', ')})`);
+          if (indexes.includes(undefined))
+            failures.push(
+              `${access.handler}: ${action} at ${where(call)}: cannot tell the index (${(call.inputs.IndexName ?? []).map(describeValue).join(', ')})`,
+            );
           for (const setting of tables) {
             const keyAttribute = partitionKeyOf(setting);
             const keyValues = keyAttribute ? (call.inputs[`Key.${keyAttribute}`] ?? []) : [];
-            const partitionKeys = keyValues.length > 0 && keyValues.every((v) => v.kind === 'literal') ? keyValues.map((v) => (v as { value: string }).value) : undefined;
-            if (indexes.length === 0) needs.push({ action, kind: 'table', setting, ...(partitionKeys && { partitionKeys }), call });
+            const partitionKeys =
+              keyValues.length > 0 && keyValues.every((v) => v.kind === 'literal')
+                ? keyValues.map((v) => (v as { value: string }).value)
+                : undefined;
+            if (indexes.length === 0)
+              needs.push({ action, kind: 'table', setting, ...(partitionKeys && { partitionKeys }), call });
             for (const index of indexes) if (index) needs.push({ action, kind: 'index', setting, index, call });
           }
           break;
@@ -302,7 +354,8 @@ function needsOf(access: HandlerAccess, partitionKeyOf: (setting: string) => str
           for (const setting of buckets) {
             for (const keyPrefix of new Set(keys)) {
               needs.push({ action, kind: 'objects', setting, keyPrefix, call });
-              if (action === 's3:GetObject') needs.push({ action: LIST_WITH_GET, kind: 'bucket', setting, keyPrefix, call });
+              if (action === 's3:GetObject')
+                needs.push({ action: LIST_WITH_GET, kind: 'bucket', setting, keyPrefix, call });
             }
           }
           break;
@@ -311,8 +364,10 @@ function needsOf(access: HandlerAccess, partitionKeyOf: (setting: string) => str
           for (const setting of settingsOf(call, 'QueueUrl')) needs.push({ action, kind: 'queue', setting, call });
           break;
         case 'states':
-          for (const setting of settingsOf(call, 'stateMachineArn')) needs.push({ action, kind: 'stateMachine', setting, call });
-          for (const setting of settingsOf(call, 'executionArn')) needs.push({ action, kind: 'executions', setting, call });
+          for (const setting of settingsOf(call, 'stateMachineArn'))
+            needs.push({ action, kind: 'stateMachine', setting, call });
+          for (const setting of settingsOf(call, 'executionArn'))
+            needs.push({ action, kind: 'executions', setting, call });
           break;
       }
     }
@@ -343,7 +398,11 @@ function matches(need: Need, grant: Grant, id: string): boolean {
     case 'objects':
       return grant.resource.kind === 'objects' && need.keyPrefix!.startsWith(grant.resource.prefix!);
     case 'bucket':
-      return grant.resource.kind === 'bucket' && grant.listPrefix !== undefined && need.keyPrefix!.startsWith(grant.listPrefix);
+      return (
+        grant.resource.kind === 'bucket' &&
+        grant.listPrefix !== undefined &&
+        need.keyPrefix!.startsWith(grant.listPrefix)
+      );
     default:
       return grant.resource.kind === need.kind;
   }
@@ -366,10 +425,18 @@ export interface StackIds {
   readonly tables: Readonly<Record<string, TableName>>;
 }
 
-export function compareWithTemplate(access: HandlerAccess, fn: { functionId: string; roleId: string; logGroupId: string }, json: CfnTemplate, ids: StackIds): string[] {
+export function compareWithTemplate(
+  access: HandlerAccess,
+  fn: { functionId: string; roleId: string; logGroupId: string },
+  json: CfnTemplate,
+  ids: StackIds,
+): string[] {
   const { handler } = access;
   const failures: string[] = [];
-  const environment = (json.Resources[fn.functionId]?.Properties?.Environment?.Variables ?? {}) as Record<string, unknown>;
+  const environment = (json.Resources[fn.functionId]?.Properties?.Environment?.Variables ?? {}) as Record<
+    string,
+    unknown
+  >;
   const resourceOfSetting = (setting: string): string | undefined => {
     const value = environment[setting] as { Ref?: string } | undefined;
     return typeof value?.Ref === 'string' ? value.Ref : undefined;
@@ -403,20 +470,33 @@ export function compareWithTemplate(access: HandlerAccess, fn: { functionId: str
     }
     const actual = resourceKind(json, id);
     if (actual !== EXPECTED_KIND[need.kind]) {
-      failures.push(`${handler}: ${need.setting} names a ${actual}, but ${need.action} at ${need.call.site} needs a ${EXPECTED_KIND[need.kind]}`);
+      failures.push(
+        `${handler}: ${need.setting} names a ${actual}, but ${need.action} at ${need.call.site} needs a ${EXPECTED_KIND[need.kind]}`,
+      );
       continue;
     }
     const allowing = grants.filter((g) => matches(need, g, id));
-    const what = need.kind === 'index' ? `index ${need.index} of ${id}` : need.kind === 'objects' || need.kind === 'bucket' ? `${id} key ${JSON.stringify(need.keyPrefix)}` : `${need.kind} ${id}`;
+    const what =
+      need.kind === 'index'
+        ? `index ${need.index} of ${id}`
+        : need.kind === 'objects' || need.kind === 'bucket'
+          ? `${id} key ${JSON.stringify(need.keyPrefix)}`
+          : `${need.kind} ${id}`;
     const pointer = need.partitionKeys?.includes(IN_SERVICE_KEY) ? ` (partition key ${IN_SERVICE_KEY})` : '';
-    if (allowing.length === 0) failures.push(`${handler}: its role does not allow ${need.action} on ${what}${pointer}, which its code calls at ${where(need.call)}`);
+    if (allowing.length === 0)
+      failures.push(
+        `${handler}: its role does not allow ${need.action} on ${what}${pointer}, which its code calls at ${where(need.call)}`,
+      );
     for (const g of allowing) used.add(g);
   }
 
   // 2. The in-service pointer: written by POINTER_WRITERS only; a write grant on that table allows it only when the code writes it.
   for (const need of needs) {
     if (!WRITE_ACTIONS.has(need.action) || !need.partitionKeys?.includes(IN_SERVICE_KEY)) continue;
-    if (!POINTER_WRITERS.has(handler)) failures.push(`${handler}: its code writes the in-service pointer (${need.action} at ${where(need.call)}), but only ${[...POINTER_WRITERS].join(', ')} may`);
+    if (!POINTER_WRITERS.has(handler))
+      failures.push(
+        `${handler}: its code writes the in-service pointer (${need.action} at ${where(need.call)}), but only ${[...POINTER_WRITERS].join(', ')} may`,
+      );
   }
   for (const grant of grants) {
     if (!WRITE_ACTIONS.has(grant.action) || grant.resource.kind !== 'table') continue;
@@ -425,14 +505,21 @@ export function compareWithTemplate(access: HandlerAccess, fn: { functionId: str
     if (!setting || tableOf(setting) !== 'models') continue;
     const writes = needs.filter((n) => n.action === grant.action && n.kind === 'table' && n.setting === setting);
     const writesPointer = writes.some((n) => n.partitionKeys?.includes(IN_SERVICE_KEY));
-    const writesOthers = writes.some((n) => n.partitionKeys === undefined || n.partitionKeys.some((k) => k !== IN_SERVICE_KEY));
+    const writesOthers = writes.some(
+      (n) => n.partitionKeys === undefined || n.partitionKeys.some((k) => k !== IN_SERVICE_KEY),
+    );
     const { only, except } = grant.leadingKeys ?? {};
     const allowsPointer = only ? only.includes(IN_SERVICE_KEY) : !except?.includes(IN_SERVICE_KEY);
     const allowsOthers = !only || only.some((k) => k !== IN_SERVICE_KEY);
     if (allowsPointer && !writesPointer) {
-      failures.push(`${handler}: its role allows ${grant.action} on the in-service pointer (${IN_SERVICE_KEY}) of ${grant.resource.id}, which its code never writes with ${grant.action}: exclude it (exceptPartitionKeys)`);
+      failures.push(
+        `${handler}: its role allows ${grant.action} on the in-service pointer (${IN_SERVICE_KEY}) of ${grant.resource.id}, which its code never writes with ${grant.action}: exclude it (exceptPartitionKeys)`,
+      );
     }
-    if (allowsOthers && !writesOthers) failures.push(`${handler}: its role allows ${grant.action} on any item of ${grant.resource.id}, but its code writes only the in-service pointer with it: limit it (onlyPartitionKeys)`);
+    if (allowsOthers && !writesOthers)
+      failures.push(
+        `${handler}: its role allows ${grant.action} on any item of ${grant.resource.id}, but its code writes only the in-service pointer with it: limit it (onlyPartitionKeys)`,
+      );
   }
 
   // 3. Nothing else: every grant is used by a call, or is on the allow-list.
@@ -445,8 +532,13 @@ export function compareWithTemplate(access: HandlerAccess, fn: { functionId: str
         grant.resource.id === (a.resource === 'own log group' ? fn.logGroupId : ids.inputQueueId),
     );
     if (allowed) continue;
-    const resource = grant.resource.kind === 'unknown' ? JSON.stringify(grant.resource.raw) : `${grant.resource.kind} ${grant.resource.id}${grant.resource.index ? ` index ${grant.resource.index}` : ''}${grant.resource.prefix !== undefined ? ` ${grant.resource.prefix}*` : ''}${grant.listPrefix !== undefined ? ` (s3:prefix ${grant.listPrefix}*)` : ''}`;
-    failures.push(`${handler}: its role allows ${grant.action} on ${resource}, but no code reachable from handlers/${handler}.ts calls it there (remove the grant, or add it to ALLOWED_WITHOUT_CALL with the reason)`);
+    const resource =
+      grant.resource.kind === 'unknown'
+        ? JSON.stringify(grant.resource.raw)
+        : `${grant.resource.kind} ${grant.resource.id}${grant.resource.index ? ` index ${grant.resource.index}` : ''}${grant.resource.prefix !== undefined ? ` ${grant.resource.prefix}*` : ''}${grant.listPrefix !== undefined ? ` (s3:prefix ${grant.listPrefix}*)` : ''}`;
+    failures.push(
+      `${handler}: its role allows ${grant.action} on ${resource}, but no code reachable from handlers/${handler}.ts calls it there (remove the grant, or add it to ALLOWED_WITHOUT_CALL with the reason)`,
+    );
   }
 
   // 4. Settings: required ones set; optional ones without default set or explained; nothing set that the code does not use.
@@ -458,18 +550,27 @@ export function compareWithTemplate(access: HandlerAccess, fn: { functionId: str
   const reads = new Map<string, { required: boolean; site: string }>();
   for (const read of access.configReads) {
     const previous = reads.get(read.name);
-    if (!previous || (read.required && !previous.required)) reads.set(read.name, { required: read.required, site: read.site });
+    if (!previous || (read.required && !previous.required))
+      reads.set(read.name, { required: read.required, site: read.site });
   }
   for (const [name, read] of reads) {
     if (name in environment) continue;
-    if (read.required) failures.push(`${handler}: ${name} is not in its environment, but required('${name}') at ${read.site} throws without it`);
-    else if (!hasDefault(name) && !(name in MAY_BE_UNSET)) failures.push(`${handler}: ${name} is not in its environment, but its code reads it at ${read.site} (no default; or add it to MAY_BE_UNSET with the reason)`);
+    if (read.required)
+      failures.push(
+        `${handler}: ${name} is not in its environment, but required('${name}') at ${read.site} throws without it`,
+      );
+    else if (!hasDefault(name) && !(name in MAY_BE_UNSET))
+      failures.push(
+        `${handler}: ${name} is not in its environment, but its code reads it at ${read.site} (no default; or add it to MAY_BE_UNSET with the reason)`,
+      );
   }
   const neededSettings = new Set(needs.map((n) => n.setting));
   for (const name of Object.keys(environment)) {
     if (!(name in shape) || SET_ON_EVERY_FUNCTION.has(name)) continue;
     if (resourceOfSetting(name) ? !neededSettings.has(name) : !reads.has(name)) {
-      failures.push(`${handler}: its environment sets ${name}, but no code reachable from handlers/${handler}.ts ${resourceOfSetting(name) ? 'calls the resource it names' : 'reads it'}`);
+      failures.push(
+        `${handler}: its environment sets ${name}, but no code reachable from handlers/${handler}.ts ${resourceOfSetting(name) ? 'calls the resource it names' : 'reads it'}`,
+      );
     }
   }
   return failures;
@@ -479,7 +580,10 @@ export function compareWithTemplate(access: HandlerAccess, fn: { functionId: str
 // The tests
 // ---------------------------------------------------------------------------
 
-const HANDLERS = [...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)), ...Object.values(OTHER_FUNCTIONS)].sort();
+const HANDLERS = [
+  ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
+  ...Object.values(OTHER_FUNCTIONS),
+].sort();
 
 let s: Synthesized;
 let analyzer: CodeAccessAnalyzer;
@@ -501,12 +605,19 @@ function functions(stack = s.stack): Record<string, TriageFunction> {
   };
 }
 
-const idsOf = (fn: TriageFunction) => ({ functionId: logicalId(fn.function), roleId: logicalId(fn.role), logGroupId: logicalId(fn.logGroup) });
+const idsOf = (fn: TriageFunction) => ({
+  functionId: logicalId(fn.function),
+  roleId: logicalId(fn.role),
+  logGroupId: logicalId(fn.logGroup),
+});
 const stackIds = (): StackIds => ({
   inputQueueId: logicalId(s.stack.queues.input),
-  tables: Object.fromEntries((Object.keys(TABLES) as TableName[]).map((name) => [logicalId(s.stack.tables.table(name)), name])),
+  tables: Object.fromEntries(
+    (Object.keys(TABLES) as TableName[]).map((name) => [logicalId(s.stack.tables.table(name)), name]),
+  ),
 });
-const compare = (handler: string, json: CfnTemplate = s.json) => compareWithTemplate(access[handler]!, idsOf(functions()[handler]!), json, stackIds());
+const compare = (handler: string, json: CfnTemplate = s.json) =>
+  compareWithTemplate(access[handler]!, idsOf(functions()[handler]!), json, stackIds());
 
 describe('the analysis itself', () => {
   it('understands everything every handler reaches (no SDK API it does not model, no call it cannot resolve)', () => {
@@ -514,8 +625,13 @@ describe('the analysis itself', () => {
   });
 
   it('every npm package in a bundle is one that makes no AWS call of its own (the analysis does not look inside packages)', () => {
-    const known = (pkg: string) => PACKAGES_WITHOUT_AWS_CALLS.some((p) => (typeof p.name === 'string' ? p.name === pkg : p.name.test(pkg)));
-    const unknown = HANDLERS.flatMap((h) => access[h]!.packages.filter((p) => !known(p)).map((p) => `handlers/${h}.ts bundles ${p}: add it to PACKAGES_WITHOUT_AWS_CALLS if it makes no AWS call of its own`));
+    const known = (pkg: string) =>
+      PACKAGES_WITHOUT_AWS_CALLS.some((p) => (typeof p.name === 'string' ? p.name === pkg : p.name.test(pkg)));
+    const unknown = HANDLERS.flatMap((h) =>
+      access[h]!.packages.filter((p) => !known(p)).map(
+        (p) => `handlers/${h}.ts bundles ${p}: add it to PACKAGES_WITHOUT_AWS_CALLS if it makes no AWS call of its own`,
+      ),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -528,17 +644,24 @@ describe('the analysis itself', () => {
   it('its SDK model is real: every command class exists, and lib-storage Upload constructs exactly UPLOAD_COMMANDS', () => {
     for (const key of Object.keys(COMMAND_ACTIONS)) {
       const [pkg, name] = key.split(':') as [string, string];
-      const file = pkg === 'lib-storage' ? join(PROJECT_ROOT, 'node_modules/@aws-sdk/lib-storage/dist-types/Upload.d.ts') : join(PROJECT_ROOT, `node_modules/@aws-sdk/${pkg}/dist-types/commands/${name}.d.ts`);
+      const file =
+        pkg === 'lib-storage'
+          ? join(PROJECT_ROOT, 'node_modules/@aws-sdk/lib-storage/dist-types/Upload.d.ts')
+          : join(PROJECT_ROOT, `node_modules/@aws-sdk/${pkg}/dist-types/commands/${name}.d.ts`);
       expect(existsSync(file), key).toBe(true);
     }
     const upload = readFileSync(join(PROJECT_ROOT, 'node_modules/@aws-sdk/lib-storage/dist-es/Upload.js'), 'utf8');
-    expect([...new Set(upload.match(/new (\w+Command)\(/g)!.map((m) => m.slice(4, -1)))].sort()).toEqual([...UPLOAD_COMMANDS]);
+    expect([...new Set(upload.match(/new (\w+Command)\(/g)!.map((m) => m.slice(4, -1)))].sort()).toEqual([
+      ...UPLOAD_COMMANDS,
+    ]);
     // PutObjectTagging only with `tags`, which the model store never passes.
     expect(readFileSync(join(PROJECT_ROOT, 'src/model-store/s3-model-store.ts'), 'utf8')).not.toMatch(/\btags\b/);
   });
 
   it('reaches only the methods a handler uses (pin-model-version reads the pointer and nothing else)', () => {
-    expect(access['pin-model-version']!.calls.map((c) => `${c.actions.join('+')} in ${c.via.at(-1)}`)).toEqual(['dynamodb:GetItem in src/model-store/registry.ts ModelRegistry.inService']);
+    expect(access['pin-model-version']!.calls.map((c) => `${c.actions.join('+')} in ${c.via.at(-1)}`)).toEqual([
+      'dynamodb:GetItem in src/model-store/registry.ts ModelRegistry.inService',
+    ]);
     expect(access['feedback-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
     expect(access['feedback-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
   });
@@ -557,7 +680,11 @@ describe('what it catches (the same comparison on altered templates)', () => {
     const json = structuredClone(s.json);
     const roleId = logicalId(functions()[handler]!.role);
     for (const resource of Object.values(json.Resources)) {
-      if (resource.Type !== 'AWS::IAM::Policy' || !(resource.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId)) continue;
+      if (
+        resource.Type !== 'AWS::IAM::Policy' ||
+        !(resource.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId)
+      )
+        continue;
       const statements = resource.Properties!.PolicyDocument.Statement as Statement[];
       for (const statement of statements) statement.Action = [statement.Action].flat().filter((a) => a !== action);
       resource.Properties!.PolicyDocument.Statement = statements.filter((st) => [st.Action].flat().length > 0);
@@ -568,39 +695,62 @@ describe('what it catches (the same comparison on altered templates)', () => {
   it('a missing action: names the handler, the action and the file that calls it', () => {
     const failures = compare('gather-feedback', withoutAction('gather-feedback', 'dynamodb:Scan'));
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatch(/^gather-feedback: its role does not allow dynamodb:Scan on table \w+, which its code calls at src\/model-store\/registry\.ts:\d+ \(ScanCommand; via handlers\/gather-feedback\.ts/);
+    expect(failures[0]).toMatch(
+      /^gather-feedback: its role does not allow dynamodb:Scan on table \w+, which its code calls at src\/model-store\/registry\.ts:\d+ \(ScanCommand; via handlers\/gather-feedback\.ts/,
+    );
     expect(failures[0]).toContain('src/retraining/gather.ts lastJudgedWatermark');
   });
 
   it('a missing setting', () => {
     const json = structuredClone(s.json);
-    delete json.Resources[logicalId(functions()['gather-feedback']!.function)]!.Properties!.Environment.Variables.MODELS_TABLE;
+    delete json.Resources[logicalId(functions()['gather-feedback']!.function)]!.Properties!.Environment.Variables
+      .MODELS_TABLE;
     // (The Scan grant then serves no call it can see, which is reported too.)
     expect(compare('gather-feedback', json)).toContainEqual(
-      expect.stringMatching(/^gather-feedback: MODELS_TABLE is not in its environment .* calls dynamodb:Scan .* at src\/model-store\/registry\.ts:\d+/),
+      expect.stringMatching(
+        /^gather-feedback: MODELS_TABLE is not in its environment .* calls dynamodb:Scan .* at src\/model-store\/registry\.ts:\d+/,
+      ),
     );
   });
 
   it('a grant no code uses, and a pointer write outside promote-model', () => {
     const json = structuredClone(s.json);
     const roleId = logicalId(functions()['reject-model']!.role);
-    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId))!;
+    const policy = Object.values(json.Resources).find(
+      (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
+    )!;
     const models = { 'Fn::GetAtt': [logicalId(s.stack.tables.table('models')), 'Arn'] };
     policy.Properties!.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: models });
     const failures = compare('reject-model', json);
-    expect(failures).toContainEqual(expect.stringMatching(/^reject-model: its role allows dynamodb:PutItem on the in-service pointer/));
-    expect(failures).toContainEqual(expect.stringMatching(/^reject-model: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/reject-model\.ts calls it/));
+    expect(failures).toContainEqual(
+      expect.stringMatching(/^reject-model: its role allows dynamodb:PutItem on the in-service pointer/),
+    );
+    expect(failures).toContainEqual(
+      expect.stringMatching(
+        /^reject-model: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/reject-model\.ts calls it/,
+      ),
+    );
   });
 
   it('an S3 prefix that is not granted, and a model step that could write models/', () => {
     expect(compare('feedback-api', withoutAction('feedback-api', 's3:GetObject'))).toContainEqual(
-      expect.stringMatching(/^feedback-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/),
+      expect.stringMatching(
+        /^feedback-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/,
+      ),
     );
     const json = structuredClone(s.json);
     const roleId = logicalId(functions()['predict-category']!.role);
-    const policy = Object.values(json.Resources).find((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId))!;
-    policy.Properties!.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s.stack.modelBucket.bucket), 'Arn'] }, '/models/*']] } });
-    expect(compare('predict-category', json)).toEqual([expect.stringMatching(/^predict-category: its role allows s3:PutObject on objects \w+ models\/\*, but no code/)]);
+    const policy = Object.values(json.Resources).find(
+      (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
+    )!;
+    policy.Properties!.PolicyDocument.Statement.push({
+      Effect: 'Allow',
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s.stack.modelBucket.bucket), 'Arn'] }, '/models/*']] },
+    });
+    expect(compare('predict-category', json)).toEqual([
+      expect.stringMatching(/^predict-category: its role allows s3:PutObject on objects \w+ models\/\*, but no code/),
+    ]);
   });
 });
 
@@ -621,7 +771,9 @@ describe('for the record', () => {
       }
       lines.push(`${handler}:`);
       for (const [action, resources] of [...actions].sort()) lines.push(`  ${action}  ${[...resources].join('; ')}`);
-      lines.push(`  settings read: ${[...new Set(access[handler]!.configReads.map((r) => r.name + (r.required ? ' (required)' : '')))].filter((n) => !n.startsWith('AWS_')).join(', ')}`);
+      lines.push(
+        `  settings read: ${[...new Set(access[handler]!.configReads.map((r) => r.name + (r.required ? ' (required)' : '')))].filter((n) => !n.startsWith('AWS_')).join(', ')}`,
+      );
     }
     console.log(lines.join('\n'));
     expect(lines.length).toBeGreaterThan(HANDLERS.length);

@@ -11,7 +11,8 @@ import { synth, type Synthesized } from './support.ts';
 
 /** AwsSolutionsChecks that ignores every acknowledgment: what cdk-nag finds before suppressions. */
 class UnacknowledgedAwsSolutionsChecks extends AwsSolutionsChecks {}
-(UnacknowledgedAwsSolutionsChecks.prototype as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+(UnacknowledgedAwsSolutionsChecks.prototype as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () =>
+  false;
 
 interface Acknowledgment {
   readonly path: string;
@@ -33,7 +34,9 @@ function acknowledgments(root: IConstruct): Acknowledgment[] {
 }
 
 const findingsOf = (report: PolicyValidationPluginReport) =>
-  report.violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath!, severity: v.severity })));
+  report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath!, severity: v.severity })),
+  );
 
 describe.each([
   ['STANDARD classification (the default)', {}],
@@ -47,7 +50,9 @@ describe.each([
   }, 120_000);
 
   it('synthesizes with no unacknowledged error or warning (validation report is clean)', () => {
-    const report = JSON.parse(readFileSync(join(s.assemblyDir, 'validation-report.json'), 'utf8')) as { pluginReports: { violations?: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(s.assemblyDir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations?: unknown[] }[];
+    };
     const violations = report.pluginReports.flatMap((r) => r.violations ?? []);
     expect(violations).toEqual([]);
     const direct = new AwsSolutionsChecks().validateScope(s.stack);
@@ -64,12 +69,16 @@ describe.each([
     const raw = findingsOf(new UnacknowledgedAwsSolutionsChecks().validateScope(s.stack));
     expect(raw.length).toBeGreaterThan(0);
     for (const ack of acknowledgments(s.stack)) {
-      const matched = raw.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+      const matched = raw.filter(
+        (f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)),
+      );
       expect(matched.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(0);
     }
     // Every raw finding is covered by exactly the acknowledgments above (nothing else suppressed it).
     for (const finding of raw) {
-      const covered = acknowledgments(s.stack).some((ack) => ack.id === finding.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)));
+      const covered = acknowledgments(s.stack).some(
+        (ack) => ack.id === finding.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)),
+      );
       expect(covered, `${finding.rule} at ${finding.path}`).toBe(true);
     }
   });
@@ -80,7 +89,8 @@ describe.each([
     for (const ack of acks) {
       expect(ack.path, 'never on the stack or the app as a whole').not.toBe(s.stack.node.path);
       expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
-      if (ack.id.startsWith('AwsSolutions-IAM5')) expect(ack.id, 'IAM5 only per finding').toMatch(/\[(Resource|Action)::.+\]$/);
+      if (ack.id.startsWith('AwsSolutions-IAM5'))
+        expect(ack.id, 'IAM5 only per finding').toMatch(/\[(Resource|Action)::.+\]$/);
       expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThanOrEqual(80);
       expect(ack.reason.split(/\s+/).length).toBeGreaterThanOrEqual(15);
       expect(ack.reason).not.toMatch(/^(n\/?a|todo|tbd|suppress(ed)?|not needed|ok|fine)\b/i);
@@ -89,7 +99,9 @@ describe.each([
 
   it('lists the acknowledged rules (for the record)', () => {
     const summary = [...new Set(acknowledgments(s.stack).map((a) => a.id.replace(/<[^>]+>/g, '<…>')))].sort();
-    console.log(`acknowledged cdk-nag findings (${acknowledgments(s.stack).length} in all):\n  ${summary.join('\n  ')}`);
+    console.log(
+      `acknowledged cdk-nag findings (${acknowledgments(s.stack).length} in all):\n  ${summary.join('\n  ')}`,
+    );
     expect(summary.length).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,16 @@ import { configSchema } from '../../src/config.ts';
 import { TABLES } from '../../src/storage/tables.ts';
 import { OTHER_FUNCTIONS, WORKFLOWS } from '../../src/workflows/catalog.ts';
 import type { TriageFunction } from '../../infra/functions/triage-function.ts';
-import { actionsOf, allowing, logicalId, resourcesOf, statementsOfRole, synth, type Statement, type Synthesized } from './support.ts';
+import {
+  actionsOf,
+  allowing,
+  logicalId,
+  resourcesOf,
+  statementsOfRole,
+  synth,
+  type Statement,
+  type Synthesized,
+} from './support.ts';
 
 let s: Synthesized;
 beforeAll(() => {
@@ -28,11 +37,23 @@ function functions(): Record<string, TriageFunction> {
 const statementsOf = (handler: string): Statement[] => statementsOfRole(s.json, logicalId(functions()[handler]!.role));
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const SQS_CONSUME = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+const SQS_CONSUME = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+  'sqs:ReceiveMessage',
+];
 
 /** The exact actions of each function's role: nothing more, nothing less. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  'start-classification': [...LOGS, ...SQS_CONSUME, 'sqs:SendMessage', 'states:DescribeExecution', 'states:StartExecution'],
+  'start-classification': [
+    ...LOGS,
+    ...SQS_CONSUME,
+    'sqs:SendMessage',
+    'states:DescribeExecution',
+    'states:StartExecution',
+  ],
   'pin-model-version': [...LOGS, 'dynamodb:GetItem'],
   'preprocess-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'vectorize-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
@@ -40,8 +61,23 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'publish-result': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'record-failure': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
-  'retrain-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
-  'evaluate-model': [...LOGS, 'dynamodb:GetItem', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+  'retrain-model': [
+    ...LOGS,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    's3:AbortMultipartUpload',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+  ],
+  'evaluate-model': [
+    ...LOGS,
+    'dynamodb:GetItem',
+    's3:AbortMultipartUpload',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+  ],
   'promote-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
   'feedback-api': [
@@ -62,14 +98,31 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
 describe('storage', () => {
   it('model bucket: SSE-S3, public access blocked, versioned, access logs to the log bucket, lifecycle', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      LoggingConfiguration: { DestinationBucketName: ref(s.stack.modelBucket.accessLogsBucket), LogFilePrefix: 'model-bucket/' },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' })]) },
+      LoggingConfiguration: {
+        DestinationBucketName: ref(s.stack.modelBucket.accessLogsBucket),
+        LogFilePrefix: 'model-bucket/',
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' }),
+        ]),
+      },
     });
-    expect(s.json.Resources[logicalId(s.stack.modelBucket.bucket)]!).toMatchObject({ UpdateReplacePolicy: 'Retain', DeletionPolicy: 'Retain' });
+    expect(s.json.Resources[logicalId(s.stack.modelBucket.bucket)]!).toMatchObject({
+      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Retain',
+    });
   });
 
   it('both buckets deny non-TLS requests and TLS below 1.2', () => {
@@ -78,8 +131,16 @@ describe('storage', () => {
         Bucket: ref(bucket),
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+            }),
           ]),
         },
       });
@@ -88,13 +149,28 @@ describe('storage', () => {
 
   it('the log bucket is encrypted, private, and lets only S3 log delivery write to it', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 365 })]) },
     });
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(s.stack.modelBucket.accessLogsBucket),
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
+        ]),
+      },
     });
   });
 
@@ -110,7 +186,13 @@ describe('storage', () => {
       expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(props.SSESpecification).toEqual({ SSEEnabled: true });
       expect(props.DeletionProtectionEnabled).toBe(true);
-      expect((props.GlobalSecondaryIndexes ?? []).map((i: any) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection.ProjectionType }))).toEqual(
+      expect(
+        (props.GlobalSecondaryIndexes ?? []).map((i: any) => ({
+          name: i.IndexName,
+          keys: i.KeySchema,
+          projection: i.Projection.ProjectionType,
+        })),
+      ).toEqual(
         spec.indexes.map((i) => ({
           name: i.name,
           keys: [
@@ -134,15 +216,32 @@ describe('queues', () => {
       VisibilityTimeout: 180,
       RedrivePolicy: { deadLetterTargetArn: arnOf(s.stack.queues.inputDeadLetter), maxReceiveCount: 5 },
     });
-    expect(s.json.Resources[logicalId(s.stack.queues.rejected)]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    expect(s.json.Resources[logicalId(s.stack.queues.inputDeadLetter)]!.Properties!.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(s.json.Resources[logicalId(s.stack.queues.rejected)]!.Properties!.MessageRetentionPeriod).toBe(
+      14 * 24 * 3600,
+    );
+    expect(s.json.Resources[logicalId(s.stack.queues.inputDeadLetter)]!.Properties!.MessageRetentionPeriod).toBe(
+      14 * 24 * 3600,
+    );
   });
 
   it('every queue denies requests not made over TLS', () => {
-    for (const queue of [s.stack.queues.input, s.stack.queues.inputDeadLetter, s.stack.queues.output, s.stack.queues.rejected]) {
+    for (const queue of [
+      s.stack.queues.input,
+      s.stack.queues.inputDeadLetter,
+      s.stack.queues.output,
+      s.stack.queues.rejected,
+    ]) {
       s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(queue)],
-        PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ],
+        },
       });
     }
   });
@@ -151,7 +250,10 @@ describe('queues', () => {
 describe('functions', () => {
   it('every handler of the catalog and the other functions is deployed, once', () => {
     const handlers = Object.keys(functions()).sort();
-    const expected = [...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)), ...Object.values(OTHER_FUNCTIONS)].sort();
+    const expected = [
+      ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
+      ...Object.values(OTHER_FUNCTIONS),
+    ].sort();
     expect(handlers).toEqual(expected);
     s.template.resourceCountIs('AWS::Lambda::Function', expected.length);
   });
@@ -163,13 +265,23 @@ describe('functions', () => {
       Handler: 'index.handler',
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', LogGroup: Match.anyValue() },
       Environment: {
-        Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'ticket-triage', POWERTOOLS_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }),
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'ticket-triage',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          LOG_LEVEL: 'INFO',
+        }),
       },
     });
   });
 
   it('environment variables are names the product reads (src/config.ts), each function only its own', () => {
-    const known = new Set([...Object.keys(configSchema.shape), 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL']);
+    const known = new Set([
+      ...Object.keys(configSchema.shape),
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_LOG_LEVEL',
+    ]);
     const fixed = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL'];
     const expected: Record<string, string[]> = {
       'start-classification': ['CLASSIFY_STATE_MACHINE_ARN', 'REJECTED_QUEUE_URL'],
@@ -184,12 +296,27 @@ describe('functions', () => {
       'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'promote-model': ['MODELS_TABLE'],
       'reject-model': ['MODELS_TABLE'],
-      'feedback-api': ['CLASSIFY_STATE_MACHINE_ARN', 'MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE', 'RETRAIN_STATE_MACHINE_ARN'],
+      'feedback-api': [
+        'CLASSIFY_STATE_MACHINE_ARN',
+        'MODELS_TABLE',
+        'MODEL_BUCKET',
+        'PREDICTIONS_TABLE',
+        'RETRAIN_STATE_MACHINE_ARN',
+      ],
     };
     for (const [handler, fn] of Object.entries(functions())) {
-      const variables = s.json.Resources[logicalId(fn.function)]!.Properties!.Environment.Variables as Record<string, unknown>;
+      const variables = s.json.Resources[logicalId(fn.function)]!.Properties!.Environment.Variables as Record<
+        string,
+        unknown
+      >;
       for (const name of Object.keys(variables)) expect(known, `${handler}: ${name}`).toContain(name);
-      if (expected[handler]) expect(Object.keys(variables).filter((n) => !fixed.includes(n)).sort(), handler).toEqual(expected[handler]);
+      if (expected[handler])
+        expect(
+          Object.keys(variables)
+            .filter((n) => !fixed.includes(n))
+            .sort(),
+          handler,
+        ).toEqual(expected[handler]);
     }
   });
 
@@ -226,7 +353,9 @@ describe('least privilege: the exact actions of every role', () => {
 
   it('logs: each function writes only its own log group', () => {
     for (const [handler, fn] of Object.entries(functions())) {
-      expect(allowing(statementsOf(handler), 'logs:PutLogEvents').flatMap(resourcesOf), handler).toEqual([arnOf(fn.logGroup)]);
+      expect(allowing(statementsOf(handler), 'logs:PutLogEvents').flatMap(resourcesOf), handler).toEqual([
+        arnOf(fn.logGroup),
+      ]);
     }
   });
 
@@ -235,7 +364,10 @@ describe('least privilege: the exact actions of every role', () => {
       const statements = statementsOf(handler);
       expect(allowing(statements, 's3:GetObject').flatMap(resourcesOf)).toEqual([objectsUnder('models/')]);
       expect(allowing(statements, 's3:ListBucket')).toEqual([
-        expect.objectContaining({ Resource: arnOf(s.stack.modelBucket.bucket), Condition: { StringLike: { 's3:prefix': 'models/*' } } }),
+        expect.objectContaining({
+          Resource: arnOf(s.stack.modelBucket.bucket),
+          Condition: { StringLike: { 's3:prefix': 'models/*' } },
+        }),
       ]);
       const actions = actionsOf(statements);
       expect(actions).not.toContain('s3:PutObject');
@@ -244,15 +376,21 @@ describe('least privilege: the exact actions of every role', () => {
   });
 
   it('pin-model-version: GetItem on the models table only', () => {
-    expect(allowing(statementsOf('pin-model-version'), 'dynamodb:GetItem').flatMap(resourcesOf)).toEqual([arnOf(s.stack.tables.table('models'))]);
+    expect(allowing(statementsOf('pin-model-version'), 'dynamodb:GetItem').flatMap(resourcesOf)).toEqual([
+      arnOf(s.stack.tables.table('models')),
+    ]);
   });
 
   it('publish-result: UpdateItem predictions + SendMessage output; record-failure: UpdateItem predictions + SendMessage rejected', () => {
     const predictions = arnOf(s.stack.tables.table('predictions'));
     expect(allowing(statementsOf('publish-result'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
-    expect(allowing(statementsOf('publish-result'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.output)]);
+    expect(allowing(statementsOf('publish-result'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([
+      arnOf(s.stack.queues.output),
+    ]);
     expect(allowing(statementsOf('record-failure'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
-    expect(allowing(statementsOf('record-failure'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.rejected)]);
+    expect(allowing(statementsOf('record-failure'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([
+      arnOf(s.stack.queues.rejected),
+    ]);
   });
 
   it('start-classification: StartExecution on the classify state machine, DescribeExecution on its executions, SendMessage rejected, consume input', () => {
@@ -267,7 +405,13 @@ describe('least privilege: the exact actions of every role', () => {
 
   it('only promote-model may write the in-service pointer (PutItem of that key only); every other write of the models table excludes it', () => {
     const models = JSON.stringify(arnOf(s.stack.tables.table('models')));
-    const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'];
+    const writes = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:*',
+    ];
     const pointerOnly = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['@in-service'] } };
     const exceptPointer = { 'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': ['@in-service'] } };
     const pointerWriters: string[] = [];
@@ -275,8 +419,15 @@ describe('least privilege: the exact actions of every role', () => {
     for (const handler of Object.keys(functions())) {
       for (const statement of statementsOf(handler)) {
         const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-        if (!actions.some((a) => writes.includes(a)) || !resourcesOf(statement).some((r) => JSON.stringify(r) === models)) continue;
-        expect(statement.Condition, `${handler}: ${actions.join(', ')} on the models table without a condition`).toBeDefined();
+        if (
+          !actions.some((a) => writes.includes(a)) ||
+          !resourcesOf(statement).some((r) => JSON.stringify(r) === models)
+        )
+          continue;
+        expect(
+          statement.Condition,
+          `${handler}: ${actions.join(', ')} on the models table without a condition`,
+        ).toBeDefined();
         if (JSON.stringify(statement.Condition) === JSON.stringify(pointerOnly)) {
           expect(actions, handler).toEqual(['dynamodb:PutItem']);
           pointerWriters.push(handler);
@@ -287,7 +438,11 @@ describe('least privilege: the exact actions of every role', () => {
       }
     }
     expect(pointerWriters).toEqual(['promote-model']);
-    expect(otherWriters.sort()).toEqual(['promote-model dynamodb:UpdateItem', 'reject-model dynamodb:UpdateItem', 'retrain-model dynamodb:PutItem']);
+    expect(otherWriters.sort()).toEqual([
+      'promote-model dynamodb:UpdateItem',
+      'reject-model dynamodb:UpdateItem',
+      'retrain-model dynamodb:PutItem',
+    ]);
   });
 
   it('feedback-api: starts only the retrain state machine; reads the runs of both', () => {
@@ -295,11 +450,18 @@ describe('least privilege: the exact actions of every role', () => {
     const classify = s.stack.classification.stateMachine;
     const retrain = s.stack.retrain!.stateMachine;
     expect(allowing(statements, 'states:StartExecution').flatMap(resourcesOf)).toEqual([ref(retrain)]);
-    expect(allowing(statements, 'states:ListExecutions').flatMap(resourcesOf)).toEqual(expect.arrayContaining([ref(retrain), ref(classify)]));
+    expect(allowing(statements, 'states:ListExecutions').flatMap(resourcesOf)).toEqual(
+      expect.arrayContaining([ref(retrain), ref(classify)]),
+    );
     const executions = JSON.stringify(allowing(statements, 'states:GetExecutionHistory').flatMap(resourcesOf));
-    for (const machine of [classify, retrain]) expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
-    const variables = s.json.Resources[logicalId(s.stack.feedbackApi!.handler.function)]!.Properties!.Environment.Variables;
-    expect(variables).toMatchObject({ CLASSIFY_STATE_MACHINE_ARN: ref(classify), RETRAIN_STATE_MACHINE_ARN: ref(retrain) });
+    for (const machine of [classify, retrain])
+      expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
+    const variables =
+      s.json.Resources[logicalId(s.stack.feedbackApi!.handler.function)]!.Properties!.Environment.Variables;
+    expect(variables).toMatchObject({
+      CLASSIFY_STATE_MACHINE_ARN: ref(classify),
+      RETRAIN_STATE_MACHINE_ARN: ref(retrain),
+    });
   });
 
   it('no role in the stack has a "*" action or a managed policy', () => {
@@ -353,10 +515,14 @@ describe('classification workflow', () => {
     });
     // Express has no DescribeExecution (and never answers ExecutionAlreadyExists): not granted.
     const start = statementsOfRole(express.json, logicalId(express.stack.classification.startClassification.role));
-    expect(actionsOf(start)).toEqual(EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort());
+    expect(actionsOf(start)).toEqual(
+      EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort(),
+    );
     // Nor does the review API get classify-ticket's (absent) runs: no ARN (it answers 503 NotConfigured), no grant on it.
     const api = express.stack.feedbackApi!.handler;
-    expect(express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN).toBeUndefined();
+    expect(
+      express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN,
+    ).toBeUndefined();
     const machine = logicalId(express.stack.classification.stateMachine);
     expect(JSON.stringify(statementsOfRole(express.json, logicalId(api.role)))).not.toContain(machine);
   });
@@ -368,7 +534,10 @@ describe('retraining workflow', () => {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
-      Target: { Arn: ref(s.stack.retrain!.stateMachine), RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 } },
+      Target: {
+        Arn: ref(s.stack.retrain!.stateMachine),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      },
     });
     const custom = synth({ context: { retrainSchedule: 'rate(6 hours)' } });
     custom.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)' });
@@ -383,7 +552,13 @@ describe('retraining workflow', () => {
   });
 
   it('is left out while its ASL file or handlers are missing (they light up when merged)', () => {
-    const auto = synth({ stack: { retrainWorkflow: undefined, feedbackApi: undefined, retrainDefinitionFile: '/nonexistent/retrain-model.asl.json' } });
+    const auto = synth({
+      stack: {
+        retrainWorkflow: undefined,
+        feedbackApi: undefined,
+        retrainDefinitionFile: '/nonexistent/retrain-model.asl.json',
+      },
+    });
     expect(auto.stack.retrain).toBeUndefined();
     auto.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     auto.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
@@ -407,7 +582,10 @@ describe('feedback API', () => {
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      AccessLogSettings: { DestinationArn: arnOf(s.stack.feedbackApi!.accessLogs), Format: Match.stringLikeRegexp('requestId') },
+      AccessLogSettings: {
+        DestinationArn: arnOf(s.stack.feedbackApi!.accessLogs),
+        Format: Match.stringLikeRegexp('requestId'),
+      },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
     s.template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -418,7 +596,9 @@ describe('feedback API', () => {
   });
 
   it('with feedbackApiJwtIssuer/Audience in context: that issuer, no user pool', () => {
-    const custom = synth({ context: { feedbackApiJwtIssuer: 'https://login.example.com/', feedbackApiJwtAudience: 'triage-api, triage-web' } });
+    const custom = synth({
+      context: { feedbackApiJwtIssuer: 'https://login.example.com/', feedbackApiJwtAudience: 'triage-api, triage-web' },
+    });
     custom.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     custom.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['triage-api', 'triage-web'] },
@@ -434,10 +614,23 @@ describe('feedback API', () => {
 describe('alarms and outputs', () => {
   it('alarms: input DLQ depth, rejected queue depth and age, failed executions of each state machine', () => {
     const alarm = (metric: string, dimensions: unknown) =>
-      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Dimensions: [dimensions], Threshold: Match.anyValue() });
-    alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.inputDeadLetter), 'QueueName'] } });
-    alarm('ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] } });
-    alarm('ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] } });
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Dimensions: [dimensions],
+        Threshold: Match.anyValue(),
+      });
+    alarm('ApproximateNumberOfMessagesVisible', {
+      Name: 'QueueName',
+      Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.inputDeadLetter), 'QueueName'] },
+    });
+    alarm('ApproximateNumberOfMessagesVisible', {
+      Name: 'QueueName',
+      Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] },
+    });
+    alarm('ApproximateAgeOfOldestMessage', {
+      Name: 'QueueName',
+      Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] },
+    });
     alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.classification.stateMachine) });
     alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.retrain!.stateMachine) });
     s.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
@@ -446,13 +639,26 @@ describe('alarms and outputs', () => {
 
   it('with alarmTopicArn in context, every alarm notifies it', () => {
     const topic = 'arn:aws:sns:us-east-1:123456789012:oncall';
-    synth({ context: { alarmTopicArn: topic } }).template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] });
+    synth({ context: { alarmTopicArn: topic } }).template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [topic],
+      OKActions: [topic],
+    });
   });
 
   it('outputs: queue URLs, bucket, tables, and the console URL of each state machine', () => {
     const outputs = s.json.Outputs!;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['InputQueueUrl', 'OutputQueueUrl', 'RejectedQueueUrl', 'InputDeadLetterQueueUrl', 'ModelBucketName', 'ModelsTableName', 'ClassifyStateMachineConsoleUrl', 'RetrainStateMachineConsoleUrl', 'FeedbackApiUrl']),
+      expect.arrayContaining([
+        'InputQueueUrl',
+        'OutputQueueUrl',
+        'RejectedQueueUrl',
+        'InputDeadLetterQueueUrl',
+        'ModelBucketName',
+        'ModelsTableName',
+        'ClassifyStateMachineConsoleUrl',
+        'RetrainStateMachineConsoleUrl',
+        'FeedbackApiUrl',
+      ]),
     );
     expect(outputs.InputQueueUrl!.Value).toEqual(ref(s.stack.queues.input));
     expect(outputs.ModelBucketName!.Value).toEqual(ref(s.stack.modelBucket.bucket));
@@ -461,7 +667,17 @@ describe('alarms and outputs', () => {
       ['RetrainStateMachineConsoleUrl', s.stack.retrain!.stateMachine],
     ] as const) {
       expect(outputs[output]!.Value).toEqual({
-        'Fn::Join': ['', ['https://', { Ref: 'AWS::Region' }, '.console.aws.amazon.com/states/home?region=', { Ref: 'AWS::Region' }, '#/statemachines/view/', ref(machine)]],
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: 'AWS::Region' },
+            '.console.aws.amazon.com/states/home?region=',
+            { Ref: 'AWS::Region' },
+            '#/statemachines/view/',
+            ref(machine),
+          ],
+        ],
       });
     }
   });

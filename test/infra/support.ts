@@ -48,7 +48,12 @@ export function synth(options: SynthOptions = {}): Synthesized {
       nag: false,
       outdir: mkdtempSync(join(tmpdir(), 'triage-cdk-')),
       ...options,
-      stack: { retrainWorkflow: true, retrainDefinitionFile: retrainDefinitionFile(), feedbackApi: true, ...options.stack },
+      stack: {
+        retrainWorkflow: true,
+        retrainDefinitionFile: retrainDefinitionFile(),
+        feedbackApi: true,
+        ...options.stack,
+      },
     });
     const assembly = app.synth();
     const json = assembly.getStackByName(stack.stackName).template as CfnTemplate;
@@ -89,14 +94,16 @@ export function statementsOfRole(json: CfnTemplate, roleLogicalId: string): Stat
   }
   const role = json.Resources[roleLogicalId];
   if (role?.Properties?.ManagedPolicyArns?.length) throw new Error(`role ${roleLogicalId} has managed policies`);
-  for (const policy of role?.Properties?.Policies ?? []) statements.push(...(policy.PolicyDocument.Statement as Statement[]));
+  for (const policy of role?.Properties?.Policies ?? [])
+    statements.push(...(policy.PolicyDocument.Statement as Statement[]));
   return statements;
 }
 
 export const actionsOf = (statements: readonly Statement[]): string[] =>
   [...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))].sort();
 
-export const resourcesOf = (statement: Statement): unknown[] => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]);
+export const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 
 /** The statements that allow `action`. */
 export const allowing = (statements: readonly Statement[], action: string): Statement[] =>

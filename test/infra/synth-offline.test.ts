@@ -24,10 +24,19 @@ describe('npm run synth', () => {
     async () => {
       const out = mkdtempSync(join(tmpdir(), 'triage-synth-'));
       const env = { ...process.env };
-      for (const name of Object.keys(env)) if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(name)) delete env[name];
-      const { stderr } = await run('unshare', ['-n', '--', 'npm', 'run', 'synth', '--', '--output', out], { cwd: projectPath(''), env, maxBuffer: 16 * 1024 * 1024 });
-      const template = JSON.parse(readFileSync(join(out, 'TicketTriage.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-      expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').length).toBeGreaterThanOrEqual(1);
+      for (const name of Object.keys(env))
+        if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)$/.test(name)) delete env[name];
+      const { stderr } = await run('unshare', ['-n', '--', 'npm', 'run', 'synth', '--', '--output', out], {
+        cwd: projectPath(''),
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      const template = JSON.parse(readFileSync(join(out, 'TicketTriage.template.json'), 'utf8')) as {
+        Resources: Record<string, { Type: string }>;
+      };
+      expect(
+        Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').length,
+      ).toBeGreaterThanOrEqual(1);
       expect(readdirSync(out).filter((f) => f.startsWith('asset.')).length).toBeGreaterThanOrEqual(7);
       expect(stderr).not.toMatch(/AwsSolutions-/);
     },

@@ -52,7 +52,9 @@ describe('the deployed definitions are the files in workflows/', () => {
       const { workflow, properties } = deployed()[index]!;
       const steps = workflow === 'classify-ticket' ? s.stack.classification.steps : s.stack.retrain!.steps;
       for (const [placeholder, handler] of Object.entries(WORKFLOWS[workflow].functions)) {
-        expect(properties.DefinitionSubstitutions[placeholder], placeholder).toEqual({ 'Fn::GetAtt': [logicalId(steps[handler]!.function), 'Arn'] });
+        expect(properties.DefinitionSubstitutions[placeholder], placeholder).toEqual({
+          'Fn::GetAtt': [logicalId(steps[handler]!.function), 'Arn'],
+        });
       }
     });
   }
@@ -60,10 +62,22 @@ describe('the deployed definitions are the files in workflows/', () => {
   it('synthesis refuses a definition whose placeholders differ from the catalog', () => {
     const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Drift');
     const functions = Object.fromEntries(
-      Object.entries(WORKFLOWS['classify-ticket'].functions).map(([placeholder, handler]) => [placeholder, new TriageFunction(stack, placeholder, { handler, description: handler })]),
+      Object.entries(WORKFLOWS['classify-ticket'].functions).map(([placeholder, handler]) => [
+        placeholder,
+        new TriageFunction(stack, placeholder, { handler, description: handler }),
+      ]),
     );
     const { PublishResultFunctionArn: _dropped, ...missingOne } = functions;
-    expect(() => new CatalogStateMachine(stack, 'MissingFunction', { workflow: 'classify-ticket', functions: missingOne })).toThrow(/placeholders differ/);
-    expect(() => new CatalogStateMachine(stack, 'OtherFile', { workflow: 'classify-ticket', functions, definitionFile: RETRAIN_FIXTURE })).toThrow(/placeholders differ/);
+    expect(
+      () => new CatalogStateMachine(stack, 'MissingFunction', { workflow: 'classify-ticket', functions: missingOne }),
+    ).toThrow(/placeholders differ/);
+    expect(
+      () =>
+        new CatalogStateMachine(stack, 'OtherFile', {
+          workflow: 'classify-ticket',
+          functions,
+          definitionFile: RETRAIN_FIXTURE,
+        }),
+    ).toThrow(/placeholders differ/);
   });
 });

@@ -15,11 +15,14 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*[`'"]([^`'"]+)[`'"]/g)].map((m) => (m[1] ?? m[2])!);
+  return [...text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*[`'"]([^`'"]+)[`'"]/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
 }
 
 /** The pure core may compute (node:crypto for checksums) but not touch AWS, files, network or processes. */
-const FORBIDDEN = /^(@aws-sdk\/|aws-cdk-lib|@aws-lambda-powertools\/|node:(fs|net|http|https|child_process|dgram|dns|tls|worker_threads|cluster|os|process)|fs$|net$|http$|https$|child_process$)|^natural$/;
+const FORBIDDEN =
+  /^(@aws-sdk\/|aws-cdk-lib|@aws-lambda-powertools\/|node:(fs|net|http|https|child_process|dgram|dns|tls|worker_threads|cluster|os|process)|fs$|net$|http$|https$|child_process$)|^natural$/;
 
 const insideCore = (path: string) => ['src/text/', 'src/model/'].some((dir) => relative(root, path).startsWith(dir));
 

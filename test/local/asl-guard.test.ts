@@ -14,28 +14,86 @@ describe('assertJsonPathOnly (the interpreter silently ignores JSONata and varia
   });
 
   it.each([
-    ['top-level QueryLanguage JSONata', { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: pass } }, /\(top level\)\.QueryLanguage/],
-    ['state-level QueryLanguage JSONata', { StartAt: 'A', States: { A: { ...pass, QueryLanguage: 'JSONata' } } }, /States\.A\.QueryLanguage/],
+    [
+      'top-level QueryLanguage JSONata',
+      { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: pass } },
+      /\(top level\)\.QueryLanguage/,
+    ],
+    [
+      'state-level QueryLanguage JSONata',
+      { StartAt: 'A', States: { A: { ...pass, QueryLanguage: 'JSONata' } } },
+      /States\.A\.QueryLanguage/,
+    ],
     ['Assign in a state', { StartAt: 'A', States: { A: { ...pass, Assign: { x: 1 } } } }, /States\.A\.Assign/],
-    ['JSONata Output/Arguments', { StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Arguments: {}, Output: '{% $states.result %}', End: true } } }, /States\.A\.Arguments, States\.A\.Output/],
+    [
+      'JSONata Output/Arguments',
+      {
+        StartAt: 'A',
+        States: {
+          A: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Arguments: {},
+            Output: '{% $states.result %}',
+            End: true,
+          },
+        },
+      },
+      /States\.A\.Arguments, States\.A\.Output/,
+    ],
     [
       'Assign in a Choice rule',
-      { StartAt: 'C', States: { C: { Type: 'Choice', Choices: [{ Variable: '$.x', IsPresent: true, Next: 'A', Assign: { y: 1 } }], Default: 'A' }, A: pass } },
+      {
+        StartAt: 'C',
+        States: {
+          C: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.x', IsPresent: true, Next: 'A', Assign: { y: 1 } }],
+            Default: 'A',
+          },
+          A: pass,
+        },
+      },
       /States\.C\.Choices\[0\]\.Assign/,
     ],
     [
       'Assign in a Catcher',
-      { StartAt: 'T', States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'A', Assign: { e: 1 } }], End: true }, A: pass } },
+      {
+        StartAt: 'T',
+        States: {
+          T: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'A', Assign: { e: 1 } }],
+            End: true,
+          },
+          A: pass,
+        },
+      },
       /States\.T\.Catch\[0\]\.Assign/,
     ],
     [
       'Assign inside a Parallel branch',
-      { StartAt: 'P', States: { P: { Type: 'Parallel', End: true, Branches: [{ StartAt: 'B', States: { B: { ...pass, Assign: { z: 1 } } } }] } } },
+      {
+        StartAt: 'P',
+        States: {
+          P: {
+            Type: 'Parallel',
+            End: true,
+            Branches: [{ StartAt: 'B', States: { B: { ...pass, Assign: { z: 1 } } } }],
+          },
+        },
+      },
       /States\.P\.Branches\[0\]\.States\.B\.Assign/,
     ],
     [
       'JSONata inside a Map processor',
-      { StartAt: 'M', States: { M: { Type: 'Map', End: true, ItemProcessor: { QueryLanguage: 'JSONata', StartAt: 'I', States: { I: pass } } } } },
+      {
+        StartAt: 'M',
+        States: {
+          M: { Type: 'Map', End: true, ItemProcessor: { QueryLanguage: 'JSONata', StartAt: 'I', States: { I: pass } } },
+        },
+      },
       /States\.M\.ItemProcessor\.QueryLanguage/,
     ],
   ])('rejects %s', (_label, definition, message) => {

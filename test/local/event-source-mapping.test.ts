@@ -1,4 +1,9 @@
-import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+  GetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../src/local/runtime.ts';
@@ -67,10 +72,18 @@ describe('SQS event-source mapping', () => {
     });
     const bodies = [...Array.from({ length: 22 }, (_, i) => `ok-${i}`), 'retry-a', 'retry-b', 'poison'];
     await sendAll(queueUrl, bodies);
-    const mapping = await rt.addSqsEventSource({ queueName: 'esm-in', functionName: 'consume', batchSize: 10, pollers: 2, waitTimeSeconds: 1 });
+    const mapping = await rt.addSqsEventSource({
+      queueName: 'esm-in',
+      functionName: 'consume',
+      batchSize: 10,
+      pollers: 2,
+      waitTimeSeconds: 1,
+    });
     try {
       const dlqMessage = await eventually(async () => {
-        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: rt.emulators.queueUrl('esm-dlq'), WaitTimeSeconds: 1 }));
+        const r = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: rt.emulators.queueUrl('esm-dlq'), WaitTimeSeconds: 1 }),
+        );
         return r.Messages?.[0];
       }, 20_000);
       expect(dlqMessage.Body).toBe('poison');
@@ -158,7 +171,9 @@ describe('SQS event-source mapping', () => {
     const records = [{ messageId: 'a' }, { messageId: 'b' }] as SQSRecord[];
     expect(succeededRecords(records, undefined, true)).toHaveLength(2);
     expect(succeededRecords(records, { batchItemFailures: [] }, true)).toHaveLength(2);
-    expect(succeededRecords(records, { batchItemFailures: [{ itemIdentifier: 'a' }] }, true)?.map((r) => r.messageId)).toEqual(['b']);
+    expect(
+      succeededRecords(records, { batchItemFailures: [{ itemIdentifier: 'a' }] }, true)?.map((r) => r.messageId),
+    ).toEqual(['b']);
     expect(succeededRecords(records, { batchItemFailures: [{ itemIdentifier: 'zzz' }] }, true)).toBeUndefined();
     expect(succeededRecords(records, { batchItemFailures: [{ itemIdentifier: '' }] }, true)).toBeUndefined();
     expect(succeededRecords(records, { batchItemFailures: [{ itemIdentifier: 'a' }] }, false)).toHaveLength(2);

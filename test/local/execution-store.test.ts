@@ -9,7 +9,12 @@ const data = tempDataDir('store');
 afterAll(() => data.cleanup());
 
 const events = (n: number): StoredHistoryEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: i + 1, previousEventId: i, timestamp: 1000 + i, type: i === 0 ? 'ExecutionStarted' : 'PassStateEntered' }));
+  Array.from({ length: n }, (_, i) => ({
+    id: i + 1,
+    previousEventId: i,
+    timestamp: 1000 + i,
+    type: i === 0 ? 'ExecutionStarted' : 'PassStateEntered',
+  }));
 
 describe('execution store', () => {
   it('keeps histories out of the execution log, snapshots them periodically and on shutdown, and loads them back', async () => {
@@ -17,8 +22,19 @@ describe('execution store', () => {
     const store = new ExecutionStore(dir, { historySnapshotMs: 50 });
     let built = 0;
     const add = (name: string) => {
-      const record = store.addRunning({ executionArn: `arn:x:${name}`, stateMachineArn: 'arn:sm', name, startDate: 1, input: '{}' });
-      store.close(record, { status: 'SUCCEEDED', stop: 2, output: '{"ok":true}', history: { events: () => (built++, events(3)) } });
+      const record = store.addRunning({
+        executionArn: `arn:x:${name}`,
+        stateMachineArn: 'arn:sm',
+        name,
+        startDate: 1,
+        input: '{}',
+      });
+      store.close(record, {
+        status: 'SUCCEEDED',
+        stop: 2,
+        output: '{"ok":true}',
+        history: { events: () => (built++, events(3)) },
+      });
     };
     add('one');
     expect(built).toBe(0); // nothing formatted while executions finish...
@@ -39,7 +55,13 @@ describe('execution store', () => {
   it('drops the histories of old executions with their other details', async () => {
     const store = new ExecutionStore(undefined, { maxExecutionsWithDetails: 2 });
     for (let i = 0; i < 10; i++) {
-      const record = store.addRunning({ executionArn: `arn:x:${i}`, stateMachineArn: 'arn:sm', name: String(i), startDate: i, input: '{}' });
+      const record = store.addRunning({
+        executionArn: `arn:x:${i}`,
+        stateMachineArn: 'arn:sm',
+        name: String(i),
+        startDate: i,
+        input: '{}',
+      });
       store.close(record, { status: 'SUCCEEDED', stop: i, history: { events: () => events(1) } });
     }
     expect(store.get('arn:x:0')?.history).toBeUndefined();

@@ -10,9 +10,17 @@ describe('Lambda functions registered by module (run in the Lambda worker thread
     await functions.registerModule('double', fixture('thread-handlers.ts'), { timeoutSeconds: 5 });
     process.env.THREAD_TEST_SETTING = 'set after start';
     const result = (await functions.invoke('double', { n: 21, nested: { list: [1, 2] } })) as Record<string, unknown>;
-    expect(result).toMatchObject({ doubled: 42, nested: { list: [1, 2] }, functionName: 'double', onMainThread: false, setting: 'set after start' });
+    expect(result).toMatchObject({
+      doubled: 42,
+      nested: { list: [1, 2] },
+      functionName: 'double',
+      onMainThread: false,
+      setting: 'set after start',
+    });
     expect(result.remainingMs).toBeGreaterThan(4000);
-    expect(await functions.invokeJson('double', '{"n":1}')).toMatchObject({ resultJson: expect.stringContaining('"doubled":2') });
+    expect(await functions.invokeJson('double', '{"n":1}')).toMatchObject({
+      resultJson: expect.stringContaining('"doubled":2'),
+    });
   });
 
   it('report errors with their name as the Lambda errorType', async () => {
@@ -26,7 +34,9 @@ describe('Lambda functions registered by module (run in the Lambda worker thread
   it('return null for undefined, and refuse a module without the export', async () => {
     await functions.registerModule('nothing', fixture('thread-handlers.ts'), { exportName: 'nothing' });
     expect(await functions.invoke('nothing', {})).toBeNull();
-    await expect(functions.registerModule('bad', fixture('thread-handlers.ts'), { exportName: 'notAFunction' })).rejects.toThrow(/exports no function "notAFunction"/);
+    await expect(
+      functions.registerModule('bad', fixture('thread-handlers.ts'), { exportName: 'notAFunction' }),
+    ).rejects.toThrow(/exports no function "notAFunction"/);
     expect(functions.has('bad')).toBe(false);
   });
 

@@ -20,14 +20,20 @@ describe('nested states (Map, Parallel) route their Tasks to in-process function
             Type: 'Map',
             ItemsPath: '$.items',
             ResultPath: '$.items',
-            ItemProcessor: { StartAt: 'Double', States: { Double: { Type: 'Task', Resource: fn('double'), TimeoutSeconds: 5, End: true } } },
+            ItemProcessor: {
+              StartAt: 'Double',
+              States: { Double: { Type: 'Task', Resource: fn('double'), TimeoutSeconds: 5, End: true } },
+            },
             Next: 'Both',
           },
           Both: {
             Type: 'Parallel',
             Branches: [
               { StartAt: 'Sum', States: { Sum: { Type: 'Task', Resource: fn('sum'), TimeoutSeconds: 5, End: true } } },
-              { StartAt: 'Label', States: { Label: { Type: 'Task', Resource: fn('label'), TimeoutSeconds: 5, End: true } } },
+              {
+                StartAt: 'Label',
+                States: { Label: { Type: 'Task', Resource: fn('label'), TimeoutSeconds: 5, End: true } },
+              },
             ],
             End: true,
           },

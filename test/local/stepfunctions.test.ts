@@ -132,7 +132,11 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
 
   it('runs an execution: StartExecution, DescribeExecution, GetExecutionHistory in AWS shapes', async () => {
     const started = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: arns.three, name: 'ticket-ok', input: JSON.stringify({ id: 'ok' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arns.three,
+        name: 'ticket-ok',
+        input: JSON.stringify({ id: 'ok' }),
+      }),
     );
     expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:three-steps:ticket-ok');
     expect(started.startDate).toBeInstanceOf(Date);
@@ -144,10 +148,23 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
     const events = await history(started.executionArn as string);
     expect(events.map((e) => e.type)).toEqual([
       'ExecutionStarted',
-      'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited',
-      'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-      'ChoiceStateEntered', 'ChoiceStateExited',
-      'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
       'ExecutionSucceeded',
     ]);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
@@ -175,26 +192,42 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
 
   it('retries a custom transient error, then succeeds', async () => {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: arns.three, name: 'ticket-flaky', input: JSON.stringify({ id: 'flaky', mode: 'flaky' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arns.three,
+        name: 'ticket-flaky',
+        input: JSON.stringify({ id: 'flaky', mode: 'flaky' }),
+      }),
     );
     const done = await waitClosed(executionArn as string);
     expect(done.status).toBe('SUCCEEDED');
     expect(prepareCalls.get('flaky')).toBe(2);
     const types = (await history(executionArn as string)).map((e) => e.type);
     expect(types.slice(0, 9)).toEqual([
-      'ExecutionStarted', 'TaskStateEntered',
-      'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed',
-      'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded',
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
       'TaskStateExited',
     ]);
     const failed = (await history(executionArn as string))[4]?.lambdaFunctionFailedEventDetails;
     expect(failed?.error).toBe('TransientError');
-    expect(JSON.parse(failed?.cause ?? '')).toMatchObject({ errorType: 'TransientError', errorMessage: 'temporarily unavailable' });
+    expect(JSON.parse(failed?.cause ?? '')).toMatchObject({
+      errorType: 'TransientError',
+      errorMessage: 'temporarily unavailable',
+    });
   });
 
   it('catches a non-retryable error into the failure path and fails the execution', async () => {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: arns.three, name: 'ticket-broken', input: JSON.stringify({ id: 'broken', mode: 'broken' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arns.three,
+        name: 'ticket-broken',
+        input: JSON.stringify({ id: 'broken', mode: 'broken' }),
+      }),
     );
     const done = await waitClosed(executionArn as string);
     expect(done.status).toBe('FAILED');
@@ -205,9 +238,15 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
     expect(lambdaFailed?.lambdaFunctionFailedEventDetails?.error).toBe('TypeError');
     expect(events.filter((e) => e.type === 'LambdaFunctionScheduled')).toHaveLength(1); // TypeError is not retried
     const recordFailure = events.find((e) => e.type === 'PassStateExited');
-    expect(JSON.parse(recordFailure?.stateExitedEventDetails?.output ?? '')).toEqual({ failed: true, error: 'TypeError' });
+    expect(JSON.parse(recordFailure?.stateExitedEventDetails?.output ?? '')).toEqual({
+      failed: true,
+      error: 'TypeError',
+    });
     expect(events.at(-2)?.type).toBe('FailStateEntered');
-    expect(events.at(-1)?.executionFailedEventDetails).toEqual({ error: 'WorkflowFailed', cause: 'A step failed; see the history' });
+    expect(events.at(-1)?.executionFailedEventDetails).toEqual({
+      error: 'WorkflowFailed',
+      cause: 'A step failed; see the history',
+    });
   });
 
   it('times a Task out after its TimeoutSeconds (States.Timeout)', async () => {
@@ -258,7 +297,11 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
 
   it('stops a running execution (StopExecution -> ABORTED with the given error)', async () => {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: arns.slow, name: 'to-stop', input: JSON.stringify({ waitMs: 800 }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arns.slow,
+        name: 'to-stop',
+        input: JSON.stringify({ waitMs: 800 }),
+      }),
     );
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by test' }));
     const done = await waitClosed(executionArn as string);
@@ -270,7 +313,9 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
 
   it('reports unknown executions and invalid input like AWS', async () => {
     await expect(
-      sfn.send(new DescribeExecutionCommand({ executionArn: `${arns.three.replace('stateMachine', 'execution')}:nope` })),
+      sfn.send(
+        new DescribeExecutionCommand({ executionArn: `${arns.three.replace('stateMachine', 'execution')}:nope` }),
+      ),
     ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
     await expect(
       sfn.send(new StartExecutionCommand({ stateMachineArn: arns.three, input: 'not json' })),
@@ -283,14 +328,25 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
   it('refuses Task resources it cannot run locally', async () => {
     const definition = JSON.stringify({
       StartAt: 'Send',
-      States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'q', MessageBody: 'x' }, End: true } },
+      States: {
+        Send: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::sqs:sendMessage',
+          Parameters: { QueueUrl: 'q', MessageBody: 'x' },
+          End: true,
+        },
+      },
     });
     await expect(rt.registerStateMachine({ name: 'sqs-task', definition })).rejects.toThrow(/runs only Lambda tasks/);
   });
 
   it('keeps executions and histories across a restart, and restarts interrupted executions', async () => {
     const held = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: arns.slow, name: 'interrupted', input: JSON.stringify({ waitMs: 5000 }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arns.slow,
+        name: 'interrupted',
+        input: JSON.stringify({ waitMs: 5000 }),
+      }),
     );
     await stopRuntime(); // drains for 200 ms, then leaves `interrupted` unfinished on disk
     await startRuntime();
@@ -298,7 +354,9 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
     const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arns.three }));
     expect(list.executions?.map((e) => e.name)).toEqual(['ticket-broken', 'ticket-flaky', 'ticket-ok']);
     const ok = await sfn.send(
-      new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:three-steps:ticket-ok' }),
+      new DescribeExecutionCommand({
+        executionArn: 'arn:aws:states:us-east-1:000000000000:execution:three-steps:ticket-ok',
+      }),
     );
     expect(ok.status).toBe('SUCCEEDED');
     expect(JSON.parse(ok.input ?? '')).toEqual({ id: 'ok' });
@@ -306,7 +364,13 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
     expect(events).toHaveLength(19);
     expect(events[0]?.timestamp).toBeInstanceOf(Date);
     await expect(
-      sfn.send(new StartExecutionCommand({ stateMachineArn: arns.three, name: 'ticket-ok', input: JSON.stringify({ id: 'ok' }) })),
+      sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: arns.three,
+          name: 'ticket-ok',
+          input: JSON.stringify({ id: 'ok' }),
+        }),
+      ),
     ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
 
     // The interrupted execution ran again from the start, under the same ARN (the Task now times out at 1 s).

@@ -32,7 +32,11 @@ export function apiGatewayEvent(method: string, path: string, request: ApiReques
       timeEpoch: Date.now(),
       ...(request.claims && { authorizer: { jwt: { claims: request.claims, scopes: null } } }),
     },
-    ...(request.rawBody !== undefined ? { body: request.rawBody } : request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    ...(request.rawBody !== undefined
+      ? { body: request.rawBody }
+      : request.body !== undefined
+        ? { body: JSON.stringify(request.body) }
+        : {}),
     isBase64Encoded: false,
   } as APIGatewayProxyEventV2;
 }

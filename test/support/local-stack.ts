@@ -44,10 +44,17 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
 
   async function drain(queueUrl: string, into: unknown[]): Promise<void> {
     for (;;) {
-      const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       if (Messages.length === 0) return;
       for (const m of Messages) into.push(JSON.parse(m.Body!));
-      await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await clients.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
 
@@ -61,7 +68,12 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     outputs,
     rejections,
     async send(body) {
-      const result = await clients.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.input, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }));
+      const result = await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.queues.input,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      );
       return result.MessageId!;
     },
     async until(predicate, timeoutMs = 20_000) {
@@ -70,7 +82,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
         await drain(stack.queues.output, outputs);
         await drain(stack.queues.rejected, rejections);
         if (predicate()) return;
-        if (Date.now() > deadline) throw new Error(`timed out: ${outputs.length} outputs, ${rejections.length} rejections`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out: ${outputs.length} outputs, ${rejections.length} rejections`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

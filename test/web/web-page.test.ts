@@ -19,18 +19,29 @@ declare const document: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`[web tests] skipped: ${CHROMIUM} is missing (CI installs it: apt-get install -y --no-install-recommends chromium)`);
+if (!HAS_CHROMIUM)
+  console.warn(
+    `[web tests] skipped: ${CHROMIUM} is missing (CI installs it: apt-get install -y --no-install-recommends chromium)`,
+  );
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
 const TICKETS = [
-  ...MORE_KNOWN_TICKETS.map((r, i) => ({ ticketId: `WEB-${String(i).padStart(2, '0')}`, text: r.text, label: r.label })),
+  ...MORE_KNOWN_TICKETS.map((r, i) => ({
+    ticketId: `WEB-${String(i).padStart(2, '0')}`,
+    text: r.text,
+    label: r.label,
+  })),
   ...NETWORK_TICKETS.slice(0, 8).map((text, i) => ({ ticketId: `NET-${i}`, text, label: 'Network' })),
 ];
 const FAILING = { ticketId: 'WEB-BROKEN', body: 'markerbroken the printer is on fire' };
-const FLAKY = { ticketId: 'WEB-FLAKY', subject: 'Laptop', body: 'markerflaky my laptop screen flickers after the update' };
+const FLAKY = {
+  ticketId: 'WEB-FLAKY',
+  subject: 'Laptop',
+  body: 'markerflaky my laptop screen flickers after the update',
+};
 
 let t: TestStack;
 let browser: Browser;
@@ -55,7 +66,8 @@ async function openPage(viewport: { width: number; height: number }): Promise<Pa
   });
   p.on('request', (request) => {
     const url = new URL(request.url());
-    if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1') problems.push(`request off this machine: ${request.url()}`);
+    if (url.protocol !== 'data:' && url.hostname !== '127.0.0.1')
+      problems.push(`request off this machine: ${request.url()}`);
   });
   return p;
 }
@@ -72,7 +84,8 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
           if (e.tokens.includes('markerflaky')) {
             const n = (flakyAttempts.get('flaky') ?? 0) + 1;
             flakyAttempts.set('flaky', n);
-            if (n === 1) throw Object.assign(new Error('the model store did not answer in time'), { name: 'TransientError' });
+            if (n === 1)
+              throw Object.assign(new Error('the model store did not answer in time'), { name: 'TransientError' });
           }
           return vectorizeHandler(e);
         }) as never,
@@ -82,7 +95,16 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     const [launched] = await Promise.all([
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
       (async () => {
         for (const ticket of TICKETS) await t.send({ ticketId: ticket.ticketId, body: ticket.text });
@@ -105,8 +127,12 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
   it('serves the page and its libraries from the local server only, with a strict CSP', async () => {
     const index = await fetch(`${t.stack.webUrl}/`);
     expect(index.status).toBe(200);
-    expect(index.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
-    expect((await fetch(`${t.stack.webUrl}/vendor/preact.mjs`)).headers.get('content-type')).toMatch(/text\/javascript/);
+    expect(index.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/,
+    );
+    expect((await fetch(`${t.stack.webUrl}/vendor/preact.mjs`)).headers.get('content-type')).toMatch(
+      /text\/javascript/,
+    );
     expect((await fetch(`${t.stack.webUrl}/../package.json`)).status).toBe(404);
     expect((await fetch(`${t.stack.webUrl}/%2e%2e/package.json`)).status).toBe(404);
     expect((await fetch(`${t.stack.webUrl}/vendor/zod.mjs`)).status).toBe(404);
@@ -152,8 +178,14 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     await page.keyboard.press('Enter');
     await expect.poll(() => text(page, '[data-stat="reviewed-today"]')).toBe('2');
     expect(await text(page, '[data-stat="agreement"]')).toBe('50%');
-    expect((await t.feedback.get(second))!.feedback).toMatchObject({ verdict: 'corrected', category: target, predictedCategory: predictedSecond });
-    await expect.poll(() => page.locator(`.queue [data-ticket-id="${second}"]`).textContent()).toContain(`Corrected to ${target}`);
+    expect((await t.feedback.get(second))!.feedback).toMatchObject({
+      verdict: 'corrected',
+      category: target,
+      predictedCategory: predictedSecond,
+    });
+    await expect
+      .poll(() => page.locator(`.queue [data-ticket-id="${second}"]`).textContent())
+      .toContain(`Corrected to ${target}`);
 
     // Undo (u): the correction is taken back, the counts go back, the ticket is selected again.
     await page.keyboard.press('u');
@@ -164,7 +196,10 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     expect(await page.locator('.ticket .feedback-state').getAttribute('data-feedback')).toBe('none');
 
     // A number key corrects to that category (the one numbered 1 in the row of buttons).
-    const one = (await page.locator('.quick-cats button').first().textContent())!.replace(/^\s*1\s*/, '').replace(/\(predicted.*$/, '').trim();
+    const one = (await page.locator('.quick-cats button').first().textContent())!
+      .replace(/^\s*1\s*/, '')
+      .replace(/\(predicted.*$/, '')
+      .trim();
     await page.keyboard.press('1');
     await expect.poll(() => text(page, '[data-stat="reviewed-today"]')).toBe('2');
     const verdict = (await t.feedback.get(second))!.feedback!;
@@ -196,10 +231,16 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     // Every form control has a name a screen reader can read.
     const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, select, button, [role="option"], [role="listbox"]')].filter((el: any) => {
-        const named = el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.textContent ?? '').trim();
-        return !named;
-      }).map((el: any) => el.outerHTML.slice(0, 80)),
+      [...document.querySelectorAll('input, select, button, [role="option"], [role="listbox"]')]
+        .filter((el: any) => {
+          const named =
+            el.labels?.length ||
+            el.getAttribute('aria-label') ||
+            el.getAttribute('aria-labelledby') ||
+            (el.textContent ?? '').trim();
+          return !named;
+        })
+        .map((el: any) => el.outerHTML.slice(0, 80)),
     );
     expect(unlabelled).toEqual([]);
 
@@ -225,14 +266,19 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     // The failed run: Vectorize failed and was caught, RecordFailure ran, PublishResult was never reached.
     await page.locator('.graph-svg .node[data-state="Vectorize"]').waitFor();
-    const status = (state: string) => page.locator(`.graph-svg .node[data-state="${state}"]`).getAttribute('data-status');
+    const status = (state: string) =>
+      page.locator(`.graph-svg .node[data-state="${state}"]`).getAttribute('data-status');
     await expect.poll(() => status('Vectorize')).toBe('caught');
     expect(await status('Preprocess')).toBe('succeeded');
     expect(await status('RecordFailure')).toBe('succeeded');
     expect(await status('ClassificationFailed')).toBe('failed');
     expect(await status('PublishResult')).toBe('unreached');
-    expect(await page.locator('.graph-svg .edge-catch.taken[data-from="Vectorize"][data-to="RecordFailure"]').count()).toBe(1);
-    expect(await page.locator('.steps .step').evaluateAll((els) => els.map((el) => el.getAttribute('data-state')))).toEqual(['PinModelVersion', 'Preprocess', 'Vectorize', 'RecordFailure', 'ClassificationFailed']);
+    expect(
+      await page.locator('.graph-svg .edge-catch.taken[data-from="Vectorize"][data-to="RecordFailure"]').count(),
+    ).toBe(1);
+    expect(
+      await page.locator('.steps .step').evaluateAll((els) => els.map((el) => el.getAttribute('data-state'))),
+    ).toEqual(['PinModelVersion', 'Preprocess', 'Vectorize', 'RecordFailure', 'ClassificationFailed']);
     expect(await text(page, '.facts')).toContain('the vocabulary is broken for this ticket');
 
     // Ticket text is hidden in inputs/outputs until asked for.
@@ -261,7 +307,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     const phone = await openPage(PHONE);
     await phone.goto(`${t.stack.webUrl}/#/runs/classify-ticket/ticket-WEB-FLAKY`);
-    await expect.poll(() => phone.locator('.graph-svg .node[data-state="Vectorize"]').getAttribute('data-status')).toBe('retried');
+    await expect
+      .poll(() => phone.locator('.graph-svg .node[data-state="Vectorize"]').getAttribute('data-status'))
+      .toBe('retried');
     await screenshot(phone, 'run-detail-phone');
     await phone.close();
   });
@@ -270,8 +318,15 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     // Feedback on every ticket (the true labels), enough for MIN_NEW_FEEDBACK.
     for (const ticket of TICKETS) {
       const predicted = t.outputs.find((o) => o.ticketId === ticket.ticketId)!.category;
-      const body = predicted === ticket.label ? { verdict: 'confirmed' } : { verdict: 'corrected', category: ticket.label, allowNewCategory: true };
-      const response = await fetch(`${t.stack.webUrl}/api/predictions/${ticket.ticketId}/feedback`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, by: 'test' }) });
+      const body =
+        predicted === ticket.label
+          ? { verdict: 'confirmed' }
+          : { verdict: 'corrected', category: ticket.label, allowNewCategory: true };
+      const response = await fetch(`${t.stack.webUrl}/api/predictions/${ticket.ticketId}/feedback`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, by: 'test' }),
+      });
       expect(response.status).toBe(200);
     }
 
@@ -295,10 +350,16 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     // Its run, drawn: the gate's branch taken.
     await page.locator('.retrain-status a').click();
     await page.locator('.graph-svg .node[data-state="AccuracyHolds"]').waitFor();
-    await expect.poll(() => page.locator('.graph-svg .node[data-state="AccuracyHolds"]').getAttribute('data-status')).toBe('succeeded');
+    await expect
+      .poll(() => page.locator('.graph-svg .node[data-state="AccuracyHolds"]').getAttribute('data-status'))
+      .toBe('succeeded');
     const branch = outcome === 'promoted' ? 'Promote' : 'Reject';
-    expect(await page.locator(`.graph-svg .node[data-state="${branch}"]`).getAttribute('data-status')).toBe('succeeded');
-    expect(await page.locator('.graph-svg .node[data-state="NotEnoughFeedback"]').getAttribute('data-status')).toBe('unreached');
+    expect(await page.locator(`.graph-svg .node[data-state="${branch}"]`).getAttribute('data-status')).toBe(
+      'succeeded',
+    );
+    expect(await page.locator('.graph-svg .node[data-state="NotEnoughFeedback"]').getAttribute('data-status')).toBe(
+      'unreached',
+    );
     await screenshot(page, 'run-retrain-desktop');
 
     // The runs list of the retraining workflow shows it with its model version.

@@ -49,7 +49,8 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 const sfn = () => t.clients.sfn;
-const arnOf = (ticketId: string) => `${t.stack.stateMachines['classify-ticket']!.replace(':stateMachine:', ':execution:')}:${executionNameFor(ticketId)}`;
+const arnOf = (ticketId: string) =>
+  `${t.stack.stateMachines['classify-ticket']!.replace(':stateMachine:', ':execution:')}:${executionNameFor(ticketId)}`;
 
 describe('classify-ticket workflow (the ASL file, real handlers, local AWS servers)', () => {
   it('classifies a ticket: result on the output queue, prediction recorded, every state in the history', async () => {
@@ -72,11 +73,21 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(result.needsReview).toBe(result.probability < 0.9);
 
     const record = await t.predictions.get('T-1');
-    expect(record).toMatchObject({ ticketId: 'T-1', status: 'classified', category: 'Hardware', subject: 'Printer', modelVersion: v1 });
-    expect(record!.explanation!.map((e) => e.term)).toEqual(expect.arrayContaining([expect.stringMatching(/printer|jam/)]));
+    expect(record).toMatchObject({
+      ticketId: 'T-1',
+      status: 'classified',
+      category: 'Hardware',
+      subject: 'Printer',
+      modelVersion: v1,
+    });
+    expect(record!.explanation!.map((e) => e.term)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/printer|jam/)]),
+    );
 
     const history = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-1') }));
-    const entered = history.events!.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails!.name);
+    const entered = history
+      .events!.filter((e) => e.type === 'TaskStateEntered')
+      .map((e) => e.stateEnteredEventDetails!.name);
     expect(entered).toEqual(['PinModelVersion', 'Preprocess', 'Vectorize', 'Predict', 'PublishResult']);
   });
 
@@ -89,7 +100,9 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(t.outputs.filter((o) => o.ticketId === 'T-dup')).toHaveLength(1);
     const duplicate = t.rejections.find((r) => r.ticketId === 'T-dup') as RejectedMessage;
     expect(duplicate.reason).toMatch(/^duplicate: ticket T-dup was already received/);
-    const executions = await sfn().send(new ListExecutionsCommand({ stateMachineArn: t.stack.stateMachines['classify-ticket']!, maxResults: 1000 }));
+    const executions = await sfn().send(
+      new ListExecutionsCommand({ stateMachineArn: t.stack.stateMachines['classify-ticket']!, maxResults: 1000 }),
+    );
     expect(executions.executions!.filter((e) => e.name === 'ticket-T-dup')).toHaveLength(1);
   });
 
@@ -109,7 +122,9 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(await startHandler(event, {} as Context)).toEqual({ batchItemFailures: [] });
     await t.until(() => t.outputs.some((o) => o.ticketId === 'T-redeliver'));
     await t.stack.runtime.stepFunctions.waitForExecution(arnOf('T-redeliver'));
-    const again = { Records: [{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }] } as unknown as SQSEvent;
+    const again = {
+      Records: [{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }],
+    } as unknown as SQSEvent;
     expect(await startHandler(again, {} as Context)).toEqual({ batchItemFailures: [] });
     await new Promise((r) => setTimeout(r, 300));
     await t.until(() => true);
@@ -122,7 +137,9 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     await t.until(() => t.outputs.some((o) => o.ticketId === 'T-conflict'));
     await t.send({ ticketId: 'T-conflict', body: 'please buy a new projector' });
     await t.until(() => t.rejections.some((r) => r.ticketId === 'T-conflict'));
-    expect((t.rejections.find((r) => r.ticketId === 'T-conflict') as RejectedMessage).reason).toMatch(/^conflict: ticket id T-conflict was already used for a different ticket/);
+    expect((t.rejections.find((r) => r.ticketId === 'T-conflict') as RejectedMessage).reason).toMatch(
+      /^conflict: ticket id T-conflict was already used for a different ticket/,
+    );
   });
 
   it('a step failing transiently is retried and the ticket is classified', async () => {
@@ -132,7 +149,9 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(faults.transientVectorize.get('retry1')).toBe(0);
     const history = await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-retry') }));
     expect(history.events!.filter((e) => e.type === 'LambdaFunctionFailed')).toHaveLength(2);
-    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-retry') }))).status).toBe('SUCCEEDED');
+    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-retry') }))).status).toBe(
+      'SUCCEEDED',
+    );
   });
 
   it('a step failing permanently: failure recorded with ticket id and execution name, execution failed, no result', async () => {
@@ -140,7 +159,13 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     await t.send({ ticketId: 'T-broken', body: 'keyboard keys stuck markerbroken1' });
     await t.until(() => t.rejections.some((r) => r.ticketId === 'T-broken'));
     const failure = t.rejections.find((r) => r.ticketId === 'T-broken') as FailedMessage;
-    expect(failure).toMatchObject({ kind: 'failed', ticketId: 'T-broken', executionName: 'ticket-T-broken', error: 'Error', cause: 'the vocabulary is corrupt for this ticket' });
+    expect(failure).toMatchObject({
+      kind: 'failed',
+      ticketId: 'T-broken',
+      executionName: 'ticket-T-broken',
+      error: 'Error',
+      cause: 'the vocabulary is corrupt for this ticket',
+    });
     const execution = await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-broken') }));
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('Error');
@@ -154,7 +179,11 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     ['no text', { ticketId: 'P-2', subject: 'help' }, /no ticket text: put it in "body", "description" or "text"/],
     ['wrong types', { ticketId: 'P-3', body: 42 }, /"body" must be a string/],
     ['a JSON array', [1, 2], /the message must be a JSON object/],
-    ['text far over the cap', { ticketId: 'P-5', body: 'printer '.repeat(1000) }, /the ticket text is 8000 characters; the limit is 5000/],
+    [
+      'text far over the cap',
+      { ticketId: 'P-5', body: 'printer '.repeat(1000) },
+      /the ticket text is 8000 characters; the limit is 5000/,
+    ],
   ])('a poison message (%s) goes to the rejected queue with a reason a person can act on', async (_, body, reason) => {
     const messageId = await t.send(body);
     await t.until(() => t.rejections.some((r) => r.kind === 'rejected' && r.messageId === messageId));
@@ -174,7 +203,17 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     faults.slowPreprocess.set('slow1', new Promise<void>((r) => (release = r)));
     await t.send({ ticketId: 'T-pinned', body: 'need access to the finance folder markerslow1' });
     // Wait until the execution is inside Preprocess (it pinned v1 before).
-    await expect.poll(async () => (await sfn().send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-pinned') })).catch(() => ({ events: [] }))).events!.some((e) => e.stateEnteredEventDetails?.name === 'Preprocess'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (
+            await sfn()
+              .send(new GetExecutionHistoryCommand({ executionArn: arnOf('T-pinned') }))
+              .catch(() => ({ events: [] }))
+          ).events!.some((e) => e.stateEnteredEventDetails?.name === 'Preprocess'),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const v2 = await t.bootstrap({ extra: [{ text: 'toner cartridge for printer please', label: 'Purchase' }] });
     expect(v2).not.toBe(v1);
     await t.send({ ticketId: 'T-after', body: 'need access to the finance folder' });
@@ -187,15 +226,18 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
 });
 
 describe('workflow definitions', () => {
-  it.each(Object.values(WORKFLOWS).map((w) => [w.file]))('%s uses JSONPath only (no JSONata, no Assign: the local interpreter would ignore them)', (file) => {
-    const path = projectPath(file);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return; // not written yet
-    }
-    expect(() => assertJsonPathOnly(JSON.parse(text))).not.toThrow();
-    expect(() => assertJsonPathOnly({ ...JSON.parse(text), QueryLanguage: 'JSONata' })).toThrow();
-  });
+  it.each(Object.values(WORKFLOWS).map((w) => [w.file]))(
+    '%s uses JSONPath only (no JSONata, no Assign: the local interpreter would ignore them)',
+    (file) => {
+      const path = projectPath(file);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {
+        return; // not written yet
+      }
+      expect(() => assertJsonPathOnly(JSON.parse(text))).not.toThrow();
+      expect(() => assertJsonPathOnly({ ...JSON.parse(text), QueryLanguage: 'JSONata' })).toThrow();
+    },
+  );
 });

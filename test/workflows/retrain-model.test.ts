@@ -27,7 +27,9 @@ afterEach(async () => {
 });
 
 /** A stack with a first model in service and every ticket classified by it. */
-async function classifiedStack(functionOverrides: LocalStackOptions['functionOverrides'] = {}): Promise<{ t: TestStack; v1: string }> {
+async function classifiedStack(
+  functionOverrides: LocalStackOptions['functionOverrides'] = {},
+): Promise<{ t: TestStack; v1: string }> {
   const t = await startTestStack({ settings: { MIN_NEW_FEEDBACK: '10' }, functionOverrides });
   stacks.push(t);
   const v1 = await t.bootstrap();
@@ -37,12 +39,21 @@ async function classifiedStack(functionOverrides: LocalStackOptions['functionOve
 }
 
 /** Feedback on every ticket: `labelOf` says which category is right. */
-async function giveFeedback(t: TestStack, labelOf: (ticket: (typeof TICKETS)[number], index: number) => string): Promise<void> {
+async function giveFeedback(
+  t: TestStack,
+  labelOf: (ticket: (typeof TICKETS)[number], index: number) => string,
+): Promise<void> {
   const deps = { feedback: t.feedback, registry: t.registry, manifest: (v: string) => t.store.manifest(v) };
   for (const [i, ticket] of TICKETS.entries()) {
     const predicted = t.outputs.find((o) => o.ticketId === ticket.ticketId)!.category;
     const label = labelOf(ticket, i);
-    await submitFeedback(deps, ticket.ticketId, label === predicted ? { verdict: 'confirmed', by: 'test' } : { verdict: 'corrected', category: label, allowNewCategory: true, by: 'test' });
+    await submitFeedback(
+      deps,
+      ticket.ticketId,
+      label === predicted
+        ? { verdict: 'confirmed', by: 'test' }
+        : { verdict: 'corrected', category: label, allowNewCategory: true, by: 'test' },
+    );
   }
 }
 
@@ -62,14 +73,31 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
 
     const run = await retrain(t);
     expect(run.status).toBe('SUCCEEDED');
-    expect(stepNames(run)).toEqual(['GatherFeedback', 'EnoughNewFeedback', 'Retrain', 'Evaluate', 'AccuracyHolds', 'Promote']);
-    expect(run.output).toMatchObject({ outcome: 'promoted', inServiceVersion: run.candidateVersion, reason: expect.stringMatching(/^promoted by the retraining gate: accuracy holds/) });
+    expect(stepNames(run)).toEqual([
+      'GatherFeedback',
+      'EnoughNewFeedback',
+      'Retrain',
+      'Evaluate',
+      'AccuracyHolds',
+      'Promote',
+    ]);
+    expect(run.output).toMatchObject({
+      outcome: 'promoted',
+      inServiceVersion: run.candidateVersion,
+      reason: expect.stringMatching(/^promoted by the retraining gate: accuracy holds/),
+    });
     const v2 = run.candidateVersion!;
     expect((await t.registry.inService())!.modelVersion).toBe(v2);
 
     // The registry: promoted, with lineage and the figures it was judged on.
     const record = (await t.registry.get(v2))!;
-    expect(record).toMatchObject({ status: 'promoted', parentVersion: v1, retrainExecution: run.executionName, feedbackCount: expect.any(Number), comparedWith: { version: v1 } });
+    expect(record).toMatchObject({
+      status: 'promoted',
+      parentVersion: v1,
+      retrainExecution: run.executionName,
+      feedbackCount: expect.any(Number),
+      comparedWith: { version: v1 },
+    });
     expect(record.accuracy!).toBeGreaterThan(record.comparedWith!.accuracy!);
 
     // The artifact's lineage: base dataset checksum, feedback count + watermark + snapshot, parent.
@@ -80,7 +108,11 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     expect(held.length).toBeGreaterThan(0);
     expect(manifest.lineage).toEqual({
       dataset: { sha256: 'test'.padEnd(64, '0'), rows: 30, source: 'test fixtures' },
-      feedback: { count: TICKETS.length - held.length, watermark: record.feedbackWatermark, snapshotKey: record.feedbackSnapshotKey },
+      feedback: {
+        count: TICKETS.length - held.length,
+        watermark: record.feedbackWatermark,
+        snapshotKey: record.feedbackSnapshotKey,
+      },
       parentVersion: v1,
     });
     expect(manifest.trainingRows).toBe(30 + TICKETS.length - held.length); // the held-out slice is never trained on
@@ -88,7 +120,12 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
 
     // The full evaluation in S3: both models on the same holdout, per-class figures and confusion matrices.
     const evaluation = await readEvaluation(t.store, record.evaluationKey!);
-    expect(evaluation).toMatchObject({ candidateVersion: v2, inServiceVersion: v1, holdout: { baseRows: 6, feedbackRows: held.length }, gate: { accepted: true } });
+    expect(evaluation).toMatchObject({
+      candidateVersion: v2,
+      inServiceVersion: v1,
+      holdout: { baseRows: 6, feedbackRows: held.length },
+      gate: { accepted: true },
+    });
     expect(evaluation.candidate.confusion).toHaveLength(4);
     expect(evaluation.inService!.confusion).toHaveLength(4);
     expect(evaluation.candidate.perClass.map((c) => c.label)).toContain('Network');
@@ -102,7 +139,15 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     const skipped = await retrain(t);
     expect(skipped.status).toBe('SUCCEEDED');
     expect(stepNames(skipped)).toEqual(['GatherFeedback', 'EnoughNewFeedback', 'NotEnoughFeedback']);
-    expect(skipped.output).toMatchObject({ outcome: 'skipped', newSinceWatermark: 0, minNewFeedback: 10, totalFeedback: TICKETS.length, reason: expect.stringMatching(/^skipped: not enough new feedback \(0 new since .*; a retraining needs at least 10\)$/) });
+    expect(skipped.output).toMatchObject({
+      outcome: 'skipped',
+      newSinceWatermark: 0,
+      minNewFeedback: 10,
+      totalFeedback: TICKETS.length,
+      reason: expect.stringMatching(
+        /^skipped: not enough new feedback \(0 new since .*; a retraining needs at least 10\)$/,
+      ),
+    });
     expect((await t.registry.list()).map((r) => r.version).sort()).toEqual([v1, v2].sort());
     expect((await t.registry.inService())!.modelVersion).toBe(v2);
   }, 90_000);
@@ -116,33 +161,60 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
 
     const run = await retrain(t);
     expect(run.status).toBe('SUCCEEDED');
-    expect(stepNames(run)).toEqual(['GatherFeedback', 'EnoughNewFeedback', 'Retrain', 'Evaluate', 'AccuracyHolds', 'Reject']);
-    expect(run.output).toMatchObject({ outcome: 'rejected', inServiceVersion: v1, reason: expect.stringMatching(/^rejected by the retraining gate: accuracy does not hold: .* is below the required/) });
-    expect(await t.registry.get(run.candidateVersion!)).toMatchObject({ status: 'rejected', statusReason: (run.output as { reason: string }).reason, comparedWith: { version: v1 } });
+    expect(stepNames(run)).toEqual([
+      'GatherFeedback',
+      'EnoughNewFeedback',
+      'Retrain',
+      'Evaluate',
+      'AccuracyHolds',
+      'Reject',
+    ]);
+    expect(run.output).toMatchObject({
+      outcome: 'rejected',
+      inServiceVersion: v1,
+      reason: expect.stringMatching(
+        /^rejected by the retraining gate: accuracy does not hold: .* is below the required/,
+      ),
+    });
+    expect(await t.registry.get(run.candidateVersion!)).toMatchObject({
+      status: 'rejected',
+      statusReason: (run.output as { reason: string }).reason,
+      comparedWith: { version: v1 },
+    });
     expect(await t.registry.inService()).toEqual(before);
   }, 90_000);
 
   it.each([
     ['Evaluate', 'evaluate-model', /the retraining failed in Evaluate \(Error\): the evaluation data is unreadable/],
     ['Promote', 'promote-model', /the retraining failed in Promote \(Error\): the evaluation data is unreadable/],
-  ])('a step failing mid-way (%s): the run fails, its candidate is recorded as failed, nothing is promoted', async (_, failing, reason) => {
-    const { t, v1 } = await classifiedStack({
-      [failing]: (() => {
-        throw new Error('the evaluation data is unreadable');
-      }) as never,
-    });
-    await giveFeedback(t, (ticket) => ticket.label);
-    const before = (await t.registry.inService())!;
+  ])(
+    'a step failing mid-way (%s): the run fails, its candidate is recorded as failed, nothing is promoted',
+    async (_, failing, reason) => {
+      const { t, v1 } = await classifiedStack({
+        [failing]: (() => {
+          throw new Error('the evaluation data is unreadable');
+        }) as never,
+      });
+      await giveFeedback(t, (ticket) => ticket.label);
+      const before = (await t.registry.inService())!;
 
-    const run = await retrain(t);
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('Error');
-    expect(run.cause).toBe('the evaluation data is unreadable');
-    expect(stepNames(run).slice(-2)).toEqual(['RecordFailure', 'RetrainFailed']);
-    const candidates = (await t.registry.list()).filter((r) => r.version !== v1);
-    expect(candidates).toEqual([expect.objectContaining({ status: 'failed', retrainExecution: run.executionName, statusReason: expect.stringMatching(reason) })]);
-    expect(await t.registry.inService()).toEqual(before);
-  }, 90_000);
+      const run = await retrain(t);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('Error');
+      expect(run.cause).toBe('the evaluation data is unreadable');
+      expect(stepNames(run).slice(-2)).toEqual(['RecordFailure', 'RetrainFailed']);
+      const candidates = (await t.registry.list()).filter((r) => r.version !== v1);
+      expect(candidates).toEqual([
+        expect.objectContaining({
+          status: 'failed',
+          retrainExecution: run.executionName,
+          statusReason: expect.stringMatching(reason),
+        }),
+      ]);
+      expect(await t.registry.inService()).toEqual(before);
+    },
+    90_000,
+  );
 
   it('Retrain failing before it registered anything: the run fails, the registry and the pointer are unchanged', async () => {
     const { t, v1 } = await classifiedStack({
@@ -174,7 +246,10 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     });
     await giveFeedback(t, (ticket) => ticket.label);
     const arn = t.stack.stateMachines['retrain-model']!;
-    const starts = await Promise.all([startRetrain(t.clients.sfn, arn, { trigger: 'test' }), startRetrain(t.clients.sfn, arn, { trigger: 'test' })]);
+    const starts = await Promise.all([
+      startRetrain(t.clients.sfn, arn, { trigger: 'test' }),
+      startRetrain(t.clients.sfn, arn, { trigger: 'test' }),
+    ]);
     await Promise.all(starts.map((s) => t.stack.runtime.stepFunctions.waitForExecution(s.executionArn)));
     const runs = await Promise.all(starts.map((s) => describeRun(t.clients.sfn, arn, s.executionName)));
     expect(arrived).toBe(2);
@@ -187,7 +262,10 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     const pointer = (await t.registry.inService())!;
     expect(pointer.modelVersion).toBe(winner.candidateVersion);
     expect(pointer.history.filter((h) => h.previousVersion === v1)).toHaveLength(1);
-    expect(await t.registry.get(loser.candidateVersion!)).toMatchObject({ status: 'rejected', statusReason: expect.stringMatching(/^superseded: .*changed to .*meanwhile/) });
+    expect(await t.registry.get(loser.candidateVersion!)).toMatchObject({
+      status: 'rejected',
+      statusReason: expect.stringMatching(/^superseded: .*changed to .*meanwhile/),
+    });
   }, 90_000);
 
   it('the local schedule starts retraining runs (RETRAIN_SCHEDULE)', async () => {

@@ -27,7 +27,10 @@ export function registerBootstrap(program: Command): void {
   ).action(async (options: BootstrapOptions) => {
     if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
     const target = resolveTarget(options);
-    const data = await readLabelledCsv(options.data, { textColumn: options.textColumn, labelColumn: options.labelColumn });
+    const data = await readLabelledCsv(options.data, {
+      textColumn: options.textColumn,
+      labelColumn: options.labelColumn,
+    });
     const bar = progress(!options.json);
     const { store, registry } = storesOf(target);
     const result = await bootstrapModel(store, registry, {
@@ -49,9 +52,15 @@ export function registerBootstrap(program: Command): void {
     };
     if (options.json) console.log(JSON.stringify(summary, null, 2));
     else {
-      console.log(`model ${summary.version} is in service (${target.where})${summary.previousVersion ? `, replacing ${summary.previousVersion}` : ''}`);
-      console.log(`  trained on ${result.model.manifest.trainingRows} of ${summary.rows} tickets, ${summary.categories.length} categories`);
-      console.log(`  holdout accuracy ${percent(summary.holdoutAccuracy)}, macro-F1 ${percent(summary.holdoutMacroF1)}`);
+      console.log(
+        `model ${summary.version} is in service (${target.where})${summary.previousVersion ? `, replacing ${summary.previousVersion}` : ''}`,
+      );
+      console.log(
+        `  trained on ${result.model.manifest.trainingRows} of ${summary.rows} tickets, ${summary.categories.length} categories`,
+      );
+      console.log(
+        `  holdout accuracy ${percent(summary.holdoutAccuracy)}, macro-F1 ${percent(summary.holdoutMacroF1)}`,
+      );
     }
   });
 }

@@ -39,7 +39,9 @@ export function formatMetrics(m: Metrics): string {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description("measure a model on labelled data: accuracy, macro-F1, per-category precision/recall, confusion matrix")
+    .description(
+      'measure a model on labelled data: accuracy, macro-F1, per-category precision/recall, confusion matrix',
+    )
     .requiredOption('--model <dir>', 'model directory (from `triage train`)')
     .requiredOption('--data <file>', 'labelled CSV')
     .option('--text-column <name>', 'column with the ticket text')
@@ -49,8 +51,13 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print the metrics as JSON')
     .action(async (options: EvaluateOptions) => {
       const model = await loadModelDirectory(options.model);
-      const data = await readLabelledCsv(options.data, { textColumn: options.textColumn, labelColumn: options.labelColumn });
-      const rows = options.split ? (await readSplitCsv(options.split, data.texts.length)).test : data.texts.map((_, i) => i);
+      const data = await readLabelledCsv(options.data, {
+        textColumn: options.textColumn,
+        labelColumn: options.labelColumn,
+      });
+      const rows = options.split
+        ? (await readSplitCsv(options.split, data.texts.length)).test
+        : data.texts.map((_, i) => i);
       const bar = progress(!options.json);
       const step = Math.max(1, Math.floor(rows.length / 200));
       const predicted = rows.map((r, i) => {
@@ -61,9 +68,18 @@ export function registerEvaluate(program: Command): void {
       const actual = rows.map((r) => data.labels[r]!);
       const metrics = computeMetrics(actual, predicted, model.manifest.labels);
       if (options.predictions) {
-        await writeFile(options.predictions, stringify(rows.map((r, i) => [r, actual[i], predicted[i]]), { header: true, columns: ['row', 'true', 'pred'] }));
+        await writeFile(
+          options.predictions,
+          stringify(
+            rows.map((r, i) => [r, actual[i], predicted[i]]),
+            { header: true, columns: ['row', 'true', 'pred'] },
+          ),
+        );
       }
-      if (options.json) console.log(JSON.stringify({ model: model.manifest.version, profile: model.manifest.profile, ...metrics }, null, 2));
+      if (options.json)
+        console.log(
+          JSON.stringify({ model: model.manifest.version, profile: model.manifest.profile, ...metrics }, null, 2),
+        );
       else console.log(`model ${model.manifest.version} (${model.manifest.profile})\n${formatMetrics(metrics)}`);
     });
 }

@@ -34,15 +34,25 @@ const CORRECT_WORDS = new Set(['corrected', 'correction', 'wrong', 'no']);
  * What a person's answer amounts to: `--correct` confirms the prediction; a
  * category confirms it when it is the predicted one, and corrects it otherwise.
  */
-async function inputFor(feedback: FeedbackStore, ticketId: string, answer: { confirm?: boolean; category?: string; verdict?: string; by?: string; allowNewCategory?: boolean }): Promise<FeedbackInput> {
+async function inputFor(
+  feedback: FeedbackStore,
+  ticketId: string,
+  answer: { confirm?: boolean; category?: string; verdict?: string; by?: string; allowNewCategory?: boolean },
+): Promise<FeedbackInput> {
   const extra = { ...(answer.by && { by: answer.by }), ...(answer.allowNewCategory && { allowNewCategory: true }) };
   const verdict = answer.verdict?.trim().toLowerCase();
-  if (verdict && !CONFIRM_WORDS.has(verdict) && !CORRECT_WORDS.has(verdict)) throw new FeedbackError(`verdict "${answer.verdict}" is neither "confirmed" nor "corrected"`, 'InvalidFeedback');
-  if (answer.confirm || (verdict && CONFIRM_WORDS.has(verdict))) return { verdict: 'confirmed', ...(answer.category && { category: answer.category }), ...extra };
+  if (verdict && !CONFIRM_WORDS.has(verdict) && !CORRECT_WORDS.has(verdict))
+    throw new FeedbackError(`verdict "${answer.verdict}" is neither "confirmed" nor "corrected"`, 'InvalidFeedback');
+  if (answer.confirm || (verdict && CONFIRM_WORDS.has(verdict)))
+    return { verdict: 'confirmed', ...(answer.category && { category: answer.category }), ...extra };
   if (!answer.category) throw new FeedbackError('a correction needs the right category', 'InvalidFeedback');
   const ticket = await feedback.get(ticketId);
   const predicted = ticket?.status === 'classified' ? ticket.category : undefined;
-  return { verdict: answer.category === predicted && verdict === undefined ? 'confirmed' : 'corrected', category: answer.category, ...extra };
+  return {
+    verdict: answer.category === predicted && verdict === undefined ? 'confirmed' : 'corrected',
+    category: answer.category,
+    ...extra,
+  };
 }
 
 function column(header: string[], names: string[]): number {
@@ -65,20 +75,34 @@ export function registerFeedback(program: Command): void {
     program
       .command('feedback')
       .enablePositionalOptions()
-      .description('say whether a prediction was right: `feedback T-1 --correct`, `feedback T-1 --category Access`; or `feedback import corrections.csv`')
+      .description(
+        'say whether a prediction was right: `feedback T-1 --correct`, `feedback T-1 --category Access`; or `feedback import corrections.csv`',
+      )
       .argument('[ticketId]', 'the ticket')
       .option('--correct', 'the predicted category is right')
       .option('--category <name>', 'the right category (the predicted one confirms it, another corrects it)')
       .option('--by <name>', 'who is giving the feedback')
-      .option('--allow-new-category', 'accept a category the model does not know yet (it is learnt at the next retraining)')
+      .option(
+        '--allow-new-category',
+        'accept a category the model does not know yet (it is learnt at the next retraining)',
+      )
       .option('--json', 'print the result as JSON'),
   ).action(async (ticketId: string | undefined, options: FeedbackOptions) => {
-    if (!ticketId) throw new CliError('name the ticket: `triage feedback <ticketId> --correct` or `--category <name>` (or `triage feedback import <file.csv>`)');
+    if (!ticketId)
+      throw new CliError(
+        'name the ticket: `triage feedback <ticketId> --correct` or `--category <name>` (or `triage feedback import <file.csv>`)',
+      );
     if (options.correct && options.category) throw new CliError('give either --correct or --category, not both');
-    if (!options.correct && !options.category) throw new CliError('say what is right: --correct (the prediction is right) or --category <name>');
+    if (!options.correct && !options.category)
+      throw new CliError('say what is right: --correct (the prediction is right) or --category <name>');
     const target = resolveTarget(options);
     const { feedback: store, registry, store: models } = storesOf(target);
-    const input = await inputFor(store, ticketId, { confirm: options.correct, category: options.category, by: options.by, allowNewCategory: options.allowNewCategory });
+    const input = await inputFor(store, ticketId, {
+      confirm: options.correct,
+      category: options.category,
+      by: options.by,
+      allowNewCategory: options.allowNewCategory,
+    });
     const known = await knownCategories({ registry, manifest: (v) => models.manifest(v) });
     const result = await store.submit(ticketId, input, known).catch((error: unknown) => {
       if (error instanceof FeedbackError) throw new CliError(error.message);
@@ -89,15 +113,23 @@ export function registerFeedback(program: Command): void {
       return;
     }
     const f = result.feedback;
-    const what = f.verdict === 'confirmed' ? `confirmed "${f.category}"` : `corrected ${f.predictedCategory ? `"${f.predictedCategory}" -> ` : ''}"${f.category}"${f.newCategory ? ' (a new category: learnt at the next retraining)' : ''}`;
+    const what =
+      f.verdict === 'confirmed'
+        ? `confirmed "${f.category}"`
+        : `corrected ${f.predictedCategory ? `"${f.predictedCategory}" -> ` : ''}"${f.category}"${f.newCategory ? ' (a new category: learnt at the next retraining)' : ''}`;
     console.log(`${ticketId}: ${what}${f.by ? ` by ${f.by}` : ''}`);
-    if (result.replaced) console.log(`  (replaces the feedback of ${result.replaced.at}: ${result.replaced.verdict} "${result.replaced.category}")`);
+    if (result.replaced)
+      console.log(
+        `  (replaces the feedback of ${result.replaced.at}: ${result.replaced.verdict} "${result.replaced.category}")`,
+      );
   });
 
   targetOptions(
     feedback
       .command('import')
-      .description('feedback for many tickets from a CSV: a ticketId column and a category and/or verdict column (optional: by)')
+      .description(
+        'feedback for many tickets from a CSV: a ticketId column and a category and/or verdict column (optional: by)',
+      )
       .argument('<file>', 'CSV with a header row')
       .option('--by <name>', 'who gave the feedback (when the file has no "by" column)')
       .option('--allow-new-category', 'accept categories the model does not know yet')
@@ -105,22 +137,38 @@ export function registerFeedback(program: Command): void {
       .option('--json', 'print the summary as JSON'),
   ).action(async (file: string, options: ImportOptions) => {
     const concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliError('--concurrency must be a whole number from 1 to 64');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new CliError('--concurrency must be a whole number from 1 to 64');
     let records: string[][];
     try {
-      records = parse(await readFile(file), { bom: true, skip_empty_lines: true, relax_column_count: true }) as string[][];
+      records = parse(await readFile(file), {
+        bom: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+      }) as string[][];
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new DataFileError(code === 'ENOENT' ? `file not found: ${file}` : `${file} is not a readable CSV file: ${(error as Error).message}`);
+      throw new DataFileError(
+        code === 'ENOENT'
+          ? `file not found: ${file}`
+          : `${file} is not a readable CSV file: ${(error as Error).message}`,
+      );
     }
     const [header, ...rows] = records;
-    if (!header || rows.length === 0) throw new DataFileError(`${file} has no rows (it needs a header row and one row per ticket)`);
+    if (!header || rows.length === 0)
+      throw new DataFileError(`${file} has no rows (it needs a header row and one row per ticket)`);
     const ticketAt = column(header, TICKET_COLUMNS);
     const categoryAt = column(header, CATEGORY_COLUMNS);
     const verdictAt = column(header, VERDICT_COLUMNS);
     const byAt = column(header, BY_COLUMNS);
-    if (ticketAt < 0) throw new DataFileError(`${file} has no ticket id column (one of: ${TICKET_COLUMNS.join(', ')}; columns: ${header.join(', ')})`);
-    if (categoryAt < 0 && verdictAt < 0) throw new DataFileError(`${file} needs a category column (${CATEGORY_COLUMNS.join(', ')}) or a verdict column (confirmed/corrected); columns: ${header.join(', ')}`);
+    if (ticketAt < 0)
+      throw new DataFileError(
+        `${file} has no ticket id column (one of: ${TICKET_COLUMNS.join(', ')}; columns: ${header.join(', ')})`,
+      );
+    if (categoryAt < 0 && verdictAt < 0)
+      throw new DataFileError(
+        `${file} needs a category column (${CATEGORY_COLUMNS.join(', ')}) or a verdict column (confirmed/corrected); columns: ${header.join(', ')}`,
+      );
 
     const target = resolveTarget(options);
     const { feedback: store, registry, store: models } = storesOf(target);
@@ -137,9 +185,22 @@ export function registerFeedback(program: Command): void {
       const cell = (at: number) => (at >= 0 ? (row[at] ?? '').trim() || undefined : undefined);
       try {
         if (!ticketId) throw new FeedbackError('no ticket id', 'InvalidFeedback');
-        const input = await inputFor(store, ticketId, { category: cell(categoryAt), verdict: cell(verdictAt), by: cell(byAt) ?? options.by, allowNewCategory: options.allowNewCategory });
+        const input = await inputFor(store, ticketId, {
+          category: cell(categoryAt),
+          verdict: cell(verdictAt),
+          by: cell(byAt) ?? options.by,
+          allowNewCategory: options.allowNewCategory,
+        });
         const result = await store.submit(ticketId, input, known);
-        outcomes[index] = { line, ticketId, accepted: true, verdict: result.feedback.verdict, category: result.feedback.category, ...(result.feedback.newCategory && { newCategory: true }), ...(result.replaced && { replaced: true }) };
+        outcomes[index] = {
+          line,
+          ticketId,
+          accepted: true,
+          verdict: result.feedback.verdict,
+          category: result.feedback.category,
+          ...(result.feedback.newCategory && { newCategory: true }),
+          ...(result.replaced && { replaced: true }),
+        };
       } catch (error) {
         if (!(error instanceof FeedbackError)) throw error;
         outcomes[index] = { line, ticketId, accepted: false, reason: error.message };
@@ -180,12 +241,21 @@ export function registerFeedback(program: Command): void {
       console.log(JSON.stringify(summary, null, 2));
       return;
     }
-    console.log(`${file}: ${summary.accepted} of ${summary.rows} rows accepted (${summary.confirmed} confirmed, ${summary.corrected} corrected${summary.replacedEarlierFeedback ? `, ${summary.replacedEarlierFeedback} replacing earlier feedback` : ''}), ${summary.rejected} rejected`);
-    if (summary.newCategories.length > 0) console.log(`new categories (learnt at the next retraining): ${summary.newCategories.join(', ')}`);
+    console.log(
+      `${file}: ${summary.accepted} of ${summary.rows} rows accepted (${summary.confirmed} confirmed, ${summary.corrected} corrected${summary.replacedEarlierFeedback ? `, ${summary.replacedEarlierFeedback} replacing earlier feedback` : ''}), ${summary.rejected} rejected`,
+    );
+    if (summary.newCategories.length > 0)
+      console.log(`new categories (learnt at the next retraining): ${summary.newCategories.join(', ')}`);
     if (rejected.length > 0) {
       const shown = rejected.slice(0, 20);
-      console.log(`\nrejected rows:\n${table(['line', 'ticket', 'reason'], shown.map((o) => [String(o.line), o.ticketId || '(none)', o.reason!]))}`);
-      if (rejected.length > shown.length) console.log(`... and ${rejected.length - shown.length} more (--json lists them all)`);
+      console.log(
+        `\nrejected rows:\n${table(
+          ['line', 'ticket', 'reason'],
+          shown.map((o) => [String(o.line), o.ticketId || '(none)', o.reason!]),
+        )}`,
+      );
+      if (rejected.length > shown.length)
+        console.log(`... and ${rejected.length - shown.length} more (--json lists them all)`);
     }
   });
 }

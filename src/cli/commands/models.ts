@@ -1,7 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UnknownModelVersionError } from '../../model-store/registry.ts';
-import { describeModel, listModels, ModelOperationError, promoteByHand, rollback, type ModelDetail } from '../../operations/models.ts';
+import {
+  describeModel,
+  listModels,
+  ModelOperationError,
+  promoteByHand,
+  rollback,
+  type ModelDetail,
+} from '../../operations/models.ts';
 import { renderModelReport } from '../../reports/model-report.ts';
 import { CliError, percent, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
@@ -12,7 +19,8 @@ interface JsonOption extends TargetOptions {
   json?: boolean;
 }
 
-const short = (text: string | undefined, max = 70) => (!text ? '' : text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const short = (text: string | undefined, max = 70) =>
+  !text ? '' : text.length > max ? `${text.slice(0, max - 1)}…` : text;
 const fig = (x: number | null | undefined) => (x === null || x === undefined ? '-' : percent(x));
 
 /** Registry errors are for people; anything else keeps its stack behind TRIAGE_DEBUG. */
@@ -20,7 +28,8 @@ async function asCliErrors<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof UnknownModelVersionError || error instanceof ModelOperationError) throw new CliError(error.message);
+    if (error instanceof UnknownModelVersionError || error instanceof ModelOperationError)
+      throw new CliError(error.message);
     throw error;
   }
 }
@@ -36,12 +45,22 @@ export function formatModel(model: ModelDetail): string {
   row('why', model.statusReason);
   row('created', model.createdAt);
   row('profile', model.profile);
-  if (model.manifest) row('parameters', Object.entries(model.manifest.parameters).map(([k, v]) => `${k}=${v}`).join(', '));
+  if (model.manifest)
+    row(
+      'parameters',
+      Object.entries(model.manifest.parameters)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    );
   row('categories', model.manifest?.labels.join(', '));
   row('training rows', model.manifest?.trainingRows ?? model.trainingRows);
   if (lineage) {
-    row('base dataset', `${lineage.dataset.source ?? ''} (${lineage.dataset.rows} rows, sha256 ${lineage.dataset.sha256.slice(0, 16)}…)`);
-    if (lineage.feedback) row('feedback', `${lineage.feedback.count} tickets up to ${lineage.feedback.watermark ?? '-'}`);
+    row(
+      'base dataset',
+      `${lineage.dataset.source ?? ''} (${lineage.dataset.rows} rows, sha256 ${lineage.dataset.sha256.slice(0, 16)}…)`,
+    );
+    if (lineage.feedback)
+      row('feedback', `${lineage.feedback.count} tickets up to ${lineage.feedback.watermark ?? '-'}`);
     row('feedback snapshot', lineage.feedback?.snapshotKey);
     row('parent version', lineage.parentVersion);
   }
@@ -50,9 +69,15 @@ export function formatModel(model: ModelDetail): string {
   for (const h of model.serviceHistory) row(h.event, `${h.at}: ${h.reason}`);
   if (model.evaluation) {
     const e = model.evaluation;
-    lines.push('', `evaluated against ${e.inServiceVersion ?? 'no model'} on ${e.holdout.rows} tickets (${e.holdout.baseRows} base holdout + ${e.holdout.feedbackRows} held-out feedback)`);
+    lines.push(
+      '',
+      `evaluated against ${e.inServiceVersion ?? 'no model'} on ${e.holdout.rows} tickets (${e.holdout.baseRows} base holdout + ${e.holdout.feedbackRows} held-out feedback)`,
+    );
     lines.push(`  gate: ${e.gate.reason}`);
-    if (e.inService) lines.push(`  the model in service then: accuracy ${percent(e.inService.accuracy)}, macro-F1 ${percent(e.inService.macroF1)}`);
+    if (e.inService)
+      lines.push(
+        `  the model in service then: accuracy ${percent(e.inService.accuracy)}, macro-F1 ${percent(e.inService.macroF1)}`,
+      );
   }
   if (model.metrics) lines.push('', formatMetrics(model.metrics));
   else lines.push('', '(no figures recorded for this version)');
@@ -60,9 +85,16 @@ export function formatModel(model: ModelDetail): string {
 }
 
 export function registerModels(program: Command): void {
-  const models = program.command('models').description('the model registry: list, show (with an HTML report), promote by hand, roll back');
+  const models = program
+    .command('models')
+    .description('the model registry: list, show (with an HTML report), promote by hand, roll back');
 
-  targetOptions(models.command('list').description('every model version, newest first, with its status and figures').option('--json', 'print as JSON')).action(async (options: JsonOption) => {
+  targetOptions(
+    models
+      .command('list')
+      .description('every model version, newest first, with its status and figures')
+      .option('--json', 'print as JSON'),
+  ).action(async (options: JsonOption) => {
     const { registry } = storesOf(resolveTarget(options));
     const { inService, models: all } = await listModels(registry);
     if (options.json) {
@@ -89,7 +121,9 @@ export function registerModels(program: Command): void {
         ]),
       ),
     );
-    console.log(`\n* in service${inService ? ` since ${inService.promotedAt}` : ''}. \`triage models show <version>\` for lineage, per-category figures and the confusion matrix.`);
+    console.log(
+      `\n* in service${inService ? ` since ${inService.promotedAt}` : ''}. \`triage models show <version>\` for lineage, per-category figures and the confusion matrix.`,
+    );
   });
 
   targetOptions(
@@ -125,13 +159,18 @@ export function registerModels(program: Command): void {
   targetOptions(
     models
       .command('rollback')
-      .description('put back the model that was in service before the current one (the current one is recorded as rolled back)')
+      .description(
+        'put back the model that was in service before the current one (the current one is recorded as rolled back)',
+      )
       .option('--by <name>', 'who decided')
       .option('--json', 'print as JSON'),
   ).action(async (options: JsonOption & { by?: string }) => {
     const deps = storesOf(resolveTarget(options));
     const result = await asCliErrors(rollback(deps, { ...(options.by && { by: options.by }) }));
     if (options.json) console.log(JSON.stringify(result, null, 2));
-    else console.log(`rolled back: model ${result.version} is in service again (${result.previousVersion} is recorded as rolled back)`);
+    else
+      console.log(
+        `rolled back: model ${result.version} is in service again (${result.previousVersion} is recorded as rolled back)`,
+      );
   });
 }

@@ -33,8 +33,10 @@ export function registerPredict(program: Command): void {
       }
       console.log(`${result.category}  ${percent(result.probability, 1)}`);
       for (const alt of result.top.slice(1)) console.log(`  ${alt.category}  ${percent(alt.probability, 1)}`);
-      if (result.explanation.length > 0) console.log(`because of: ${result.explanation.map((e) => `"${e.term}"`).join(', ')}`);
-      if (result.unknownTerms > 0 && result.explanation.length === 0) console.log('(none of the words of this ticket are known to the model)');
+      if (result.explanation.length > 0)
+        console.log(`because of: ${result.explanation.map((e) => `"${e.term}"`).join(', ')}`);
+      if (result.unknownTerms > 0 && result.explanation.length === 0)
+        console.log('(none of the words of this ticket are known to the model)');
       if (result.truncated) console.log(`(the text was cut to ${model.manifest.preprocess.maxChars} characters)`);
     });
 }

@@ -17,10 +17,19 @@ interface Figures {
 
 /** The outcome of a finished run, in a sentence or two. */
 export function describeOutcome(run: RunDetail): string {
-  const output = (run.output ?? {}) as { outcome?: string; reason?: string; candidateVersion?: string; inServiceVersion?: string | null; candidate?: Figures; inService?: Figures | null };
+  const output = (run.output ?? {}) as {
+    outcome?: string;
+    reason?: string;
+    candidateVersion?: string;
+    inServiceVersion?: string | null;
+    candidate?: Figures;
+    inService?: Figures | null;
+  };
   const figures = output.candidate
     ? `\n  candidate: accuracy ${percent(output.candidate.accuracy)}, macro-F1 ${percent(output.candidate.macroF1)}` +
-      (output.inService ? `   in service: accuracy ${percent(output.inService.accuracy)}, macro-F1 ${percent(output.inService.macroF1)}` : '')
+      (output.inService
+        ? `   in service: accuracy ${percent(output.inService.accuracy)}, macro-F1 ${percent(output.inService.macroF1)}`
+        : '')
     : '';
   switch (run.outcome) {
     case 'promoted':
@@ -40,7 +49,9 @@ export function registerRetrain(program: Command): void {
   targetOptions(
     program
       .command('retrain')
-      .description('run the retraining workflow now (feedback -> candidate -> evaluate -> promote or reject) and follow it to the end')
+      .description(
+        'run the retraining workflow now (feedback -> candidate -> evaluate -> promote or reject) and follow it to the end',
+      )
       .option('--no-follow', 'start it and return')
       .option('--by <name>', 'who asked for it (recorded in the run input)')
       .option('--json', 'print the run as JSON'),
@@ -52,13 +63,16 @@ export function registerRetrain(program: Command): void {
     let executionName: string;
     if (running.runs.length > 0) {
       executionName = running.runs[0]!.executionName;
-      if (!options.json) console.log(`a retraining is already running: ${executionName} (following it instead of starting another)`);
+      if (!options.json)
+        console.log(`a retraining is already running: ${executionName} (following it instead of starting another)`);
     } else {
-      executionName = (await startRetrain(sfn, arn, { trigger: 'cli', ...(options.by && { by: options.by }) })).executionName;
+      executionName = (await startRetrain(sfn, arn, { trigger: 'cli', ...(options.by && { by: options.by }) }))
+        .executionName;
       if (!options.json) console.log(`retraining started: ${executionName}`);
     }
     if (!options.follow) {
-      if (options.json) console.log(JSON.stringify(await describeRun(sfn, arn, executionName, { steps: false }), null, 2));
+      if (options.json)
+        console.log(JSON.stringify(await describeRun(sfn, arn, executionName, { steps: false }), null, 2));
       return;
     }
     const run = await followRun(sfn, arn, executionName, {

@@ -22,13 +22,18 @@ interface ShowOptions extends TargetOptions {
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
 function stateMachineArn(target: Target, workflow: string): string {
-  if (!(workflow in WORKFLOWS)) throw new CliError(`unknown workflow "${workflow}" (${Object.keys(WORKFLOWS).join(', ')})`);
-  const arn = (workflow as WorkflowName) === 'classify-ticket' ? target.config.CLASSIFY_STATE_MACHINE_ARN : target.config.RETRAIN_STATE_MACHINE_ARN;
+  if (!(workflow in WORKFLOWS))
+    throw new CliError(`unknown workflow "${workflow}" (${Object.keys(WORKFLOWS).join(', ')})`);
+  const arn =
+    (workflow as WorkflowName) === 'classify-ticket'
+      ? target.config.CLASSIFY_STATE_MACHINE_ARN
+      : target.config.RETRAIN_STATE_MACHINE_ARN;
   if (!arn) throw new CliError(`the ${workflow} workflow is not deployed in this stack`);
   return arn;
 }
 
-const seconds = (start?: Date, stop?: Date) => (start && stop ? `${((stop.getTime() - start.getTime()) / 1000).toFixed(2)} s` : '-');
+const seconds = (start?: Date, stop?: Date) =>
+  start && stop ? `${((stop.getTime() - start.getTime()) / 1000).toFixed(2)} s` : '-';
 
 export function registerRuns(program: Command): void {
   const runs = targetOptions(
@@ -44,7 +49,11 @@ export function registerRuns(program: Command): void {
     const status = options.status?.toUpperCase();
     if (status && !STATUSES.includes(status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`);
     const list = await target.clients.sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: stateMachineArn(target, options.workflow), maxResults: Number(options.limit), ...(status && { statusFilter: status as 'RUNNING' }) }),
+      new ListExecutionsCommand({
+        stateMachineArn: stateMachineArn(target, options.workflow),
+        maxResults: Number(options.limit),
+        ...(status && { statusFilter: status as 'RUNNING' }),
+      }),
     );
     const executions = list.executions ?? [];
     if (options.json) {
@@ -55,7 +64,12 @@ export function registerRuns(program: Command): void {
       console.log(`no ${status?.toLowerCase() ?? ''} runs of ${options.workflow} yet`.replace('  ', ' '));
       return;
     }
-    console.log(table(['run', 'status', 'started', 'duration'], executions.map((e) => [e.name!, e.status!, e.startDate!.toISOString(), seconds(e.startDate, e.stopDate)])));
+    console.log(
+      table(
+        ['run', 'status', 'started', 'duration'],
+        executions.map((e) => [e.name!, e.status!, e.startDate!.toISOString(), seconds(e.startDate, e.stopDate)]),
+      ),
+    );
   });
 
   targetOptions(
@@ -69,24 +83,51 @@ export function registerRuns(program: Command): void {
   ).action(async (name: string, options: ShowOptions) => {
     const target = resolveTarget(options);
     const arn = `${stateMachineArn(target, options.workflow).replace(':stateMachine:', ':execution:')}:${name}`;
-    const execution = await target.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn })).catch((error: Error) => {
-      if (error.name === 'ExecutionDoesNotExist') throw new CliError(`no run named ${name} in ${options.workflow}`);
-      throw error;
-    });
+    const execution = await target.clients.sfn
+      .send(new DescribeExecutionCommand({ executionArn: arn }))
+      .catch((error: Error) => {
+        if (error.name === 'ExecutionDoesNotExist') throw new CliError(`no run named ${name} in ${options.workflow}`);
+        throw error;
+      });
     const steps = runStepsOf((await executionHistory(target.clients.sfn, arn)) ?? [], execution.status).map((step) =>
       options.showText ? step : { ...step, input: elideTicketText(step.input), output: elideTicketText(step.output) },
     );
     if (options.json) {
-      console.log(JSON.stringify({ name, status: execution.status, startDate: execution.startDate, stopDate: execution.stopDate, error: execution.error, cause: execution.cause, steps }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            name,
+            status: execution.status,
+            startDate: execution.startDate,
+            stopDate: execution.stopDate,
+            error: execution.error,
+            cause: execution.cause,
+            steps,
+          },
+          null,
+          2,
+        ),
+      );
       return;
     }
-    console.log(`${name}: ${execution.status} in ${seconds(execution.startDate, execution.stopDate)}${execution.error ? ` — ${execution.error}: ${execution.cause ?? ''}` : ''}\n`);
-    const took = (step: RunStepDetail) => (step.exitedAt ? `${Date.parse(step.exitedAt) - Date.parse(step.enteredAt)} ms` : '-');
+    console.log(
+      `${name}: ${execution.status} in ${seconds(execution.startDate, execution.stopDate)}${execution.error ? ` — ${execution.error}: ${execution.cause ?? ''}` : ''}\n`,
+    );
+    const took = (step: RunStepDetail) =>
+      step.exitedAt ? `${Date.parse(step.exitedAt) - Date.parse(step.enteredAt)} ms` : '-';
     const detail = (step: RunStepDetail) =>
-      [step.retries > 0 ? `${step.retries} retr${step.retries === 1 ? 'y' : 'ies'}` : '', step.error ? `${step.error}${step.cause ? `: ${step.cause.slice(0, 80)}` : ''}` : '']
+      [
+        step.retries > 0 ? `${step.retries} retr${step.retries === 1 ? 'y' : 'ies'}` : '',
+        step.error ? `${step.error}${step.cause ? `: ${step.cause.slice(0, 80)}` : ''}` : '',
+      ]
         .filter(Boolean)
         .join('; ');
-    console.log(table(['state', 'result', 'took', 'detail'], steps.map((step) => [step.name, step.outcome, took(step), detail(step)])));
+    console.log(
+      table(
+        ['state', 'result', 'took', 'detail'],
+        steps.map((step) => [step.name, step.outcome, took(step), detail(step)]),
+      ),
+    );
     console.log('\n(--json for each state with its input and output)');
   });
 }

@@ -18,18 +18,28 @@ interface SendOptions extends TargetOptions {
   json?: boolean;
 }
 
-const executionArn = (stateMachineArn: string, name: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArn = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
 /** Follows the ticket's execution (named after its id) until it ends. */
-async function waitForResult(target: Target, ticketId: string, timeoutMs: number): Promise<{ status: string; result?: ClassifiedMessage; error?: string; cause?: string }> {
+async function waitForResult(
+  target: Target,
+  ticketId: string,
+  timeoutMs: number,
+): Promise<{ status: string; result?: ClassifiedMessage; error?: string; cause?: string }> {
   const arn = executionArn(required('CLASSIFY_STATE_MACHINE_ARN', target.config), executionNameFor(ticketId));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const execution = await target.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-      if (execution.status === 'SUCCEEDED') return { status: 'SUCCEEDED', result: JSON.parse(execution.output!) as ClassifiedMessage };
+      if (execution.status === 'SUCCEEDED')
+        return { status: 'SUCCEEDED', result: JSON.parse(execution.output!) as ClassifiedMessage };
       if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
-        return { status: execution.status!, ...(execution.error && { error: execution.error }), ...(execution.cause && { cause: execution.cause }) };
+        return {
+          status: execution.status!,
+          ...(execution.error && { error: execution.error }),
+          ...(execution.cause && { cause: execution.cause }),
+        };
       }
     } catch (error) {
       if (!(error instanceof ExecutionDoesNotExist) && (error as Error).name !== 'ExecutionDoesNotExist') throw error;
@@ -42,10 +52,15 @@ async function waitForResult(target: Target, ticketId: string, timeoutMs: number
 async function sendFile(target: Target, file: string, json: boolean): Promise<void> {
   let records: Record<string, string>[];
   try {
-    records = parse(await readFile(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+    records = parse(await readFile(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<
+      string,
+      string
+    >[];
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `file not found: ${file}` : `${file} is not a readable CSV file: ${(error as Error).message}`);
+    throw new CliError(
+      code === 'ENOENT' ? `file not found: ${file}` : `${file} is not a readable CSV file: ${(error as Error).message}`,
+    );
   }
   const queueUrl = required('INPUT_QUEUE_URL', target.config);
   const bar = progress(!json);
@@ -59,7 +74,14 @@ async function sendFile(target: Target, file: string, json: boolean): Promise<vo
         Entries: batch.map((record, j) => {
           // Known columns become the message; anything else rides along.
           const { ticketId, subject, body, description, text, ...rest } = record;
-          const message = { ...rest, ...(ticketId && { ticketId }), ...(subject && { subject }), ...(body !== undefined && { body }), ...(description !== undefined && { description }), ...(text !== undefined && { text }) };
+          const message = {
+            ...rest,
+            ...(ticketId && { ticketId }),
+            ...(subject && { subject }),
+            ...(body !== undefined && { body }),
+            ...(description !== undefined && { description }),
+            ...(text !== undefined && { text }),
+          };
           return { Id: String(j), MessageBody: JSON.stringify(message) };
         }),
       }),
@@ -82,7 +104,9 @@ export function registerSend(program: Command): void {
   targetOptions(
     program
       .command('send')
-      .description('put a ticket on the input queue and print its classification when it arrives (or --file to send many)')
+      .description(
+        'put a ticket on the input queue and print its classification when it arrives (or --file to send many)',
+      )
       .argument('[text...]', 'the ticket text')
       .option('--subject <subject>', 'the ticket subject')
       .option('--ticket-id <id>', 'the ticket id (default: a new one); the same id is never classified twice')
@@ -96,7 +120,12 @@ export function registerSend(program: Command): void {
     if (text.trim() === '') throw new CliError('give the ticket text (or --file tickets.csv)');
     const ticketId = options.ticketId ?? `cli-${randomUUID()}`;
     const message = { ticketId, ...(options.subject && { subject: options.subject }), body: text };
-    await target.clients.sqs.send(new SendMessageCommand({ QueueUrl: required('INPUT_QUEUE_URL', target.config), MessageBody: JSON.stringify(message) }));
+    await target.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: required('INPUT_QUEUE_URL', target.config),
+        MessageBody: JSON.stringify(message),
+      }),
+    );
     const outcome = await waitForResult(target, ticketId, Number(options.wait) * 1000);
     if (options.json) {
       console.log(JSON.stringify({ ticketId, ...outcome }, null, 2));
@@ -106,10 +135,14 @@ export function registerSend(program: Command): void {
       for (const alt of r.top.slice(1)) console.log(`  ${alt.category}  ${percent(alt.probability, 1)}`);
       console.log(`ticket ${ticketId}, model ${r.modelVersion}, run ${r.executionName}`);
     } else if (outcome.status === 'WAITING') {
-      console.log(`ticket ${ticketId} sent; no result after ${options.wait} s (it may be queued or rejected: see \`triage runs\` and the rejected queue)`);
+      console.log(
+        `ticket ${ticketId} sent; no result after ${options.wait} s (it may be queued or rejected: see \`triage runs\` and the rejected queue)`,
+      );
       process.exitCode = 1;
     } else {
-      console.log(`ticket ${ticketId}: classification ${outcome.status.toLowerCase()}: ${outcome.error ?? ''} ${outcome.cause ?? ''}`.trim());
+      console.log(
+        `ticket ${ticketId}: classification ${outcome.status.toLowerCase()}: ${outcome.error ?? ''} ${outcome.cause ?? ''}`.trim(),
+      );
       process.exitCode = 1;
     }
   });

@@ -25,9 +25,15 @@ export const DEMO_DATA = 'data/demo-tickets.csv';
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the whole pipeline locally: AWS-compatible servers, both workflows, the queue poller (what `npm start` runs)')
+    .description(
+      'run the whole pipeline locally: AWS-compatible servers, both workflows, the queue poller (what `npm start` runs)',
+    )
     .option('--data-dir <dir>', 'where queues, tables, models and run history persist', DEFAULT_DATA_DIR)
-    .option('--gateway-port <port>', 'one endpoint for every local AWS service (AWS_ENDPOINT_URL for outside tools)', '4566')
+    .option(
+      '--gateway-port <port>',
+      'one endpoint for every local AWS service (AWS_ENDPOINT_URL for outside tools)',
+      '4566',
+    )
     .option('--port <port>', 'port of the web page and its API on 127.0.0.1', '8080')
     .option('--pollers <n>', 'concurrent pollers of the input queue', '4')
     .option('--demo-data <file>', 'tickets the first model is trained on when none is in service', DEMO_DATA)
@@ -35,7 +41,8 @@ export function registerStart(program: Command): void {
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
       const httpPort = Number(options.port);
-      if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) throw new CliError(`--port must be a port number, not "${options.port}"`);
+      if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)
+        throw new CliError(`--port must be a port number, not "${options.port}"`);
       const started = performance.now();
       const stack = await startLocalStack({
         dataDir: options.dataDir,
@@ -58,20 +65,34 @@ export function registerStart(program: Command): void {
           source: options.demoData,
           profile: options.profile,
         });
-        console.log(`model ${result.model.manifest.version} in service (holdout accuracy ${percent(result.holdoutMetrics.accuracy, 1)})`);
+        console.log(
+          `model ${result.model.manifest.version} in service (holdout accuracy ${percent(result.holdoutMetrics.accuracy, 1)})`,
+        );
         inService = await registry.inService();
       }
-      writeStackFile(options.dataDir, { pid: process.pid, startedAt: new Date().toISOString(), webUrl: stack.webUrl, environment: stack.environment });
+      writeStackFile(options.dataDir, {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        webUrl: stack.webUrl,
+        environment: stack.environment,
+      });
 
       const line = (label: string, value: string) => console.log(`  ${label.padEnd(18)} ${value}`);
-      console.log(`\nticket-triage is running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+      console.log(
+        `\nticket-triage is running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+      );
       line('model in service', inService!.modelVersion);
       line('input queue', stack.queues.input);
       line('output queue', stack.queues.output);
       line('rejected queue', stack.queues.rejected);
       line('web page', `${stack.webUrl}/  (review, runs, models)`);
       line('review API', `${stack.webUrl}/api/predictions`);
-      line('retraining', stack.retrainSchedule ? `${stack.config.RETRAIN_SCHEDULE} (next ${stack.retrainSchedule.nextRun()?.toISOString() ?? '-'}); \`npx triage retrain\` runs one now` : 'schedule off (RETRAIN_SCHEDULE=off); `npx triage retrain` runs one');
+      line(
+        'retraining',
+        stack.retrainSchedule
+          ? `${stack.config.RETRAIN_SCHEDULE} (next ${stack.retrainSchedule.nextRun()?.toISOString() ?? '-'}); \`npx triage retrain\` runs one now`
+          : 'schedule off (RETRAIN_SCHEDULE=off); `npx triage retrain` runs one',
+      );
       line('AWS endpoint', `${stack.runtime.endpoints.gateway}  (AWS_ENDPOINT_URL for the AWS CLI/SDKs)`);
       for (const [name, arn] of Object.entries(stack.stateMachines)) line(name, arn);
       line('data directory', options.dataDir);

@@ -23,17 +23,29 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train a model from a labelled CSV and write it to a directory')
     .requiredOption('--data <file>', 'CSV with a header row, a text column and a label column')
-    .option('--text-column <names>', 'column(s) with the ticket text, comma-separated to join several (default: subject+body, or text, Document, body, description, ...)')
+    .option(
+      '--text-column <names>',
+      'column(s) with the ticket text, comma-separated to join several (default: subject+body, or text, Document, body, description, ...)',
+    )
     .option('--label-column <name>', 'column with the category (default: label, category, Topic_group, ...)')
     .option('--split <file>', 'CSV with row,split columns: train on the "train" rows only')
     .option('--profile <name>', `model profile: ${PROFILE_NAMES.join(', ')}`, DEFAULT_PROFILE)
     .requiredOption('--out <dir>', 'directory to write the model to')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', `\nProfiles:\n${PROFILE_NAMES.map((p) => `  ${p.padEnd(18)} ${PROFILES[p].description}`).join('\n')}`)
+    .addHelpText(
+      'after',
+      `\nProfiles:\n${PROFILE_NAMES.map((p) => `  ${p.padEnd(18)} ${PROFILES[p].description}`).join('\n')}`,
+    )
     .action(async (options: TrainOptions) => {
-      if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}" (choose one of: ${PROFILE_NAMES.join(', ')})`);
-      const data = await readLabelledCsv(options.data, { textColumn: options.textColumn, labelColumn: options.labelColumn });
-      const rows = options.split ? (await readSplitCsv(options.split, data.texts.length)).train : data.texts.map((_, i) => i);
+      if (!isProfileName(options.profile))
+        throw new CliError(`unknown profile "${options.profile}" (choose one of: ${PROFILE_NAMES.join(', ')})`);
+      const data = await readLabelledCsv(options.data, {
+        textColumn: options.textColumn,
+        labelColumn: options.labelColumn,
+      });
+      const rows = options.split
+        ? (await readSplitCsv(options.split, data.texts.length)).train
+        : data.texts.map((_, i) => i);
       const bar = progress(!options.json);
       const started = performance.now();
       const model = await trainModel({
@@ -63,11 +75,17 @@ export function registerTrain(program: Command): void {
         console.log(JSON.stringify(summary, null, 2));
         return;
       }
-      console.log(`trained ${summary.profile} model ${summary.version} on ${summary.rows} rows in ${seconds.toFixed(1)} s`);
-      console.log(`  ${summary.labels.length} categories, ${summary.features.toLocaleString('en')} features, ${(summary.bytes / 1e6).toFixed(1)} MB on disk`);
+      console.log(
+        `trained ${summary.profile} model ${summary.version} on ${summary.rows} rows in ${seconds.toFixed(1)} s`,
+      );
+      console.log(
+        `  ${summary.labels.length} categories, ${summary.features.toLocaleString('en')} features, ${(summary.bytes / 1e6).toFixed(1)} MB on disk`,
+      );
       if (model.validation) {
         const tried = model.validation.candidates.map((c) => `${c.value}: ${percent(c.accuracy)}`).join(', ');
-        console.log(`  validation (${model.validation.rows} held-out rows): ${tried}; chose ${model.validation.chosen}`);
+        console.log(
+          `  validation (${model.validation.rows} held-out rows): ${tried}; chose ${model.validation.chosen}`,
+        );
       }
       console.log(`  written to ${options.out}/`);
     });

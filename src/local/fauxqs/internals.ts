@@ -133,11 +133,7 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     const dist = fauxqsDistDir();
     const load = (file: string): Promise<Record<string, unknown>> =>
       import(pathToFileURL(join(dist, file)).href) as Promise<Record<string, unknown>>;
-    const [sqs, s3, sns] = await Promise.all([
-      load('sqs/sqsStore.js'),
-      load('s3/s3Store.js'),
-      load('sns/snsStore.js'),
-    ]);
+    const [sqs, s3, sns] = await Promise.all([load('sqs/sqsStore.js'), load('s3/s3Store.js'), load('sns/snsStore.js')]);
     const classes = {
       SqsStore: sqs.SqsStore as FauxqsStoreClasses['SqsStore'],
       S3Store: s3.S3Store as FauxqsStoreClasses['S3Store'],
@@ -147,11 +143,23 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
       if (typeof cls !== 'function') throw new Error(`fauxqs internals changed: ${name} not found`);
     }
     assertMethods('SqsStore', classes.SqsStore.prototype, [
-      'createQueue', 'getQueue', 'getQueueByName', 'getQueueByArn', 'listQueues', 'buildQueueUrl',
+      'createQueue',
+      'getQueue',
+      'getQueueByName',
+      'getQueueByArn',
+      'listQueues',
+      'buildQueueUrl',
     ]);
     assertMethods('S3Store', classes.S3Store.prototype, [
-      'createBucket', 'deleteBucket', 'putObject', 'deleteObject', 'completeMultipartUpload',
-      'emptyBucket', 'clearObjects', 'purgeAll', 'listBuckets',
+      'createBucket',
+      'deleteBucket',
+      'putObject',
+      'deleteObject',
+      'completeMultipartUpload',
+      'emptyBucket',
+      'clearObjects',
+      'purgeAll',
+      'listBuckets',
     ]);
     return classes;
   })();

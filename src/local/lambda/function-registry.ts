@@ -185,7 +185,12 @@ export class FunctionRegistry {
       if (fn.module) {
         const { path, exportName } = fn.module;
         const thread = this.thread;
-        if (!thread) throw new LambdaFunctionError({ errorType: 'Lambda.ServiceException', errorMessage: 'the local Lambda functions are stopped', trace: [] });
+        if (!thread)
+          throw new LambdaFunctionError({
+            errorType: 'Lambda.ServiceException',
+            errorMessage: 'the local Lambda functions are stopped',
+            trace: [],
+          });
         const call = thread.invoke({
           module: path,
           exportName,
@@ -195,7 +200,11 @@ export class FunctionRegistry {
           memoryLimitInMB: fn.memoryLimitInMB,
           deadline,
         });
-        resultJson = (await Promise.race([call.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))), timedOut])) ?? 'null';
+        resultJson =
+          (await Promise.race([
+            call.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))),
+            timedOut,
+          ])) ?? 'null';
       } else {
         const handler = fn.handler as LambdaHandler<never>;
         const context = this.contextFor(fn, deadline);

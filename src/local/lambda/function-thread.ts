@@ -44,7 +44,10 @@ export class FunctionThread {
   private closed = false;
 
   constructor() {
-    this.worker = new Worker(new URL('./function-thread.worker.mjs', import.meta.url), { env: SHARE_ENV, name: 'local-lambda' });
+    this.worker = new Worker(new URL('./function-thread.worker.mjs', import.meta.url), {
+      env: SHARE_ENV,
+      name: 'local-lambda',
+    });
     this.worker.on('message', (reply: FunctionThreadReply) => {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
@@ -54,7 +57,11 @@ export class FunctionThread {
     });
     this.worker.on('error', (err) => console.error('[local-runtime] Lambda function thread failed:', err));
     this.worker.on('exit', (code) => {
-      const error: LambdaErrorPayload = { errorType: 'Lambda.ServiceException', errorMessage: `the function thread exited (code ${code})`, trace: [] };
+      const error: LambdaErrorPayload = {
+        errorType: 'Lambda.ServiceException',
+        errorMessage: `the function thread exited (code ${code})`,
+        trace: [],
+      };
       for (const waiter of this.pending.values()) waiter.reject(error);
       this.pending.clear();
       if (!this.closed) console.error(`[local-runtime] Lambda function thread exited unexpectedly (code ${code})`);
@@ -63,7 +70,11 @@ export class FunctionThread {
 
   private request(message: Omit<InvokeRequest, 'id'> | Omit<LoadRequest, 'id'>): Promise<string | undefined> {
     if (this.closed) {
-      return Promise.reject({ errorType: 'Lambda.ServiceException', errorMessage: 'the local Lambda functions are stopped', trace: [] } satisfies LambdaErrorPayload);
+      return Promise.reject({
+        errorType: 'Lambda.ServiceException',
+        errorMessage: 'the local Lambda functions are stopped',
+        trace: [],
+      } satisfies LambdaErrorPayload);
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

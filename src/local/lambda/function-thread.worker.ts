@@ -18,7 +18,9 @@ const modules = new Map<string, Promise<Record<string, unknown>>>();
 async function handlerOf(module: string, exportName: string): Promise<LambdaHandler<never>> {
   let loading = modules.get(module);
   if (!loading) {
-    loading = import(module.startsWith('file:') ? module : pathToFileURL(module).href) as Promise<Record<string, unknown>>;
+    loading = import(module.startsWith('file:') ? module : pathToFileURL(module).href) as Promise<
+      Record<string, unknown>
+    >;
     modules.set(module, loading);
     loading.catch(() => modules.delete(module));
   }

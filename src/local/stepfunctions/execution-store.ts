@@ -117,7 +117,8 @@ export class ExecutionStore {
       this.file = join(dir, 'executions.jsonl');
       this.historyFile = join(dir, 'histories.jsonl');
       this.historyTimer = setInterval(() => {
-        if (this.historiesDirty) this.writeHistories().catch((err: unknown) => console.error('[local-runtime] history snapshot failed:', err));
+        if (this.historiesDirty)
+          this.writeHistories().catch((err: unknown) => console.error('[local-runtime] history snapshot failed:', err));
       }, limits.historySnapshotMs ?? 10_000);
       this.historyTimer.unref();
     }
@@ -256,7 +257,10 @@ export class ExecutionStore {
       const parts: string[] = [];
       for (let i = 0; i < records.length; i += HISTORIES_PER_TURN) {
         for (const r of records.slice(i, i + HISTORIES_PER_TURN)) {
-          if (r.history) parts.push(`${JSON.stringify({ arn: r.executionArn, events: r.history.events() } satisfies HistoryLine)}\n`);
+          if (r.history)
+            parts.push(
+              `${JSON.stringify({ arn: r.executionArn, events: r.history.events() } satisfies HistoryLine)}\n`,
+            );
         }
         await nextTurn();
       }
@@ -297,7 +301,13 @@ export class ExecutionStore {
     const lines: string[] = [];
     for (const r of this.order) {
       const start: StartLine = {
-        t: 's', seq: r.seq, arn: r.executionArn, sm: r.stateMachineArn, name: r.name, start: r.startDate, input: r.input ?? '',
+        t: 's',
+        seq: r.seq,
+        arn: r.executionArn,
+        sm: r.stateMachineArn,
+        name: r.name,
+        start: r.startDate,
+        input: r.input ?? '',
       };
       lines.push(JSON.stringify(start));
       if (r.status !== 'RUNNING') lines.push(JSON.stringify(this.endLineOf(r)));
@@ -343,8 +353,13 @@ export class ExecutionStore {
 
   private logStart(record: ExecutionRecord): void {
     const line: StartLine = {
-      t: 's', seq: record.seq, arn: record.executionArn, sm: record.stateMachineArn, name: record.name,
-      start: record.startDate, input: record.input ?? '',
+      t: 's',
+      seq: record.seq,
+      arn: record.executionArn,
+      sm: record.stateMachineArn,
+      name: record.name,
+      start: record.startDate,
+      input: record.input ?? '',
     };
     this.append(line);
   }

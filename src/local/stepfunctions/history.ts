@@ -22,8 +22,7 @@ import type { StateMachine } from 'aws-local-stepfunctions';
 import type { TaskResource } from './task-resources.ts';
 
 /** An interpreter event (the library does not export the type). */
-export type InterpreterEvent =
-  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+export type InterpreterEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 /** A history event as stored: the API shape with the timestamp in epoch milliseconds. */
 export type StoredHistoryEvent = Omit<HistoryEvent, 'timestamp' | 'type' | 'id'> & {
@@ -109,7 +108,15 @@ export class ExecutionHistoryRecorder implements HistorySource {
 
   /** The history in API shapes (built now, from what was recorded so far; capped at maxEvents, terminal event kept). */
   events(): StoredHistoryEvent[] {
-    const formatter = new HistoryFormatter(this.maxEvents, this.roleArn, this.region, this.invocations, this.inputText, this.stopRequest, this.outcome);
+    const formatter = new HistoryFormatter(
+      this.maxEvents,
+      this.roleArn,
+      this.region,
+      this.invocations,
+      this.inputText,
+      this.stopRequest,
+      this.outcome,
+    );
     for (const event of this.raw) formatter.translate(event);
     return formatter.events;
   }
@@ -131,10 +138,12 @@ export class ExecutionHistoryRecorder implements HistorySource {
         return undefined;
     }
   }
-
 }
 
-const TIMEOUT_DETAIL = { error: 'States.Timeout', cause: 'The execution timed out (TimeoutSeconds of the state machine)' } as const;
+const TIMEOUT_DETAIL = {
+  error: 'States.Timeout',
+  cause: 'The execution timed out (TimeoutSeconds of the state machine)',
+} as const;
 
 /** Turns recorded interpreter events and invocations into API history events. */
 class HistoryFormatter {
@@ -214,7 +223,9 @@ class HistoryFormatter {
     if (!failure) {
       const output = invocation.output ?? 'null';
       if (lambda) {
-        this.add('LambdaFunctionSucceeded', t, { lambdaFunctionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } });
+        this.add('LambdaFunctionSucceeded', t, {
+          lambdaFunctionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED },
+        });
       } else {
         this.add('TaskSucceeded', t, { taskSucceededEventDetails: { ...task, output, outputDetails: NOT_TRUNCATED } });
       }
@@ -237,7 +248,11 @@ class HistoryFormatter {
     switch (event.type) {
       case 'ExecutionStarted':
         this.add('ExecutionStarted', t, {
-          executionStartedEventDetails: { input: this.inputText ?? json(event.input), inputDetails: NOT_TRUNCATED, roleArn: this.roleArn },
+          executionStartedEventDetails: {
+            input: this.inputText ?? json(event.input),
+            inputDetails: NOT_TRUNCATED,
+            roleArn: this.roleArn,
+          },
         });
         return;
       case 'StateEntered': {
@@ -256,7 +271,11 @@ class HistoryFormatter {
       case 'StateFailed': {
         const { name, type } = event.state;
         const cause = asText(event.Cause);
-        if (type === 'Task') this.finishInvocation(name, event.index, t, { error: event.Error, ...(cause !== undefined ? { cause } : {}) });
+        if (type === 'Task')
+          this.finishInvocation(name, event.index, t, {
+            error: event.Error,
+            ...(cause !== undefined ? { cause } : {}),
+          });
         if (type === 'Map') this.add('MapStateFailed', t);
         if (type === 'Parallel') this.add('ParallelStateFailed', t);
         return;
@@ -275,17 +294,30 @@ class HistoryFormatter {
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
         this.add(event.type, t, {
-          [`${event.type[0]?.toLowerCase()}${event.type.slice(1)}EventDetails`]: { name: event.parentState.name, index: event.index },
+          [`${event.type[0]?.toLowerCase()}${event.type.slice(1)}EventDetails`]: {
+            name: event.parentState.name,
+            index: event.index,
+          },
         });
         return;
       case 'ExecutionSucceeded': {
         const output = this.outcome?.output ?? json(event.output);
-        this.add('ExecutionSucceeded', t, { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } }, true);
+        this.add(
+          'ExecutionSucceeded',
+          t,
+          { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } },
+          true,
+        );
         return;
       }
       case 'ExecutionFailed': {
         const cause = asText(event.Cause);
-        this.add('ExecutionFailed', t, { executionFailedEventDetails: { error: event.Error, ...(cause !== undefined ? { cause } : {}) } }, true);
+        this.add(
+          'ExecutionFailed',
+          t,
+          { executionFailedEventDetails: { error: event.Error, ...(cause !== undefined ? { cause } : {}) } },
+          true,
+        );
         return;
       }
       case 'ExecutionAborted':

@@ -14,7 +14,9 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 type Operation = (service: StepFunctionsService, body: Record<string, unknown>) => unknown;
 
-type Input<K extends keyof StepFunctionsService> = StepFunctionsService[K] extends (input: infer I) => unknown ? I : never;
+type Input<K extends keyof StepFunctionsService> = StepFunctionsService[K] extends (input: infer I) => unknown
+  ? I
+  : never;
 
 const OPERATIONS: Record<string, Operation> = {
   StartExecution: (s, b) => s.startExecution(b as Input<'startExecution'>),
@@ -89,7 +91,10 @@ export async function handleStepFunctionsRequest(
   try {
     const target = req.headers['x-amz-target'];
     if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith(TARGET_PREFIX)) {
-      throw new SfnApiError('UnknownOperationException', 'Expected POST with X-Amz-Target: AWSStepFunctions.<Operation>');
+      throw new SfnApiError(
+        'UnknownOperationException',
+        'Expected POST with X-Amz-Target: AWSStepFunctions.<Operation>',
+      );
     }
     const operation = OPERATIONS[target.slice(TARGET_PREFIX.length)];
     if (!operation) throw new SfnApiError('UnknownOperationException', `Unsupported operation: ${target}`);

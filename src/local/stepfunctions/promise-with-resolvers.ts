@@ -3,7 +3,11 @@
  * (ES2024) for Task timeouts; Node 20 lacks it. This module installs the
  * standard polyfill once; import it before the interpreter runs.
  */
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+};
 
 const PromiseCtor = Promise as PromiseConstructor & { withResolvers?: <T>() => Resolvers<T> };
 

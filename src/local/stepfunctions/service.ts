@@ -82,7 +82,14 @@ interface RunningExecution {
 
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
-const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+const STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+];
 
 const toDate = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
 const encodeToken = (value: number): string => Buffer.from(String(value)).toString('base64url');
@@ -140,9 +147,11 @@ export class StepFunctionsService {
    * and builds it once. Interrupted executions of it are then restarted.
    */
   async registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine> {
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(options.name)) throw new SfnApiError('InvalidName', `Invalid Name: '${options.name}'`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(options.name))
+      throw new SfnApiError('InvalidName', `Invalid Name: '${options.name}'`);
     let text: string;
-    if (options.definitionFile !== undefined) text = await loadDefinitionText(options.definitionFile, options.substitutions);
+    if (options.definitionFile !== undefined)
+      text = await loadDefinitionText(options.definitionFile, options.substitutions);
     else if (options.definition !== undefined) text = options.definition;
     else throw new Error('registerStateMachine needs definitionFile or definition');
     let definition: AslStateMachine;
@@ -211,7 +220,10 @@ export class StepFunctionsService {
     try {
       parsed = JSON.parse(inputText);
     } catch {
-      throw new SfnApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`);
+      throw new SfnApiError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`,
+      );
     }
     const executionArn = this.executionArn(entry.name, name);
     const existing = this.store.get(executionArn);
@@ -409,7 +421,12 @@ export class StepFunctionsService {
 
   /** Starts the interpreter for a RUNNING record and closes the record when it ends. */
   private run(entry: MachineEntry, record: ExecutionRecord, input: unknown): void {
-    const recorder = new ExecutionHistoryRecorder(this.store.maxEventsPerExecution, entry.roleArn, this.region, record.input);
+    const recorder = new ExecutionHistoryRecorder(
+      this.store.maxEventsPerExecution,
+      entry.roleArn,
+      this.region,
+      record.input,
+    );
     const execution = entry.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder) },
       noThrowOnAbort: true,
@@ -482,9 +499,14 @@ export class StepFunctionsService {
         }
         // UTF-8 is at most 3 bytes per UTF-16 unit: count bytes only when it could matter.
         if (output.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
-          throw Object.assign(new Error(`The state/task '${task.name}' returned a result with a size exceeding the maximum number of bytes service limit.`), {
-            name: 'States.DataLimitExceeded',
-          });
+          throw Object.assign(
+            new Error(
+              `The state/task '${task.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+            ),
+            {
+              name: 'States.DataLimitExceeded',
+            },
+          );
         }
         invocation.output = output;
         invocation.completedAt = Date.now();

@@ -31,7 +31,8 @@ const PAGES = [
 
 function App() {
   const route = useRoute();
-  const title = { review: 'Review', runs: route.parts.length ? 'Run' : 'Runs', models: 'Models' }[route.page] ?? 'Not found';
+  const title =
+    { review: 'Review', runs: route.parts.length ? 'Run' : 'Runs', models: 'Models' }[route.page] ?? 'Not found';
   useEffect(() => {
     document.title = `${title} · ticket-triage`;
   }, [title]);
@@ -42,13 +43,18 @@ function App() {
 
   let view;
   if (route.page === 'review') view = html`<${ReviewView} />`;
-  else if (route.page === 'runs' && route.parts.length >= 2) view = html`<${RunView} workflow=${route.parts[0]} name=${route.parts[1]} />`;
+  else if (route.page === 'runs' && route.parts.length >= 2)
+    view = html`<${RunView} workflow=${route.parts[0]} name=${route.parts[1]} />`;
   else if (route.page === 'runs') view = html`<${RunsView} query=${route.query} />`;
   else if (route.page === 'models') view = html`<${ModelsView} version=${route.parts[0]} />`;
-  else view = html`<section><h1 tabindex="-1">Not found</h1><p>There is no page at <code>${window.location.hash}</code>. <a href="#/review">Go to the review queue</a>.</p></section>`;
+  else
+    view = html`<section><h1 tabindex="-1">Not found</h1><p>There is no page at <code>${window.location.hash}</code>. <a href="#/review">Go to the review queue</a>.</p></section>`;
 
   return html`
-    <a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+    <a class="skip-link" href="#main" onClick=${(e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    }}>Skip to content</a>
     <header class="topbar">
       <a class="brand" href="#/review"><img src="/favicon.svg" alt="" width="22" height="22" /> ticket-triage</a>
       <nav aria-label="Pages">

@@ -52,7 +52,10 @@ describe('model artifact', async () => {
   });
 
   it('round-trips: the loaded model predicts what the trained one does', async () => {
-    const loaded = await loadTicketClassifier(manifest, { vectorizer: packaged.files[MODEL_FILES.vectorizer]!, classifier: packaged.files[MODEL_FILES.classifier]! });
+    const loaded = await loadTicketClassifier(manifest, {
+      vectorizer: packaged.files[MODEL_FILES.vectorizer]!,
+      classifier: packaged.files[MODEL_FILES.classifier]!,
+    });
     const result = loaded.classify('the printer is jammed', { explain: 2 });
     expect(result.category).toBe('Hardware');
     expect(result.top.reduce((s, t) => s + t.probability, 0)).toBeLessThanOrEqual(1 + 1e-9);
@@ -73,19 +76,32 @@ describe('model artifact', async () => {
   });
 
   it('rejects a part from another model', async () => {
-    const other = packageModel(await trainModel({ texts: [...texts, 'new monitor needed'], labels: [...labels, 'Purchase'], profile: PROFILES.reference }), { lineage });
+    const other = packageModel(
+      await trainModel({
+        texts: [...texts, 'new monitor needed'],
+        labels: [...labels, 'Purchase'],
+        profile: PROFILES.reference,
+      }),
+      { lineage },
+    );
     expect(() => decodeClassifier(manifest, other.files[MODEL_FILES.classifier]!)).toThrow(ArtifactFormatError);
-    expect(() => decodeClassifier(manifest, other.files[MODEL_FILES.classifier]!, { verify: false })).toThrow(/different vectorizer/);
+    expect(() => decodeClassifier(manifest, other.files[MODEL_FILES.classifier]!, { verify: false })).toThrow(
+      /different vectorizer/,
+    );
   });
 
   it('explains what is wrong with a bad manifest', () => {
     expect(() => parseManifest('{')).toThrow(/not valid JSON/);
     expect(() => parseManifest('{"format":"other"}')).toThrow(/not a ticket-triage-model manifest/);
-    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 99 }))).toThrow(/version 99 is not supported/);
+    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 99 }))).toThrow(
+      /version 99 is not supported/,
+    );
     expect(() => parseManifest(JSON.stringify({ ...manifest, labels: ['only'] }))).toThrow(/labels/);
   });
 
   it('refuses training data with a single category', async () => {
-    await expect(trainModel({ texts: ['a b', 'c d'], labels: ['x', 'x'], profile: PROFILES.reference })).rejects.toThrow(/at least 2 categories.*"x"/);
+    await expect(
+      trainModel({ texts: ['a b', 'c d'], labels: ['x', 'x'], profile: PROFILES.reference }),
+    ).rejects.toThrow(/at least 2 categories.*"x"/);
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { fitLinearSvm, fitSoftmaxScale, fitTfidf, linearClassifier, logLoss, row, seededRandom, transformAll } from '../../../src/model/index.ts';
+import {
+  fitLinearSvm,
+  fitSoftmaxScale,
+  fitTfidf,
+  linearClassifier,
+  logLoss,
+  row,
+  seededRandom,
+  transformAll,
+} from '../../../src/model/index.ts';
 
 /** A noisy three-topic corpus: each document mixes topic words with shared filler. */
 function corpus(n: number, seed: number) {
@@ -16,7 +25,8 @@ function corpus(n: number, seed: number) {
   for (let i = 0; i < n; i++) {
     const label = i % 3;
     const doc: string[] = [];
-    for (let k = 0; k < 6; k++) doc.push(random() < 0.55 ? pick(topics[label]!) : random() < 0.5 ? pick(filler) : pick(pick(topics)));
+    for (let k = 0; k < 6; k++)
+      doc.push(random() < 0.55 ? pick(topics[label]!) : random() < 0.5 ? pick(filler) : pick(pick(topics)));
     docs.push(doc);
     y.push(label);
   }
@@ -45,7 +55,9 @@ describe('linear SVM (dual coordinate descent, one-vs-rest)', () => {
 
   it('stronger regularisation (smaller C) gives smaller weights', () => {
     const norm = (w: ArrayLike<number>) => Math.sqrt(Array.from(w).reduce((s, v) => s + v * v, 0));
-    expect(norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 0.05 }).weights)).toBeLessThan(norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 2 }).weights));
+    expect(norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 0.05 }).weights)).toBeLessThan(
+      norm(fitLinearSvm(fitted.matrix, train.y, labels, { c: 2 }).weights),
+    );
   });
 
   it('temperature scaling lowers held-out log-loss without changing predictions', () => {

@@ -3,7 +3,14 @@ import { fitNaiveBayes, fitTfidf, linearClassifier, transformAll, row } from '..
 
 // Expected values computed with scikit-learn 1.2.1:
 //   CountVectorizer(ngram_range=(1,2)) + TfidfTransformer() + MultinomialNB() / ComplementNB(alpha=0.3)
-const docs = ['printer jam printer', 'password reset account', 'laptop screen broken', 'account locked password', 'printer toner empty', 'new laptop request'];
+const docs = [
+  'printer jam printer',
+  'password reset account',
+  'laptop screen broken',
+  'account locked password',
+  'printer toner empty',
+  'new laptop request',
+];
 const labels = ['Access', 'Hardware', 'Purchase'];
 const y = Int32Array.from([1, 0, 1, 0, 1, 2]);
 const tokens = (d: string) => d.split(' ');
@@ -33,13 +40,19 @@ describe('Naive Bayes as a linear model', () => {
 
   it('MultinomialNB(alpha=1): the same probabilities as scikit-learn', () => {
     const nb = linearClassifier(fitNaiveBayes(fitted.matrix, y, labels, { variant: 'multinomial', alpha: 1 }));
-    expect(Array.from(nb.probabilities(row(test, 0)))).toEqual([0.34614212262, 0.525576654409, 0.128281222971].map((p) => expect.closeTo(p, 6)));
-    expect(Array.from(nb.probabilities(row(test, 1)))).toEqual([0.260104087418, 0.480393437633, 0.259502474949].map((p) => expect.closeTo(p, 6)));
+    expect(Array.from(nb.probabilities(row(test, 0)))).toEqual(
+      [0.34614212262, 0.525576654409, 0.128281222971].map((p) => expect.closeTo(p, 6)),
+    );
+    expect(Array.from(nb.probabilities(row(test, 1)))).toEqual(
+      [0.260104087418, 0.480393437633, 0.259502474949].map((p) => expect.closeTo(p, 6)),
+    );
   });
 
   it('ComplementNB(alpha=0.3): the same probabilities as scikit-learn', () => {
     const cnb = linearClassifier(fitNaiveBayes(fitted.matrix, y, labels, { variant: 'complement', alpha: 0.3 }));
-    expect(Array.from(cnb.probabilities(row(test, 0)))).toEqual([0.406022091997, 0.397864346668, 0.196113561335].map((p) => expect.closeTo(p, 6)));
+    expect(Array.from(cnb.probabilities(row(test, 0)))).toEqual(
+      [0.406022091997, 0.397864346668, 0.196113561335].map((p) => expect.closeTo(p, 6)),
+    );
     expect(cnb.predict(row(test, 1)).category).toBe('Purchase');
   });
 

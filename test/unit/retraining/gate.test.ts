@@ -23,25 +23,42 @@ describe('the promotion gate', () => {
   it('requires the in-service figures minus the tolerances, and says which figure failed', () => {
     const decision = decideGate(m(0.7, 0.7), m(0.75, 0.75), tolerances);
     expect(decision.required).toEqual({ accuracy: 0.75, macroF1: 0.5 });
-    expect(decision.reason).toMatch(/^accuracy does not hold: accuracy 70\.00% vs 75\.00% in service \(tolerance 0\.00 pt\) is below the required 75\.00%$/);
-    expect(decideGate(m(0.75, 0.4), m(0.75, 0.75), tolerances).reason).toMatch(/macro-F1 40\.00% vs 75\.00% in service \(tolerance 25\.00 pt\) is below the required 50\.00%/);
-    expect(decideGate(m(0.8, 0.8), m(0.75, 0.75), tolerances).reason).toMatch(/^accuracy holds: accuracy 80\.00% vs 75\.00%/);
+    expect(decision.reason).toMatch(
+      /^accuracy does not hold: accuracy 70\.00% vs 75\.00% in service \(tolerance 0\.00 pt\) is below the required 75\.00%$/,
+    );
+    expect(decideGate(m(0.75, 0.4), m(0.75, 0.75), tolerances).reason).toMatch(
+      /macro-F1 40\.00% vs 75\.00% in service \(tolerance 25\.00 pt\) is below the required 50\.00%/,
+    );
+    expect(decideGate(m(0.8, 0.8), m(0.75, 0.75), tolerances).reason).toMatch(
+      /^accuracy holds: accuracy 80\.00% vs 75\.00%/,
+    );
   });
 
   it('promotes the first candidate when no model is in service', () => {
-    expect(decideGate(m(0.1, 0.1), undefined, tolerances)).toMatchObject({ accepted: true, required: { accuracy: 0, macroF1: 0 } });
+    expect(decideGate(m(0.1, 0.1), undefined, tolerances)).toMatchObject({
+      accepted: true,
+      required: { accuracy: 0, macroF1: 0 },
+    });
   });
 
   it('refuses tolerances outside 0..1', () => {
-    expect(() => decideGate(m(1, 1), m(1, 1), { accuracy: -0.1, macroF1: 0 })).toThrow(/accuracy tolerance must be between 0 and 1/);
+    expect(() => decideGate(m(1, 1), m(1, 1), { accuracy: -0.1, macroF1: 0 })).toThrow(
+      /accuracy tolerance must be between 0 and 1/,
+    );
     expect(() => decideGate(m(1, 1), m(1, 1), { accuracy: 0, macroF1: Number.NaN })).toThrow(/macroF1 tolerance/);
   });
 
   describe("the ASL's AccuracyHolds Choice decides as decideGate does", () => {
-    const asl = JSON.parse(readFileSync(projectPath(WORKFLOWS['retrain-model'].file), 'utf8')) as { States: Record<string, unknown> };
+    const asl = JSON.parse(readFileSync(projectPath(WORKFLOWS['retrain-model'].file), 'utf8')) as {
+      States: Record<string, unknown>;
+    };
     const machine = new StateMachine({
       StartAt: 'AccuracyHolds',
-      States: { AccuracyHolds: asl.States.AccuracyHolds, Promote: { Type: 'Pass', Result: 'Promote', End: true }, Reject: { Type: 'Pass', Result: 'Reject', End: true } },
+      States: {
+        AccuracyHolds: asl.States.AccuracyHolds,
+        Promote: { Type: 'Pass', Result: 'Promote', End: true },
+        Reject: { Type: 'Pass', Result: 'Reject', End: true },
+      },
     } as unknown as StateMachineDefinition);
 
     it.each([

@@ -6,7 +6,10 @@ const ids = Array.from({ length: 20_000 }, (_, i) => `T-${i}`);
 describe('the feedback holdout slice', () => {
   it('is a function of the ticket id alone (same answer every time, in any order)', () => {
     const first = ids.map((id) => feedbackSplitOf(id, 0.2));
-    const again = [...ids].reverse().map((id) => feedbackSplitOf(id, 0.2)).reverse();
+    const again = [...ids]
+      .reverse()
+      .map((id) => feedbackSplitOf(id, 0.2))
+      .reverse();
     expect(again).toEqual(first);
     expect(feedbackSplitOf('INC-0042', 0.2)).toBe(feedbackSplitOf('INC-0042', 0.2));
   });

@@ -13,7 +13,15 @@ import { hasShared, sharedFile } from '../../support/shared.ts';
 describe('tokenize', () => {
   it('lower-cases and keeps runs of two or more Unicode word characters', () => {
     expect(tokenize("Can't log-in to VPN, error 0x80_1 — Zürich ÅB a 7")).toEqual([
-      'can', 'log', 'in', 'to', 'vpn', 'error', '0x80_1', 'zürich', 'åb',
+      'can',
+      'log',
+      'in',
+      'to',
+      'vpn',
+      'error',
+      '0x80_1',
+      'zürich',
+      'åb',
     ]);
   });
   // Expected values from Python: re.findall(r'(?u)\b\w\w+\b', s.lower()), what scikit-learn runs.
@@ -93,31 +101,34 @@ describe('reference preprocessing', () => {
   });
 });
 
-describe.skipIf(!hasShared('reference', 'golden_preprocess.jsonl'))('golden examples from the scikit-learn reference', () => {
-  // Read lazily: a skipped describe still runs its body while collecting.
-  let golden: { row: number; raw: string; nostop: string; lemmatized: string }[] = [];
-  beforeAll(() => {
-    golden = readFileSync(sharedFile('reference', 'golden_preprocess.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { row: number; raw: string; nostop: string; lemmatized: string });
-  });
-
-  it('has 200 examples', () => expect(golden).toHaveLength(200));
-
-  it('lemmatizes every token exactly as NLTK did (200/200 documents)', () => {
-    const lemmatize = wordNetLemmatizer();
-    const mismatched = golden.filter((g) => g.nostop.split(' ').map(lemmatize).join(' ') !== g.lemmatized);
-    expect(mismatched.map((g) => g.row)).toEqual([]);
-  });
-
-  it('produces the terms scikit-learn counted (200/200 documents)', async () => {
-    const p = await createPreprocessor(REFERENCE_PREPROCESS);
-    const stop = new Set(NLTK_ENGLISH_STOP_WORDS);
-    const mismatched = golden.filter((g) => {
-      const expected = tokenize(g.lemmatized).filter((t) => !stop.has(t));
-      return p.preprocess(g.raw).tokens.join(' ') !== expected.join(' ');
+describe.skipIf(!hasShared('reference', 'golden_preprocess.jsonl'))(
+  'golden examples from the scikit-learn reference',
+  () => {
+    // Read lazily: a skipped describe still runs its body while collecting.
+    let golden: { row: number; raw: string; nostop: string; lemmatized: string }[] = [];
+    beforeAll(() => {
+      golden = readFileSync(sharedFile('reference', 'golden_preprocess.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { row: number; raw: string; nostop: string; lemmatized: string });
     });
-    expect(mismatched.map((g) => g.row)).toEqual([]);
-  });
-});
+
+    it('has 200 examples', () => expect(golden).toHaveLength(200));
+
+    it('lemmatizes every token exactly as NLTK did (200/200 documents)', () => {
+      const lemmatize = wordNetLemmatizer();
+      const mismatched = golden.filter((g) => g.nostop.split(' ').map(lemmatize).join(' ') !== g.lemmatized);
+      expect(mismatched.map((g) => g.row)).toEqual([]);
+    });
+
+    it('produces the terms scikit-learn counted (200/200 documents)', async () => {
+      const p = await createPreprocessor(REFERENCE_PREPROCESS);
+      const stop = new Set(NLTK_ENGLISH_STOP_WORDS);
+      const mismatched = golden.filter((g) => {
+        const expected = tokenize(g.lemmatized).filter((t) => !stop.has(t));
+        return p.preprocess(g.raw).tokens.join(' ') !== expected.join(' ');
+      });
+      expect(mismatched.map((g) => g.row)).toEqual([]);
+    });
+  },
+);

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { END, START, describeRule, layoutGraph, workflowGraph, type Layout } from '../../../src/web/static/lib/graph-layout.js';
+import {
+  END,
+  START,
+  describeRule,
+  layoutGraph,
+  workflowGraph,
+  type Layout,
+} from '../../../src/web/static/lib/graph-layout.js';
 import { WORKFLOWS, projectPath, type WorkflowName } from '../../../src/workflows/catalog.ts';
 
 /** The run graph of the web page: the ASL definition as nodes and edges, laid out top-down. */
@@ -23,10 +30,21 @@ describe('workflowGraph', () => {
     expect(graph.nodes.map((n) => n.id)).toEqual([START, ...states, END]);
     expect(graph.nodes.find((n) => n.id === 'Preprocess')!.sub).toBe('λ preprocess-ticket');
     const catches = graph.edges.filter((e) => e.kind === 'catch');
-    expect(catches.map((e) => e.from)).toEqual(['PinModelVersion', 'Preprocess', 'Vectorize', 'Predict', 'PublishResult']);
+    expect(catches.map((e) => e.from)).toEqual([
+      'PinModelVersion',
+      'Preprocess',
+      'Vectorize',
+      'Predict',
+      'PublishResult',
+    ]);
     expect(new Set(catches.map((e) => e.to))).toEqual(new Set(['RecordFailure']));
     expect(catches[0]!.title).toBe('catch States.ALL');
-    expect(graph.edges.filter((e) => e.to === END).map((e) => e.from).sort()).toEqual(['ClassificationFailed', 'PublishResult']);
+    expect(
+      graph.edges
+        .filter((e) => e.to === END)
+        .map((e) => e.from)
+        .sort(),
+    ).toEqual(['ClassificationFailed', 'PublishResult']);
     expect(graph.edges.find((e) => e.from === START)!.to).toBe('PinModelVersion');
   });
 
@@ -44,7 +62,14 @@ describe('workflowGraph', () => {
   it('describes rules in a few words', () => {
     expect(describeRule({ Variable: '$.a.b.c', NumericLessThan: 3 })).toBe('b.c < 3');
     expect(describeRule({ Not: { Variable: '$.x', IsPresent: true } })).toBe('not (x present)');
-    expect(describeRule({ Or: [{ Variable: '$.s', StringEquals: 'a' }, { Variable: '$.s', StringMatches: 'b*' }] })).toBe('s = "a" or s ~ "b*"');
+    expect(
+      describeRule({
+        Or: [
+          { Variable: '$.s', StringEquals: 'a' },
+          { Variable: '$.s', StringMatches: 'b*' },
+        ],
+      }),
+    ).toBe('s = "a" or s ~ "b*"');
   });
 });
 
@@ -67,7 +92,9 @@ describe('layoutGraph', () => {
         expect(edge.points[0]!.x).toBeLessThanOrEqual(from.x + from.w);
         // Long edges pass beside the states of the layers they cross, never through one.
         for (const p of edge.points.slice(1, -1)) {
-          const inside = layout.nodes.filter((n) => p.x > n.x + 1 && p.x < n.x + n.w - 1 && p.y > n.y + 1 && p.y < n.y + n.h - 1);
+          const inside = layout.nodes.filter(
+            (n) => p.x > n.x + 1 && p.x < n.x + n.w - 1 && p.y > n.y + 1 && p.y < n.y + n.h - 1,
+          );
           expect(inside.map((n) => n.id)).toEqual([]);
         }
         expect(edge.path).toMatch(/^M[\d.]+,[\d.]+( [LC][\d., ]+)+$/);
@@ -92,7 +119,11 @@ describe('layoutGraph', () => {
         StartAt: 'Wait',
         States: {
           Wait: { Type: 'Wait', Seconds: 5, Next: 'Check' },
-          Check: { Type: 'Choice', Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Done' }], Default: 'Wait' },
+          Check: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Done' }],
+            Default: 'Wait',
+          },
           Done: { Type: 'Succeed' },
         },
       }),

@@ -10,9 +10,17 @@ const marked = (text: string, explanation: { term: string; weight: number }[]) =
 describe('highlightSegments', () => {
   it('cuts the text into segments that put it back together exactly', () => {
     const text = 'My printer: jammed!\nAgain, on floor 2 (again).';
-    const segments = highlightSegments(text, [{ term: 'printer', weight: 1 }, { term: 'again', weight: 0.5 }]);
+    const segments = highlightSegments(text, [
+      { term: 'printer', weight: 1 },
+      { term: 'again', weight: 0.5 },
+    ]);
     expect(segments.map((s) => s.text).join('')).toBe(text);
-    expect(marked(text, [{ term: 'printer', weight: 1 }, { term: 'again', weight: 0.5 }])).toEqual([
+    expect(
+      marked(text, [
+        { term: 'printer', weight: 1 },
+        { term: 'again', weight: 0.5 },
+      ]),
+    ).toEqual([
       ['printer', 1],
       ['Again', 0.5],
       ['again', 0.5],
@@ -32,7 +40,10 @@ describe('highlightSegments', () => {
   });
 
   it('a token in several terms takes the strongest weight', () => {
-    const segments = highlightSegments('laptop screen', [{ term: 'laptop screen', weight: 0.5 }, { term: 'screen', weight: 2 }]);
+    const segments = highlightSegments('laptop screen', [
+      { term: 'laptop screen', weight: 0.5 },
+      { term: 'screen', weight: 2 },
+    ]);
     expect(segments.find((s) => s.text === 'screen')).toMatchObject({ weight: 1, terms: ['laptop screen', 'screen'] });
     expect(segments.find((s) => s.text === 'laptop')).toMatchObject({ weight: 0.25 });
   });

@@ -58,7 +58,8 @@ export function takenEdges(layout, steps = [], runStatus) {
 
 function nodeStatus(node, statuses, steps, runStatus) {
   if (node.id === START) return steps.length ? 'succeeded' : 'unreached';
-  if (node.id === END) return runStatus && runStatus !== 'RUNNING' ? (runStatus === 'SUCCEEDED' ? 'succeeded' : 'failed') : 'unreached';
+  if (node.id === END)
+    return runStatus && runStatus !== 'RUNNING' ? (runStatus === 'SUCCEEDED' ? 'succeeded' : 'failed') : 'unreached';
   return statuses.get(node.id)?.status ?? 'unreached';
 }
 
@@ -72,7 +73,10 @@ function measureText(text, kind) {
 }
 
 export function WorkflowGraph({ definition, functions, steps, runStatus, onSelect, name }) {
-  const layout = useMemo(() => layoutGraph(workflowGraph(definition, functions), { measure: measureText }), [definition, functions]);
+  const layout = useMemo(
+    () => layoutGraph(workflowGraph(definition, functions), { measure: measureText }),
+    [definition, functions],
+  );
   const statuses = useMemo(() => stateStatuses(steps), [steps]);
   const taken = useMemo(() => takenEdges(layout, steps, runStatus), [layout, steps, runStatus]);
   const summary = layout.nodes
@@ -91,14 +95,21 @@ export function WorkflowGraph({ definition, functions, steps, runStatus, onSelec
         aria-label=${`The ${name ?? ''} workflow, state by state: ${summary}`}
       >
         <defs>
-          ${['plain', 'taken', 'catch', 'catch-taken'].map((kind) => html`<marker key=${kind} id=${`arrow-${kind}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          ${['plain', 'taken', 'catch', 'catch-taken'].map(
+            (
+              kind,
+            ) => html`<marker key=${kind} id=${`arrow-${kind}`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class=${`arrowhead arrowhead-${kind}`} />
-          </marker>`)}
+          </marker>`,
+          )}
         </defs>
         <g class="edges">
           ${layout.edges.map((e) => {
             const isTaken = taken.has(e.id);
-            const marker = `${e.kind === 'catch' ? 'catch' : 'plain'}${isTaken ? '-taken' : ''}`.replace('plain-taken', 'taken');
+            const marker = `${e.kind === 'catch' ? 'catch' : 'plain'}${isTaken ? '-taken' : ''}`.replace(
+              'plain-taken',
+              'taken',
+            );
             return html`<g key=${e.id} class=${`edge edge-${e.kind}${isTaken ? ' taken' : ''}`} data-from=${e.from} data-to=${e.to}>
               <path d=${e.path} marker-end=${`url(#arrow-${marker})`}><title>${e.title || e.kind}${isTaken ? ' (taken in this run)' : ''}</title></path>
               ${e.label && e.kind !== 'catch' && html`<text x=${e.labelAt.x} y=${e.labelAt.y} text-anchor="middle" class="edge-label">${e.label.length > e.labelAt.maxChars ? `${e.label.slice(0, e.labelAt.maxChars - 1)}…` : e.label}</text>`}

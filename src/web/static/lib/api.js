@@ -27,13 +27,23 @@ export async function api(path, { method = 'GET', query, body, signal } = {}) {
   if (token) headers.authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), ...(signal && { signal }) });
+    response = await fetch(url, {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(signal && { signal }),
+    });
   } catch (error) {
     if (error?.name === 'AbortError') throw error;
     throw new ApiError(0, 'NetworkError', 'the server cannot be reached; is `npm start` still running?');
   }
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data?.error ?? 'Error', data?.message ?? `${response.status} ${response.statusText}`);
+  if (!response.ok)
+    throw new ApiError(
+      response.status,
+      data?.error ?? 'Error',
+      data?.message ?? `${response.status} ${response.statusText}`,
+    );
   return data;
 }
 

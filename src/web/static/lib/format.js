@@ -1,6 +1,7 @@
 /** Numbers, times and durations as people read them. */
 
-export const percent = (p, digits = 1) => (typeof p === 'number' && Number.isFinite(p) ? `${(p * 100).toFixed(digits)}%` : '—');
+export const percent = (p, digits = 1) =>
+  typeof p === 'number' && Number.isFinite(p) ? `${(p * 100).toFixed(digits)}%` : '—';
 
 export function dateTime(iso) {
   if (!iso) return '—';
@@ -8,8 +9,15 @@ export function dateTime(iso) {
   if (Number.isNaN(d.getTime())) return iso;
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  return sameDay ? time : `${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' })} ${time}`;
+  const time = d.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+  return sameDay
+    ? time
+    : `${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' })} ${time}`;
 }
 
 export function ago(iso, now = Date.now()) {
@@ -41,7 +49,10 @@ export function splitCause(cause) {
   try {
     const parsed = JSON.parse(cause);
     if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') {
-      return { message: parsed.errorMessage, ...(Array.isArray(parsed.trace) && parsed.trace.length > 0 && { trace: parsed.trace.join('\n') }) };
+      return {
+        message: parsed.errorMessage,
+        ...(Array.isArray(parsed.trace) && parsed.trace.length > 0 && { trace: parsed.trace.join('\n') }),
+      };
     }
   } catch {
     // a plain message

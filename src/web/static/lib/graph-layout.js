@@ -19,7 +19,12 @@ const OPERATORS = [
   ['Matches', '~'],
 ];
 
-const shortPath = (path) => String(path).replace(/^\$\.?/, '').split('.').slice(-2).join('.');
+const shortPath = (path) =>
+  String(path)
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .slice(-2)
+    .join('.');
 
 /** A Choice rule in a few words: `feedback.enough = true`. */
 export function describeRule(rule) {
@@ -56,7 +61,8 @@ export function workflowGraph(definition, functions = {}) {
     let sub = state.Type;
     const placeholder = typeof state.Resource === 'string' ? /^\$\{(\w+)\}$/.exec(state.Resource)?.[1] : undefined;
     if (placeholder && functions[placeholder]) sub = `λ ${functions[placeholder]}`;
-    else if (state.Type === 'Task' && typeof state.Resource === 'string') sub = `Task ${state.Resource.split(':').pop()}`;
+    else if (state.Type === 'Task' && typeof state.Resource === 'string')
+      sub = `Task ${state.Resource.split(':').pop()}`;
     nodes.push({ id: name, label: name, kind: 'state', type: state.Type, sub });
     if (state.Type === 'Choice') {
       for (const choice of state.Choices ?? []) {
@@ -86,9 +92,22 @@ const EXPLORE_ORDER = { next: 0, default: 1, choice: 1, end: 2, catch: 3 };
  * with x, y the top-left corner of each node.
  */
 export function layoutGraph(graph, options = {}) {
-  const o = { charWidth: 7.4, nodeHeight: 46, terminalHeight: 28, minWidth: 120, maxWidth: 260, gapX: 26, dummyGap: 14, dummyWidth: 10, gapY: 50, margin: 16, ...options };
+  const o = {
+    charWidth: 7.4,
+    nodeHeight: 46,
+    terminalHeight: 28,
+    minWidth: 120,
+    maxWidth: 260,
+    gapX: 26,
+    dummyGap: 14,
+    dummyWidth: 10,
+    gapY: 50,
+    margin: 16,
+    ...options,
+  };
   // Text widths: measured by the caller when it can (a canvas in the browser), else estimated.
-  const measure = options.measure ?? ((text, kind) => text.length * (kind === 'label' ? o.charWidth : o.charWidth * 0.85));
+  const measure =
+    options.measure ?? ((text, kind) => text.length * (kind === 'label' ? o.charWidth : o.charWidth * 0.85));
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const out = new Map(graph.nodes.map((n) => [n.id, []]));
   for (const e of graph.edges) out.get(e.from).push(e);
@@ -113,7 +132,9 @@ export function layoutGraph(graph, options = {}) {
   if (!state.has(END)) visit(END);
 
   // 2. Longest-path layers over the acyclic edges; End always last.
-  const dag = graph.edges.filter((e) => e.from !== e.to).map((e) => (back.has(e.id) ? { ...e, from: e.to, to: e.from } : e));
+  const dag = graph.edges
+    .filter((e) => e.from !== e.to)
+    .map((e) => (back.has(e.id) ? { ...e, from: e.to, to: e.from } : e));
   const indegree = new Map(graph.nodes.map((n) => [n.id, 0]));
   for (const e of dag) indegree.set(e.to, indegree.get(e.to) + 1);
   const layer = new Map(graph.nodes.map((n) => [n.id, 0]));
@@ -132,8 +153,22 @@ export function layoutGraph(graph, options = {}) {
 
   // 3. Dummy nodes along edges that span more than one layer.
   const items = new Map(); // id -> { id, layer, w, h, dummy, node }
-  const widthOf = (n) => (n.kind === 'state' ? Math.min(o.maxWidth, Math.max(o.minWidth, Math.max(measure(`✓ ${n.label}`, 'label') + 30, measure(n.sub ?? '', 'sub')) + 26)) : 64);
-  for (const n of graph.nodes) items.set(n.id, { id: n.id, layer: layer.get(n.id), w: widthOf(n), h: n.kind === 'state' ? o.nodeHeight : o.terminalHeight, dummy: false, order: discovery.get(n.id) ?? 0 });
+  const widthOf = (n) =>
+    n.kind === 'state'
+      ? Math.min(
+          o.maxWidth,
+          Math.max(o.minWidth, Math.max(measure(`✓ ${n.label}`, 'label') + 30, measure(n.sub ?? '', 'sub')) + 26),
+        )
+      : 64;
+  for (const n of graph.nodes)
+    items.set(n.id, {
+      id: n.id,
+      layer: layer.get(n.id),
+      w: widthOf(n),
+      h: n.kind === 'state' ? o.nodeHeight : o.terminalHeight,
+      dummy: false,
+      order: discovery.get(n.id) ?? 0,
+    });
   const chains = new Map(); // edge id -> [from, dummies..., to] in DAG direction
   const links = []; // unit-span links between items: { from, to, edgeId }
   for (const e of dag) {
@@ -173,7 +208,9 @@ export function layoutGraph(graph, options = {}) {
     let count = 0;
     for (let l = 0; l + 1 < layerCount; l++) {
       const between = links.filter((k) => items.get(k.from).layer === l).map((k) => [pos.get(k.from), pos.get(k.to)]);
-      for (let i = 0; i < between.length; i++) for (let j = i + 1; j < between.length; j++) if ((between[i][0] - between[j][0]) * (between[i][1] - between[j][1]) < 0) count++;
+      for (let i = 0; i < between.length; i++)
+        for (let j = i + 1; j < between.length; j++)
+          if ((between[i][0] - between[j][0]) * (between[i][1] - between[j][1]) < 0) count++;
     }
     return count;
   };
@@ -185,10 +222,12 @@ export function layoutGraph(graph, options = {}) {
     for (const l of range) {
       const pos = position();
       const neighbours = down ? preds : succs;
-      const key = new Map(layers[l].map((id, i) => {
-        const ns = neighbours.get(id);
-        return [id, ns.length ? ns.reduce((s, n) => s + pos.get(n), 0) / ns.length : i];
-      }));
+      const key = new Map(
+        layers[l].map((id, i) => {
+          const ns = neighbours.get(id);
+          return [id, ns.length ? ns.reduce((s, n) => s + pos.get(n), 0) / ns.length : i];
+        }),
+      );
       layers[l] = [...layers[l]].sort((a, b) => key.get(a) - key.get(b));
     }
     const c = crossings();
@@ -291,7 +330,10 @@ export function layoutGraph(graph, options = {}) {
   const portsIn = new Map();
   for (const [edgeId, chain] of chains) {
     (portsOut.get(chain[0]) ?? portsOut.set(chain[0], []).get(chain[0])).push({ edgeId, towards: centre(chain[1]) });
-    (portsIn.get(chain.at(-1)) ?? portsIn.set(chain.at(-1), []).get(chain.at(-1))).push({ edgeId, towards: centre(chain.at(-2)) });
+    (portsIn.get(chain.at(-1)) ?? portsIn.set(chain.at(-1), []).get(chain.at(-1))).push({
+      edgeId,
+      towards: centre(chain.at(-2)),
+    });
   }
   const portX = new Map();
   const spread = (map, kind) => {
@@ -309,8 +351,18 @@ export function layoutGraph(graph, options = {}) {
     const chain = chains.get(e.id);
     if (!chain) {
       const n = nodeById.get(e.from); // a state whose only transition is to itself
-      const points = [{ x: n.x + n.w, y: n.y + n.h * 0.35 }, { x: n.x + n.w + 24, y: n.y + n.h / 2 }, { x: n.x + n.w, y: n.y + n.h * 0.65 }];
-      return { ...e, back: true, points, path: `M${points[0].x},${points[0].y} Q${points[1].x + 10},${points[1].y} ${points[2].x},${points[2].y}`, labelAt: { x: n.x + n.w + 28, y: n.y + n.h / 2 } };
+      const points = [
+        { x: n.x + n.w, y: n.y + n.h * 0.35 },
+        { x: n.x + n.w + 24, y: n.y + n.h / 2 },
+        { x: n.x + n.w, y: n.y + n.h * 0.65 },
+      ];
+      return {
+        ...e,
+        back: true,
+        points,
+        path: `M${points[0].x},${points[0].y} Q${points[1].x + 10},${points[1].y} ${points[2].x},${points[2].y}`,
+        labelAt: { x: n.x + n.w + 28, y: n.y + n.h / 2 },
+      };
     }
     const first = nodeById.get(chain[0]);
     const last = nodeById.get(chain.at(-1));

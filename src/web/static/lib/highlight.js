@@ -13,12 +13,16 @@ const TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 /** The text's tokens with their offsets (the tokenizer of the model). */
 export function tokenize(text) {
   const tokens = [];
-  for (const m of text.matchAll(TOKEN)) tokens.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
+  for (const m of text.matchAll(TOKEN))
+    tokens.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
   return tokens;
 }
 
 const wordMatches = (word, token) =>
-  token === word || token === `${word}s` || token === `${word}es` || (word.length >= 3 && token.startsWith(word) && token.length - word.length <= 3);
+  token === word ||
+  token === `${word}s` ||
+  token === `${word}es` ||
+  (word.length >= 3 && token.startsWith(word) && token.length - word.length <= 3);
 
 /**
  * The text cut into segments; a highlighted one has `weight` (0..1, relative

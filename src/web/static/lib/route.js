@@ -1,14 +1,19 @@
 /** Routes live in the URL hash: `#/page/part/part?key=value`. */
 export function parseRoute(hash) {
   const [path, search = ''] = hash.replace(/^#/, '').split('?');
-  const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p));
   const query = Object.fromEntries(new URLSearchParams(search));
   const page = parts[0] ?? 'review';
   return { page, parts: parts.slice(1), query };
 }
 
 export const href = (page, parts = [], query = {}) => {
-  const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '')).toString();
+  const q = new URLSearchParams(
+    Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+  ).toString();
   return `#/${[page, ...parts].map(encodeURIComponent).join('/')}${q ? `?${q}` : ''}`;
 };
 

@@ -50,9 +50,17 @@ export function ModelsView({ version }) {
     let stop = false;
     const timer = window.setInterval(async () => {
       try {
-        const { run } = await api(`/api/runs/${encodeURIComponent(retrain.executionName)}`, { query: { workflow: 'retrain-model' } });
+        const { run } = await api(`/api/runs/${encodeURIComponent(retrain.executionName)}`, {
+          query: { workflow: 'retrain-model' },
+        });
         if (stop || run.status === 'RUNNING') return;
-        setRetrain({ executionName: run.executionName, status: run.status, outcome: run.outcome, reason: run.reason, candidateVersion: run.candidateVersion });
+        setRetrain({
+          executionName: run.executionName,
+          status: run.status,
+          outcome: run.outcome,
+          reason: run.reason,
+          candidateVersion: run.candidateVersion,
+        });
         await loadRegistry();
         if (run.candidateVersion) go('models', [run.candidateVersion]);
       } catch (e) {
@@ -84,13 +92,18 @@ export function ModelsView({ version }) {
       </div>
     </div>
     <div class="retrain-status" role="status" aria-live="polite">
-      ${retrain && html`<p class=${`notice ${retrain.status === 'NOT_STARTED' || retrain.status === 'FAILED' ? 'notice-bad' : ''}`}>
+      ${
+        retrain &&
+        html`<p class=${`notice ${retrain.status === 'NOT_STARTED' || retrain.status === 'FAILED' ? 'notice-bad' : ''}`}>
         ${retrain.status === 'NOT_STARTED' ? html`The retraining did not start: ${retrain.reason}` : null}
         ${retrain.status === 'RUNNING' ? html`Retraining: run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> is running…` : null}
-        ${retrain.status !== 'RUNNING' && retrain.status !== 'NOT_STARTED'
-          ? html`Run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
-          : null}
-      </p>`}
+        ${
+          retrain.status !== 'RUNNING' && retrain.status !== 'NOT_STARTED'
+            ? html`Run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
+            : null
+        }
+      </p>`
+      }
     </div>
     <${ErrorNote} error=${error} retry=${loadRegistry} />
     ${inService && html`<p class="in-service">In service: <a class="mono" href=${href('models', [inService.version])}>${inService.version}</a> since ${dateTime(inService.since)}</p>`}
@@ -110,7 +123,10 @@ export function ModelsView({ version }) {
           </tr>
         </thead>
         <tbody>
-          ${(registry?.models ?? []).map((m) => html`<tr key=${m.version} class=${m.version === selected ? 'selected' : ''} data-version=${m.version}>
+          ${(registry?.models ?? []).map(
+            (
+              m,
+            ) => html`<tr key=${m.version} class=${m.version === selected ? 'selected' : ''} data-version=${m.version}>
             <td class="version"><a class="mono" href=${href('models', [m.version])} aria-current=${m.version === selected ? 'true' : undefined}>${m.version}</a></td>
             <td><${StatusBadge} status=${m.status} />${m.inService ? html` <span class="badge badge-ok-strong">In service</span>` : ''}</td>
             <td class="num">${percent(m.accuracy)}</td>
@@ -118,7 +134,8 @@ export function ModelsView({ version }) {
             <td class="num hide-narrow">${m.feedbackCount ?? '—'}</td>
             <td class="hide-narrow">${dateTime(m.createdAt)}</td>
             <td class="small hide-narrow">${m.statusReason ?? ''}</td>
-          </tr>`)}
+          </tr>`,
+          )}
         </tbody>
       </table>
     </div>
@@ -143,16 +160,21 @@ function ModelDetail({ model }) {
       ${model.retrainExecution && html`<div><dt>Made by run</dt><dd><a class="mono" href=${href('runs', ['retrain-model', model.retrainExecution])}>${model.retrainExecution}</a></dd></div>`}
       ${model.statusReason && html`<div class="wide"><dt>Why</dt><dd>${model.statusReason}</dd></div>`}
     </dl>
-    ${model.serviceHistory?.length > 0 && html`<section aria-labelledby="service-heading">
+    ${
+      model.serviceHistory?.length > 0 &&
+      html`<section aria-labelledby="service-heading">
       <h3 id="service-heading">In service</h3>
       <ul class="plain">${model.serviceHistory.map((h, i) => html`<li key=${i}>${dateTime(h.at)}: ${h.event}${h.other ? html` (${h.event === 'put in service' ? 'replacing' : 'replaced by'} <span class="mono">${h.other}</span>)` : ''} — ${h.reason}</li>`)}</ul>
-    </section>`}
-    ${metrics
-      ? html`<div class="metrics-grid">
+    </section>`
+    }
+    ${
+      metrics
+        ? html`<div class="metrics-grid">
           <${ConfusionMatrix} metrics=${metrics} />
           <${PerClass} metrics=${metrics} />
         </div>`
-      : html`<p class="muted">No figures were recorded for this version.</p>`}
+        : html`<p class="muted">No figures were recorded for this version.</p>`
+    }
   </section>`;
 }
 

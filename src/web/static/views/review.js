@@ -49,7 +49,8 @@ export const SHORTCUTS = [
   ['Esc', null, 'close a dialog, leave the filter box'],
 ];
 
-const feedbackLabel = (f) => (!f ? '' : f.verdict === 'confirmed' ? `Confirmed ${f.category}` : `Corrected to ${f.category}`);
+const feedbackLabel = (f) =>
+  !f ? '' : f.verdict === 'confirmed' ? `Confirmed ${f.category}` : `Corrected to ${f.category}`;
 
 export function ReviewView() {
   const [filters, setFilters] = useState(loadFilters);
@@ -77,39 +78,48 @@ export function ReviewView() {
   }, [filters]);
 
   // The queue, page by page across its sources.
-  const load = useCallback(async (reset, current) => {
-    const request = reset ? ++requestRef.current : requestRef.current;
-    setLoading(true);
-    setError(null);
-    try {
-      let sources = reset ? sourcesFor(filters) : current.sources.map((s) => ({ ...s }));
-      const items = reset ? [] : [...current.items];
-      const seen = new Set(items.map((i) => i.ticketId));
-      let added = 0;
-      for (let reads = 0; added < PAGE && sources.length > 0 && reads < 10; reads++) {
-        const source = sources[0];
-        const page = await api('/api/predictions', { query: { ...source.query, limit: PAGE, cursor: source.cursor } });
-        for (const item of page.items) {
-          if (seen.has(item.ticketId)) continue;
-          seen.add(item.ticketId);
-          items.push(item);
-          added++;
+  const load = useCallback(
+    async (reset, current) => {
+      const request = reset ? ++requestRef.current : requestRef.current;
+      setLoading(true);
+      setError(null);
+      try {
+        let sources = reset ? sourcesFor(filters) : current.sources.map((s) => ({ ...s }));
+        const items = reset ? [] : [...current.items];
+        const seen = new Set(items.map((i) => i.ticketId));
+        let added = 0;
+        for (let reads = 0; added < PAGE && sources.length > 0 && reads < 10; reads++) {
+          const source = sources[0];
+          const page = await api('/api/predictions', {
+            query: { ...source.query, limit: PAGE, cursor: source.cursor },
+          });
+          for (const item of page.items) {
+            if (seen.has(item.ticketId)) continue;
+            seen.add(item.ticketId);
+            items.push(item);
+            added++;
+          }
+          if (page.cursor) sources = [{ ...source, cursor: page.cursor }, ...sources.slice(1)];
+          else sources = sources.slice(1);
         }
-        if (page.cursor) sources = [{ ...source, cursor: page.cursor }, ...sources.slice(1)];
-        else sources = sources.slice(1);
+        if (request !== requestRef.current) return;
+        setQueue({ items, sources, loaded: true, loadedAt: new Date().toISOString() });
+        if (reset) {
+          setNewTickets(0);
+          setSelectedId((id) =>
+            items.some((i) => i.ticketId === id)
+              ? id
+              : (items.find((i) => !i.feedback)?.ticketId ?? items[0]?.ticketId ?? null),
+          );
+        }
+      } catch (e) {
+        if (request === requestRef.current) setError(e);
+      } finally {
+        if (request === requestRef.current) setLoading(false);
       }
-      if (request !== requestRef.current) return;
-      setQueue({ items, sources, loaded: true, loadedAt: new Date().toISOString() });
-      if (reset) {
-        setNewTickets(0);
-        setSelectedId((id) => (items.some((i) => i.ticketId === id) ? id : (items.find((i) => !i.feedback)?.ticketId ?? items[0]?.ticketId ?? null)));
-      }
-    } catch (e) {
-      if (request === requestRef.current) setError(e);
-    } finally {
-      if (request === requestRef.current) setLoading(false);
-    }
-  }, [filters]);
+    },
+    [filters],
+  );
 
   useEffect(() => {
     load(true);
@@ -150,7 +160,9 @@ export function ReviewView() {
       const { queue: q } = live.current;
       if (!q?.loadedAt) return;
       try {
-        const page = await api('/api/predictions', { query: { limit: 50, ...(filters.feedback === 'none' && { hasFeedback: false }) } });
+        const page = await api('/api/predictions', {
+          query: { limit: 50, ...(filters.feedback === 'none' && { hasFeedback: false }) },
+        });
         const known = new Set(q.items.map((i) => i.ticketId));
         setNewTickets(page.items.filter((i) => !known.has(i.ticketId) && i.classifiedAt > q.loadedAt).length);
       } catch {
@@ -163,7 +175,9 @@ export function ReviewView() {
   const visible = useMemo(() => {
     const q = quick.trim().toLowerCase();
     if (!q) return queue.items;
-    return queue.items.filter((i) => `${i.ticketId}\n${i.category ?? ''}\n${i.subject ?? ''}\n${i.textPreview ?? ''}`.toLowerCase().includes(q));
+    return queue.items.filter((i) =>
+      `${i.ticketId}\n${i.category ?? ''}\n${i.subject ?? ''}\n${i.textPreview ?? ''}`.toLowerCase().includes(q),
+    );
   }, [queue.items, quick]);
   const index = visible.findIndex((i) => i.ticketId === selectedId);
   const selected = index >= 0 ? visible[index] : undefined;
@@ -172,7 +186,10 @@ export function ReviewView() {
 
   // Full tickets (text, explanation) for the selected one and the next two.
   useEffect(() => {
-    const wanted = [index, index + 1, index + 2].map((i) => visible[i]).filter(Boolean).filter((t) => !details[t.ticketId] && !fetching.current.has(t.ticketId));
+    const wanted = [index, index + 1, index + 2]
+      .map((i) => visible[i])
+      .filter(Boolean)
+      .filter((t) => !details[t.ticketId] && !fetching.current.has(t.ticketId));
     for (const t of wanted) {
       fetching.current.add(t.ticketId);
       api(`/api/predictions/${encodeURIComponent(t.ticketId)}`)
@@ -209,22 +226,38 @@ export function ReviewView() {
   const submit = async (item, verdict, category, allowNewCategory = false) => {
     if (!item) return;
     if (verdict === 'confirmed' && item.status !== 'classified') {
-      setToast({ kind: 'error', message: `Ticket ${item.ticketId} was not classified, so there is nothing to confirm: pick the right category (e).` });
+      setToast({
+        kind: 'error',
+        message: `Ticket ${item.ticketId} was not classified, so there is nothing to confirm: pick the right category (e).`,
+      });
       return;
     }
     const previous = item.feedback;
     const by = name.trim();
-    updateItem(item.ticketId, { feedback: { verdict, category: verdict === 'confirmed' ? item.category : category, pending: true } });
+    updateItem(item.ticketId, {
+      feedback: { verdict, category: verdict === 'confirmed' ? item.category : category, pending: true },
+    });
     advance(item.ticketId);
-    const body = { verdict, ...(verdict === 'corrected' && { category }), ...(by && { by }), ...(allowNewCategory && { allowNewCategory: true }) };
-    const saved = api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body }).then((result) => result.feedback);
+    const body = {
+      verdict,
+      ...(verdict === 'corrected' && { category }),
+      ...(by && { by }),
+      ...(allowNewCategory && { allowNewCategory: true }),
+    };
+    const saved = api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body }).then(
+      (result) => result.feedback,
+    );
     // On the undo stack at once: an undo pressed while this is still saving waits for it.
     const entry = { ticketId: item.ticketId, saved };
     setUndoStack((s) => [...s.slice(-49), entry]);
     try {
       const feedback = await saved;
       updateItem(item.ticketId, { feedback, feedbackAt: feedback.at });
-      setToast({ kind: 'ok', undo: true, message: `${verdict === 'confirmed' ? 'Confirmed' : 'Corrected'} ${item.ticketId}: ${feedback.category}${feedback.newCategory ? ' (new category)' : ''}.` });
+      setToast({
+        kind: 'ok',
+        undo: true,
+        message: `${verdict === 'confirmed' ? 'Confirmed' : 'Corrected'} ${item.ticketId}: ${feedback.category}${feedback.newCategory ? ' (new category)' : ''}.`,
+      });
       refreshStats();
     } catch (e) {
       setUndoStack((s) => s.filter((x) => x !== entry));
@@ -253,11 +286,17 @@ export function ReviewView() {
     try {
       const given = await last.saved.catch(() => null);
       if (!given) return; // it was never saved: nothing to take back
-      const result = await api(`/api/predictions/${encodeURIComponent(last.ticketId)}/feedback`, { method: 'DELETE', query: { at: given.at } });
+      const result = await api(`/api/predictions/${encodeURIComponent(last.ticketId)}/feedback`, {
+        method: 'DELETE',
+        query: { at: given.at },
+      });
       updateItem(last.ticketId, { feedback: result.feedback ?? undefined, feedbackAt: result.feedback?.at });
       if (!live.current.queue.items.some((i) => i.ticketId === last.ticketId)) await load(true);
       setSelectedId(last.ticketId);
-      setToast({ kind: 'info', message: `Undone: ${last.ticketId} ${result.feedback ? `is back to “${feedbackLabel(result.feedback)}”` : 'has no feedback again'}.` });
+      setToast({
+        kind: 'info',
+        message: `Undone: ${last.ticketId} ${result.feedback ? `is back to “${feedbackLabel(result.feedback)}”` : 'has no feedback again'}.`,
+      });
       refreshStats();
     } catch (e) {
       setToast({ kind: 'error', message: `Could not undo on ${last.ticketId}: ${e.message}` });
@@ -337,7 +376,10 @@ export function ReviewView() {
   }, [toast]);
 
   const setFilter = (key, value) => setFilters((f) => ({ ...f, [key]: value }));
-  const categories = useMemo(() => [...new Set([...labels, ...queue.items.map((i) => i.category).filter(Boolean)])].sort(), [labels, queue.items]);
+  const categories = useMemo(
+    () => [...new Set([...labels, ...queue.items.map((i) => i.category).filter(Boolean)])].sort(),
+    [labels, queue.items],
+  );
 
   return html`
     <section class="review">
@@ -376,7 +418,12 @@ export function ReviewView() {
         </div>
         <div class="field">
           <label for="reviewer-name">Your name</label>
-          <input id="reviewer-name" type="text" autocomplete="name" size="10" placeholder="optional" value=${name} onInput=${(e) => { setName(e.currentTarget.value); reviewer.set(e.currentTarget.value); }} />
+          <input id="reviewer-name" type="text" autocomplete="name" size="10" placeholder="optional" value=${name} onInput=${(
+            e,
+          ) => {
+            setName(e.currentTarget.value);
+            reviewer.set(e.currentTarget.value);
+          }} />
         </div>
         <div class="field buttons">
           <button type="button" onClick=${() => load(true)} aria-keyshortcuts="r">Reload <kbd>r</kbd></button>
@@ -406,8 +453,9 @@ export function ReviewView() {
           ${loading && html`<p class="muted" aria-live="polite">Loading…</p>`}
         </div>
         <div class="ticket-pane">
-          ${selected
-            ? html`<${TicketDetail}
+          ${
+            selected
+              ? html`<${TicketDetail}
                 item=${selected}
                 detail=${detail}
                 labels=${labels}
@@ -418,7 +466,8 @@ export function ReviewView() {
                 onPick=${correctTo}
                 onMove=${move}
               />`
-            : html`<p class="empty">${queue.loaded ? 'Select a ticket.' : 'Loading the queue…'}</p>`}
+              : html`<p class="empty">${queue.loaded ? 'Select a ticket.' : 'Loading the queue…'}</p>`
+          }
         </div>
       </div>
 
@@ -433,11 +482,14 @@ export function ReviewView() {
       </p>
 
       <div class="toast-region" role="status" aria-live="polite">
-        ${toast && html`<div class=${`toast toast-${toast.kind}`}>
+        ${
+          toast &&
+          html`<div class=${`toast toast-${toast.kind}`}>
           <span>${toast.message}</span>
           ${toast.undo && undoStack.length > 0 && html`<button type="button" class="link" onClick=${undo}>Undo</button>`}
           <button type="button" class="link" aria-label="Dismiss" onClick=${() => setToast(null)}>✕</button>
-        </div>`}
+        </div>`
+        }
       </div>
 
       <${CategoryPicker}
@@ -477,9 +529,11 @@ function QueueItem({ item, index, selected, onSelect }) {
   >
     <div class="qi-top">
       <span class="qi-id">${item.ticketId}</span>
-      ${item.status === 'failed'
-        ? html`<span class="badge badge-bad">Failed</span>`
-        : html`<span class="qi-cat">${item.category} <span class="muted">${percent(item.probability, 0)}</span></span>`}
+      ${
+        item.status === 'failed'
+          ? html`<span class="badge badge-bad">Failed</span>`
+          : html`<span class="qi-cat">${item.category} <span class="muted">${percent(item.probability, 0)}</span></span>`
+      }
     </div>
     <div class="qi-preview">${item.textPreview}</div>
     <div class="qi-meta">
@@ -521,8 +575,9 @@ function TicketDetail({ item, detail, labels, position, count, onConfirm, onCorr
       ${ticket.truncated ? ' · text was cut to the length limit' : ''}
     </p>
 
-    ${classified
-      ? html`<div class="prediction">
+    ${
+      classified
+        ? html`<div class="prediction">
           <div>
             <span class="label">Predicted</span>
             <strong class="predicted" data-predicted=${item.category}>${item.category}</strong>
@@ -530,7 +585,8 @@ function TicketDetail({ item, detail, labels, position, count, onConfirm, onCorr
           </div>
           <${ProbabilityBar} p=${item.probability} label=${item.category} />
         </div>`
-      : html`<div class="prediction failed" role="note"><strong>The classification failed.</strong> ${ticket.error ? html`<span class="mono">${ticket.error.error}</span>: ${ticket.error.cause}` : ''} Pick the right category to teach the model.</div>`}
+        : html`<div class="prediction failed" role="note"><strong>The classification failed.</strong> ${ticket.error ? html`<span class="mono">${ticket.error.error}</span>: ${ticket.error.cause}` : ''} Pick the right category to teach the model.</div>`
+    }
 
     <section aria-labelledby="text-heading">
       <h3 id="text-heading" class="sr-only">Ticket text</h3>
@@ -539,7 +595,9 @@ function TicketDetail({ item, detail, labels, position, count, onConfirm, onCorr
       ${!detail && html`<p class="muted">Loading the full text…</p>`}
     </section>
 
-    ${classified && html`<div class="why">
+    ${
+      classified &&
+      html`<div class="why">
       <section aria-labelledby="alt-heading">
         <h3 id="alt-heading">Top categories</h3>
         <ol class="alternatives">
@@ -548,26 +606,39 @@ function TicketDetail({ item, detail, labels, position, count, onConfirm, onCorr
       </section>
       <section aria-labelledby="terms-heading">
         <h3 id="terms-heading">Words that drove it</h3>
-        ${explanation.length === 0
-          ? html`<p class="muted">${detail ? 'No explanation was recorded.' : '…'}</p>`
-          : html`<ul class="terms">${explanation.slice(0, 10).map((e) => html`<li key=${e.term}><span class="term">${e.term}</span><span class="term-bar" aria-hidden="true" style=${{ width: `${Math.round((e.weight / maxWeight) * 48) + 4}px` }}></span><span class="muted">${e.weight.toFixed(2)}</span></li>`)}</ul>`}
+        ${
+          explanation.length === 0
+            ? html`<p class="muted">${detail ? 'No explanation was recorded.' : '…'}</p>`
+            : html`<ul class="terms">${explanation.slice(0, 10).map((e) => html`<li key=${e.term}><span class="term">${e.term}</span><span class="term-bar" aria-hidden="true" style=${{ width: `${Math.round((e.weight / maxWeight) * 48) + 4}px` }}></span><span class="muted">${e.weight.toFixed(2)}</span></li>`)}</ul>`
+        }
       </section>
-    </div>`}
+    </div>`
+    }
 
     <div class="actions">
       ${classified && html`<button type="button" class="primary" onClick=${onConfirm} aria-keyshortcuts="Enter c">✓ Confirm “${item.category}” <kbd>Enter</kbd></button>`}
       <button type="button" onClick=${onCorrect} aria-keyshortcuts="e">Correct… <kbd>e</kbd></button>
     </div>
-    ${labels.length > 0 && html`<div class="quick-cats" role="group" aria-label="Pick the right category">
-      ${labels.slice(0, 9).map((label, i) => html`<button type="button" key=${label} class=${label === item.category ? 'is-predicted' : ''} onClick=${() => onPick(label)} aria-keyshortcuts=${String(i + 1)}>
+    ${
+      labels.length > 0 &&
+      html`<div class="quick-cats" role="group" aria-label="Pick the right category">
+      ${labels.slice(0, 9).map(
+        (
+          label,
+          i,
+        ) => html`<button type="button" key=${label} class=${label === item.category ? 'is-predicted' : ''} onClick=${() => onPick(label)} aria-keyshortcuts=${String(i + 1)}>
         <kbd>${i + 1}</kbd> ${label}${label === item.category ? html`<span class="sr-only"> (predicted: confirms)</span>` : ''}
-      </button>`)}
-    </div>`}
+      </button>`,
+      )}
+    </div>`
+    }
 
     <p class="feedback-state" data-feedback=${f ? f.verdict : 'none'}>
-      ${f
-        ? html`<strong>${feedbackLabel(f)}</strong>${f.pending ? ' (saving…)' : ''}${f.by ? ` by ${f.by}` : ''}${f.at ? `, ${ago(f.at)}` : ''}.`
-        : html`<span class="muted">No feedback yet.</span>`}
+      ${
+        f
+          ? html`<strong>${feedbackLabel(f)}</strong>${f.pending ? ' (saving…)' : ''}${f.by ? ` by ${f.by}` : ''}${f.at ? `, ${ago(f.at)}` : ''}.`
+          : html`<span class="muted">No feedback yet.</span>`
+      }
     </p>
   </article>`;
 }

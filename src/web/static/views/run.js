@@ -19,7 +19,10 @@ export function formatJson(value, indent = '') {
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
     if (value.every((v) => v === null || typeof v !== 'object')) {
-      const shown = value.length > 40 ? [...value.slice(0, 40).map((v) => JSON.stringify(v)), `… ${value.length - 40} more`] : value.map((v) => JSON.stringify(v));
+      const shown =
+        value.length > 40
+          ? [...value.slice(0, 40).map((v) => JSON.stringify(v)), `… ${value.length - 40} more`]
+          : value.map((v) => JSON.stringify(v));
       return `[${shown.join(', ')}]`;
     }
     return `[\n${value.map((v) => `${inner}${formatJson(v, inner)}`).join(',\n')}\n${indent}]`;
@@ -36,7 +39,8 @@ function Failure({ error, cause, at }) {
     ${trace && html`<details class="trace"><summary>Stack trace</summary><pre>${trace}</pre></details>`}`;
 }
 
-const Json = ({ value, label }) => html`<div class="json"><span class="json-label">${label}</span><pre tabindex="0" aria-label=${label}>${formatJson(value)}</pre></div>`;
+const Json = ({ value, label }) =>
+  html`<div class="json"><span class="json-label">${label}</span><pre tabindex="0" aria-label=${label}>${formatJson(value)}</pre></div>`;
 
 export function RunView({ workflow, name }) {
   const [run, setRun] = useState(null);
@@ -62,7 +66,9 @@ export function RunView({ workflow, name }) {
     let timer;
     const load = async () => {
       try {
-        const body = await api(`/api/runs/${encodeURIComponent(name)}`, { query: { workflow, history: true, showText } });
+        const body = await api(`/api/runs/${encodeURIComponent(name)}`, {
+          query: { workflow, history: true, showText },
+        });
         if (stop) return;
         setRun(body.run);
         setHistory(body.history);
@@ -98,14 +104,17 @@ export function RunView({ workflow, name }) {
       ${run && html`<${StatusBadge} status=${run.status} />`}
     </div>
     <${ErrorNote} error=${error} />
-    ${run && html`<dl class="facts">
+    ${
+      run &&
+      html`<dl class="facts">
       <div><dt>Started</dt><dd>${dateTime(run.startedAt)}</dd></div>
       <div><dt>Duration</dt><dd>${between(run.startedAt, run.stoppedAt)}${run.status === 'RUNNING' ? ' so far' : ''}</dd></div>
       <div><dt>Model version</dt><dd class="mono">${run.modelVersion ?? '—'}</dd></div>
       ${run.outcome && html`<div><dt>Outcome</dt><dd><${StatusBadge} status=${run.outcome} /></dd></div>`}
       ${run.reason && run.reason !== run.cause && html`<div class="wide"><dt>Reason</dt><dd>${run.reason}</dd></div>`}
       ${run.error && html`<div class="wide"><dt>Error</dt><dd><${Failure} error=${run.error} cause=${run.cause} /></dd></div>`}
-    </dl>`}
+    </dl>`
+    }
 
     <div class="run-grid">
       <section aria-labelledby="graph-heading" class="graph-pane">
@@ -153,11 +162,14 @@ export function RunView({ workflow, name }) {
             </li>`;
           })}
         </ol>
-        ${run && html`<details class="run-io">
+        ${
+          run &&
+          html`<details class="run-io">
           <summary>Run input and output</summary>
           <${Json} label="Input" value=${run.input} />
           ${run.output !== undefined && html`<${Json} label="Output" value=${run.output} />`}
-        </details>`}
+        </details>`
+        }
       </section>
     </div>
   </section>`;

@@ -6,7 +6,10 @@ import { between, dateTime } from '../lib/format.js';
 import { go, href } from '../lib/route.js';
 import { ErrorNote, StatusBadge } from '../components/common.js';
 
-export const WORKFLOW_LABELS = { 'classify-ticket': 'Classification (classify-ticket)', 'retrain-model': 'Retraining (retrain-model)' };
+export const WORKFLOW_LABELS = {
+  'classify-ticket': 'Classification (classify-ticket)',
+  'retrain-model': 'Retraining (retrain-model)',
+};
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const REFRESH_MS = 5_000;
 
@@ -20,22 +23,27 @@ export function RunsView({ query }) {
   const pages = useRef(1);
   const request = useRef(0);
 
-  const load = useCallback(async (more = false) => {
-    const id = ++request.current;
-    setLoading(true);
-    try {
-      const page = await api('/api/runs', { query: { workflow, status, limit: 25, ...(more && cursor && { cursor }) } });
-      if (id !== request.current) return;
-      setRuns((r) => (more ? [...r, ...page.runs] : page.runs));
-      setCursor(page.cursor);
-      pages.current = more ? pages.current + 1 : 1;
-      setError(null);
-    } catch (e) {
-      if (id === request.current) setError(e);
-    } finally {
-      if (id === request.current) setLoading(false);
-    }
-  }, [workflow, status, cursor]);
+  const load = useCallback(
+    async (more = false) => {
+      const id = ++request.current;
+      setLoading(true);
+      try {
+        const page = await api('/api/runs', {
+          query: { workflow, status, limit: 25, ...(more && cursor && { cursor }) },
+        });
+        if (id !== request.current) return;
+        setRuns((r) => (more ? [...r, ...page.runs] : page.runs));
+        setCursor(page.cursor);
+        pages.current = more ? pages.current + 1 : 1;
+        setError(null);
+      } catch (e) {
+        if (id === request.current) setError(e);
+      } finally {
+        if (id === request.current) setLoading(false);
+      }
+    },
+    [workflow, status, cursor],
+  );
 
   useEffect(() => {
     setRuns([]);
@@ -53,12 +61,14 @@ export function RunsView({ query }) {
   return html`<section class="runs">
     <div class="page-head"><h1 tabindex="-1">Runs</h1></div>
     <nav class="tabs" aria-label="Workflow">
-      ${Object.entries(WORKFLOW_LABELS).map(([name, label]) => html`<a
+      ${Object.entries(WORKFLOW_LABELS).map(
+        ([name, label]) => html`<a
         key=${name}
         aria-current=${name === workflow ? 'page' : undefined}
         class=${name === workflow ? 'tab active' : 'tab'}
         href=${href('runs', [], { workflow: name, status })}
-      >${label}</a>`)}
+      >${label}</a>`,
+      )}
     </nav>
     <form class="toolbar" aria-label="Run filters" onSubmit=${(e) => e.preventDefault()}>
       <div class="field">
@@ -85,14 +95,16 @@ export function RunsView({ query }) {
           </tr>
         </thead>
         <tbody>
-          ${runs.map((run) => html`<tr key=${run.executionName} data-execution=${run.executionName}>
+          ${runs.map(
+            (run) => html`<tr key=${run.executionName} data-execution=${run.executionName}>
             <td><a class="mono" href=${href('runs', [workflow, run.executionName])}>${run.executionName}</a></td>
             <td><${StatusBadge} status=${run.status} /></td>
             <td>${dateTime(run.startedAt)}</td>
             <td>${between(run.startedAt, run.stoppedAt)}</td>
             <td class="mono small">${run.modelVersion ?? '—'}</td>
             <td class="outcome">${run.outcome ? html`<${StatusBadge} status=${run.outcome} />` : ''} <span class="muted small">${run.reason ?? run.error ?? ''}</span></td>
-          </tr>`)}
+          </tr>`,
+          )}
         </tbody>
       </table>
     </div>
