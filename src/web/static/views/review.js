@@ -5,6 +5,7 @@
  * Its parts live in `./review/`: each hook owns one concern (filters, queue,
  * selection, ticket details, counts, feedback and undo, shortcuts, messages).
  */
+/** @import { TicketSummary } from '../lib/api-types.js' */
 import { useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { ErrorNote } from '../components/common.js';
@@ -22,7 +23,7 @@ import { ReviewToolbar } from './review/toolbar.js';
 export function ReviewView() {
   const [filters, setFilter] = useFilters();
   const [quick, setQuick] = useState('');
-  const [selectedId, select] = useState(null);
+  const [selectedId, select] = useState(/** @type {string | null} */ (null));
   const queue = useQueue(filters, select);
   const { stats, refreshStats } = useReviewStats();
   const labels = useModelLabels(stats?.modelInService);
@@ -31,8 +32,8 @@ export function ReviewView() {
   const [pickerOpen, setPickerOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [name, setName] = useReviewerName();
-  const listRef = useRef(null);
-  const quickRef = useRef(null);
+  const listRef = useRef(/** @type {HTMLUListElement | null} */ (null));
+  const quickRef = useRef(/** @type {HTMLInputElement | null} */ (null));
 
   const items = queue.queue.items;
   const { visible, index, selected, move, advance } = useSelection({ items, quick, selectedId, select, listRef });
@@ -40,14 +41,14 @@ export function ReviewView() {
   const detail = selected ? details[selected.ticketId] : undefined;
   const remaining = items.filter((i) => !i.feedback).length;
 
-  const patch = (ticketId, fields) => {
+  const patch = (/** @type {string} */ ticketId, /** @type {Partial<TicketSummary>} */ fields) => {
     queue.patchItem(ticketId, fields);
     patchDetail(ticketId, fields);
   };
   const { submit, undo, canUndo } = useFeedback({ name, patch, advance, select, queue, refreshStats, setToast });
 
   const confirm = () => selected && submit(selected, 'confirmed');
-  const correctTo = (category, isNew = false) => {
+  const correctTo = (/** @type {string} */ category, isNew = false) => {
     if (!selected) return;
     setPickerOpen(false);
     if (category === selected.category && selected.status === 'classified') submit(selected, 'confirmed');

@@ -1,16 +1,23 @@
 /** Giving feedback from the page: verdicts saved in the background, and undo (up to 50 back). */
+/**
+ * @import { Feedback, FeedbackSaved, FeedbackUndone, ShownFeedback, TicketSummary, Verdict } from '../../lib/api-types.js'
+ * @import { ToastMessage } from './toast.js'
+ */
 import { useState } from 'preact/hooks';
 import { api, reviewer } from '../../lib/api.js';
 
 const UNDO_LIMIT = 50;
 
-export const feedbackLabel = (f) =>
+export const feedbackLabel = (/** @type {ShownFeedback | null | undefined} */ f) =>
   !f ? '' : f.verdict === 'confirmed' ? `Confirmed ${f.category}` : `Corrected to ${f.category}`;
 
-/** The reviewer's name (optional), remembered in this browser and sent as `by`. */
+/**
+ * The reviewer's name (optional), remembered in this browser and sent as `by`.
+ * @returns {[string, (name: string) => void]}
+ */
 export function useReviewerName() {
   const [name, setName] = useState(reviewer.get);
-  const rename = (value) => {
+  const rename = (/** @type {string} */ value) => {
     setName(value);
     reviewer.set(value);
   };
@@ -22,10 +29,24 @@ export function useReviewerName() {
  * the background; a refused save is rolled back with a message. `undo` takes
  * back the last verdict (waiting for its save if that is still in flight):
  * the one it replaced is current again, or none.
+ * @param {{
+ *   name: string,
+ *   patch: (ticketId: string, fields: Partial<TicketSummary>) => void,
+ *   advance: (fromTicketId: string) => void,
+ *   select: (ticketId: string) => void,
+ *   queue: { has: (ticketId: string) => boolean, reload: () => Promise<void> },
+ *   refreshStats: () => Promise<unknown>,
+ *   setToast: (toast: ToastMessage) => void,
+ * }} deps `name`: the reviewer's; `patch` changes a ticket where the page shows it; `queue` reloads
  */
 export function useFeedback({ name, patch, advance, select, queue, refreshStats, setToast }) {
-  const [undoStack, setUndoStack] = useState([]);
+  const [undoStack, setUndoStack] = useState(/** @type {{ ticketId: string, saved: Promise<Feedback> }[]} */ ([]));
 
+  /**
+   * @param {TicketSummary | undefined} item
+   * @param {Verdict} verdict
+   * @param {string} [category] the right one, when correcting
+   */
   const submit = async (item, verdict, category, allowNewCategory = false) => {
     if (!item) return;
     if (verdict === 'confirmed' && item.status !== 'classified') {
@@ -47,9 +68,9 @@ export function useFeedback({ name, patch, advance, select, queue, refreshStats,
       ...(by && { by }),
       ...(allowNewCategory && { allowNewCategory: true }),
     };
-    const saved = api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body }).then(
-      (result) => result.feedback,
-    );
+    const saved = /** @type {Promise<FeedbackSaved>} */ (
+      api(`/api/predictions/${encodeURIComponent(item.ticketId)}/feedback`, { method: 'PUT', body })
+    ).then((result) => result.feedback);
     // On the undo stack at once: an undo pressed while this is still saving waits for it.
     const entry = { ticketId: item.ticketId, saved };
     setUndoStack((s) => [...s.slice(-(UNDO_LIMIT - 1)), entry]);
@@ -66,7 +87,7 @@ export function useFeedback({ name, patch, advance, select, queue, refreshStats,
       setUndoStack((s) => s.filter((x) => x !== entry));
       patch(item.ticketId, { feedback: previous });
       select(item.ticketId);
-      setToast({ kind: 'error', message: `Ticket ${item.ticketId}: ${e.message}` });
+      setToast({ kind: 'error', message: `Ticket ${item.ticketId}: ${/** @type {Error} */ (e).message}` });
     }
   };
 
@@ -80,6 +101,7 @@ export function useFeedback({ name, patch, advance, select, queue, refreshStats,
     try {
       const given = await last.saved.catch(() => null);
       if (!given) return; // it was never saved: nothing to take back
+      /** @type {FeedbackUndone} */
       const result = await api(`/api/predictions/${encodeURIComponent(last.ticketId)}/feedback`, {
         method: 'DELETE',
         query: { at: given.at },
@@ -93,7 +115,7 @@ export function useFeedback({ name, patch, advance, select, queue, refreshStats,
       });
       refreshStats();
     } catch (e) {
-      setToast({ kind: 'error', message: `Could not undo on ${last.ticketId}: ${e.message}` });
+      setToast({ kind: 'error', message: `Could not undo on ${last.ticketId}: ${/** @type {Error} */ (e).message}` });
     }
   };
 

@@ -1,4 +1,10 @@
 /** The review queue: loaded page by page across its sources, and drawn as a listbox. */
+/**
+ * @import { RefObject } from 'preact'
+ * @import { Dispatch, StateUpdater } from 'preact/hooks'
+ * @import { PredictionsPage, TicketSummary } from '../../lib/api-types.js'
+ * @import { Filters, QueueSource } from './filters.js'
+ */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { api } from '../../lib/api.js';
@@ -9,31 +15,43 @@ import { sourcesFor } from './filters.js';
 const PAGE = 50;
 
 /**
+ * The queue as loaded: its tickets, the sources with more to read, when it was loaded.
+ * @typedef {{ items: TicketSummary[], sources: QueueSource[], loaded: boolean, loadedAt?: string }} Queue
+ */
+
+/**
  * The queue for these filters. A reload (a reset) keeps the selected ticket
  * when it is still in the queue, else selects the first one without feedback
  * (`select` is a state setter). Only the latest reload's answer is kept.
+ * @param {Filters} filters
+ * @param {Dispatch<StateUpdater<string | null>>} select
  */
 export function useQueue(filters, select) {
-  const [queue, setQueue] = useState({ items: [], sources: [], loaded: false });
+  const [queue, setQueue] = useState(/** @type {Queue} */ ({ items: [], sources: [], loaded: false }));
   const [loading, setLoading] = useState(false);
-  const [error, setError] = useState(null);
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   const [newTickets, setNewTickets] = useState(0);
   const requestRef = useRef(0);
   const latest = useRef(queue);
   latest.current = queue;
 
   const load = useCallback(
+    /**
+     * @param {boolean} reset from the first page (else: more of `current`)
+     * @param {Queue} [current]
+     */
     async (reset, current) => {
       const request = reset ? ++requestRef.current : requestRef.current;
       setLoading(true);
       setError(null);
       try {
-        let sources = reset ? sourcesFor(filters) : current.sources.map((s) => ({ ...s }));
-        const items = reset ? [] : [...current.items];
+        let sources = reset ? sourcesFor(filters) : /** @type {Queue} */ (current).sources.map((s) => ({ ...s }));
+        const items = reset ? [] : [.../** @type {Queue} */ (current).items];
         const seen = new Set(items.map((i) => i.ticketId));
         let added = 0;
         for (let reads = 0; added < PAGE && sources.length > 0 && reads < 10; reads++) {
           const source = sources[0];
+          /** @type {PredictionsPage} */
           const page = await api('/api/predictions', {
             query: { ...source.query, limit: PAGE, cursor: source.cursor },
           });
@@ -79,14 +97,27 @@ export function useQueue(filters, select) {
     reload: () => load(true),
     loadMore: () => load(false, queue),
     /** Whether the ticket is in the queue as last rendered. */
-    has: (ticketId) => latest.current.items.some((i) => i.ticketId === ticketId),
+    has: (/** @type {string} */ ticketId) => latest.current.items.some((i) => i.ticketId === ticketId),
     /** Changes one ticket of the queue in place (its feedback). */
-    patchItem: (ticketId, patch) =>
+    patchItem: (/** @type {string} */ ticketId, /** @type {Partial<TicketSummary>} */ patch) =>
       setQueue((q) => ({ ...q, items: q.items.map((i) => (i.ticketId === ticketId ? { ...i, ...patch } : i)) })),
   };
 }
 
-/** The queue pane: the visible tickets as a listbox, Load more while there are more. */
+/**
+ * The queue pane: the visible tickets as a listbox, Load more while there are more.
+ * @param {{
+ *   queue: Queue,
+ *   visible: TicketSummary[],
+ *   index: number,
+ *   quick: string,
+ *   filters: Filters,
+ *   loading: boolean,
+ *   listRef: RefObject<HTMLUListElement | null>,
+ *   onSelect: (ticketId: string) => void,
+ *   onLoadMore: () => void,
+ * }} props `visible`: the queue narrowed by the quick filter; `index`: the selected one's
+ */
 export function QueuePane({ queue, visible, index, quick, filters, loading, listRef, onSelect, onLoadMore }) {
   return html`<div class="queue-pane">
     <h2 class="pane-title" id="queue-title">Queue <span class="muted">(${visible.length}${quick ? ` of ${queue.items.length}` : ''})</span></h2>
@@ -106,6 +137,7 @@ export function QueuePane({ queue, visible, index, quick, filters, loading, list
   </div>`;
 }
 
+/** @param {{ item: TicketSummary, index: number, selected: boolean, onSelect: () => void }} props */
 function QueueItem({ item, index, selected, onSelect }) {
   const f = item.feedback;
   return html`<li

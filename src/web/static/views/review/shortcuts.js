@@ -1,8 +1,10 @@
 /** The review page's keyboard shortcuts: what they are, what they do, and the dialog that lists them. */
+/** @import { RefObject } from 'preact' */
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { Dialog, Kbd } from '../../components/common.js';
 
+/** @type {[key: string, alt: string | null, what: string][]} */
 export const SHORTCUTS = [
   ['j', '↓', 'next ticket'],
   ['k', '↑', 'previous ticket'],
@@ -20,15 +22,28 @@ export const SHORTCUTS = [
  * The shortcuts, on the whole document while this view is shown (not while
  * typing in a field or while a dialog is open). `actions` may change on every
  * render: a key always runs the latest ones.
+ * @param {{
+ *   listRef: RefObject<HTMLElement | null>,
+ *   quickRef: RefObject<HTMLInputElement | null>,
+ *   actions: {
+ *     move: (delta: number) => void,
+ *     confirm: () => void,
+ *     correct: () => void,
+ *     undo: () => void,
+ *     reload: () => void,
+ *     help: () => void,
+ *     pickNumber: (n: number) => void,
+ *   },
+ * }} shortcuts `listRef`: the queue (Escape in the quick filter goes back to it); `quickRef`: the quick filter (`/`)
  */
 export function useReviewShortcuts({ listRef, quickRef, actions }) {
   const latest = useRef(actions);
   latest.current = actions;
   useEffect(() => {
-    const onKey = (e) => {
+    const onKey = (/** @type {KeyboardEvent} */ e) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       if (document.querySelector('dialog[open]')) return;
-      const t = e.target;
+      const t = /** @type {HTMLElement | null} */ (e.target);
       const tag = t?.tagName ?? '';
       if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || t?.isContentEditable) {
         if (e.key === 'Escape' && t === quickRef.current) {
@@ -82,6 +97,7 @@ export function useReviewShortcuts({ listRef, quickRef, actions }) {
   }, []);
 }
 
+/** @param {{ open: boolean, onClose: () => void }} props */
 export function ShortcutsDialog({ open, onClose }) {
   return html`<${Dialog} open=${open} onClose=${onClose} labelledBy="shortcuts-title" initialFocus="button">
     <h2 id="shortcuts-title">Keyboard shortcuts</h2>

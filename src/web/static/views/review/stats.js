@@ -1,4 +1,9 @@
 /** The live counts (reviewed today, agreement, left in the queue), the model in service's categories, new tickets. */
+/**
+ * @import { ModelDetail, PredictionsPage, ReviewStats } from '../../lib/api-types.js'
+ * @import { Filters } from './filters.js'
+ * @import { Queue } from './queue.js'
+ */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { api } from '../../lib/api.js';
@@ -8,9 +13,10 @@ const REFRESH_MS = 10_000;
 
 /** `GET /api/stats`, read once and again on `refreshStats()`. */
 export function useReviewStats() {
-  const [stats, setStats] = useState(null);
+  const [stats, setStats] = useState(/** @type {ReviewStats | null} */ (null));
   const refreshStats = useCallback(async () => {
     try {
+      /** @type {ReviewStats} */
       const s = await api('/api/stats');
       setStats(s);
       return s;
@@ -24,13 +30,16 @@ export function useReviewStats() {
   return { stats, refreshStats };
 }
 
-/** The categories of the model in service (the picker and the number keys). */
+/**
+ * The categories of the model in service (the picker and the number keys).
+ * @param {string | null | undefined} modelInService
+ */
 export function useModelLabels(modelInService) {
-  const [labels, setLabels] = useState([]);
+  const [labels, setLabels] = useState(/** @type {string[]} */ ([]));
   useEffect(() => {
     if (!modelInService) return undefined;
     let stop = false;
-    api(`/api/models/${encodeURIComponent(modelInService)}`)
+    /** @type {Promise<{ model: ModelDetail }>} */ (api(`/api/models/${encodeURIComponent(modelInService)}`))
       .then(({ model }) => !stop && setLabels([...(model.manifest?.labels ?? model.metrics?.labels ?? [])]))
       .catch(() => {}); // the picker still accepts typed names
     return () => {
@@ -43,6 +52,12 @@ export function useModelLabels(modelInService) {
 /**
  * Every 10 s: the counts again, and how many tickets were classified since
  * the queue was loaded that are not in it (`onNewTickets`).
+ * @param {{
+ *   filters: Filters,
+ *   queue: Queue,
+ *   refreshStats: () => Promise<unknown>,
+ *   onNewTickets: (count: number) => void,
+ * }} live
  */
 export function useLiveUpdates({ filters, queue, refreshStats, onNewTickets }) {
   const latest = useRef(queue);
@@ -53,11 +68,15 @@ export function useLiveUpdates({ filters, queue, refreshStats, onNewTickets }) {
       const q = latest.current;
       if (!q?.loadedAt) return;
       try {
+        /** @type {PredictionsPage} */
         const page = await api('/api/predictions', {
           query: { limit: 50, ...(filters.feedback === 'none' && { hasFeedback: false }) },
         });
         const known = new Set(q.items.map((i) => i.ticketId));
-        onNewTickets(page.items.filter((i) => !known.has(i.ticketId) && i.classifiedAt > q.loadedAt).length);
+        onNewTickets(
+          page.items.filter((i) => !known.has(i.ticketId) && i.classifiedAt > /** @type {string} */ (q.loadedAt))
+            .length,
+        );
       } catch {
         // shown on the next action
       }
@@ -66,6 +85,7 @@ export function useLiveUpdates({ filters, queue, refreshStats, onNewTickets }) {
   }, [filters, refreshStats]);
 }
 
+/** @param {{ stats: ReviewStats | null, remaining: number, total: number }} props */
 export function StatsBar({ stats, remaining, total }) {
   return html`<dl class="stats" aria-label="Review counts">
     <div><dt>Reviewed today</dt><dd data-stat="reviewed-today">${stats ? stats.reviewedToday : '—'}</dd></div>

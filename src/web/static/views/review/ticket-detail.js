@@ -1,4 +1,7 @@
 /** The selected ticket in full: text with the words that drove the prediction, alternatives, actions. */
+/**
+ * @import { ExplanationTerm, Ticket, TicketSummary } from '../../lib/api-types.js'
+ */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { api } from '../../lib/api.js';
@@ -8,10 +11,14 @@ import { href } from '../../lib/route.js';
 import { ProbabilityBar } from '../../components/common.js';
 import { feedbackLabel } from './feedback.js';
 
-/** Full tickets (text, explanation) by id, fetched for the selected one and the next two. */
+/**
+ * Full tickets (text, explanation) by id, fetched for the selected one and the next two.
+ * @param {TicketSummary[]} visible the tickets shown
+ * @param {number} index the selected one's
+ */
 export function useTicketDetails(visible, index) {
-  const [details, setDetails] = useState({});
-  const fetching = useRef(new Set());
+  const [details, setDetails] = useState(/** @type {Record<string, Ticket>} */ ({}));
+  const fetching = useRef(/** @type {Set<string>} */ (new Set()));
 
   useEffect(() => {
     const wanted = [index, index + 1, index + 2]
@@ -20,7 +27,7 @@ export function useTicketDetails(visible, index) {
       .filter((t) => !details[t.ticketId] && !fetching.current.has(t.ticketId));
     for (const t of wanted) {
       fetching.current.add(t.ticketId);
-      api(`/api/predictions/${encodeURIComponent(t.ticketId)}`)
+      /** @type {Promise<{ ticket: Ticket }>} */ (api(`/api/predictions/${encodeURIComponent(t.ticketId)}`))
         .then(({ ticket }) => setDetails((d) => ({ ...d, [t.ticketId]: ticket })))
         .catch(() => {})
         .finally(() => fetching.current.delete(t.ticketId));
@@ -30,11 +37,12 @@ export function useTicketDetails(visible, index) {
   return {
     details,
     /** Changes a fetched ticket in place (its feedback). */
-    patchDetail: (ticketId, patch) =>
+    patchDetail: (/** @type {string} */ ticketId, /** @type {Partial<Ticket>} */ patch) =>
       setDetails((d) => (d[ticketId] ? { ...d, [ticketId]: { ...d[ticketId], ...patch } } : d)),
   };
 }
 
+/** @param {{ text: string, explanation: ExplanationTerm[] | undefined }} props */
 function HighlightedText({ text, explanation }) {
   const segments = useMemo(() => highlightSegments(text, explanation ?? []), [text, explanation]);
   return html`<div class="ticket-text">${segments.map((s, i) =>
@@ -44,6 +52,19 @@ function HighlightedText({ text, explanation }) {
   )}</div>`;
 }
 
+/**
+ * @param {{
+ *   item: TicketSummary,
+ *   detail: Ticket | undefined,
+ *   labels: string[],
+ *   position: number,
+ *   count: number,
+ *   onConfirm: () => void,
+ *   onCorrect: () => void,
+ *   onPick: (category: string) => void,
+ *   onMove: (delta: number) => void,
+ * }} props `item`: the ticket in the queue; `detail`: the same in full, once fetched; `position` of `count` shown
+ */
 export function TicketDetail({ item, detail, labels, position, count, onConfirm, onCorrect, onPick, onMove }) {
   const ticket = detail ?? item;
   const text = detail?.text ?? item.textPreview ?? '';
