@@ -4,6 +4,7 @@
  * data comes from the review API under /api/. Routes live in the URL hash:
  *   #/review   #/runs?workflow=&status=   #/runs/<workflow>/<execution>   #/models/<version>?
  */
+/** @import { TargetedMouseEvent } from 'preact' */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './lib/html.js';
@@ -38,7 +39,7 @@ function App() {
   }, [title]);
   useEffect(() => {
     // After navigating, put focus on the new page's heading (screen readers announce it).
-    document.querySelector('main h1')?.focus({ preventScroll: true });
+    /** @type {HTMLElement | null} */ (document.querySelector('main h1'))?.focus({ preventScroll: true });
   }, [route.page, route.parts.join('/')]);
 
   let view;
@@ -51,7 +52,7 @@ function App() {
     view = html`<section><h1 tabindex="-1">Not found</h1><p>There is no page at <code>${window.location.hash}</code>. <a href="#/review">Go to the review queue</a>.</p></section>`;
 
   return html`
-    <a class="skip-link" href="#main" onClick=${(e) => {
+    <a class="skip-link" href="#main" onClick=${(/** @type {TargetedMouseEvent<HTMLAnchorElement>} */ e) => {
       e.preventDefault();
       document.getElementById('main')?.focus();
     }}>Skip to content</a>
@@ -67,4 +68,4 @@ function App() {
   `;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+render(html`<${App} />`, /** @type {HTMLElement} */ (document.getElementById('app')));

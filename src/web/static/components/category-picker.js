@@ -1,3 +1,4 @@
+/** @import { TargetedInputEvent, TargetedKeyboardEvent } from 'preact' */
 import { useMemo, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { Dialog } from './common.js';
@@ -7,6 +8,13 @@ import { Dialog } from './common.js';
  * Escape to close. A name the model does not know can be picked as a new
  * category (the API is told `allowNewCategory`; it is learnt at the next
  * retraining).
+ * @typedef {object} PickerProps
+ * @property {string[]} labels the categories of the model in service
+ * @property {string | undefined} predicted
+ * @property {string | undefined} ticketId
+ * @property {(category: string, isNew: boolean) => void} onPick
+ * @property {() => void} onClose
+ * @param {PickerProps & { open: boolean }} props
  */
 export function CategoryPicker({ open, labels, predicted, ticketId, onPick, onClose }) {
   return html`<${Dialog} open=${open} onClose=${onClose} labelledBy="picker-title" className="picker" initialFocus="input">
@@ -14,6 +22,7 @@ export function CategoryPicker({ open, labels, predicted, ticketId, onPick, onCl
   <//>`;
 }
 
+/** @param {PickerProps} props */
 function PickerBody({ labels, predicted, ticketId, onPick, onClose }) {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
@@ -24,8 +33,9 @@ function PickerBody({ labels, predicted, ticketId, onPick, onClose }) {
     return matching;
   }, [labels, query]);
   const current = Math.min(active, Math.max(0, options.length - 1));
-  const pick = (option) => option && onPick(option.label, option.isNew);
-  const onKeyDown = (e) => {
+  const pick = (/** @type {{ label: string, isNew: boolean } | undefined} */ option) =>
+    option && onPick(option.label, option.isNew);
+  const onKeyDown = (/** @type {TargetedKeyboardEvent<HTMLInputElement>} */ e) => {
     if (e.key === 'ArrowDown') {
       setActive((current + 1) % Math.max(1, options.length));
       e.preventDefault();
@@ -52,7 +62,7 @@ function PickerBody({ labels, predicted, ticketId, onPick, onClose }) {
       aria-autocomplete="list"
       aria-activedescendant=${options.length ? `picker-option-${current}` : undefined}
       value=${query}
-      onInput=${(e) => {
+      onInput=${(/** @type {TargetedInputEvent<HTMLInputElement>} */ e) => {
         setQuery(e.currentTarget.value);
         setActive(0);
       }}

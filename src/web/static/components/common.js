@@ -1,7 +1,9 @@
+/** @import { ComponentChildren, TargetedEvent, TargetedMouseEvent } from 'preact' */
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { percent } from '../lib/format.js';
 
+/** @type {Record<string, { label: string, icon: string, tone: string }>} */
 const STATUS = {
   SUCCEEDED: { label: 'Succeeded', icon: '✓', tone: 'ok' },
   FAILED: { label: 'Failed', icon: '✕', tone: 'bad' },
@@ -16,13 +18,19 @@ const STATUS = {
   superseded: { label: 'Superseded', icon: '↷', tone: 'warn' },
 };
 
-/** A status as text plus an icon and a colour (never colour alone). */
+/**
+ * A status as text plus an icon and a colour (never colour alone).
+ * @param {{ status: string | undefined, label?: string }} props a run's status, a run's outcome or a model's status
+ */
 export function StatusBadge({ status, label }) {
-  const s = STATUS[status] ?? { label: status ?? '—', icon: '', tone: 'muted' };
+  const s = (status !== undefined ? STATUS[status] : undefined) ?? { label: status ?? '—', icon: '', tone: 'muted' };
   return html`<span class=${`badge badge-${s.tone}`}><span aria-hidden="true">${s.icon}</span> ${label ?? s.label}</span>`;
 }
 
-/** A probability as a bar with its figure. */
+/**
+ * A probability as a bar with its figure.
+ * @param {{ p: number | undefined, label?: string }} props
+ */
 export function ProbabilityBar({ p, label }) {
   const width = `${Math.max(0, Math.min(1, p ?? 0)) * 100}%`;
   return html`<span class="prob" title=${label ? `${label}: ${percent(p)}` : percent(p)}>
@@ -31,37 +39,51 @@ export function ProbabilityBar({ p, label }) {
   </span>`;
 }
 
+/**
+ * An error the page met (the API's message), with a way to try again.
+ * @param {{ error: unknown, retry?: () => unknown }} props
+ */
 export function ErrorNote({ error, retry }) {
   if (!error) return null;
-  return html`<div class="error-note" role="alert"><strong>Something went wrong.</strong> ${error.message ?? String(error)} ${retry && html`<button type="button" class="link" onClick=${retry}>Try again</button>`}</div>`;
+  return html`<div class="error-note" role="alert"><strong>Something went wrong.</strong> ${/** @type {Error} */ (error).message ?? String(error)} ${retry && html`<button type="button" class="link" onClick=${retry}>Try again</button>`}</div>`;
 }
 
 /**
  * A modal dialog (the native <dialog>: focus is kept inside, Escape closes it).
- * `onClose` is called when the person closes it; `open` drives it.
+ * `onClose` is called when the person closes it; `open` drives it; `initialFocus` is
+ * a selector of what gets the focus when it opens.
+ * @param {{
+ *   open: boolean,
+ *   onClose: () => void,
+ *   labelledBy: string,
+ *   className?: string,
+ *   children?: ComponentChildren,
+ *   initialFocus?: string,
+ * }} props
  */
 export function Dialog({ open, onClose, labelledBy, className = '', children, initialFocus }) {
-  const ref = useRef(null);
+  const ref = useRef(/** @type {HTMLDialogElement | null} */ (null));
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) {
       dialog.showModal();
-      if (initialFocus) dialog.querySelector(initialFocus)?.focus();
+      if (initialFocus) /** @type {HTMLElement | null} */ (dialog.querySelector(initialFocus))?.focus();
     } else if (!open && dialog.open) dialog.close();
   }, [open]);
   return html`<dialog
     ref=${ref}
     class=${`dialog ${className}`}
     aria-labelledby=${labelledBy}
-    onCancel=${(e) => {
+    onCancel=${(/** @type {TargetedEvent<HTMLDialogElement>} */ e) => {
       e.preventDefault();
       onClose();
     }}
-    onClick=${(e) => {
+    onClick=${(/** @type {TargetedMouseEvent<HTMLDialogElement>} */ e) => {
       if (e.target === ref.current) onClose();
     }}
   >${open ? children : null}</dialog>`;
 }
 
-export const Kbd = ({ children }) => html`<kbd>${children}</kbd>`;
+/** A key, as on the keyboard. */
+export const Kbd = (/** @type {{ children?: ComponentChildren }} */ { children }) => html`<kbd>${children}</kbd>`;

@@ -3,10 +3,19 @@
  * what happened to it in one run: succeeded, retried, failed (or caught),
  * running, or not reached; the transitions the run took drawn solid.
  */
+/**
+ * @import { TargetedKeyboardEvent } from 'preact'
+ * @import { RunStep } from '../lib/api-types.js'
+ * @import { AslDefinition, GraphNode, Layout, LayoutOptions } from '../lib/graph-layout.js'
+ */
 import { useMemo } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { END, START, layoutGraph, workflowGraph } from '../lib/graph-layout.js';
 
+/** @typedef {'succeeded' | 'retried' | 'caught' | 'failed' | 'running' | 'unreached'} StateStatus */
+/** @typedef {{ status: StateStatus, visits: number, retries: number }} StateVisits */
+
+/** @type {Record<StateStatus, { label: string, icon: string }>} */
 export const STATE_STATUS = {
   succeeded: { label: 'succeeded', icon: '✓' },
   retried: { label: 'succeeded after retries', icon: '↻' },
@@ -16,12 +25,19 @@ export const STATE_STATUS = {
   unreached: { label: 'not reached', icon: '' },
 };
 
+/** @type {Record<StateStatus, number>} */
 const RANK = { unreached: 0, succeeded: 1, retried: 2, running: 3, caught: 4, failed: 5 };
 
-/** What happened to each state in a run (the worst of its visits), from the run's steps. */
+/**
+ * What happened to each state in a run (the worst of its visits), from the run's steps.
+ * @param {RunStep[]} [steps]
+ * @returns {Map<string, StateVisits>}
+ */
 export function stateStatuses(steps = []) {
+  /** @type {Map<string, StateVisits>} */
   const out = new Map();
   for (const step of steps) {
+    /** @type {StateStatus} */
     const status = step.outcome === 'succeeded' && step.retries > 0 ? 'retried' : step.outcome;
     const previous = out.get(step.name);
     const entry = previous ?? { status, visits: 0, retries: 0 };
@@ -33,9 +49,17 @@ export function stateStatuses(steps = []) {
   return out;
 }
 
-/** The transitions a run took: Start -> first, each step -> the next, the last -> End when the run ended there. */
+/**
+ * The transitions a run took: Start -> first, each step -> the next, the last -> End when the run ended there.
+ * @param {Layout} layout
+ * @param {RunStep[]} steps
+ * @param {string | undefined} runStatus
+ * @returns {Set<string>} the ids of the edges
+ */
 export function takenEdges(layout, steps = [], runStatus) {
+  /** @type {Set<string>} */
   const taken = new Set();
+  /** @type {(from: string, to: string, preferCatch?: boolean) => Layout['edges'][number] | undefined} */
   const find = (from, to, preferCatch) => {
     const candidates = layout.edges.filter((e) => e.from === from && e.to === to);
     return (preferCatch ? candidates.find((e) => e.kind === 'catch') : undefined) ?? candidates[0];
@@ -56,6 +80,13 @@ export function takenEdges(layout, steps = [], runStatus) {
   return taken;
 }
 
+/**
+ * @param {GraphNode} node
+ * @param {Map<string, StateVisits>} statuses
+ * @param {RunStep[]} steps
+ * @param {string | undefined} runStatus
+ * @returns {StateStatus}
+ */
 function nodeStatus(node, statuses, steps, runStatus) {
   if (node.id === START) return steps.length ? 'succeeded' : 'unreached';
   if (node.id === END)
@@ -63,15 +94,29 @@ function nodeStatus(node, statuses, steps, runStatus) {
   return statuses.get(node.id)?.status ?? 'unreached';
 }
 
+/** @type {CanvasRenderingContext2D | null | undefined} */
 let canvas;
-/** Text widths as the browser will draw them (the fonts of .node-label and .node-sub). */
+/**
+ * Text widths as the browser will draw them (the fonts of .node-label and .node-sub).
+ * @type {NonNullable<LayoutOptions['measure']>}
+ */
 function measureText(text, kind) {
-  canvas ??= document.createElement('canvas').getContext('2d');
+  canvas ??= /** @type {CanvasRenderingContext2D} */ (document.createElement('canvas').getContext('2d'));
   const family = getComputedStyle(document.documentElement).fontFamily || 'sans-serif';
   canvas.font = kind === 'label' ? `600 13px ${family}` : `11px ${family}`;
   return canvas.measureText(text).width;
 }
 
+/**
+ * @param {{
+ *   definition: AslDefinition,
+ *   functions?: Record<string, string>,
+ *   steps: RunStep[],
+ *   runStatus: string | undefined,
+ *   onSelect?: (state: string) => void,
+ *   name?: string,
+ * }} props `steps`: the run's history; `onSelect` is told the state a person picks
+ */
 export function WorkflowGraph({ definition, functions, steps, runStatus, onSelect, name }) {
   const layout = useMemo(
     () => layoutGraph(workflowGraph(definition, functions), { measure: measureText }),
@@ -112,7 +157,7 @@ export function WorkflowGraph({ definition, functions, steps, runStatus, onSelec
             );
             return html`<g key=${e.id} class=${`edge edge-${e.kind}${isTaken ? ' taken' : ''}`} data-from=${e.from} data-to=${e.to}>
               <path d=${e.path} marker-end=${`url(#arrow-${marker})`}><title>${e.title || e.kind}${isTaken ? ' (taken in this run)' : ''}</title></path>
-              ${e.label && e.kind !== 'catch' && html`<text x=${e.labelAt.x} y=${e.labelAt.y} text-anchor="middle" class="edge-label">${e.label.length > e.labelAt.maxChars ? `${e.label.slice(0, e.labelAt.maxChars - 1)}…` : e.label}</text>`}
+              ${e.label && e.kind !== 'catch' && html`<text x=${e.labelAt.x} y=${e.labelAt.y} text-anchor="middle" class="edge-label">${e.labelAt.maxChars !== undefined && e.label.length > e.labelAt.maxChars ? `${e.label.slice(0, e.labelAt.maxChars - 1)}…` : e.label}</text>`}
             </g>`;
           })}
         </g>
@@ -138,7 +183,7 @@ export function WorkflowGraph({ definition, functions, steps, runStatus, onSelec
               role=${onSelect && info ? 'button' : 'img'}
               aria-label=${label}
               onClick=${() => info && onSelect?.(n.id)}
-              onKeyDown=${(e) => {
+              onKeyDown=${(/** @type {TargetedKeyboardEvent<SVGGElement>} */ e) => {
                 if ((e.key === 'Enter' || e.key === ' ') && info) {
                   e.preventDefault();
                   onSelect?.(n.id);
@@ -156,7 +201,7 @@ export function WorkflowGraph({ definition, functions, steps, runStatus, onSelec
       </svg>
     </div>
     <figcaption class="legend">
-      ${['succeeded', 'retried', 'caught', 'running', 'unreached'].map((s) => html`<span key=${s} class=${`legend-item status-${s}`}><span class="swatch" aria-hidden="true">${STATE_STATUS[s].icon}</span>${STATE_STATUS[s].label}</span>`)}
+      ${/** @type {StateStatus[]} */ (['succeeded', 'retried', 'caught', 'running', 'unreached']).map((s) => html`<span key=${s} class=${`legend-item status-${s}`}><span class="swatch" aria-hidden="true">${STATE_STATUS[s].icon}</span>${STATE_STATUS[s].label}</span>`)}
       <span class="legend-item"><span class="line line-taken" aria-hidden="true"></span>taken</span>
       <span class="legend-item"><span class="line line-catch" aria-hidden="true"></span>Catch</span>
     </figcaption>

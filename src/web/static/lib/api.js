@@ -7,6 +7,11 @@
 const base = (document.querySelector('meta[name="triage-api-base"]')?.getAttribute('content') ?? '').replace(/\/$/, '');
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status (0: the server could not be reached)
+   * @param {string} code the API's `error`
+   * @param {string} message the API's `message`, one a person can act on
+   */
   constructor(status, code, message) {
     super(message);
     this.name = 'ApiError';
@@ -15,12 +20,28 @@ export class ApiError extends Error {
   }
 }
 
-/** `api('/api/stats')`, `api('/api/predictions', { query: { limit: 50 } })`, `api(path, { method: 'PUT', body })`. */
+/**
+ * @typedef {object} ApiOptions
+ * @property {'GET' | 'PUT' | 'POST' | 'DELETE'} [method]
+ * @property {Record<string, string | number | boolean | null | undefined>} [query] empty values are left out
+ * @property {unknown} [body] sent as JSON
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * `api('/api/stats')`, `api('/api/predictions', { query: { limit: 50 } })`, `api(path, { method: 'PUT', body })`.
+ * `T` is what the route answers with (the types in `api-types.js`); it is the caller's word, not checked.
+ * @template [T=unknown]
+ * @param {string} path
+ * @param {ApiOptions} [options]
+ * @returns {Promise<T>}
+ */
 export async function api(path, { method = 'GET', query, body, signal } = {}) {
   const url = new URL(`${base}${path}`, window.location.href);
   for (const [key, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
   }
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const token = window.sessionStorage?.getItem('triage.token');
@@ -34,7 +55,7 @@ export async function api(path, { method = 'GET', query, body, signal } = {}) {
       ...(signal && { signal }),
     });
   } catch (error) {
-    if (error?.name === 'AbortError') throw error;
+    if (/** @type {Error | undefined} */ (error)?.name === 'AbortError') throw error;
     throw new ApiError(0, 'NetworkError', 'the server cannot be reached; is `npm start` still running?');
   }
   const data = await response.json().catch(() => null);
@@ -50,5 +71,6 @@ export async function api(path, { method = 'GET', query, body, signal } = {}) {
 /** The reviewer's name, sent as `by` (on AWS the API takes it from the token instead). */
 export const reviewer = {
   get: () => window.localStorage?.getItem('triage.reviewer') ?? '',
+  /** @param {string} name */
   set: (name) => window.localStorage?.setItem('triage.reviewer', name.trim()),
 };

@@ -1,8 +1,10 @@
 /** Numbers, times and durations as people read them. */
 
-export const percent = (p, digits = 1) =>
+/** `0.912` -> `91.2%`; anything but a finite number -> `—`. */
+export const percent = (/** @type {unknown} */ p, digits = 1) =>
   typeof p === 'number' && Number.isFinite(p) ? `${(p * 100).toFixed(digits)}%` : '—';
 
+/** @param {string | undefined} iso */
 export function dateTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -20,6 +22,7 @@ export function dateTime(iso) {
     : `${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' })} ${time}`;
 }
 
+/** @param {string | undefined} iso */
 export function ago(iso, now = Date.now()) {
   if (!iso) return '';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -29,6 +32,7 @@ export function ago(iso, now = Date.now()) {
   return `${Math.round(s / 86_400)} d ago`;
 }
 
+/** @param {unknown} ms */
 export function duration(ms) {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -38,11 +42,18 @@ export function duration(ms) {
   return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-export const between = (from, to) => (from ? duration((to ? Date.parse(to) : Date.now()) - Date.parse(from)) : '—');
+/** The time from one ISO time to another (or to now). */
+export const between = (/** @type {string | undefined} */ from, /** @type {string | undefined} */ to) =>
+  from ? duration((to ? Date.parse(to) : Date.now()) - Date.parse(from)) : '—';
 
-export const figure = (x, digits = 3) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—');
+export const figure = (/** @type {unknown} */ x, digits = 3) =>
+  typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—';
 
-/** A Lambda error's cause (`{"errorType","errorMessage","trace"}` as JSON) as its message and its stack trace apart. */
+/**
+ * A Lambda error's cause (`{"errorType","errorMessage","trace"}` as JSON) as its message and its stack trace apart.
+ * @param {unknown} cause
+ * @returns {{ message: string, trace?: string }}
+ */
 export function splitCause(cause) {
   if (cause === undefined || cause === null) return { message: '' };
   if (typeof cause !== 'string') return { message: JSON.stringify(cause) };

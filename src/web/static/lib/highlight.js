@@ -10,14 +10,28 @@
  */
 const TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 
-/** The text's tokens with their offsets (the tokenizer of the model). */
+/** @typedef {{ start: number, end: number, lower: string }} Token */
+/**
+ * A piece of the text; a highlighted one has `weight` (0..1, relative to the
+ * strongest term) and the `terms` it belongs to.
+ * @typedef {{ text: string, weight?: undefined, terms?: undefined } | { text: string, weight: number, terms: string[] }} Segment
+ */
+/** @typedef {{ term: string, weight: number }} Term */
+
+/**
+ * The text's tokens with their offsets (the tokenizer of the model).
+ * @param {string} text
+ * @returns {Token[]}
+ */
 export function tokenize(text) {
+  /** @type {Token[]} */
   const tokens = [];
   for (const m of text.matchAll(TOKEN))
     tokens.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
   return tokens;
 }
 
+/** @type {(word: string, token: string) => boolean} */
 const wordMatches = (word, token) =>
   token === word ||
   token === `${word}s` ||
@@ -25,8 +39,10 @@ const wordMatches = (word, token) =>
   (word.length >= 3 && token.startsWith(word) && token.length - word.length <= 3);
 
 /**
- * The text cut into segments; a highlighted one has `weight` (0..1, relative
- * to the strongest term) and the `terms` it belongs to.
+ * The text cut into segments (see {@link Segment}).
+ * @param {string} text
+ * @param {readonly Term[]} [explanation]
+ * @returns {Segment[]}
  */
 export function highlightSegments(text, explanation = []) {
   const terms = explanation.filter((e) => e && typeof e.term === 'string' && e.term.trim() && e.weight > 0);
@@ -34,6 +50,7 @@ export function highlightSegments(text, explanation = []) {
   if (terms.length === 0) return [{ text }];
   const max = Math.max(...terms.map((t) => t.weight));
   const tokens = tokenize(text);
+  /** @type {({ weight: number, terms: string[] } | null)[]} */
   const marks = tokens.map(() => null);
   for (const { term, weight } of terms) {
     const words = term.toLowerCase().split(/\s+/).filter(Boolean);
@@ -55,12 +72,14 @@ export function highlightSegments(text, explanation = []) {
       }
       if (hit.length !== words.length) continue;
       for (const k of hit) {
-        const mark = (marks[k] ??= { weight: 0, terms: [] });
+        marks[k] ??= { weight: 0, terms: [] };
+        const mark = marks[k];
         mark.weight = Math.max(mark.weight, weight / max);
         if (!mark.terms.includes(term)) mark.terms.push(term);
       }
     }
   }
+  /** @type {Segment[]} */
   const segments = [];
   let pos = 0;
   tokens.forEach((token, k) => {

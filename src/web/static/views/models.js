@@ -1,4 +1,7 @@
 /** Model versions, which is in service and why; one version's figures and confusion matrix; retrain now. */
+/**
+ * @import { Metrics, ModelDetail, ModelsList, RetrainStarted, RunWithHistory } from '../lib/api-types.js'
+ */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, reviewer } from '../lib/api.js';
@@ -8,14 +11,22 @@ import { ErrorNote, StatusBadge } from '../components/common.js';
 
 const POLL_MS = 1_000;
 
+/**
+ * A retraining started from this page, as far as it is known: `status` is the run's,
+ * or NOT_STARTED (the API refused it) or UNKNOWN (it could not be followed).
+ * @typedef {{ executionName?: string, status: string, outcome?: string, reason?: string, candidateVersion?: string }} Retrain
+ */
+
+/** @param {{ version: string | undefined }} props the version in the route (default: the one in service) */
 export function ModelsView({ version }) {
-  const [registry, setRegistry] = useState(null);
-  const [detail, setDetail] = useState(null);
-  const [error, setError] = useState(null);
-  const [retrain, setRetrain] = useState(null); // { executionName, status, outcome, reason, error }
+  const [registry, setRegistry] = useState(/** @type {ModelsList | null} */ (null));
+  const [detail, setDetail] = useState(/** @type {ModelDetail | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
+  const [retrain, setRetrain] = useState(/** @type {Retrain | null} */ (null));
 
   const loadRegistry = useCallback(async () => {
     try {
+      /** @type {ModelsList} */
       const r = await api('/api/models');
       r.models.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
       setRegistry(r);
@@ -36,7 +47,7 @@ export function ModelsView({ version }) {
     if (!selected) return;
     let stop = false;
     setDetail((d) => (d?.version === selected ? d : null));
-    api(`/api/models/${encodeURIComponent(selected)}`)
+    /** @type {Promise<{ model: ModelDetail }>} */ (api(`/api/models/${encodeURIComponent(selected)}`))
       .then(({ model }) => !stop && setDetail(model))
       .catch((e) => !stop && setError(e));
     return () => {
@@ -50,7 +61,8 @@ export function ModelsView({ version }) {
     let stop = false;
     const timer = window.setInterval(async () => {
       try {
-        const { run } = await api(`/api/runs/${encodeURIComponent(retrain.executionName)}`, {
+        /** @type {RunWithHistory} */
+        const { run } = await api(`/api/runs/${encodeURIComponent(/** @type {string} */ (retrain.executionName))}`, {
           query: { workflow: 'retrain-model' },
         });
         if (stop || run.status === 'RUNNING') return;
@@ -64,7 +76,7 @@ export function ModelsView({ version }) {
         await loadRegistry();
         if (run.candidateVersion) go('models', [run.candidateVersion]);
       } catch (e) {
-        if (!stop) setRetrain((r) => ({ ...r, status: 'UNKNOWN', reason: e.message }));
+        if (!stop) setRetrain((r) => ({ ...r, status: 'UNKNOWN', reason: /** @type {Error} */ (e).message }));
       }
     }, POLL_MS);
     return () => {
@@ -76,10 +88,11 @@ export function ModelsView({ version }) {
   const startRetrain = async () => {
     const by = reviewer.get();
     try {
+      /** @type {RetrainStarted} */
       const started = await api('/api/retrain', { method: 'POST', body: by ? { by } : {} });
       setRetrain({ executionName: started.executionName, status: 'RUNNING' });
     } catch (e) {
-      setRetrain({ status: 'NOT_STARTED', reason: e.message });
+      setRetrain({ status: 'NOT_STARTED', reason: /** @type {Error} */ (e).message });
     }
   };
 
@@ -96,10 +109,10 @@ export function ModelsView({ version }) {
         retrain &&
         html`<p class=${`notice ${retrain.status === 'NOT_STARTED' || retrain.status === 'FAILED' ? 'notice-bad' : ''}`}>
         ${retrain.status === 'NOT_STARTED' ? html`The retraining did not start: ${retrain.reason}` : null}
-        ${retrain.status === 'RUNNING' ? html`Retraining: run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> is running…` : null}
+        ${retrain.status === 'RUNNING' ? html`Retraining: run <a class="mono" href=${href('runs', ['retrain-model', /** @type {string} */ (retrain.executionName)])}>${retrain.executionName}</a> is running…` : null}
         ${
           retrain.status !== 'RUNNING' && retrain.status !== 'NOT_STARTED'
-            ? html`Run <a class="mono" href=${href('runs', ['retrain-model', retrain.executionName])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
+            ? html`Run <a class="mono" href=${href('runs', ['retrain-model', /** @type {string} */ (retrain.executionName)])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
             : null
         }
       </p>`
@@ -143,6 +156,7 @@ export function ModelsView({ version }) {
   </section>`;
 }
 
+/** @param {{ model: ModelDetail }} props */
 function ModelDetail({ model }) {
   const metrics = model.metrics;
   const compared = model.comparedWith;
@@ -178,6 +192,7 @@ function ModelDetail({ model }) {
   </section>`;
 }
 
+/** @param {{ metrics: Metrics }} props */
 function PerClass({ metrics }) {
   return html`<section aria-labelledby="perclass-heading">
     <h3 id="perclass-heading">Per category</h3>
@@ -193,6 +208,7 @@ function PerClass({ metrics }) {
 }
 
 /** The confusion matrix as a heat map: rows the true category, columns the predicted one; colour by share of the row. */
+/** @param {{ metrics: Metrics }} props */
 export function ConfusionMatrix({ metrics }) {
   const { labels, confusion } = metrics;
   return html`<section aria-labelledby="confusion-heading" class="confusion">

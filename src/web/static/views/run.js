@@ -1,4 +1,9 @@
 /** One run: the workflow graph coloured by what happened, and the history state by state. */
+/**
+ * @import { TargetedEvent } from 'preact'
+ * @import { Run, RunStep, RunWithHistory, WorkflowDefinition } from '../lib/api-types.js'
+ * @import { StateStatus } from '../components/workflow-graph.js'
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
@@ -9,9 +14,14 @@ import { STATE_STATUS, WorkflowGraph } from '../components/workflow-graph.js';
 import { WORKFLOW_LABELS } from './runs.js';
 
 const POLL_MS = 1_000;
+/** @type {Map<string, WorkflowDefinition>} */
 const definitions = new Map();
 
-/** JSON for reading: objects indented, short arrays of numbers and strings kept on one line. */
+/**
+ * JSON for reading: objects indented, short arrays of numbers and strings kept on one line.
+ * @param {unknown} value
+ * @returns {string}
+ */
 export function formatJson(value, indent = '') {
   if (value === undefined) return '';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -32,28 +42,32 @@ export function formatJson(value, indent = '') {
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
 }
 
-/** An error: its name, its message, and the stack trace (if any) folded away. */
+/**
+ * An error: its name, its message, and the stack trace (if any) folded away.
+ * @param {{ error: string, cause?: string, at?: string }} props
+ */
 function Failure({ error, cause, at }) {
   const { message, trace } = splitCause(cause);
   return html`<span class="mono">${error}</span>${message ? `: ${message}` : ''}${at ? html` <span class="muted small">(${dateTime(at)})</span>` : ''}
     ${trace && html`<details class="trace"><summary>Stack trace</summary><pre>${trace}</pre></details>`}`;
 }
 
-const Json = ({ value, label }) =>
+const Json = (/** @type {{ value: unknown, label: string }} */ { value, label }) =>
   html`<div class="json"><span class="json-label">${label}</span><pre tabindex="0" aria-label=${label}>${formatJson(value)}</pre></div>`;
 
+/** @param {{ workflow: string, name: string }} props the workflow and the execution's name */
 export function RunView({ workflow, name }) {
-  const [run, setRun] = useState(null);
-  const [history, setHistory] = useState(null);
+  const [run, setRun] = useState(/** @type {Run | null} */ (null));
+  const [history, setHistory] = useState(/** @type {RunStep[] | null | undefined} */ (null));
   const [definition, setDefinition] = useState(definitions.get(workflow) ?? null);
   const [showText, setShowText] = useState(false);
-  const [error, setError] = useState(null);
-  const [open, setOpen] = useState(() => new Set());
-  const stepRefs = useRef({});
+  const [error, setError] = useState(/** @type {unknown} */ (null));
+  const [open, setOpen] = useState(() => /** @type {Set<number>} */ (new Set()));
+  const stepRefs = useRef(/** @type {Record<number, HTMLLIElement | null>} */ ({}));
 
   useEffect(() => {
-    if (definitions.has(workflow)) return setDefinition(definitions.get(workflow));
-    api(`/api/workflows/${encodeURIComponent(workflow)}`)
+    if (definitions.has(workflow)) return setDefinition(definitions.get(workflow) ?? null);
+    /** @type {Promise<WorkflowDefinition>} */ (api(`/api/workflows/${encodeURIComponent(workflow)}`))
       .then((d) => {
         definitions.set(workflow, d);
         setDefinition(d);
@@ -63,9 +77,11 @@ export function RunView({ workflow, name }) {
 
   useEffect(() => {
     let stop = false;
+    /** @type {number | undefined} */
     let timer;
     const load = async () => {
       try {
+        /** @type {RunWithHistory} */
         const body = await api(`/api/runs/${encodeURIComponent(name)}`, {
           query: { workflow, history: true, showText },
         });
@@ -86,7 +102,7 @@ export function RunView({ workflow, name }) {
   }, [workflow, name, showText]);
 
   const steps = history ?? [];
-  const select = (state) => {
+  const select = (/** @type {string} */ state) => {
     const i = steps.findLastIndex((s) => s.name === state);
     if (i < 0) return;
     setOpen((o) => new Set(o).add(i));
@@ -130,13 +146,14 @@ export function RunView({ workflow, name }) {
         ${history === null && run && html`<p class="muted">The history of this run is no longer kept.</p>`}
         <ol class="steps">
           ${steps.map((step, i) => {
+            /** @type {StateStatus} */
             const status = step.outcome === 'succeeded' && step.retries > 0 ? 'retried' : step.outcome;
-            return html`<li key=${i} ref=${(el) => (stepRefs.current[i] = el)}>
+            return html`<li key=${i} ref=${(/** @type {HTMLLIElement | null} */ el) => (stepRefs.current[i] = el)}>
               <details
                 class=${`step status-${status}`}
                 open=${open.has(i)}
                 data-state=${step.name}
-                onToggle=${(e) => {
+                onToggle=${(/** @type {TargetedEvent<HTMLDetailsElement>} */ e) => {
                   const isOpen = e.currentTarget.open;
                   setOpen((o) => {
                     const next = new Set(o);

@@ -1,4 +1,8 @@
 /** Workflow runs, like the Step Functions console's list: both workflows, filter by status. */
+/**
+ * @import { TargetedEvent } from 'preact'
+ * @import { Run, RunsPage } from '../lib/api-types.js'
+ */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
@@ -6,6 +10,7 @@ import { between, dateTime } from '../lib/format.js';
 import { go, href } from '../lib/route.js';
 import { ErrorNote, StatusBadge } from '../components/common.js';
 
+/** @type {Record<string, string>} */
 export const WORKFLOW_LABELS = {
   'classify-ticket': 'Classification (classify-ticket)',
   'retrain-model': 'Retraining (retrain-model)',
@@ -13,12 +18,13 @@ export const WORKFLOW_LABELS = {
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const REFRESH_MS = 5_000;
 
+/** @param {{ query: Record<string, string> }} props the route's query: `workflow`, `status` */
 export function RunsView({ query }) {
   const workflow = query.workflow in WORKFLOW_LABELS ? query.workflow : 'classify-ticket';
   const status = STATUSES.includes(query.status) ? query.status : '';
-  const [runs, setRuns] = useState([]);
-  const [cursor, setCursor] = useState(null);
-  const [error, setError] = useState(null);
+  const [runs, setRuns] = useState(/** @type {Run[]} */ ([]));
+  const [cursor, setCursor] = useState(/** @type {string | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   const [loading, setLoading] = useState(true);
   const pages = useRef(1);
   const request = useRef(0);
@@ -28,6 +34,7 @@ export function RunsView({ query }) {
       const id = ++request.current;
       setLoading(true);
       try {
+        /** @type {RunsPage} */
         const page = await api('/api/runs', {
           query: { workflow, status, limit: 25, ...(more && cursor && { cursor }) },
         });
@@ -70,10 +77,10 @@ export function RunsView({ query }) {
       >${label}</a>`,
       )}
     </nav>
-    <form class="toolbar" aria-label="Run filters" onSubmit=${(e) => e.preventDefault()}>
+    <form class="toolbar" aria-label="Run filters" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()}>
       <div class="field">
         <label for="f-status">Status</label>
-        <select id="f-status" value=${status} onChange=${(e) => go('runs', [], { workflow, status: e.currentTarget.value })}>
+        <select id="f-status" value=${status} onChange=${(/** @type {TargetedEvent<HTMLSelectElement>} */ e) => go('runs', [], { workflow, status: e.currentTarget.value })}>
           <option value="">Any</option>
           ${STATUSES.map((s) => html`<option key=${s} value=${s}>${s.replace('_', ' ').toLowerCase()}</option>`)}
         </select>
