@@ -4,7 +4,8 @@ import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type FailedMessage } from '../src/contracts/messages.ts';
 import { parseStepInput, recordFailureInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { TicketConflictError } from '../src/storage/predictions.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 /**
@@ -42,7 +43,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
     failedAt,
   };
   const store = handlerContext().predictions;
-  await aws(
+  await withTransientErrors(
     store
       .record({
         ticketId: ticket.ticketId,
@@ -57,10 +58,12 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
       })
       .catch((e: unknown) => {
         // A ticket already recorded by this execution (e.g. PublishResult recorded, then sending failed) keeps its record.
-        if ((e as Error).name !== 'TicketConflictError') throw e;
+        if (!(e instanceof TicketConflictError)) throw e;
       }),
   );
-  await aws(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }));
+  await withTransientErrors(
+    sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }),
+  );
   logger.warn('classification failed', { ticketId: ticket.ticketId, executionName, error: error.Error });
   return message;
 };

@@ -1,7 +1,7 @@
 import { causeMessage, failedStepOf, rejectInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { recordRetrainFailure, rejectCandidate, type Decision, type FailureRecord } from '../src/retraining/decide.ts';
 
@@ -14,7 +14,7 @@ export const handler = async (event: unknown): Promise<Decision | FailureRecord>
   const input = parseStepInput(rejectInput, event, 'Reject');
   const registry = handlerContext().registry;
   if (input.kind === 'rejected') {
-    const decision = await aws(rejectCandidate(registry, input.evaluation));
+    const decision = await withTransientErrors(rejectCandidate(registry, input.evaluation));
     logger.info('candidate decided', {
       executionName: input.executionName,
       modelVersion: decision.candidateVersion,
@@ -24,7 +24,7 @@ export const handler = async (event: unknown): Promise<Decision | FailureRecord>
   }
   const { state } = input;
   const step = failedStepOf(state);
-  const failure = await aws(
+  const failure = await withTransientErrors(
     recordRetrainFailure(registry, {
       executionName: input.executionName,
       step,

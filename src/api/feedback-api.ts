@@ -13,6 +13,8 @@ import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
 import { executionHistory, runStepsOf } from '../workflows/run-history.ts';
 import { executionArnOf } from '../retraining/runs.ts';
+import { isAwsError } from '../aws/errors.ts';
+import { TriageError } from '../errors.ts';
 import { elideTicketText } from './elide.ts';
 import {
   ApiError,
@@ -94,7 +96,7 @@ export function callerOf(event: APIGatewayProxyEventV2): string | undefined {
 
 const ticketIdParam = (request: ApiRequest): string => {
   const ticketId = request.params.ticketId!;
-  if (ticketId.length > 256) throw new ApiError(400, 'BadRequest', 'the ticket id is longer than 256 characters');
+  if (ticketId.length > 256) throw new ApiError('BadRequest', 'the ticket id is longer than 256 characters');
   return ticketId;
 };
 
@@ -137,7 +139,6 @@ function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
   const arn = deps.stateMachines[workflow];
   if (!arn)
     throw new ApiError(
-      503,
       'NotConfigured',
       `the ${workflow} workflow is not configured here (its state machine ARN is not set)`,
     );
@@ -169,7 +170,7 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
     async handle(request, deps) {
       const ticketId = ticketIdParam(request);
       const ticket = await deps.feedback.get(ticketId);
-      if (!ticket) throw new ApiError(404, 'NotFound', `there is no ticket "${ticketId}"`);
+      if (!ticket) throw new ApiError('NotFound', `there is no ticket "${ticketId}"`);
       return json(200, { ticket: predictionDetail(ticket) });
     },
   },
@@ -236,7 +237,6 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const running = await listRuns(deps.sfn, arn, { status: 'RUNNING', limit: 1 });
       if (running.runs.length > 0)
         throw new ApiError(
-          409,
           'Conflict',
           `a retraining is already running (${running.runs[0]!.executionName}); follow it at /api/runs/${running.runs[0]!.executionName}`,
         );
@@ -267,7 +267,7 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const q = parseQuery(runQuery, request);
       const executionName = request.params.executionName!;
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
-        throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+        throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
       const arn = stateMachineOf(deps, q.workflow);
       const run = await describeRun(deps.sfn, arn, executionName);
       let history: unknown = undefined;
@@ -298,7 +298,6 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const name = request.params.name!;
       if (!Object.hasOwn(WORKFLOWS, name))
         throw new ApiError(
-          404,
           'NotFound',
           `there is no workflow "${name}" (there are: ${Object.keys(WORKFLOWS).join(', ')})`,
         );
@@ -307,18 +306,11 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
   },
 ];
 
-/** The status code an error of the product means, or undefined for an unexpected one (500). */
-function apiErrorOf(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
-  if (error instanceof FeedbackError) {
-    const status = { UnknownTicket: 404, UnknownCategory: 422, InvalidFeedback: 422, Conflict: 409 }[error.code];
-    return new ApiError(status, error.code, error.message);
-  }
-  if (error instanceof UnknownModelVersionError) return new ApiError(404, 'NotFound', error.message);
-  if (error instanceof RunNotFoundError) return new ApiError(404, 'NotFound', error.message);
-  if (error instanceof InvalidCursorError) return new ApiError(400, 'BadRequest', error.message);
-  if ((error as Error)?.name === 'InvalidToken')
-    return new ApiError(400, 'BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
+/** An error of the product the API answers as it is, or undefined for an unexpected one (500). */
+function apiErrorOf(error: unknown): TriageError | undefined {
+  if (error instanceof TriageError) return error.meaning.status === 500 ? undefined : error;
+  if (isAwsError(error, 'InvalidToken'))
+    return new ApiError('BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
   return undefined;
 }
 
@@ -344,13 +336,10 @@ export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProx
           message: String((error as Error)?.message ?? '').slice(0, 300),
           requestId,
         });
-        result = errorResult(
-          new ApiError(
-            500,
-            'InternalError',
-            `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
-          ),
-        );
+        result = json(500, {
+          error: 'InternalError',
+          message: `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
+        });
       }
     }
     deps.log?.('info', 'feedback API request', {

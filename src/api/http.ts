@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { TriageError, type ErrorCode } from '../errors.ts';
 
 /**
  * Small HTTP helpers for an API Gateway HTTP API (payload 2.0) Lambda behind
@@ -8,16 +9,15 @@ import { z } from 'zod';
  */
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
-/** An error the API answers with its status code; `message` is for people and never holds ticket text. */
-export class ApiError extends Error {
+/** A request the API refuses; `message` is for people and never holds ticket text. */
+export class ApiError extends TriageError {
   override readonly name = 'ApiError';
   constructor(
-    readonly statusCode: number,
-    readonly error: string,
+    code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, code);
   }
 }
 
@@ -27,8 +27,13 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
-export const errorResult = (error: ApiError): ApiResult =>
-  json(error.statusCode, { error: error.error, message: error.message }, error.headers);
+/** The response for an error of the product, its status from the one table of error codes (src/errors.ts). */
+export const errorResult = (error: TriageError): ApiResult =>
+  json(
+    error.meaning.status,
+    { error: error.code, message: error.message },
+    error instanceof ApiError ? error.headers : {},
+  );
 
 export interface RouteMatch {
   readonly params: Record<string, string>;
@@ -70,7 +75,7 @@ function pathSegments(rawPath: string): string[] {
       .filter(Boolean)
       .map((s) => decodeURIComponent(s));
   } catch {
-    throw new ApiError(400, 'BadRequest', 'the path is not valid URL encoding');
+    throw new ApiError('BadRequest', 'the path is not valid URL encoding');
   }
 }
 
@@ -102,13 +107,10 @@ export function findRoute<C>(
     };
   }
   if (allowed.length > 0)
-    throw new ApiError(
-      405,
-      'MethodNotAllowed',
-      `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`,
-      { allow: allowed.join(', ') },
-    );
-  throw new ApiError(404, 'NotFound', `there is no API at ${method} ${rawPath}`);
+    throw new ApiError('MethodNotAllowed', `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`, {
+      allow: allowed.join(', '),
+    });
+  throw new ApiError('NotFound', `there is no API at ${method} ${rawPath}`);
 }
 
 function describeIssues(error: z.ZodError, where: string): string {
@@ -123,7 +125,7 @@ function describeIssues(error: z.ZodError, where: string): string {
 /** Validates query parameters; 400 naming the parameter otherwise. */
 export function parseQuery<T extends z.ZodType>(schema: T, request: ApiRequest): z.infer<T> {
   const parsed = schema.safeParse(request.query);
-  if (!parsed.success) throw new ApiError(400, 'BadRequest', describeIssues(parsed.error, 'query parameter'));
+  if (!parsed.success) throw new ApiError('BadRequest', describeIssues(parsed.error, 'query parameter'));
   return parsed.data;
 }
 
@@ -138,17 +140,17 @@ export function parseBody<T extends z.ZodType>(
   if (event.isBase64Encoded && text) text = Buffer.from(text, 'base64').toString('utf8');
   let json: unknown = undefined;
   if (text.trim() === '') {
-    if (!options.optional) throw new ApiError(400, 'BadRequest', 'the request needs a JSON body');
+    if (!options.optional) throw new ApiError('BadRequest', 'the request needs a JSON body');
     json = {};
   } else {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ApiError(400, 'BadRequest', 'the request body is not valid JSON');
+      throw new ApiError('BadRequest', 'the request body is not valid JSON');
     }
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ApiError(400, 'BadRequest', describeIssues(parsed.error, 'field'));
+  if (!parsed.success) throw new ApiError('BadRequest', describeIssues(parsed.error, 'field'));
   return parsed.data;
 }
 

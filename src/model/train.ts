@@ -8,6 +8,7 @@ import { seededRandom, shuffleInPlace } from './random.ts';
 import { row, selectRows, type SparseMatrix } from './sparse.ts';
 import { pruneFeatures } from './prune.ts';
 import { fitTfidf, tfidfVectorizer, transformAll, type TfidfData } from './tfidf.ts';
+import { TriageError } from '../errors.ts';
 
 export type TrainingPhase = 'preprocess' | 'validate' | 'fit';
 export interface TrainingProgress {
@@ -47,8 +48,11 @@ export interface TrainedModel {
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 
-export class TrainingDataError extends Error {
+export class TrainingDataError extends TriageError {
   override readonly name = 'TrainingDataError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 /** Code-point order, as Python sorts strings (np.unique label order). */

@@ -9,6 +9,7 @@ import {
 } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { loadStoredClassifier, readEvaluation, type EvaluationReport } from '../retraining/evaluate.ts';
+import { TriageError } from '../errors.ts';
 
 /**
  * The model registry as people read it (CLI `triage models`, the API), and
@@ -102,8 +103,11 @@ export async function describeModel(
   };
 }
 
-export class ModelOperationError extends Error {
+export class ModelOperationError extends TriageError {
   override readonly name = 'ModelOperationError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 const byWhom = (by: string | undefined) => (by ? ` by ${by}` : '');

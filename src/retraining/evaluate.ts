@@ -6,6 +6,7 @@ import { BASE_DATASET_KEYS, type LabelledExample } from '../operations/bootstrap
 import { decideGate, type GateTolerances, type MetricSummary } from './gate.ts';
 import { readJsonLinesObject } from './retrain.ts';
 import { readSnapshot } from './snapshot.ts';
+import { TriageError } from '../errors.ts';
 
 export const EVALUATION_FORMAT = 'ticket-triage-evaluation';
 export const EVALUATIONS_PREFIX = 'evaluations/';
@@ -55,8 +56,11 @@ export interface EvaluationSummary {
   readonly holdoutRows: number;
 }
 
-export class NothingToEvaluateError extends Error {
+export class NothingToEvaluateError extends TriageError {
   override readonly name = 'NothingToEvaluateError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
 /** A model version from S3, ready to classify (checksums verified). */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   DescribeExecutionCommand,
-  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   StartExecutionCommand,
@@ -9,7 +8,9 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import { isAwsError } from '../aws/errors.ts';
 import { parseJson } from '../workflows/run-history.ts';
+import { TriageError } from '../errors.ts';
 
 /**
  * Workflow runs through the Step Functions API (`@aws-sdk/client-sfn`), so the
@@ -50,8 +51,11 @@ export interface RunDetail extends RunSummary {
   readonly steps?: readonly RunStep[];
 }
 
-export class RunNotFoundError extends Error {
+export class RunNotFoundError extends TriageError {
   override readonly name = 'RunNotFoundError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'NotFound', options);
+  }
 }
 
 /** `arn:...:stateMachine:<machine>` + name -> `arn:...:execution:<machine>:<name>`. */
@@ -224,8 +228,7 @@ export async function describeRun(
   try {
     execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist')
-      throw new RunNotFoundError(`there is no run "${executionName}"`);
+    if (isAwsError(error, 'ExecutionDoesNotExist')) throw new RunNotFoundError(`there is no run "${executionName}"`);
     throw error;
   }
   const steps = options.steps === false ? undefined : stepsOf(await historyOf(sfn, executionArn));

@@ -1,5 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TriageError } from '../errors.ts';
+import { isAwsError } from '../aws/errors.ts';
 import type { TicketRecord } from './predictions.ts';
 
 /**
@@ -57,14 +58,12 @@ export interface FeedbackInput {
   readonly allowNewCategory?: boolean;
 }
 
-/** Feedback that cannot be accepted; `code` tells an API which status to answer with. */
-export class FeedbackError extends Error {
+/** Feedback that cannot be accepted; its code says why (and so the API's status, see src/errors.ts). */
+export class FeedbackError extends TriageError {
   override readonly name: string = 'FeedbackError';
-  constructor(
-    message: string,
-    readonly code: 'UnknownTicket' | 'UnknownCategory' | 'InvalidFeedback' | 'Conflict',
-  ) {
-    super(message);
+  declare readonly code: 'UnknownTicket' | 'UnknownCategory' | 'InvalidFeedback' | 'Conflict';
+  constructor(message: string, code: 'UnknownTicket' | 'UnknownCategory' | 'InvalidFeedback' | 'Conflict') {
+    super(message, code);
   }
 }
 
@@ -240,11 +239,7 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (
-          !(error instanceof ConditionalCheckFailedException) &&
-          (error as Error).name !== 'ConditionalCheckFailedException'
-        )
-          throw error;
+        if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
         if (attempt >= MAX_WRITE_ATTEMPTS)
           throw new FeedbackError(
             `the feedback of ticket ${ticketId} kept changing while it was being written; try again`,
@@ -329,11 +324,7 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (
-          !(error instanceof ConditionalCheckFailedException) &&
-          (error as Error).name !== 'ConditionalCheckFailedException'
-        )
-          throw error;
+        if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
         if (attempt >= MAX_WRITE_ATTEMPTS)
           throw new FeedbackError(
             `the feedback of ticket ${ticketId} kept changing while it was being undone; try again`,

@@ -1,4 +1,5 @@
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { isAwsError } from '../aws/errors.ts';
 
 /**
  * A run state by state, with each state's input and output, the attempts
@@ -208,7 +209,7 @@ export async function executionHistory(
       nextToken = page.nextToken;
     } while (nextToken && events.length < maxEvents);
   } catch (error) {
-    if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+    if (isAwsError(error, 'ExecutionDoesNotExist')) return undefined;
     throw error;
   }
   return events;

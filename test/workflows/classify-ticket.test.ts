@@ -7,7 +7,7 @@ import { handler as startHandler } from '../../handlers/start-classification.ts'
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
 import { executionNameFor } from '../../src/contracts/ticket-message.ts';
-import { TransientError } from '../../src/lambda/errors.ts';
+import { TransientError } from '../../src/contracts/step-errors.ts';
 import { assertJsonPathOnly } from '../../src/local/index.ts';
 import { projectPath, WORKFLOWS } from '../../src/workflows/catalog.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';

@@ -104,10 +104,7 @@ export function registerFeedback(program: Command): void {
       allowNewCategory: options.allowNewCategory,
     });
     const known = await knownCategories({ registry, manifest: (v) => models.manifest(v) });
-    const result = await store.submit(ticketId, input, known).catch((error: unknown) => {
-      if (error instanceof FeedbackError) throw new CliError(error.message);
-      throw error;
-    });
+    const result = await store.submit(ticketId, input, known);
     if (options.json) {
       console.log(JSON.stringify({ ticketId, feedback: result.feedback, replaced: result.replaced ?? null }, null, 2));
       return;

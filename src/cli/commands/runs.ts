@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { elideTicketText } from '../../api/elide.ts';
+import { isAwsError } from '../../aws/errors.ts';
 import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/run-history.ts';
 import { CliError, table } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
@@ -86,7 +87,8 @@ export function registerRuns(program: Command): void {
     const execution = await target.clients.sfn
       .send(new DescribeExecutionCommand({ executionArn: arn }))
       .catch((error: Error) => {
-        if (error.name === 'ExecutionDoesNotExist') throw new CliError(`no run named ${name} in ${options.workflow}`);
+        if (isAwsError(error, 'ExecutionDoesNotExist'))
+          throw new CliError(`no run named ${name} in ${options.workflow}`);
         throw error;
       });
     const steps = runStepsOf((await executionHistory(target.clients.sfn, arn)) ?? [], execution.status).map((step) =>
