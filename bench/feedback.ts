@@ -41,7 +41,7 @@ import {
   readEvaluation,
   type EvaluationReport,
 } from '../src/retraining/evaluate.ts';
-import { describeRun, startRetrain, type RunDetail } from '../src/retraining/runs.ts';
+import { describeRun, startRetrain, type RunDetail } from '../src/workflows/runs.ts';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack.ts';
 import type { FeedbackInput } from '../src/storage/feedback.ts';
 import { loadEndavaOrSkip } from './endava.ts';

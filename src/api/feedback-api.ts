@@ -6,14 +6,11 @@ import { UnknownModelVersionError, type ModelRegistry } from '../model-store/reg
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { describeModel, listModels } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
-import { describeRun, listRuns, RUN_STATUSES, RunNotFoundError, startRetrain } from '../retraining/runs.ts';
 import { FeedbackError, type FeedbackStore, type ReviewedTicket } from '../storage/feedback.ts';
 import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
-import { executionHistory, runStepsOf } from '../workflows/run-history.ts';
-import { executionArnOf } from '../retraining/runs.ts';
-import { isAwsError } from '../aws/errors.ts';
+import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
 import { TriageError } from '../errors.ts';
 import { elideTicketText } from './elide.ts';
 import {
@@ -269,12 +266,7 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
         throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
       const arn = stateMachineOf(deps, q.workflow);
-      const run = await describeRun(deps.sfn, arn, executionName);
-      let history: unknown = undefined;
-      if (q.history) {
-        const events = await executionHistory(deps.sfn, executionArnOf(arn, executionName));
-        history = events ? runStepsOf(events, run.status) : null;
-      }
+      const { history, ...run } = await describeRun(deps.sfn, arn, executionName, { history: q.history });
       const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };
       return json(200, q.showText ? body : (elideTicketText(body) as object));
     },
@@ -309,8 +301,6 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
 /** An error of the product the API answers as it is, or undefined for an unexpected one (500). */
 function apiErrorOf(error: unknown): TriageError | undefined {
   if (error instanceof TriageError) return error.meaning.status === 500 ? undefined : error;
-  if (isAwsError(error, 'InvalidToken'))
-    return new ApiError('BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import {
   type ScheduleHandle,
   type SqsEventSourceMapping,
 } from '../local/index.ts';
-import { startRetrain } from '../retraining/runs.ts';
+import { startRetrain } from '../workflows/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';

@@ -71,7 +71,7 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
       "A registry record's evaluationKey is set by Promote/Reject from the Evaluate step's evaluationKey, made by evaluationKeyFor().",
   },
   {
-    file: 'src/retraining/runs.ts',
+    file: 'src/workflows/runs.ts',
     expression: 'e.executionArn',
     values: (_node, _evaluate, inScope) => inScope('stateMachineArn'),
     reason:

@@ -5,7 +5,7 @@ import { handler as retrainHandler } from '../../handlers/retrain-model.ts';
 import { seededRandom, shuffleInPlace } from '../../src/model/random.ts';
 import { submitFeedback } from '../../src/operations/feedback.ts';
 import { readEvaluation } from '../../src/retraining/evaluate.ts';
-import { describeRun, startRetrain, type RunDetail } from '../../src/retraining/runs.ts';
+import { describeRun, startRetrain, type RunDetail } from '../../src/workflows/runs.ts';
 import { readSnapshot } from '../../src/retraining/snapshot.ts';
 import type { LocalStackOptions } from '../../src/runtime/local-stack.ts';
 import { MORE_KNOWN_TICKETS, NETWORK_TICKETS } from '../support/feedback-tickets.ts';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { elideTicketText } from '../../api/elide.ts';
 import { isAwsError } from '../../aws/errors.ts';
-import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/run-history.ts';
+import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/runs.ts';
 import { CliError, table } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/catalog.ts';
@@ -91,7 +91,10 @@ export function registerRuns(program: Command): void {
           throw new CliError(`no run named ${name} in ${options.workflow}`);
         throw error;
       });
-    const steps = runStepsOf((await executionHistory(target.clients.sfn, arn)) ?? [], execution.status).map((step) =>
+    const steps = runStepsOf(
+      (await executionHistory(target.clients.sfn, arn, { includeExecutionData: true })) ?? [],
+      execution.status,
+    ).map((step) =>
       options.showText ? step : { ...step, input: elideTicketText(step.input), output: elideTicketText(step.output) },
     );
     if (options.json) {

@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { elideTicketText } from '../../../src/api/elide.ts';
-import { runStepsOf } from '../../../src/workflows/run-history.ts';
+import { runStepsOf } from '../../../src/workflows/runs.ts';
 
 /** A run state by state from Step Functions history events (the shapes AWS sends). */
 let clock = Date.parse('2026-11-28T10:00:00Z');
