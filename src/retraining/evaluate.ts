@@ -2,9 +2,8 @@ import { computeMetrics, type Metrics } from '../model/metrics.ts';
 import { loadTicketClassifier, type TicketClassifier } from '../model/ticket-classifier.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { BASE_DATASET_KEYS, type LabelledExample } from '../operations/bootstrap.ts';
+import { BASE_DATASET_KEYS, readJsonLinesObject, type LabelledExample } from '../data/base-dataset.ts';
 import { decideGate, type GateTolerances, type MetricSummary } from './gate.ts';
-import { readJsonLinesObject } from './retrain.ts';
 import { readSnapshot } from './snapshot.ts';
 import { TriageError } from '../errors.ts';
 
