@@ -24,9 +24,8 @@ import { createAwsClients } from '../src/aws/clients.ts';
 import { table } from '../src/cli/output.ts';
 import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
-import { ModelRegistry } from '../src/model-store/registry.ts';
-import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
+import { createStores } from '../src/storage/stores.ts';
 import { startLocalStack } from '../src/runtime/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { saveBenchResult } from './results.ts';
@@ -58,19 +57,16 @@ const stack = await startLocalStack({
   eventSource: { pollers: Number(opts.pollers), enabled: false },
 });
 const clients = createAwsClients(stack.config);
+const stores = createStores(clients, stack.config);
 const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
 const extra = await readLabelledCsv(projectPath('data/sample-stream.csv'));
-const boot = await bootstrapModel(
-  new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET),
-  new ModelRegistry(clients.documents, stack.config.MODELS_TABLE),
-  {
-    texts: demo.texts,
-    labels: demo.labels,
-    sha256: demo.sha256,
-    source: 'data/demo-tickets.csv',
-    profile: 'linear-svm',
-  },
-);
+const boot = await bootstrapModel(stores.modelStore, stores.registry, {
+  texts: demo.texts,
+  labels: demo.labels,
+  sha256: demo.sha256,
+  source: 'data/demo-tickets.csv',
+  profile: 'linear-svm',
+});
 log(`model ${boot.model.manifest.version} in service; data in ${dataDir}`);
 const texts = [...demo.texts, ...extra.texts];
 

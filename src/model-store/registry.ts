@@ -1,5 +1,5 @@
 import { isAwsError } from '../aws/errors.ts';
-import { setFields } from '../storage/set-fields.ts';
+import { setFields } from '../aws/set-fields.ts';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TriageError } from '../errors.ts';
 

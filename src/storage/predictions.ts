@@ -1,6 +1,6 @@
 import { isAwsError } from '../aws/errors.ts';
 import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { setFields } from './set-fields.ts';
+import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
 import { TriageError } from '../errors.ts';
