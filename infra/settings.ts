@@ -11,8 +11,11 @@ export interface TriageSettings {
   readonly classifyWorkflowType: sfn.StateMachineType;
   /** `retrainSchedule`: EventBridge Scheduler expression, UTC. Default `cron(0 3 * * ? *)` (03:00 every day). */
   readonly retrainSchedule: string;
-  /** `feedbackApiJwtIssuer` + `feedbackApiJwtAudience` (comma-separated): use your identity provider instead of the Cognito user pool. */
-  readonly feedbackApiJwt?: { readonly issuer: string; readonly audience: readonly string[] };
+  /**
+   * `feedbackApiJwtIssuer` + `feedbackApiJwtAudience` (comma-separated): use your identity provider instead of
+   * the Cognito user pool for the review API (the context keys keep the API's first name: deployments set them).
+   */
+  readonly reviewApiJwt?: { readonly issuer: string; readonly audience: readonly string[] };
   /** `logLevel`: DEBUG, INFO (default), WARN or ERROR. */
   readonly logLevel: TriageLogLevel;
   /** `needsReviewThreshold`: 0..1; default: the product's (0.6). */
@@ -78,7 +81,7 @@ export function readSettings(node: Node): TriageSettings {
     retrainSchedule,
     ...(issuer &&
       audience && {
-        feedbackApiJwt: {
+        reviewApiJwt: {
           issuer,
           audience: audience
             .split(',')

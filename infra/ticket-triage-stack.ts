@@ -4,7 +4,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS } from '../src/workflows/catalog.ts';
 import { ClassificationWorkflow } from './classification-workflow/classification-workflow.ts';
-import { FeedbackApi } from './feedback-api/feedback-api.ts';
+import { ReviewApi } from './review-api/review-api.ts';
 import { handlerExists } from './functions/bundling.ts';
 import { TriageAlarms } from './monitoring/triage-alarms.ts';
 import { TicketQueues } from './queues/ticket-queues.ts';
@@ -33,9 +33,9 @@ export interface TicketTriageStackProps extends StackProps {
   /**
    * Deploy the review page's HTTP API.
    *
-   * @default - when `handlers/feedback-api.ts` exists
+   * @default - when `handlers/review-api.ts` exists
    */
-  readonly feedbackApi?: boolean;
+  readonly reviewApi?: boolean;
 }
 
 /** True when the retraining workflow's ASL file and every handler it names exist. */
@@ -44,7 +44,7 @@ export function retrainWorkflowAvailable(definitionFile = projectPath(WORKFLOWS[
 }
 
 /** True when the review page API's handler exists. */
-export const feedbackApiAvailable = (): boolean => handlerExists(OTHER_FUNCTIONS.feedbackApi);
+export const reviewApiAvailable = (): boolean => handlerExists(OTHER_FUNCTIONS.reviewApi);
 
 /**
  * ticket-triage on AWS: storage, queues, the classification workflow, and,
@@ -58,7 +58,7 @@ export class TicketTriageStack extends Stack {
   readonly queues: TicketQueues;
   readonly classification: ClassificationWorkflow;
   readonly retrain?: RetrainWorkflow;
-  readonly feedbackApi?: FeedbackApi;
+  readonly reviewApi?: ReviewApi;
   readonly alarms: TriageAlarms;
 
   constructor(scope: Construct, id: string, props: TicketTriageStackProps) {
@@ -92,13 +92,15 @@ export class TicketTriageStack extends Stack {
       });
     }
 
-    if (props.feedbackApi ?? feedbackApiAvailable()) {
-      this.feedbackApi = new FeedbackApi(this, 'FeedbackApi', {
+    if (props.reviewApi ?? reviewApiAvailable()) {
+      // The construct id keeps its first name: it is part of the logical ids of what it deploys, and a new
+      // id would replace the reviewers' user pool (retained, deletion-protected) and the API's URL.
+      this.reviewApi = new ReviewApi(this, 'FeedbackApi', {
         tables: this.tables,
         modelBucket: this.modelBucket,
         ...(this.retrain && { retrain: this.retrain }),
         classification: this.classification,
-        ...(settings.feedbackApiJwt && { jwt: settings.feedbackApiJwt }),
+        ...(settings.reviewApiJwt && { jwt: settings.reviewApiJwt }),
         logLevel: settings.logLevel,
       });
     }
@@ -166,17 +168,18 @@ export class TicketTriageStack extends Stack {
         'Watch retraining runs in the Step Functions console',
       );
     }
-    if (this.feedbackApi) {
-      output('FeedbackApiUrl', this.feedbackApi.url, 'The review page API (JWT required)');
-      if (this.feedbackApi.userPool && this.feedbackApi.userPoolClient) {
+    if (this.reviewApi) {
+      // Output names are what deployment scripts read: unchanged.
+      output('FeedbackApiUrl', this.reviewApi.url, 'The review page API (JWT required)');
+      if (this.reviewApi.userPool && this.reviewApi.userPoolClient) {
         output(
           'ReviewersUserPoolId',
-          this.feedbackApi.userPool.userPoolId,
+          this.reviewApi.userPool.userPoolId,
           'Cognito user pool of the reviewers (add users here)',
         );
         output(
           'ReviewersUserPoolClientId',
-          this.feedbackApi.userPoolClient.userPoolClientId,
+          this.reviewApi.userPoolClient.userPoolClientId,
           'App client of the review page',
         );
       }

@@ -47,5 +47,5 @@ export const BUNDLE_BUDGETS: Readonly<Record<string, BundleBudget>> = {
   'evaluate-model': { startup: 1.5 * MiB, total: 3.75 * MiB },
   'promote-model': WITH_LEMMATIZER_DATA,
   'reject-model': WITH_LEMMATIZER_DATA,
-  'feedback-api': WITH_LEMMATIZER_DATA,
+  'review-api': WITH_LEMMATIZER_DATA,
 };

@@ -41,7 +41,7 @@ export interface LocalStackOptions {
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
   readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
   /**
-   * Port of the HTTP server for the feedback API (`/api/...`, on 127.0.0.1).
+   * Port of the HTTP server for the review API (`/api/...`, on 127.0.0.1).
    * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
    */
   readonly httpPort?: number;
@@ -59,7 +59,7 @@ export interface LocalStack {
   /** The input queue's poller, once started. */
   readonly eventSource: SqsEventSourceMapping | undefined;
   startEventSource(): Promise<SqsEventSourceMapping>;
-  /** The feedback API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
+  /** The review API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
   readonly http: HttpApiServer;
   readonly webUrl: string;
   /** The timer that starts retraining (RETRAIN_SCHEDULE), unless it is `off`. */
@@ -177,10 +177,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const http = await startHttpApiServer({
       port: options.httpPort ?? 0,
-      invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.feedbackApi, event),
+      invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.reviewApi, event),
       ...(options.httpFallback && { fallback: options.httpFallback }),
       onError: (error) =>
-        options.logger?.warn('feedback API request failed', {
+        options.logger?.warn('review API request failed', {
           error: error instanceof Error ? error.name : typeof error,
         }),
     });

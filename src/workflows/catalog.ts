@@ -37,7 +37,7 @@ export const OTHER_FUNCTIONS = {
   /** SQS-triggered: input queue -> classify-ticket executions. */
   startClassification: 'start-classification',
   /** HTTP: list predictions, submit feedback, models and runs for the web page. */
-  feedbackApi: 'feedback-api',
+  reviewApi: 'review-api',
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

@@ -198,7 +198,7 @@ describe('bundling in the CDK app is the same bundling, and skipping it changes 
   let skipped: ReturnType<typeof synth>;
   beforeAll(() => {
     // The parts that exist in this branch (retrain/feedback light up when their handlers exist).
-    const stack = { retrainWorkflow: undefined, feedbackApi: undefined, retrainDefinitionFile: undefined };
+    const stack = { retrainWorkflow: undefined, reviewApi: undefined, retrainDefinitionFile: undefined };
     bundled = synth({ bundle: true, stack });
     skipped = synth({ bundle: false, stack });
   }, 120_000);

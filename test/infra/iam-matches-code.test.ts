@@ -38,7 +38,7 @@ import { logicalId, statementsOfRole, synth, type CfnTemplate, type Statement, t
 // What the analysis cannot see by itself, each with why
 // ---------------------------------------------------------------------------
 
-/** Which state machine setting `deps.stateMachines[workflow]` is (handlers/feedback-api.ts fills the map from them). */
+/** Which state machine setting `deps.stateMachines[workflow]` is (handlers/review-api.ts fills the map from them). */
 const STATE_MACHINE_SETTINGS: Readonly<Record<WorkflowName, string>> = {
   'classify-ticket': 'CLASSIFY_STATE_MACHINE_ARN',
   'retrain-model': 'RETRAIN_STATE_MACHINE_ARN',
@@ -78,7 +78,7 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
       'An execution that ListExecutions returned for stateMachineArn: one of the executions of that state machine.',
   },
   {
-    file: 'src/api/feedback-api.ts',
+    file: 'src/api/review-api.ts',
     expression: 'deps.stateMachines[workflow]',
     values: (node, evaluate) => {
       const workflows = evaluate(node.argumentExpression);
@@ -87,12 +87,12 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
         : Object.keys(STATE_MACHINE_SETTINGS);
       return named.map((w): Value => {
         const setting = STATE_MACHINE_SETTINGS[w as WorkflowName];
-        if (!setting) throw new Error(`src/api/feedback-api.ts: unknown workflow ${w}`);
+        if (!setting) throw new Error(`src/api/review-api.ts: unknown workflow ${w}`);
         return { kind: 'env', name: setting };
       });
     },
     reason:
-      "handlers/feedback-api.ts fills deps.stateMachines from CLASSIFY_STATE_MACHINE_ARN and RETRAIN_STATE_MACHINE_ARN; the workflow is a literal at POST /api/retrain and the request's `workflow` parameter (any of them) elsewhere.",
+      "handlers/review-api.ts fills deps.stateMachines from CLASSIFY_STATE_MACHINE_ARN and RETRAIN_STATE_MACHINE_ARN; the workflow is a literal at POST /api/retrain and the request's `workflow` parameter (any of them) elsewhere.",
   },
 ];
 
@@ -601,7 +601,7 @@ function functions(stack = s.stack): Record<string, TriageFunction> {
     ...stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: stack.classification.startClassification,
     ...stack.retrain!.steps,
-    [OTHER_FUNCTIONS.feedbackApi]: stack.feedbackApi!.handler,
+    [OTHER_FUNCTIONS.reviewApi]: stack.reviewApi!.handler,
   };
 }
 
@@ -662,8 +662,8 @@ describe('the analysis itself', () => {
     expect(access['pin-model-version']!.calls.map((c) => `${c.actions.join('+')} in ${c.via.at(-1)}`)).toEqual([
       'dynamodb:GetItem in src/model-store/registry.ts ModelRegistry.inService',
     ]);
-    expect(access['feedback-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
-    expect(access['feedback-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
+    expect(access['review-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
+    expect(access['review-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
   });
 });
 
@@ -733,9 +733,9 @@ describe('what it catches (the same comparison on altered templates)', () => {
   });
 
   it('an S3 prefix that is not granted, and a model step that could write models/', () => {
-    expect(compare('feedback-api', withoutAction('feedback-api', 's3:GetObject'))).toContainEqual(
+    expect(compare('review-api', withoutAction('review-api', 's3:GetObject'))).toContainEqual(
       expect.stringMatching(
-        /^feedback-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/,
+        /^review-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/,
       ),
     );
     const json = structuredClone(s.json);

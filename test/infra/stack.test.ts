@@ -31,7 +31,7 @@ function functions(): Record<string, TriageFunction> {
     ...s.stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: s.stack.classification.startClassification,
     ...s.stack.retrain!.steps,
-    [OTHER_FUNCTIONS.feedbackApi]: s.stack.feedbackApi!.handler,
+    [OTHER_FUNCTIONS.reviewApi]: s.stack.reviewApi!.handler,
   };
 }
 const statementsOf = (handler: string): Statement[] => statementsOfRole(s.json, logicalId(functions()[handler]!.role));
@@ -80,7 +80,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   ],
   'promote-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-  'feedback-api': [
+  'review-api': [
     ...LOGS,
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -296,7 +296,7 @@ describe('functions', () => {
       'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'promote-model': ['MODELS_TABLE'],
       'reject-model': ['MODELS_TABLE'],
-      'feedback-api': [
+      'review-api': [
         'CLASSIFY_STATE_MACHINE_ARN',
         'MODELS_TABLE',
         'MODEL_BUCKET',
@@ -445,8 +445,8 @@ describe('least privilege: the exact actions of every role', () => {
     ]);
   });
 
-  it('feedback-api: starts only the retrain state machine; reads the runs of both', () => {
-    const statements = statementsOf('feedback-api');
+  it('review-api: starts only the retrain state machine; reads the runs of both', () => {
+    const statements = statementsOf('review-api');
     const classify = s.stack.classification.stateMachine;
     const retrain = s.stack.retrain!.stateMachine;
     expect(allowing(statements, 'states:StartExecution').flatMap(resourcesOf)).toEqual([ref(retrain)]);
@@ -457,7 +457,7 @@ describe('least privilege: the exact actions of every role', () => {
     for (const machine of [classify, retrain])
       expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
     const variables =
-      s.json.Resources[logicalId(s.stack.feedbackApi!.handler.function)]!.Properties!.Environment.Variables;
+      s.json.Resources[logicalId(s.stack.reviewApi!.handler.function)]!.Properties!.Environment.Variables;
     expect(variables).toMatchObject({
       CLASSIFY_STATE_MACHINE_ARN: ref(classify),
       RETRAIN_STATE_MACHINE_ARN: ref(retrain),
@@ -519,7 +519,7 @@ describe('classification workflow', () => {
       EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort(),
     );
     // Nor does the review API get classify-ticket's (absent) runs: no ARN (it answers 503 NotConfigured), no grant on it.
-    const api = express.stack.feedbackApi!.handler;
+    const api = express.stack.reviewApi!.handler;
     expect(
       express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN,
     ).toBeUndefined();
@@ -555,7 +555,7 @@ describe('retraining workflow', () => {
     const auto = synth({
       stack: {
         retrainWorkflow: undefined,
-        feedbackApi: undefined,
+        reviewApi: undefined,
         retrainDefinitionFile: '/nonexistent/retrain-model.asl.json',
       },
     });
@@ -566,14 +566,14 @@ describe('retraining workflow', () => {
   });
 });
 
-describe('feedback API', () => {
+describe('review API', () => {
   it('HTTP API: one $default route behind a JWT authorizer of the Cognito user pool; access logs; throttling', () => {
-    const pool = s.stack.feedbackApi!.userPool!;
+    const pool = s.stack.reviewApi!.userPool!;
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [ref(s.stack.feedbackApi!.userPoolClient!)],
+        Audience: [ref(s.stack.reviewApi!.userPoolClient!)],
         Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(pool)]] },
       },
     });
@@ -583,7 +583,7 @@ describe('feedback API', () => {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: {
-        DestinationArn: arnOf(s.stack.feedbackApi!.accessLogs),
+        DestinationArn: arnOf(s.stack.reviewApi!.accessLogs),
         Format: Match.stringLikeRegexp('requestId'),
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },

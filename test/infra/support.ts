@@ -51,7 +51,7 @@ export function synth(options: SynthOptions = {}): Synthesized {
       stack: {
         retrainWorkflow: true,
         retrainDefinitionFile: retrainDefinitionFile(),
-        feedbackApi: true,
+        reviewApi: true,
         ...options.stack,
       },
     });

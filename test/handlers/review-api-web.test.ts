@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../handlers/feedback-api.ts';
+import { handler } from '../../handlers/review-api.ts';
 import { WORKFLOWS, projectPath } from '../../src/workflows/catalog.ts';
 import { apiGatewayEvent } from '../support/events.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';

@@ -27,7 +27,7 @@ import {
 } from './http.ts';
 
 /**
- * The review page's API (`handlers/feedback-api.ts` on Lambda behind API
+ * The review page's API (`handlers/review-api.ts` on Lambda behind API
  * Gateway, and the local HTTP server): predictions, feedback, stats, models
  * and workflow runs. JSON in and out; errors are `{ error, message }`.
  *
@@ -43,7 +43,7 @@ import {
  *   GET  /api/runs/{executionName}?workflow=&history=&showText=
  *   GET  /api/workflows, GET /api/workflows/{name}   the ASL definitions (the run graph)
  */
-export interface FeedbackApiDeps {
+export interface ReviewApiDeps {
   readonly predictions: PredictionStore;
   readonly feedback: FeedbackStore;
   readonly registry: ModelRegistry;
@@ -132,7 +132,7 @@ const listRunsQuery = z.object({
   cursor: z.string().min(1).max(4000).optional(),
 });
 
-function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
+function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {
   const arn = deps.stateMachines[workflow];
   if (!arn)
     throw new ApiError(
@@ -142,7 +142,7 @@ function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
   return arn;
 }
 
-const ROUTES: readonly Route<FeedbackApiDeps>[] = [
+const ROUTES: readonly Route<ReviewApiDeps>[] = [
   {
     method: 'GET',
     path: '/api/predictions',
@@ -305,7 +305,7 @@ function apiErrorOf(error: unknown): TriageError | undefined {
 }
 
 /** The API as one function: API Gateway HTTP API event in, response out. Never throws. */
-export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
+export function createReviewApi(deps: ReviewApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
   return async (event) => {
     const started = Date.now();
     let route = '(unmatched)';
@@ -320,7 +320,7 @@ export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProx
         result = errorResult(known);
       } else {
         const requestId = event.requestContext?.requestId;
-        deps.log?.('error', 'feedback API request failed', {
+        deps.log?.('error', 'review API request failed', {
           route,
           error: (error as Error)?.name ?? typeof error,
           message: String((error as Error)?.message ?? '').slice(0, 300),
@@ -332,7 +332,7 @@ export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProx
         });
       }
     }
-    deps.log?.('info', 'feedback API request', {
+    deps.log?.('info', 'review API request', {
       method: event.requestContext?.http?.method,
       route,
       status: result.statusCode,

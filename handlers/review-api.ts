@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createFeedbackApi, type FeedbackApiDeps } from '../src/api/feedback-api.ts';
+import { createReviewApi, type ReviewApiDeps } from '../src/api/review-api.ts';
 import type { ApiResult } from '../src/api/http.ts';
 import { awsClients } from '../src/aws/clients.ts';
 import { config } from '../src/config.ts';
@@ -9,7 +9,7 @@ import { logger } from '../src/lambda/logger.ts';
 function build(): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
   const context = handlerContext();
   const settings = config();
-  const deps: FeedbackApiDeps = {
+  const deps: ReviewApiDeps = {
     predictions: context.predictions,
     feedback: context.feedback,
     registry: context.registry,
@@ -22,12 +22,12 @@ function build(): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
     },
     log: (level, message, fields) => logger[level](message, fields),
   };
-  return createFeedbackApi(deps);
+  return createReviewApi(deps);
 }
 
 /**
  * The review page's API: API Gateway HTTP API (payload 2.0) event in,
- * response out. Routes and validation are in src/api/feedback-api.ts; the
+ * response out. Routes and validation are in src/api/review-api.ts; the
  * local runtime serves the same handler at `webUrl` (`triage start`). The
  * clients and caches behind it are the warm container's (handlerContext).
  */

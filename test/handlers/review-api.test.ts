@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../handlers/feedback-api.ts';
+import { handler } from '../../handlers/review-api.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import { logger } from '../../src/lambda/logger.ts';
 import { FEEDBACK_HISTORY_LIMIT } from '../../src/storage/feedback.ts';
@@ -8,7 +8,7 @@ import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /**
- * The feedback API handler against the local stack's real DynamoDB, S3 and
+ * The review API handler against the local stack's real DynamoDB, S3 and
  * Step Functions endpoint (no mocks): tickets are classified by the real
  * classify-ticket workflow first.
  */
@@ -278,7 +278,7 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
       process.stdout.write = original;
       logger.setLogLevel(level as never);
     }
-    expect(written.join('')).toMatch(/feedback API request/);
+    expect(written.join('')).toMatch(/review API request/);
     for (const ticket of TICKETS) expect(written.join('')).not.toContain(ticket.text);
   });
 });
