@@ -19,7 +19,7 @@ import { table } from '../src/cli/output.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { createStores } from '../src/storage/stores.ts';
-import { startLocalStack } from '../src/runtime/local-stack.ts';
+import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { handler as preprocess } from '../handlers/preprocess-ticket.ts';
 import { handler as vectorize } from '../handlers/vectorize-ticket.ts';

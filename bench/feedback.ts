@@ -40,7 +40,7 @@ import {
   type EvaluationReport,
 } from '../src/retraining/evaluate.ts';
 import { describeRun, startRetrain, type RunDetail } from '../src/workflows/runs.ts';
-import { startLocalStack, type LocalStack } from '../src/runtime/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../src/local-stack/local-stack.ts';
 import type { FeedbackInput } from '../src/storage/feedback.ts';
 import { createStores } from '../src/storage/stores.ts';
 import { loadEndavaOrSkip } from './endava.ts';

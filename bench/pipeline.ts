@@ -26,7 +26,7 @@ import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/m
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { createStores } from '../src/storage/stores.ts';
-import { startLocalStack } from '../src/runtime/local-stack.ts';
+import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { saveBenchResult } from './results.ts';
 

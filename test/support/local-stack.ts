@@ -8,7 +8,7 @@ import type { PredictionStore } from '../../src/storage/predictions.ts';
 import { createStores } from '../../src/storage/stores.ts';
 import { bootstrapModel } from '../../src/operations/bootstrap.ts';
 import type { ProfileName } from '../../src/model/profiles.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/runtime/local-stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/local-stack.ts';
 import { TRAINING_TICKETS } from './tickets.ts';
 
 /** A running local stack plus what tests need around it. */

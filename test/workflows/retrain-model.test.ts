@@ -7,7 +7,7 @@ import { submitFeedback } from '../../src/operations/feedback.ts';
 import { readEvaluation } from '../../src/retraining/evaluate.ts';
 import { describeRun, startRetrain, type RunDetail } from '../../src/workflows/runs.ts';
 import { readSnapshot } from '../../src/retraining/snapshot.ts';
-import type { LocalStackOptions } from '../../src/runtime/local-stack.ts';
+import type { LocalStackOptions } from '../../src/local-stack/local-stack.ts';
 import { MORE_KNOWN_TICKETS, NETWORK_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 

@@ -1,3 +1,12 @@
+/**
+ * `src/local-stack/`: ticket-triage deployed on the local runtime, the local
+ * counterpart of `infra/` (which deploys it to AWS). `src/local/` is the
+ * runtime itself (S3, SQS, DynamoDB, Step Functions, Lambda, schedules) and
+ * knows nothing of tickets; this folder creates the product's queues, bucket,
+ * tables, functions and state machines on it (`startLocalStack`), serves the
+ * review API as API Gateway would (http-api-server.ts), and tells the CLI
+ * where the running stack is (stack-file.ts).
+ */
 import { existsSync } from 'node:fs';
 import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
 import { config, parseConfig, resetConfig, type Config } from '../config.ts';
