@@ -41,11 +41,15 @@ const failedState = z.looseObject({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
 });
 
-/** `reject-model` records a candidate the gate rejected, or the failure of a run. */
-export const rejectInput = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rejected'), executionName, evaluation: evaluationSummary }),
-  z.object({ kind: z.literal('failed'), executionName, state: failedState }),
-]);
+/** `Reject` (reject-candidate): a candidate the gate rejected. */
+export const rejectCandidateInput = z.object({
+  kind: z.literal('rejected'),
+  executionName,
+  evaluation: evaluationSummary,
+});
+
+/** `RecordFailure` (record-retrain-failure): the whole state of a run a step of which failed. */
+export const recordRetrainFailureInput = z.object({ kind: z.literal('failed'), executionName, state: failedState });
 
 export type FailedState = z.infer<typeof failedState>;
 

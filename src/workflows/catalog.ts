@@ -24,10 +24,11 @@ export const WORKFLOWS = {
     description: 'Feedback in, a better model in service (or the reason it was rejected)',
     functions: {
       GatherFeedbackFunctionArn: 'gather-feedback',
-      RetrainFunctionArn: 'retrain-model',
+      RetrainFunctionArn: 'train-candidate',
       EvaluateFunctionArn: 'evaluate-model',
       PromoteFunctionArn: 'promote-model',
-      RejectFunctionArn: 'reject-model',
+      RejectFunctionArn: 'reject-candidate',
+      RecordFailureFunctionArn: 'record-retrain-failure',
     },
   },
 } as const;

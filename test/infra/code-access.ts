@@ -662,8 +662,12 @@ export class CodeAccessAnalyzer {
             if (read) configReads.push(read);
           }
           const target = this.unitOfDeclaration(declaration);
-          if (target === 'dispatch') dispatch(declaration.name?.text ?? symbol.name, unit.key);
-          else if (target && target.key !== unit.key) reach(target, unit.key);
+          // An interface method, or a property of an interface that is called: any class's member of that name.
+          // (Reading a property of an interface, `evaluation.inService`, calls nothing.)
+          if (target === 'dispatch') {
+            if (declaration.kind === SyntaxKind.MethodSignature || isCalledMember(node))
+              dispatch(declaration.name?.text ?? symbol.name, unit.key);
+          } else if (target && target.key !== unit.key) reach(target, unit.key);
           const owner = declaration.parent;
           if (
             (declaration.kind === SyntaxKind.MethodDeclaration || declaration.kind === SyntaxKind.GetAccessor) &&
@@ -1259,6 +1263,13 @@ function isDeclarationName(identifier: N): boolean {
   return (
     parent.name === identifier || (parent.kind === SyntaxKind.BindingElement && parent.propertyName === identifier)
   );
+}
+
+/** `x.name(...)` or `name(...)`: the identifier is what is called. */
+function isCalledMember(node: N): boolean {
+  const access =
+    node.parent?.kind === SyntaxKind.PropertyAccessExpression && node.parent.name === node ? node.parent : node;
+  return access.parent?.kind === SyntaxKind.CallExpression && access.parent.expression === access;
 }
 
 function calleeName(call: N): N | undefined {

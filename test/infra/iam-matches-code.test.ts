@@ -715,19 +715,19 @@ describe('what it catches (the same comparison on altered templates)', () => {
 
   it('a grant no code uses, and a pointer write outside promote-model', () => {
     const json = structuredClone(s.json);
-    const roleId = logicalId(functions()['reject-model']!.role);
+    const roleId = logicalId(functions()['record-retrain-failure']!.role);
     const policy = Object.values(json.Resources).find(
       (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
     )!;
     const models = { 'Fn::GetAtt': [logicalId(s.stack.tables.table('models')), 'Arn'] };
     policy.Properties!.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: models });
-    const failures = compare('reject-model', json);
+    const failures = compare('record-retrain-failure', json);
     expect(failures).toContainEqual(
-      expect.stringMatching(/^reject-model: its role allows dynamodb:PutItem on the in-service pointer/),
+      expect.stringMatching(/^record-retrain-failure: its role allows dynamodb:PutItem on the in-service pointer/),
     );
     expect(failures).toContainEqual(
       expect.stringMatching(
-        /^reject-model: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/reject-model\.ts calls it/,
+        /^record-retrain-failure: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/record-retrain-failure\.ts calls it/,
       ),
     );
   });

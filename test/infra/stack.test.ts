@@ -61,7 +61,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'publish-result': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'record-failure': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
-  'retrain-model': [
+  'train-candidate': [
     ...LOGS,
     'dynamodb:GetItem',
     'dynamodb:PutItem',
@@ -79,7 +79,8 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     's3:PutObject',
   ],
   'promote-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+  'reject-candidate': [...LOGS, 'dynamodb:UpdateItem'],
+  'record-retrain-failure': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
   'review-api': [
     ...LOGS,
     'dynamodb:GetItem',
@@ -292,10 +293,11 @@ describe('functions', () => {
       'publish-result': ['OUTPUT_QUEUE_URL', 'PREDICTIONS_TABLE'],
       'record-failure': ['PREDICTIONS_TABLE', 'REJECTED_QUEUE_URL'],
       'gather-feedback': ['MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE'],
-      'retrain-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
+      'train-candidate': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'promote-model': ['MODELS_TABLE'],
-      'reject-model': ['MODELS_TABLE'],
+      'reject-candidate': ['MODELS_TABLE'],
+      'record-retrain-failure': ['MODELS_TABLE'],
       'review-api': [
         'CLASSIFY_STATE_MACHINE_ARN',
         'MODELS_TABLE',
@@ -440,8 +442,9 @@ describe('least privilege: the exact actions of every role', () => {
     expect(pointerWriters).toEqual(['promote-model']);
     expect(otherWriters.sort()).toEqual([
       'promote-model dynamodb:UpdateItem',
-      'reject-model dynamodb:UpdateItem',
-      'retrain-model dynamodb:PutItem',
+      'record-retrain-failure dynamodb:UpdateItem',
+      'reject-candidate dynamodb:UpdateItem',
+      'train-candidate dynamodb:PutItem',
     ]);
   });
 

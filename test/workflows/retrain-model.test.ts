@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler as evaluateHandler } from '../../handlers/evaluate-model.ts';
 import { handler as promoteHandler } from '../../handlers/promote-model.ts';
-import { handler as retrainHandler } from '../../handlers/retrain-model.ts';
+import { handler as retrainHandler } from '../../handlers/train-candidate.ts';
 import { seededRandom, shuffleInPlace } from '../../src/model/random.ts';
 import { submitFeedback } from '../../src/operations/feedback.ts';
 import { readEvaluation } from '../../src/retraining/evaluate.ts';
@@ -218,7 +218,7 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
 
   it('Retrain failing before it registered anything: the run fails, the registry and the pointer are unchanged', async () => {
     const { t, v1 } = await classifiedStack({
-      'retrain-model': (() => {
+      'train-candidate': (() => {
         throw new RangeError('out of memory while fitting');
       }) as never,
     });
@@ -234,7 +234,7 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     let bothArrived!: () => void;
     const barrier = new Promise<void>((resolve) => (bothArrived = resolve));
     const { t, v1 } = await classifiedStack({
-      'retrain-model': retrainHandler as never,
+      'train-candidate': retrainHandler as never,
       'evaluate-model': evaluateHandler as never,
       'promote-model': (async (event: unknown) => {
         // Both runs evaluated against v1 before either moves the pointer.
