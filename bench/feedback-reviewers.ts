@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAwsClients } from '../src/aws/clients.ts';
 import { parseConfig } from '../src/config.ts';
-import type { FeedbackInput } from '../src/storage/feedback.ts';
+import type { FeedbackInput } from '../src/feedback/rules.ts';
 import { createStores } from '../src/storage/stores.ts';
 
 export interface ReviewerTask {

@@ -41,7 +41,7 @@ import {
 } from '../src/retraining/evaluate.ts';
 import { describeRun, startRetrain, type RunDetail } from '../src/workflows/runs.ts';
 import { startLocalStack, type LocalStack } from '../src/local-stack/local-stack.ts';
-import type { FeedbackInput } from '../src/storage/feedback.ts';
+import type { FeedbackInput } from '../src/feedback/rules.ts';
 import { createStores } from '../src/storage/stores.ts';
 import { loadEndavaOrSkip } from './endava.ts';
 import type { ReviewerTask } from './feedback-reviewers.ts';

@@ -6,7 +6,7 @@ import { UnknownModelVersionError, type ModelRegistry } from '../model-store/reg
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { describeModel, listModels } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
-import { FeedbackError, type FeedbackStore, type ReviewedTicket } from '../storage/feedback.ts';
+import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
 import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';

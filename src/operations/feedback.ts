@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
-import type { Feedback, FeedbackInput, FeedbackStore } from '../storage/feedback.ts';
+import type { Feedback, FeedbackInput } from '../feedback/rules.ts';
+import type { FeedbackStore } from '../storage/feedback.ts';
 
 export interface FeedbackDeps {
   readonly feedback: FeedbackStore;

@@ -1,5 +1,5 @@
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import type { Verdict } from '../storage/feedback.ts';
+import type { Verdict } from '../feedback/rules.ts';
 import type { FeedbackSplit } from './holdout.ts';
 import { TriageError } from '../errors.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../handlers/review-api.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import { logger } from '../../src/lambda/logger.ts';
-import { FEEDBACK_HISTORY_LIMIT } from '../../src/storage/feedback.ts';
+import { FEEDBACK_HISTORY_LIMIT } from '../../src/feedback/rules.ts';
 import { apiGatewayEvent } from '../support/events.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
