@@ -19,8 +19,3 @@ export const handler = async (): Promise<{ modelVersion: string }> => {
   cached = { version: pointer.modelVersion, until: now + config().POINTER_CACHE_SECONDS * 1000 };
   return { modelVersion: pointer.modelVersion };
 };
-
-/** Forget the cached pointer (tests). */
-export const resetPinnedVersion = (): void => {
-  cached = undefined;
-};

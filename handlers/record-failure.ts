@@ -2,26 +2,12 @@ import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type FailedMessage } from '../src/contracts/messages.ts';
+import { causeMessage } from '../src/contracts/step-errors.ts';
 import { parseStepInput, recordFailureInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
 import { TicketConflictError } from '../src/storage/predictions.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
-
-/**
- * A Lambda error's `Cause` is JSON with errorMessage/errorType/stackTrace; a
- * person needs the message, not the stack.
- */
-export function readableCause(cause: string | undefined): string {
-  if (!cause) return 'no details';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: use it as it is
-  }
-  return cause.split('\n')[0]!.slice(0, 1000);
-}
 
 /**
  * The failure path of `classify-ticket`: records why the ticket could not be
@@ -32,7 +18,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
   const input = parseStepInput(recordFailureInput, event, 'RecordFailure');
   const { ticket, executionName, error } = input;
   const failedAt = new Date().toISOString();
-  const cause = readableCause(error.Cause);
+  const cause = causeMessage(error.Cause);
   const message: FailedMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
     kind: 'failed',

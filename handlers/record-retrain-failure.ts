@@ -1,5 +1,6 @@
 import { withTransientErrors } from '../src/aws/errors.ts';
-import { causeMessage, failedStepOf, recordRetrainFailureInput } from '../src/contracts/retrain-steps.ts';
+import { failedStepOf, recordRetrainFailureInput } from '../src/contracts/retrain-steps.ts';
+import { causeMessage } from '../src/contracts/step-errors.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
 import { logger } from '../src/lambda/logger.ts';

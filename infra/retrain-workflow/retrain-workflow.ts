@@ -138,13 +138,6 @@ export interface RetrainWorkflowProps {
 
   /** @default true */
   readonly tracingEnabled?: boolean;
-
-  /**
-   * The ASL file to deploy. Only tests point it elsewhere.
-   *
-   * @default - the catalog's `workflows/retrain-model.asl.json`
-   */
-  readonly definitionFile?: string;
 }
 
 /**
@@ -200,7 +193,6 @@ export class RetrainWorkflow extends Construct {
       logLevel: sfn.LogLevel.ERROR,
       ...(props.logRetention && { logRetention: props.logRetention }),
       ...(props.tracingEnabled !== undefined && { tracingEnabled: props.tracingEnabled }),
-      ...(props.definitionFile && { definitionFile: props.definitionFile }),
     });
     this.stateMachine = this.workflow.stateMachine;
     Validations.of(this.stateMachine).acknowledge({

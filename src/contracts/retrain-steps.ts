@@ -60,15 +60,3 @@ export function failedStepOf(state: FailedState): string {
   if (state.feedback) return 'Retrain';
   return 'GatherFeedback';
 }
-
-/** A Lambda error's `Cause` is JSON with errorMessage/errorType/stackTrace; people need the message. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no details';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: use it as it is
-  }
-  return cause.split('\n')[0]!.slice(0, 1000);
-}

@@ -19,8 +19,6 @@ export const ticketMessageSchema = z.looseObject({
   text: z.string().optional(),
 });
 
-export type TicketMessage = z.infer<typeof ticketMessageSchema>;
-
 /** A message that can never be classified; the reason is written for a person. */
 export class InvalidTicketError extends TriageError {
   override readonly name = 'InvalidTicketError';

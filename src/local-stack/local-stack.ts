@@ -7,7 +7,6 @@
  * review API as API Gateway would (http-api-server.ts), and tells the CLI
  * where the running stack is (stack-file.ts).
  */
-import { existsSync } from 'node:fs';
 import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
 import { config, parseConfig, resetConfig, type Config } from '../config.ts';
 import { resetHandlerContext } from '../lambda/context.ts';
@@ -126,13 +125,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const override = options.functionOverrides?.[name];
       if (override) runtime.registerFunction(name, override as never);
       // The real handlers run in the runtime's Lambda thread (imported there from their files).
-      else if (existsSync(handlerFile(name))) await runtime.registerFunctionModule(name, handlerFile(name));
+      else await runtime.registerFunctionModule(name, handlerFile(name));
     }
 
     const stateMachines: LocalStack['stateMachines'] = {};
     for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
       const file = projectPath(workflow.file);
-      if (!existsSync(file)) continue;
       const substitutions = Object.fromEntries(
         Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]),
       );

@@ -600,8 +600,8 @@ function functions(stack = s.stack): Record<string, TriageFunction> {
   return {
     ...stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: stack.classification.startClassification,
-    ...stack.retrain!.steps,
-    [OTHER_FUNCTIONS.reviewApi]: stack.reviewApi!.handler,
+    ...stack.retrain.steps,
+    [OTHER_FUNCTIONS.reviewApi]: stack.reviewApi.handler,
   };
 }
 

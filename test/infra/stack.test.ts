@@ -30,8 +30,8 @@ function functions(): Record<string, TriageFunction> {
   return {
     ...s.stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: s.stack.classification.startClassification,
-    ...s.stack.retrain!.steps,
-    [OTHER_FUNCTIONS.reviewApi]: s.stack.reviewApi!.handler,
+    ...s.stack.retrain.steps,
+    [OTHER_FUNCTIONS.reviewApi]: s.stack.reviewApi.handler,
   };
 }
 const statementsOf = (handler: string): Statement[] => statementsOfRole(s.json, logicalId(functions()[handler]!.role));
@@ -451,7 +451,7 @@ describe('least privilege: the exact actions of every role', () => {
   it('review-api: starts only the retrain state machine; reads the runs of both', () => {
     const statements = statementsOf('review-api');
     const classify = s.stack.classification.stateMachine;
-    const retrain = s.stack.retrain!.stateMachine;
+    const retrain = s.stack.retrain.stateMachine;
     expect(allowing(statements, 'states:StartExecution').flatMap(resourcesOf)).toEqual([ref(retrain)]);
     expect(allowing(statements, 'states:ListExecutions').flatMap(resourcesOf)).toEqual(
       expect.arrayContaining([ref(retrain), ref(classify)]),
@@ -460,7 +460,7 @@ describe('least privilege: the exact actions of every role', () => {
     for (const machine of [classify, retrain])
       expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
     const variables =
-      s.json.Resources[logicalId(s.stack.reviewApi!.handler.function)]!.Properties!.Environment.Variables;
+      s.json.Resources[logicalId(s.stack.reviewApi.handler.function)]!.Properties!.Environment.Variables;
     expect(variables).toMatchObject({
       CLASSIFY_STATE_MACHINE_ARN: ref(classify),
       RETRAIN_STATE_MACHINE_ARN: ref(retrain),
@@ -522,7 +522,7 @@ describe('classification workflow', () => {
       EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort(),
     );
     // Nor does the review API get classify-ticket's (absent) runs: no ARN (it answers 503 NotConfigured), no grant on it.
-    const api = express.stack.reviewApi!.handler;
+    const api = express.stack.reviewApi.handler;
     expect(
       express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN,
     ).toBeUndefined();
@@ -538,7 +538,7 @@ describe('retraining workflow', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
       Target: {
-        Arn: ref(s.stack.retrain!.stateMachine),
+        Arn: ref(s.stack.retrain.stateMachine),
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
       },
     });
@@ -551,32 +551,18 @@ describe('retraining workflow', () => {
     const roleArn = Object.values(schedule)[0]!.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] };
     const statements = statementsOfRole(s.json, roleArn['Fn::GetAtt'][0]);
     expect(actionsOf(statements)).toEqual(['states:StartExecution']);
-    expect(statements.flatMap(resourcesOf)).toEqual([ref(s.stack.retrain!.stateMachine)]);
-  });
-
-  it('is left out while its ASL file or handlers are missing (they light up when merged)', () => {
-    const auto = synth({
-      stack: {
-        retrainWorkflow: undefined,
-        reviewApi: undefined,
-        retrainDefinitionFile: '/nonexistent/retrain-model.asl.json',
-      },
-    });
-    expect(auto.stack.retrain).toBeUndefined();
-    auto.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    auto.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
-    expect(Object.keys(auto.json.Outputs ?? {})).not.toContain('RetrainStateMachineConsoleUrl');
+    expect(statements.flatMap(resourcesOf)).toEqual([ref(s.stack.retrain.stateMachine)]);
   });
 });
 
 describe('review API', () => {
   it('HTTP API: one $default route behind a JWT authorizer of the Cognito user pool; access logs; throttling', () => {
-    const pool = s.stack.reviewApi!.userPool!;
+    const pool = s.stack.reviewApi.userPool!;
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [ref(s.stack.reviewApi!.userPoolClient!)],
+        Audience: [ref(s.stack.reviewApi.userPoolClient!)],
         Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(pool)]] },
       },
     });
@@ -586,7 +572,7 @@ describe('review API', () => {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: {
-        DestinationArn: arnOf(s.stack.reviewApi!.accessLogs),
+        DestinationArn: arnOf(s.stack.reviewApi.accessLogs),
         Format: Match.stringLikeRegexp('requestId'),
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
@@ -635,7 +621,7 @@ describe('alarms and outputs', () => {
       Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] },
     });
     alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.classification.stateMachine) });
-    alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.retrain!.stateMachine) });
+    alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.retrain.stateMachine) });
     s.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching' });
   });
@@ -667,7 +653,7 @@ describe('alarms and outputs', () => {
     expect(outputs.ModelBucketName!.Value).toEqual(ref(s.stack.modelBucket.bucket));
     for (const [output, machine] of [
       ['ClassifyStateMachineConsoleUrl', s.stack.classification.stateMachine],
-      ['RetrainStateMachineConsoleUrl', s.stack.retrain!.stateMachine],
+      ['RetrainStateMachineConsoleUrl', s.stack.retrain.stateMachine],
     ] as const) {
       expect(outputs[output]!.Value).toEqual({
         'Fn::Join': [

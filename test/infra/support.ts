@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
@@ -6,10 +6,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createTriageApp, type TriageAppOptions } from '../../infra/triage-app.ts';
 import type { TicketTriageStack } from '../../infra/ticket-triage-stack.ts';
-import { projectPath } from '../../src/workflows/catalog.ts';
-
-/** Stands in for `workflows/retrain-model.asl.json` until that file exists in this branch. */
-export const RETRAIN_FIXTURE = projectPath('test/infra/fixtures/retrain-model.asl.json');
 
 export interface Synthesized {
   readonly stack: TicketTriageStack;
@@ -48,12 +44,6 @@ export function synth(options: SynthOptions = {}): Synthesized {
       nag: false,
       outdir: mkdtempSync(join(tmpdir(), 'triage-cdk-')),
       ...options,
-      stack: {
-        retrainWorkflow: true,
-        retrainDefinitionFile: retrainDefinitionFile(),
-        reviewApi: true,
-        ...options.stack,
-      },
     });
     const assembly = app.synth();
     const json = assembly.getStackByName(stack.stackName).template as CfnTemplate;
@@ -62,12 +52,6 @@ export function synth(options: SynthOptions = {}): Synthesized {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
   }
-}
-
-/** The retrain ASL the tests deploy: the real file once it exists, else the fixture. */
-export function retrainDefinitionFile(): string {
-  const real = projectPath('workflows/retrain-model.asl.json');
-  return existsSync(real) ? real : RETRAIN_FIXTURE;
 }
 
 /** The logical id of a construct's CloudFormation resource. */
