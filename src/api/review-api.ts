@@ -2,29 +2,17 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { z } from 'zod';
 import type { ModelManifest } from '../model/artifact.ts';
-import { UnknownModelVersionError, type ModelRegistry } from '../model-store/registry.ts';
+import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { describeModel, listModels } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
 import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
-import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
+import type { PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
 import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
-import { TriageError } from '../errors.ts';
 import { elideTicketText } from './elide.ts';
-import {
-  ApiError,
-  booleanParam,
-  errorResult,
-  findRoute,
-  json,
-  parseBody,
-  parseQuery,
-  type ApiRequest,
-  type ApiResult,
-  type Route,
-} from './http.ts';
+import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequest, type ApiRoute } from './http.ts';
 
 /**
  * The review page's API (`handlers/review-api.ts` on Lambda behind API
@@ -52,7 +40,6 @@ export interface ReviewApiDeps {
   readonly sfn: SFNClient;
   /** State machine ARNs by workflow name (absent: not deployed / not configured). */
   readonly stateMachines: Partial<Record<WorkflowName, string>>;
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
 const TEXT_PREVIEW_CHARS = 280;
@@ -142,12 +129,13 @@ function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {
   return arn;
 }
 
-const ROUTES: readonly Route<ReviewApiDeps>[] = [
-  {
+const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
+  route({
     method: 'GET',
     path: '/api/predictions',
+    query: listPredictionsQuery,
     async handle(request, deps) {
-      const q = parseQuery(listPredictionsQuery, request);
+      const q = request.query;
       const filters = {
         ...(q.needsReview !== undefined && { needsReview: q.needsReview }),
         ...(q.hasFeedback !== undefined && { hasFeedback: q.hasFeedback }),
@@ -160,8 +148,8 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
         cursor: page.cursor ?? null,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/predictions/:ticketId',
     async handle(request, deps) {
@@ -170,8 +158,8 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       if (!ticket) throw new ApiError('NotFound', `there is no ticket "${ticketId}"`);
       return json(200, { ticket: predictionDetail(ticket) });
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/api/predictions/:ticketId/feedback',
     async handle(request, deps) {
@@ -181,26 +169,27 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       const result = await submitFeedback(deps, ticketId, { ...body, ...(by && { by }) });
       return json(200, { ticketId, feedback: result.feedback, replaced: result.replaced ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/api/predictions/:ticketId/feedback',
+    query: undoQuery,
     async handle(request, deps) {
       const ticketId = ticketIdParam(request);
-      const { at } = parseQuery(undoQuery, request);
+      const { at } = request.query;
       const result = await deps.feedback.undo(ticketId, { ...(at && { at }) });
       return json(200, { ticketId, undone: result.undone, feedback: result.restored ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/stats',
     async handle(_request, deps) {
       const [stats, pointer] = await Promise.all([deps.feedback.stats(), deps.registry.inService()]);
       return json(200, { ...stats, modelInService: pointer?.modelVersion ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/models',
     async handle(_request, deps) {
@@ -217,15 +206,15 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
         models,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/models/:version',
     async handle(request, deps) {
       return json(200, { model: await describeModel(deps, request.params.version!) });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/retrain',
     async handle(request, deps) {
@@ -241,12 +230,13 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       const started = await startRetrain(deps.sfn, arn, { trigger: 'api', ...(by && { by }) });
       return json(202, { ...started, url: `/api/runs/${started.executionName}` });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/runs',
+    query: listRunsQuery,
     async handle(request, deps) {
-      const q = parseQuery(listRunsQuery, request);
+      const q = request.query;
       const page = await listRuns(deps.sfn, stateMachineOf(deps, q.workflow), {
         limit: q.limit,
         // The outcome and model version are in each run's output: one DescribeExecution per run of the page.
@@ -256,12 +246,13 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       });
       return json(200, { workflow: q.workflow, runs: page.runs, cursor: page.nextToken ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/runs/:executionName',
+    query: runQuery,
     async handle(request, deps) {
-      const q = parseQuery(runQuery, request);
+      const q = request.query;
       const executionName = request.params.executionName!;
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
         throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
@@ -270,8 +261,8 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };
       return json(200, q.showText ? body : (elideTicketText(body) as object));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/workflows',
     async handle(_request, deps) {
@@ -282,8 +273,8 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
       }));
       return json(200, { workflows });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/workflows/:name',
     async handle(request) {
@@ -295,49 +286,25 @@ const ROUTES: readonly Route<ReviewApiDeps>[] = [
         );
       return json(200, workflowDefinition(name as WorkflowName), { 'cache-control': 'max-age=300' });
     },
-  },
+  }),
 ];
 
-/** An error of the product the API answers as it is, or undefined for an unexpected one (500). */
-function apiErrorOf(error: unknown): TriageError | undefined {
-  if (error instanceof TriageError) return error.meaning.status === 500 ? undefined : error;
-  return undefined;
+/** Settings of the API around its routes (logging; middleware for every request, see src/api/http.ts). */
+export interface ReviewApiOptions {
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  readonly middleware?: Parameters<typeof createApi>[0]['middleware'];
 }
 
-/** The API as one function: API Gateway HTTP API event in, response out. Never throws. */
-export function createReviewApi(deps: ReviewApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
-  return async (event) => {
-    const started = Date.now();
-    let route = '(unmatched)';
-    let result: ApiResult;
-    try {
-      const found = findRoute(ROUTES, event);
-      route = found.route.path;
-      result = await found.route.handle(found.request, deps);
-    } catch (error) {
-      const known = apiErrorOf(error);
-      if (known) {
-        result = errorResult(known);
-      } else {
-        const requestId = event.requestContext?.requestId;
-        deps.log?.('error', 'review API request failed', {
-          route,
-          error: (error as Error)?.name ?? typeof error,
-          message: String((error as Error)?.message ?? '').slice(0, 300),
-          requestId,
-        });
-        result = json(500, {
-          error: 'InternalError',
-          message: `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
-        });
-      }
-    }
-    deps.log?.('info', 'review API request', {
-      method: event.requestContext?.http?.method,
-      route,
-      status: result.statusCode,
-      ms: Date.now() - started,
-    });
-    return result;
-  };
+/**
+ * The API as one function: API Gateway HTTP API event (and Lambda context) in,
+ * response out. Never throws. `deps` is looked up per request.
+ */
+export function createReviewApi(deps: () => ReviewApiDeps, options: ReviewApiOptions = {}) {
+  return createApi({
+    name: 'review API request',
+    routes: ROUTES,
+    deps,
+    ...(options.log && { log: options.log }),
+    ...(options.middleware && { middleware: options.middleware }),
+  });
 }

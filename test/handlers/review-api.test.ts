@@ -3,7 +3,8 @@ import { handler } from '../../handlers/review-api.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import { logger } from '../../src/lambda/logger.ts';
 import { FEEDBACK_HISTORY_LIMIT } from '../../src/feedback/rules.ts';
-import { apiGatewayEvent } from '../support/events.ts';
+import { apiGatewayEvent } from '../support/api-events.ts';
+import { lambdaContext } from '../support/lambda.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -19,7 +20,7 @@ let release: (() => void) | undefined;
 const event = apiGatewayEvent;
 
 async function call(method: string, path: string, options: Parameters<typeof event>[2] = {}) {
-  const result = await handler(event(method, path, options));
+  const result = await handler(event(method, path, options), lambdaContext('review-api'));
   return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
 }
 

@@ -156,7 +156,11 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
     name: '@aws-lambda-powertools/batch',
     reason: 'Processes the SQS batch in memory and reports failures in the response.',
   },
-  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the two above.' },
+  {
+    name: '@aws-lambda-powertools/event-handler',
+    reason: "The review API's HTTP router: routes an API Gateway event to a handler in memory.",
+  },
+  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the three above.' },
   { name: 'zod', reason: 'Validation.' },
   { name: 'natural', reason: 'Stemmers (lazy chunks).' },
   { name: 'stopwords-iso', reason: 'Stop word lists (a dependency of natural).' },
