@@ -239,7 +239,7 @@ while (performance.now() - latencyStart < seconds * 1000) {
       return { ticketId, body: JSON.stringify({ ticketId, body: texts[(sent + j) % texts.length] }) };
     });
     const at = performance.now();
-    batch.forEach((b) => sentAt.set(b.ticketId, at));
+    for (const b of batch) sentAt.set(b.ticketId, at);
     sends.push(
       clients.sqs
         .send(

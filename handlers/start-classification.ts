@@ -10,6 +10,7 @@ import {
   InvalidTicketError,
   parseTicketMessage,
   type ClassificationInput,
+  type Ticket,
 } from '../src/contracts/ticket-message.ts';
 import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
@@ -42,7 +43,7 @@ async function startOne(record: SQSRecord): Promise<void> {
   const settings = config();
   const sentAt = Number(record.attributes?.SentTimestamp);
   const receivedAt = new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now()).toISOString();
-  let ticket;
+  let ticket: Ticket;
   try {
     ticket = parseTicketMessage(
       record.body,

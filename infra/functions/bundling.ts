@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, buildSync, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
 import { projectPath } from '../../src/workflows/catalog.ts';

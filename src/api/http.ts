@@ -1,4 +1,9 @@
-import { HttpError, NotFoundError, RequestValidationError, Router } from '@aws-lambda-powertools/event-handler/http';
+import {
+  HttpError,
+  type NotFoundError,
+  RequestValidationError,
+  Router,
+} from '@aws-lambda-powertools/event-handler/http';
 import type { Middleware, RequestContext } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';

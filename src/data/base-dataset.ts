@@ -32,7 +32,7 @@ export interface BaseDatasetMeta {
 }
 
 export const toJsonLines = (rows: readonly LabelledExample[]): string =>
-  rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n';
+  `${rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n')}\n`;
 
 export function fromJsonLines(text: string): LabelledExample[] {
   return text

@@ -16,7 +16,7 @@
  * messages between the two threads are in emulator-protocol.ts.
  */
 import { request as httpRequest, type RequestListener } from 'node:http';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   LOCAL_ACCOUNT_ID,
   type AsyncCall,

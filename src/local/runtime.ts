@@ -91,7 +91,7 @@ export interface AddSqsEventSourceOptions
   readonly queueName?: string;
   /** A registered function (called like Lambda, with a context), or a handler. */
   readonly functionName?: string;
-  readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | void | null | undefined>;
+  readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | null | undefined>;
 }
 
 export interface LocalRuntime {

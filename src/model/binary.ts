@@ -96,7 +96,9 @@ function encodePlainContainer(
   out.set(encoder.encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(4, headerBytes.length, true);
   out.set(headerBytes, 8);
-  bodies.forEach((b, i) => out.set(b.bytes, entries[i]!.offset));
+  bodies.forEach((b, i) => {
+    out.set(b.bytes, entries[i]!.offset);
+  });
   return out;
 }
 

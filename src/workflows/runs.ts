@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   StartExecutionCommand,
@@ -414,7 +415,7 @@ export async function describeRun(
   options: { steps?: boolean; history?: boolean } = {},
 ): Promise<RunDetail> {
   const executionArn = executionArnOf(stateMachineArn, executionName);
-  let execution;
+  let execution: DescribeExecutionCommandOutput;
   try {
     execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   } catch (error) {

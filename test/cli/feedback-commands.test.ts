@@ -93,7 +93,7 @@ describe('triage feedback', () => {
     const file = join(dir, 'corrections.csv');
     writeFileSync(
       file,
-      ['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n') + '\n',
+      `${['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n')}\n`,
     );
     const result = await triage('feedback', 'import', file, '--allow-new-category', '--by', 'bulk', '--json');
     expect(result.code).toBe(1);

@@ -49,7 +49,7 @@ const STATE_MACHINE_SETTINGS: Readonly<Record<WorkflowName, string>> = {
  * analysis stops at these (file + expression as written) and takes the values
  * given here; a hint that no longer matches any expression fails the test.
  */
-export const RESOURCE_HINTS: readonly ResourceHint[] = [
+const RESOURCE_HINTS: readonly ResourceHint[] = [
   {
     file: 'src/retraining/retrain.ts',
     expression: 'input.snapshotKey',
@@ -244,6 +244,7 @@ function resourceKind(json: CfnTemplate, id: string): Kind {
 
 /** What a statement's resource is: a table, one of its indexes, objects under a prefix, executions of a state machine, ... */
 function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read by the intrinsic functions it holds.
   const r = raw as Record<string, any>;
   if (r?.['Fn::GetAtt']?.[1] === 'Arn') {
     const id = r['Fn::GetAtt'][0] as string;
@@ -254,6 +255,7 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
   const join = r?.['Fn::Join'];
   if (Array.isArray(join) && join[0] === '') {
     const parts = join[1] as unknown[];
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON.
     const [first, suffix] = parts as [Record<string, any>, unknown];
     if (parts.length === 2 && first?.['Fn::GetAtt']?.[1] === 'Arn' && typeof suffix === 'string') {
       const id = first['Fn::GetAtt'][0] as string;
@@ -263,9 +265,9 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
       if (kind === 'bucket' && /^\/.*\*$/.test(suffix))
         return { kind: 'objects', id, prefix: suffix.slice(1, -1), raw };
     }
-    const name = parts.find((p) => (p as Record<string, any>)?.['Fn::GetAtt']?.[1] === 'Name') as
-      | Record<string, any>
-      | undefined;
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON.
+    type Json = Record<string, any>;
+    const name = parts.find((p) => (p as Json)?.['Fn::GetAtt']?.[1] === 'Name') as Json | undefined;
     if (name && parts.includes(':execution:') && parts.at(-1) === ':*')
       return { kind: 'executions', id: name['Fn::GetAtt'][0], raw };
   }
@@ -417,19 +419,19 @@ function permitsKeys(grant: Grant, need: Need): boolean {
   const { only, except } = grant.leadingKeys ?? {};
   if (!only && !except) return true;
   const keys = need.partitionKeys;
-  if (only) return keys !== undefined && keys.every((k) => only.includes(k));
+  if (only) return keys?.every((k) => only.includes(k)) ?? false;
   // except: a write whose key is only known at run time is let through; the condition keeps it off the excepted keys.
   return keys === undefined || keys.every((k) => !except!.includes(k));
 }
 
 /** Everything wrong with one handler's role and environment, as messages. */
-export interface StackIds {
+interface StackIds {
   readonly inputQueueId: string;
   /** Table logical id -> its name in `TABLES`. */
   readonly tables: Readonly<Record<string, TableName>>;
 }
 
-export function compareWithTemplate(
+function compareWithTemplate(
   access: HandlerAccess,
   fn: { functionId: string; roleId: string; logGroupId: string },
   json: CfnTemplate,

@@ -188,11 +188,13 @@ describe('storage', () => {
       expect(props.SSESpecification).toEqual({ SSEEnabled: true });
       expect(props.DeletionProtectionEnabled).toBe(true);
       expect(
-        (props.GlobalSecondaryIndexes ?? []).map((i: any) => ({
-          name: i.IndexName,
-          keys: i.KeySchema,
-          projection: i.Projection.ProjectionType,
-        })),
+        (props.GlobalSecondaryIndexes ?? []).map(
+          (i: { IndexName: string; KeySchema: unknown; Projection: { ProjectionType: string } }) => ({
+            name: i.IndexName,
+            keys: i.KeySchema,
+            projection: i.Projection.ProjectionType,
+          }),
+        ),
       ).toEqual(
         spec.indexes.map((i) => ({
           name: i.name,

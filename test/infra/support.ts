@@ -15,6 +15,7 @@ export interface Synthesized {
 }
 
 export interface CfnTemplate {
+  // biome-ignore lint/suspicious/noExplicitAny: a synthesized template is JSON the tests read property by property.
   Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
 }
@@ -64,6 +65,7 @@ export interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: IAM condition JSON.
   Condition?: Record<string, any>;
 }
 

@@ -1,16 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UnknownModelVersionError } from '../../model-store/registry.ts';
-import {
-  describeModel,
-  listModels,
-  ModelOperationError,
-  promoteByHand,
-  rollback,
-  type ModelDetail,
-} from '../../operations/models.ts';
+import { describeModel, listModels, promoteByHand, rollback, type ModelDetail } from '../../operations/models.ts';
 import { renderModelReport } from '../../reports/model-report.ts';
-import { CliError, percent, table } from '../output.ts';
+import { percent, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 import { formatMetrics } from './evaluate.ts';

@@ -32,7 +32,9 @@ describe('vocabulary', () => {
   it('finds every term and nothing else', () => {
     const terms = ['printer', 'printer jam', 'zürich', '東京', 'a', ''];
     const v = vocabularyFrom(buildVocabulary(terms));
-    terms.forEach((t, i) => expect(v.indexOf(t)).toBe(i));
+    terms.forEach((t, i) => {
+      expect(v.indexOf(t)).toBe(i);
+    });
     expect(v.indexOf('printe')).toBe(-1);
     expect(v.term(1)).toBe('printer jam');
   });
