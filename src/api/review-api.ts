@@ -32,12 +32,12 @@ import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequ
  *   GET  /api/workflows, GET /api/workflows/{name}   the ASL definitions (the run graph)
  */
 export interface ReviewApiDeps {
-  readonly predictions: PredictionStore;
-  readonly feedback: FeedbackStore;
-  readonly registry: ModelRegistry;
-  readonly store: S3ModelStore;
+  readonly predictions: Pick<PredictionStore, 'list'>;
+  readonly feedback: Pick<FeedbackStore, 'get' | 'submit' | 'undo' | 'stats'>;
+  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list'>;
+  readonly store: Pick<S3ModelStore, 'manifest' | 'getObject'>;
   readonly manifest: (version: string) => Promise<ModelManifest>;
-  readonly sfn: SFNClient;
+  readonly sfn: Pick<SFNClient, 'send'>;
   /** State machine ARNs by workflow name (absent: not deployed / not configured). */
   readonly stateMachines: Partial<Record<WorkflowName, string>>;
 }

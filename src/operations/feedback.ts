@@ -4,8 +4,8 @@ import type { Feedback, FeedbackInput } from '../feedback/rules.ts';
 import type { FeedbackStore } from '../storage/feedback.ts';
 
 export interface FeedbackDeps {
-  readonly feedback: FeedbackStore;
-  readonly registry: ModelRegistry;
+  readonly feedback: Pick<FeedbackStore, 'submit'>;
+  readonly registry: Pick<ModelRegistry, 'inService'>;
   /** A model version's manifest (a cache in Lambda, S3 directly in the CLI). */
   readonly manifest: (version: string) => Promise<ModelManifest>;
 }

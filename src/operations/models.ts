@@ -40,7 +40,7 @@ export interface ModelDetail extends ModelView {
 }
 
 export async function listModels(
-  registry: ModelRegistry,
+  registry: Pick<ModelRegistry, 'inService' | 'list'>,
 ): Promise<{ inService: InServicePointer | null; models: ModelView[] }> {
   const [pointer, records] = await Promise.all([registry.inService(), registry.list()]);
   return {
@@ -50,7 +50,7 @@ export async function listModels(
 }
 
 export async function describeModel(
-  deps: { registry: ModelRegistry; store: S3ModelStore },
+  deps: { registry: Pick<ModelRegistry, 'get' | 'inService'>; store: Pick<S3ModelStore, 'manifest' | 'getObject'> },
   version: string,
 ): Promise<ModelDetail> {
   const [record, pointer] = await Promise.all([deps.registry.get(version), deps.registry.inService()]);

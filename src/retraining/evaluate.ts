@@ -187,6 +187,6 @@ export async function evaluateCandidate(
   };
 }
 
-export async function readEvaluation(store: S3ModelStore, key: string): Promise<EvaluationReport> {
+export async function readEvaluation(store: Pick<S3ModelStore, 'getObject'>, key: string): Promise<EvaluationReport> {
   return JSON.parse(new TextDecoder().decode(await store.getObject(key, `evaluation ${key}`))) as EvaluationReport;
 }

@@ -79,7 +79,7 @@ export interface RetrainTrigger {
 }
 
 export async function startRetrain(
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   stateMachineArn: string,
   trigger: RetrainTrigger,
 ): Promise<{ executionName: string; executionArn: string; startedAt: string }> {
@@ -143,7 +143,7 @@ function summarise(execution: {
  * not for classify-ticket's thousands.
  */
 export async function listRuns(
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   stateMachineArn: string,
   options: { status?: RunStatus; limit?: number; nextToken?: string; details?: boolean } = {},
 ): Promise<{ runs: RunSummary[]; nextToken?: string }> {
@@ -365,7 +365,7 @@ export function runStepsOf(events: readonly HistoryEvent[], executionStatus: str
  * too. Undefined when the history is no longer kept.
  */
 export async function executionHistory(
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   executionArn: string,
   options: { includeExecutionData?: boolean; maxEvents?: number } = {},
 ): Promise<HistoryEvent[] | undefined> {
@@ -409,7 +409,7 @@ const stepOf = (step: RunStepDetail): RunStep => ({
  * no longer kept). The history is read once for both.
  */
 export async function describeRun(
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   stateMachineArn: string,
   executionName: string,
   options: { steps?: boolean; history?: boolean } = {},
@@ -439,7 +439,7 @@ export async function describeRun(
 
 /** Polls a run until it has finished; `onStep` hears of each state as it is entered. */
 export async function followRun(
-  sfn: SFNClient,
+  sfn: Pick<SFNClient, 'send'>,
   stateMachineArn: string,
   executionName: string,
   options: { onStep?: (step: RunStep) => void; pollMs?: number; timeoutMs?: number } = {},
