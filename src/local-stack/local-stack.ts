@@ -13,6 +13,7 @@ import { resetHandlerContext } from '../lambda/context.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   startLocalRuntime,
+  type LambdaHandler,
   type LocalRuntime,
   type LocalRuntimeOptions,
   type ScheduleHandle,
@@ -47,7 +48,7 @@ export interface LocalStackOptions {
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
-  readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
+  readonly functionOverrides?: Readonly<Record<string, LambdaHandler<never>>>;
   /**
    * Port of the HTTP server for the review API (`/api/...`, on 127.0.0.1).
    * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
@@ -123,7 +124,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ];
     for (const name of new Set<string>(functionNames)) {
       const override = options.functionOverrides?.[name];
-      if (override) runtime.registerFunction(name, override as never);
+      if (override) runtime.registerFunction(name, override);
       // The real handlers run in the runtime's Lambda thread (imported there from their files).
       else await runtime.registerFunctionModule(name, handlerFile(name));
     }

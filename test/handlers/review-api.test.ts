@@ -33,15 +33,15 @@ beforeAll(async () => {
   t = await startTestStack({
     settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '1000' },
     functionOverrides: {
-      'vectorize-ticket': (async (e: { tokens: string[] }) => {
+      'vectorize-ticket': async (e: { tokens: string[] }) => {
         if (e.tokens.includes('markerbroken')) throw new Error('the vocabulary is broken for this ticket');
         return vectorizeHandler(e);
-      }) as never,
-      'gather-feedback': (async (e: unknown) => {
+      },
+      'gather-feedback': async (e: unknown) => {
         if (release) await new Promise<void>((r) => (release = r));
         const { handler: gather } = await import('../../handlers/gather-feedback.ts');
         return gather(e);
-      }) as never,
+      },
     },
   });
   modelVersion = await t.bootstrap();
@@ -277,7 +277,7 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
       await put('NOPE', { verdict: 'confirmed' });
     } finally {
       process.stdout.write = original;
-      logger.setLogLevel(level as never);
+      logger.setLogLevel(level);
     }
     expect(written.join('')).toMatch(/review API request/);
     for (const ticket of TICKETS) expect(written.join('')).not.toContain(ticket.text);

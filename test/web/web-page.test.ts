@@ -79,7 +79,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
       settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '5' },
       httpFallback: createWebPageHandler(),
       functionOverrides: {
-        'vectorize-ticket': (async (e: { tokens: string[] }) => {
+        'vectorize-ticket': async (e: { tokens: string[] }) => {
           if (e.tokens.includes('markerbroken')) throw new Error('the vocabulary is broken for this ticket');
           if (e.tokens.includes('markerflaky')) {
             const n = (flakyAttempts.get('flaky') ?? 0) + 1;
@@ -88,7 +88,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
               throw Object.assign(new Error('the model store did not answer in time'), { name: 'TransientError' });
           }
           return vectorizeHandler(e);
-        }) as never,
+        },
       },
     });
     await t.bootstrap();
