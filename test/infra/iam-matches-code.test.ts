@@ -31,7 +31,7 @@ import {
   type HandlerAccess,
   type ResourceHint,
   type Value,
-} from './code-access.ts';
+} from '../../tools/code-access/code-access.ts';
 import { logicalId, statementsOfRole, synth, type CfnTemplate, type Statement, type Synthesized } from './support.ts';
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
  * What a Lambda handler's code can do on AWS, read from the code itself
- * (`test/infra/iam-matches-code.test.ts` compares it with the synthesized roles).
+ * (`test/infra/iam-matches-code.test.ts` compares it with the synthesized roles). See README.md beside it.
  *
  * How:
  *
