@@ -17,10 +17,9 @@ import { bundleHandler, bundleSizes } from '../infra/functions/bundling.ts';
 import { createAwsClients } from '../src/aws/clients.ts';
 import { table } from '../src/cli/output.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
-import { ModelRegistry } from '../src/model-store/registry.ts';
-import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
-import { startLocalStack } from '../src/runtime/local-stack.ts';
+import { createStores } from '../src/storage/stores.ts';
+import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { handler as preprocess } from '../handlers/preprocess-ticket.ts';
 import { handler as vectorize } from '../handlers/vectorize-ticket.ts';
@@ -39,23 +38,20 @@ const log = (line: string) => {
 
 const stack = await startLocalStack({ eventSource: { enabled: false } });
 const clients = createAwsClients(stack.config);
+const stores = createStores(clients, stack.config);
 const endava = existsSync(ENDAVA_CSV);
 const data = await readLabelledCsv(
   endava ? ENDAVA_CSV : projectPath('data/demo-tickets.csv'),
   endava ? { textColumn: 'Document', labelColumn: 'Topic_group' } : {},
 );
 log(`training the ${endava ? 'Endava-sized reference' : 'demo'} model...`);
-const { model } = await bootstrapModel(
-  new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET),
-  new ModelRegistry(clients.documents, stack.config.MODELS_TABLE),
-  {
-    texts: data.texts,
-    labels: data.labels,
-    sha256: data.sha256,
-    source: endava ? 'endava' : 'demo',
-    profile: 'reference',
-  },
-);
+const { model } = await bootstrapModel(stores.modelStore, stores.registry, {
+  texts: data.texts,
+  labels: data.labels,
+  sha256: data.sha256,
+  source: endava ? 'endava' : 'demo',
+  profile: 'reference',
+});
 const modelVersion = model.manifest.version;
 const partBytes = model.manifest.parts.vectorizer.bytes + model.manifest.parts.classifier.bytes;
 log(`model ${modelVersion}: ${model.manifest.numFeatures} features, ${(partBytes / 1e6).toFixed(1)} MB`);

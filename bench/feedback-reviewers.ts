@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAwsClients } from '../src/aws/clients.ts';
 import { parseConfig } from '../src/config.ts';
-import { FeedbackStore, type FeedbackInput } from '../src/storage/feedback.ts';
+import type { FeedbackInput } from '../src/feedback/rules.ts';
+import { createStores } from '../src/storage/stores.ts';
 
 export interface ReviewerTask {
   readonly environment: Record<string, string>;
@@ -18,7 +19,7 @@ export interface ReviewerTask {
 
 const task = workerData as ReviewerTask;
 const config = parseConfig(task.environment);
-const store = new FeedbackStore(createAwsClients(config).documents, config.PREDICTIONS_TABLE);
+const store = createStores(createAwsClients(config), config).feedback;
 let next = 0;
 await Promise.all(
   Array.from({ length: task.concurrency }, async () => {

@@ -31,8 +31,6 @@ import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/m
 import { computeMetrics, type Metrics } from '../src/model/metrics.ts';
 import { DEFAULT_PROFILE } from '../src/model/profiles.ts';
 import { seededRandom, shuffleInPlace } from '../src/model/random.ts';
-import { ModelRegistry } from '../src/model-store/registry.ts';
-import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { rollback } from '../src/operations/models.ts';
 import {
@@ -41,9 +39,10 @@ import {
   readEvaluation,
   type EvaluationReport,
 } from '../src/retraining/evaluate.ts';
-import { describeRun, startRetrain, type RunDetail } from '../src/retraining/runs.ts';
-import { startLocalStack, type LocalStack } from '../src/runtime/local-stack.ts';
-import type { FeedbackInput } from '../src/storage/feedback.ts';
+import { describeRun, startRetrain, type RunDetail } from '../src/workflows/runs.ts';
+import { startLocalStack, type LocalStack } from '../src/local-stack/local-stack.ts';
+import type { FeedbackInput } from '../src/feedback/rules.ts';
+import { createStores } from '../src/storage/stores.ts';
 import { loadEndavaOrSkip } from './endava.ts';
 import type { ReviewerTask } from './feedback-reviewers.ts';
 import { saveBenchResult } from './results.ts';
@@ -85,8 +84,7 @@ const stack: LocalStack = await startLocalStack({
   eventSource: { pollers: 4, batchSize: 10, visibilityTimeoutSeconds: 60 },
 });
 const clients = createAwsClients(stack.config);
-const store = new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET);
-const registry = new ModelRegistry(clients.documents, stack.config.MODELS_TABLE);
+const { modelStore: store, registry } = createStores(clients, stack.config);
 const retrainArn = stack.stateMachines['retrain-model']!;
 
 async function testMetrics(version: string): Promise<Metrics> {

@@ -48,7 +48,9 @@ function sklearnAgreement(predicted: string[]): { agree: number; total: number }
   const rows = parse(readFileSync(file), { columns: true }) as { row: string; pred: string }[];
   const reference = new Map(rows.map((r) => [Number(r.row), r.pred]));
   let agree = 0;
-  split.test.forEach((row, i) => (agree += reference.get(row) === predicted[i] ? 1 : 0));
+  split.test.forEach((row, i) => {
+    if (reference.get(row) === predicted[i]) agree += 1;
+  });
   return { agree, total: split.test.length };
 }
 

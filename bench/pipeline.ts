@@ -24,10 +24,9 @@ import { createAwsClients } from '../src/aws/clients.ts';
 import { table } from '../src/cli/output.ts';
 import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
-import { ModelRegistry } from '../src/model-store/registry.ts';
-import { S3ModelStore } from '../src/model-store/s3-model-store.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
-import { startLocalStack } from '../src/runtime/local-stack.ts';
+import { createStores } from '../src/storage/stores.ts';
+import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { saveBenchResult } from './results.ts';
 
@@ -58,19 +57,16 @@ const stack = await startLocalStack({
   eventSource: { pollers: Number(opts.pollers), enabled: false },
 });
 const clients = createAwsClients(stack.config);
+const stores = createStores(clients, stack.config);
 const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
 const extra = await readLabelledCsv(projectPath('data/sample-stream.csv'));
-const boot = await bootstrapModel(
-  new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET),
-  new ModelRegistry(clients.documents, stack.config.MODELS_TABLE),
-  {
-    texts: demo.texts,
-    labels: demo.labels,
-    sha256: demo.sha256,
-    source: 'data/demo-tickets.csv',
-    profile: 'linear-svm',
-  },
-);
+const boot = await bootstrapModel(stores.modelStore, stores.registry, {
+  texts: demo.texts,
+  labels: demo.labels,
+  sha256: demo.sha256,
+  source: 'data/demo-tickets.csv',
+  profile: 'linear-svm',
+});
 log(`model ${boot.model.manifest.version} in service; data in ${dataDir}`);
 const texts = [...demo.texts, ...extra.texts];
 
@@ -243,7 +239,7 @@ while (performance.now() - latencyStart < seconds * 1000) {
       return { ticketId, body: JSON.stringify({ ticketId, body: texts[(sent + j) % texts.length] }) };
     });
     const at = performance.now();
-    batch.forEach((b) => sentAt.set(b.ticketId, at));
+    for (const b of batch) sentAt.set(b.ticketId, at);
     sends.push(
       clients.sqs
         .send(

@@ -45,7 +45,7 @@ function nltkDataDir(): string {
       const type = kind === 'noun' ? 1 : kind === 'verb' ? 2 : kind === 'adv' ? 4 : 3;
       return `${num}\t${name}\t${type}`;
     });
-  writeFileSync(join(wordnet, 'lexnames'), lines.join('\n') + '\n');
+  writeFileSync(join(wordnet, 'lexnames'), `${lines.join('\n')}\n`);
   return dir;
 }
 

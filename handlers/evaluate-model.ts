@@ -2,7 +2,7 @@ import { config } from '../src/config.ts';
 import { evaluateInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { evaluateCandidate, type EvaluationSummary } from '../src/retraining/evaluate.ts';
 
@@ -14,7 +14,7 @@ export const handler = async (event: unknown): Promise<EvaluationSummary> => {
   const input = parseStepInput(evaluateInput, event, 'Evaluate');
   const settings = config();
   const context = handlerContext();
-  const evaluation = await aws(
+  const evaluation = await withTransientErrors(
     evaluateCandidate(
       { store: context.modelStore, registry: context.registry },
       { ...input, tolerances: { accuracy: settings.ACCURACY_TOLERANCE, macroF1: settings.MACRO_F1_TOLERANCE } },

@@ -2,7 +2,7 @@ import { config } from '../src/config.ts';
 import { gatherFeedbackInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { gatherFeedback, type GatherResult } from '../src/retraining/gather.ts';
 
@@ -15,7 +15,7 @@ export const handler = async (event: unknown): Promise<GatherResult> => {
   const input = parseStepInput(gatherFeedbackInput, event, 'GatherFeedback');
   const settings = config();
   const context = handlerContext();
-  const result = await aws(
+  const result = await withTransientErrors(
     gatherFeedback(
       { feedback: context.feedback, registry: context.registry, store: context.modelStore },
       {

@@ -1,6 +1,7 @@
 import { config } from '../src/config.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws, NoModelInServiceError } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
+import { NoModelInServiceError } from '../src/contracts/step-errors.ts';
 
 let cached: { version: string; until: number } | undefined;
 
@@ -12,14 +13,9 @@ let cached: { version: string; until: number } | undefined;
 export const handler = async (): Promise<{ modelVersion: string }> => {
   const now = Date.now();
   if (cached && cached.until > now) return { modelVersion: cached.version };
-  const pointer = await aws(handlerContext().registry.inService());
+  const pointer = await withTransientErrors(handlerContext().registry.inService());
   if (!pointer)
     throw new NoModelInServiceError('no model is in service: train and promote one first (`triage bootstrap`)');
   cached = { version: pointer.modelVersion, until: now + config().POINTER_CACHE_SECONDS * 1000 };
   return { modelVersion: pointer.modelVersion };
-};
-
-/** Forget the cached pointer (tests). */
-export const resetPinnedVersion = (): void => {
-  cached = undefined;
 };

@@ -1,7 +1,7 @@
 import { promoteInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { promoteCandidate, type Decision } from '../src/retraining/decide.ts';
 
@@ -12,7 +12,7 @@ import { promoteCandidate, type Decision } from '../src/retraining/decide.ts';
  */
 export const handler = async (event: unknown): Promise<Decision> => {
   const input = parseStepInput(promoteInput, event, 'Promote');
-  const decision = await aws(promoteCandidate(handlerContext().registry, input.evaluation));
+  const decision = await withTransientErrors(promoteCandidate(handlerContext().registry, input.evaluation));
   logger.info('candidate decided', {
     executionName: input.executionName,
     modelVersion: decision.candidateVersion,

@@ -4,7 +4,7 @@ import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
 import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 /**
@@ -16,7 +16,7 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
   const input = parseStepInput(publishInput, event, 'PublishResult');
   const { ticket, prediction, modelVersion, executionName } = input;
   const classifiedAt = new Date().toISOString();
-  await aws(
+  await withTransientErrors(
     handlerContext().predictions.record({
       ticketId: ticket.ticketId,
       executionName,
@@ -48,7 +48,7 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
     classifiedAt,
     truncated: ticket.truncated,
   };
-  await aws(
+  await withTransientErrors(
     sendJson(awsClients().sqs, required('OUTPUT_QUEUE_URL', config()), message, { category: prediction.category }),
   );
   logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });

@@ -2,25 +2,12 @@ import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type FailedMessage } from '../src/contracts/messages.ts';
+import { causeMessage } from '../src/contracts/step-errors.ts';
 import { parseStepInput, recordFailureInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { TicketConflictError } from '../src/storage/predictions.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
-
-/**
- * A Lambda error's `Cause` is JSON with errorMessage/errorType/stackTrace; a
- * person needs the message, not the stack.
- */
-export function readableCause(cause: string | undefined): string {
-  if (!cause) return 'no details';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string; errorType?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: use it as it is
-  }
-  return cause.split('\n')[0]!.slice(0, 1000);
-}
 
 /**
  * The failure path of `classify-ticket`: records why the ticket could not be
@@ -31,7 +18,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
   const input = parseStepInput(recordFailureInput, event, 'RecordFailure');
   const { ticket, executionName, error } = input;
   const failedAt = new Date().toISOString();
-  const cause = readableCause(error.Cause);
+  const cause = causeMessage(error.Cause);
   const message: FailedMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
     kind: 'failed',
@@ -42,7 +29,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
     failedAt,
   };
   const store = handlerContext().predictions;
-  await aws(
+  await withTransientErrors(
     store
       .record({
         ticketId: ticket.ticketId,
@@ -57,10 +44,12 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
       })
       .catch((e: unknown) => {
         // A ticket already recorded by this execution (e.g. PublishResult recorded, then sending failed) keeps its record.
-        if ((e as Error).name !== 'TicketConflictError') throw e;
+        if (!(e instanceof TicketConflictError)) throw e;
       }),
   );
-  await aws(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }));
+  await withTransientErrors(
+    sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }),
+  );
   logger.warn('classification failed', { ticketId: ticket.ticketId, executionName, error: error.Error });
   return message;
 };

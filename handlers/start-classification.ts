@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
@@ -10,8 +10,9 @@ import {
   InvalidTicketError,
   parseTicketMessage,
   type ClassificationInput,
+  type Ticket,
 } from '../src/contracts/ticket-message.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 const ORIGINAL_BODY_LIMIT = 64 * 1024;
@@ -30,7 +31,7 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
     originalBody: record.body.slice(0, ORIGINAL_BODY_LIMIT),
     originalBodyTruncated: record.body.length > ORIGINAL_BODY_LIMIT,
   };
-  await aws(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }));
+  await withTransientErrors(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }));
   logger.warn('ticket rejected', { messageId: record.messageId, ticketId, reason });
 }
 
@@ -42,7 +43,7 @@ async function startOne(record: SQSRecord): Promise<void> {
   const settings = config();
   const sentAt = Number(record.attributes?.SentTimestamp);
   const receivedAt = new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now()).toISOString();
-  let ticket;
+  let ticket: Ticket;
   try {
     ticket = parseTicketMessage(
       record.body,
@@ -59,11 +60,10 @@ async function startOne(record: SQSRecord): Promise<void> {
   try {
     await awsClients().sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {
-    if (!(error instanceof ExecutionAlreadyExists) && (error as Error).name !== 'ExecutionAlreadyExists')
-      return aws(Promise.reject(error));
+    if (!isAwsError(error, 'ExecutionAlreadyExists')) return withTransientErrors(Promise.reject(error));
     // Either this very message came back (SQS redelivery after its execution finished): nothing to do;
     // or another message carried the same ticket id: record it as a duplicate, never classify twice.
-    const existing = await aws(
+    const existing = await withTransientErrors(
       awsClients().sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) })),
     );
     const earlier = JSON.parse(existing.input ?? '{}') as Partial<ClassificationInput>;

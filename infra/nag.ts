@@ -17,8 +17,3 @@ export function acknowledgeWildcardResource(principal: IConstruct, resource: str
   const flat = flattenCfnReference(Stack.of(principal).resolve(resource));
   Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
 }
-
-/** Acknowledges one `AwsSolutions-IAM5` wildcard action finding (e.g. `xray:*`) on one principal. */
-export function acknowledgeWildcardAction(principal: IConstruct, action: string, reason: string): void {
-  Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
-}

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Node } from 'constructs';
+import { z } from 'zod';
 import type { TriageLogLevel } from './functions/triage-function.ts';
 
 /**
@@ -11,8 +12,11 @@ export interface TriageSettings {
   readonly classifyWorkflowType: sfn.StateMachineType;
   /** `retrainSchedule`: EventBridge Scheduler expression, UTC. Default `cron(0 3 * * ? *)` (03:00 every day). */
   readonly retrainSchedule: string;
-  /** `feedbackApiJwtIssuer` + `feedbackApiJwtAudience` (comma-separated): use your identity provider instead of the Cognito user pool. */
-  readonly feedbackApiJwt?: { readonly issuer: string; readonly audience: readonly string[] };
+  /**
+   * `feedbackApiJwtIssuer` + `feedbackApiJwtAudience` (comma-separated): use your identity provider instead of
+   * the Cognito user pool for the review API (the context keys keep the API's first name: deployments set them).
+   */
+  readonly reviewApiJwt?: { readonly issuer: string; readonly audience: readonly string[] };
   /** `logLevel`: DEBUG, INFO (default), WARN or ERROR. */
   readonly logLevel: TriageLogLevel;
   /** `needsReviewThreshold`: 0..1; default: the product's (0.6). */
@@ -27,69 +31,91 @@ export interface TriageSettings {
 
 export const DEFAULT_RETRAIN_SCHEDULE = 'cron(0 3 * * ? *)';
 
-const LOG_LEVELS: readonly TriageLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const satisfies readonly TriageLogLevel[];
+
+/** A context value as text: absent, null and '' are unset; numbers and booleans from cdk.json become text. */
+const text = z.preprocess((value) => {
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value).trim();
+}, z.string().optional());
+
+const upper = <const T extends readonly [string, ...string[]]>(allowed: T, fallback: T[number], message: string) =>
+  text.transform((v) => (v ?? fallback).toUpperCase()).pipe(z.enum(allowed, { message }));
+
+/**
+ * The context keys and their checks (values arrive as text from `-c key=value`,
+ * or as numbers and booleans from cdk.json).
+ */
+const contextSchema = z
+  .object({
+    classifyWorkflowType: upper(['STANDARD', 'EXPRESS'], 'STANDARD', 'must be STANDARD or EXPRESS'),
+    retrainSchedule: text
+      .transform((v) => v ?? DEFAULT_RETRAIN_SCHEDULE)
+      .pipe(z.string().regex(/^(cron|rate|at)\(.+\)$/, 'is not a cron(...), rate(...) or at(...) expression')),
+    feedbackApiJwtIssuer: text.pipe(z.string().startsWith('https://', 'the issuer must be an https:// URL').optional()),
+    feedbackApiJwtAudience: text,
+    logLevel: upper(LOG_LEVELS, 'INFO', `is not one of ${LOG_LEVELS.join(', ')}`),
+    needsReviewThreshold: text
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .pipe(
+        z
+          .number({ message: 'is not a number from 0 to 1' })
+          .min(0, 'is not a number from 0 to 1')
+          .max(1, 'is not a number from 0 to 1')
+          .optional(),
+      ),
+    startClassificationConcurrency: text
+      .transform((v) => Number(v ?? 5))
+      .pipe(
+        z
+          .number()
+          .int('must be an integer from 2 to 1000')
+          .min(2, 'must be an integer from 2 to 1000')
+          .max(1000, 'must be an integer from 2 to 1000'),
+      ),
+    alarmTopicArn: text,
+    stateMachineTracing: text
+      .transform((v) => (v ?? 'true').toLowerCase())
+      .pipe(z.enum(['true', 'false'], { message: 'must be true or false' })),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.feedbackApiJwtIssuer === undefined) !== (c.feedbackApiJwtAudience === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.feedbackApiJwtIssuer ? 'feedbackApiJwtAudience' : 'feedbackApiJwtIssuer'],
+        message: 'give both the JWT issuer and the audience, or neither (Cognito user pool)',
+      });
+  });
 
 /** Reads and checks the settings; a bad value fails synthesis with the context key's name. */
 export function readSettings(node: Node): TriageSettings {
-  const text = (key: string): string | undefined => {
-    const value: unknown = node.tryGetContext(key);
-    if (value === undefined || value === null || value === '') return undefined;
-    return String(value).trim();
-  };
-  const fail = (key: string, message: string): never => {
-    throw new Error(`context ${key}: ${message}`);
-  };
-
-  const type = (text('classifyWorkflowType') ?? 'STANDARD').toUpperCase();
-  if (type !== 'STANDARD' && type !== 'EXPRESS')
-    fail('classifyWorkflowType', `"${type}" is neither STANDARD nor EXPRESS`);
-
-  const retrainSchedule = text('retrainSchedule') ?? DEFAULT_RETRAIN_SCHEDULE;
-  if (!/^(cron|rate|at)\(.+\)$/.test(retrainSchedule))
-    fail('retrainSchedule', `"${retrainSchedule}" is not a cron(...), rate(...) or at(...) expression`);
-
-  const issuer = text('feedbackApiJwtIssuer');
-  const audience = text('feedbackApiJwtAudience');
-  if ((issuer === undefined) !== (audience === undefined))
-    fail(
-      issuer ? 'feedbackApiJwtAudience' : 'feedbackApiJwtIssuer',
-      'give both the JWT issuer and the audience, or neither (Cognito user pool)',
-    );
-  if (issuer !== undefined && !issuer.startsWith('https://'))
-    fail('feedbackApiJwtIssuer', 'the issuer must be an https:// URL');
-
-  const logLevel = (text('logLevel') ?? 'INFO').toUpperCase() as TriageLogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) fail('logLevel', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
-
-  const threshold = text('needsReviewThreshold');
-  const needsReviewThreshold = threshold === undefined ? undefined : Number(threshold);
-  if (needsReviewThreshold !== undefined && !(needsReviewThreshold >= 0 && needsReviewThreshold <= 1))
-    fail('needsReviewThreshold', `"${threshold}" is not a number from 0 to 1`);
-
-  const concurrency = Number(text('startClassificationConcurrency') ?? 5);
-  if (!Number.isInteger(concurrency) || concurrency < 2 || concurrency > 1000)
-    fail('startClassificationConcurrency', 'must be an integer from 2 to 1000');
-
-  const tracing = (text('stateMachineTracing') ?? 'true').toLowerCase();
-  if (tracing !== 'true' && tracing !== 'false') fail('stateMachineTracing', 'must be true or false');
-
+  const raw = Object.fromEntries(Object.keys(contextSchema.shape).map((key) => [key, node.tryGetContext(key)]));
+  const parsed = contextSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]);
+    const value = raw[key] === undefined || raw[key] === null ? '' : `${JSON.stringify(raw[key])} `;
+    throw new Error(`context ${key}: ${value}${issue.message}`);
+  }
+  const c = parsed.data;
   return {
-    classifyWorkflowType: type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
-    retrainSchedule,
-    ...(issuer &&
-      audience && {
-        feedbackApiJwt: {
-          issuer,
-          audience: audience
+    classifyWorkflowType:
+      c.classifyWorkflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+    retrainSchedule: c.retrainSchedule,
+    ...(c.feedbackApiJwtIssuer &&
+      c.feedbackApiJwtAudience && {
+        reviewApiJwt: {
+          issuer: c.feedbackApiJwtIssuer,
+          audience: c.feedbackApiJwtAudience
             .split(',')
             .map((a) => a.trim())
             .filter(Boolean),
         },
       }),
-    logLevel,
-    ...(needsReviewThreshold !== undefined && { needsReviewThreshold }),
-    startClassificationConcurrency: concurrency,
-    ...(text('alarmTopicArn') && { alarmTopicArn: text('alarmTopicArn') }),
-    stateMachineTracing: tracing === 'true',
+    logLevel: c.logLevel,
+    ...(c.needsReviewThreshold !== undefined && { needsReviewThreshold: c.needsReviewThreshold }),
+    startClassificationConcurrency: c.startClassificationConcurrency,
+    ...(c.alarmTopicArn && { alarmTopicArn: c.alarmTopicArn }),
+    stateMachineTracing: c.stateMachineTracing === 'true',
   };
 }

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { OTHER_FUNCTIONS, projectPath, WORKFLOWS } from '../src/workflows/catalog.ts';
 import { ClassificationWorkflow } from './classification-workflow/classification-workflow.ts';
-import { FeedbackApi } from './feedback-api/feedback-api.ts';
-import { handlerExists } from './functions/bundling.ts';
+import { ReviewApi } from './review-api/review-api.ts';
 import { TriageAlarms } from './monitoring/triage-alarms.ts';
 import { TicketQueues } from './queues/ticket-queues.ts';
 import { RetrainWorkflow } from './retrain-workflow/retrain-workflow.ts';
@@ -15,50 +12,20 @@ import { TriageTables } from './storage/triage-tables.ts';
 
 export interface TicketTriageStackProps extends StackProps {
   readonly settings: TriageSettings;
-
-  /**
-   * Deploy the retraining workflow.
-   *
-   * @default - when `workflows/retrain-model.asl.json` and the handler of every step exist
-   */
-  readonly retrainWorkflow?: boolean;
-
-  /**
-   * The retraining ASL file. Only tests point it elsewhere.
-   *
-   * @default - the catalog's `workflows/retrain-model.asl.json`
-   */
-  readonly retrainDefinitionFile?: string;
-
-  /**
-   * Deploy the review page's HTTP API.
-   *
-   * @default - when `handlers/feedback-api.ts` exists
-   */
-  readonly feedbackApi?: boolean;
 }
-
-/** True when the retraining workflow's ASL file and every handler it names exist. */
-export function retrainWorkflowAvailable(definitionFile = projectPath(WORKFLOWS['retrain-model'].file)): boolean {
-  return existsSync(definitionFile) && Object.values(WORKFLOWS['retrain-model'].functions).every(handlerExists);
-}
-
-/** True when the review page API's handler exists. */
-export const feedbackApiAvailable = (): boolean => handlerExists(OTHER_FUNCTIONS.feedbackApi);
 
 /**
- * ticket-triage on AWS: storage, queues, the classification workflow, and,
- * once their files exist in the repository, the retraining workflow and the
- * review page API. Environment-agnostic (no account/region lookups): the same
- * template deploys to any account and region.
+ * ticket-triage on AWS: storage, queues, the classification workflow, the
+ * retraining workflow and the review page API. Environment-agnostic (no
+ * account/region lookups): the same template deploys to any account and region.
  */
 export class TicketTriageStack extends Stack {
   readonly modelBucket: ModelBucket;
   readonly tables: TriageTables;
   readonly queues: TicketQueues;
   readonly classification: ClassificationWorkflow;
-  readonly retrain?: RetrainWorkflow;
-  readonly feedbackApi?: FeedbackApi;
+  readonly retrain: RetrainWorkflow;
+  readonly reviewApi: ReviewApi;
   readonly alarms: TriageAlarms;
 
   constructor(scope: Construct, id: string, props: TicketTriageStackProps) {
@@ -80,31 +47,29 @@ export class TicketTriageStack extends Stack {
       ...(settings.needsReviewThreshold !== undefined && { needsReviewThreshold: settings.needsReviewThreshold }),
     });
 
-    const retrainFile = props.retrainDefinitionFile ?? projectPath(WORKFLOWS['retrain-model'].file);
-    if (props.retrainWorkflow ?? retrainWorkflowAvailable(retrainFile)) {
-      this.retrain = new RetrainWorkflow(this, 'Retrain', {
-        modelBucket: this.modelBucket,
-        tables: this.tables,
-        schedule: settings.retrainSchedule,
-        logLevel: settings.logLevel,
-        tracingEnabled: settings.stateMachineTracing,
-        definitionFile: retrainFile,
-      });
-    }
+    this.retrain = new RetrainWorkflow(this, 'Retrain', {
+      modelBucket: this.modelBucket,
+      tables: this.tables,
+      schedule: settings.retrainSchedule,
+      logLevel: settings.logLevel,
+      tracingEnabled: settings.stateMachineTracing,
+    });
 
-    if (props.feedbackApi ?? feedbackApiAvailable()) {
-      this.feedbackApi = new FeedbackApi(this, 'FeedbackApi', {
-        tables: this.tables,
-        modelBucket: this.modelBucket,
-        ...(this.retrain && { retrain: this.retrain }),
-        classification: this.classification,
-        ...(settings.feedbackApiJwt && { jwt: settings.feedbackApiJwt }),
-        logLevel: settings.logLevel,
-      });
-    }
+    // The construct id keeps its first name: it is part of the logical ids of what it deploys, and a new
+    // id would replace the reviewers' user pool (retained, deletion-protected) and the API's URL.
+    this.reviewApi = new ReviewApi(this, 'FeedbackApi', {
+      tables: this.tables,
+      modelBucket: this.modelBucket,
+      retrain: this.retrain,
+      classification: this.classification,
+      ...(settings.reviewApiJwt && { jwt: settings.reviewApiJwt }),
+      logLevel: settings.logLevel,
+    });
 
-    const stateMachines: Record<string, sfn.IStateMachine> = { ClassifyTicket: this.classification.stateMachine };
-    if (this.retrain) stateMachines.RetrainModel = this.retrain.stateMachine;
+    const stateMachines: Record<string, sfn.IStateMachine> = {
+      ClassifyTicket: this.classification.stateMachine,
+      RetrainModel: this.retrain.stateMachine,
+    };
     this.alarms = new TriageAlarms(this, 'Alarms', {
       queues: this.queues,
       stateMachines,
@@ -158,28 +123,25 @@ export class TicketTriageStack extends Stack {
       this.consoleUrl(this.classification.stateMachine),
       'Watch classifications in the Step Functions console',
     );
-    if (this.retrain) {
-      output('RetrainStateMachineArn', this.retrain.stateMachine.stateMachineArn, 'The retrain-model state machine');
+    output('RetrainStateMachineArn', this.retrain.stateMachine.stateMachineArn, 'The retrain-model state machine');
+    output(
+      'RetrainStateMachineConsoleUrl',
+      this.consoleUrl(this.retrain.stateMachine),
+      'Watch retraining runs in the Step Functions console',
+    );
+    // Output names are what deployment scripts read: unchanged.
+    output('FeedbackApiUrl', this.reviewApi.url, 'The review page API (JWT required)');
+    if (this.reviewApi.userPool && this.reviewApi.userPoolClient) {
       output(
-        'RetrainStateMachineConsoleUrl',
-        this.consoleUrl(this.retrain.stateMachine),
-        'Watch retraining runs in the Step Functions console',
+        'ReviewersUserPoolId',
+        this.reviewApi.userPool.userPoolId,
+        'Cognito user pool of the reviewers (add users here)',
       );
-    }
-    if (this.feedbackApi) {
-      output('FeedbackApiUrl', this.feedbackApi.url, 'The review page API (JWT required)');
-      if (this.feedbackApi.userPool && this.feedbackApi.userPoolClient) {
-        output(
-          'ReviewersUserPoolId',
-          this.feedbackApi.userPool.userPoolId,
-          'Cognito user pool of the reviewers (add users here)',
-        );
-        output(
-          'ReviewersUserPoolClientId',
-          this.feedbackApi.userPoolClient.userPoolClientId,
-          'App client of the review page',
-        );
-      }
+      output(
+        'ReviewersUserPoolClientId',
+        this.reviewApi.userPoolClient.userPoolClientId,
+        'App client of the review page',
+      );
     }
   }
 }

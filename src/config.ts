@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { TriageError } from './errors.ts';
 
 /** A missing or malformed setting, named by its environment variable. */
-export class ConfigError extends Error {
+export class ConfigError extends TriageError {
   override readonly name = 'ConfigError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 const optionalString = z.string().trim().min(1).optional();

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, buildSync, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
 import { projectPath } from '../../src/workflows/catalog.ts';
@@ -8,9 +8,6 @@ export const PROJECT_ROOT = projectPath('');
 
 /** The Lambda handlers: one file per Lambda in `handlers/`, named like the catalog names them. */
 export const handlerEntry = (handler: string): string => join(PROJECT_ROOT, 'handlers', `${handler}.ts`);
-
-/** True when `handlers/<handler>.ts` exists (optional parts light up only when their handlers exist). */
-export const handlerExists = (handler: string): boolean => existsSync(handlerEntry(handler));
 
 /** The Node.js version the bundles target; keep in step with the Lambda runtime (`nodejs22.x`). */
 export const BUNDLE_TARGET = 'node22';

@@ -31,7 +31,7 @@ interface StepSpec {
  *
  * Only promote-model may write the in-service pointer of the models table, and
  * only with PutItem (`ModelRegistry.movePointer`); its other writes, and those
- * of retrain-model (registers the candidate) and reject-model (records why),
+ * of train-candidate (registers the candidate) and reject-candidate (records why),
  * carry an IAM condition that excludes the pointer's key.
  */
 export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
@@ -48,7 +48,7 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
       modelBucket.grantWrite(fn.role, 'feedback');
     },
   },
-  'retrain-model': {
+  'train-candidate': {
     description: 'retrain-model Retrain: base training set + feedback -> a candidate model in S3',
     memorySize: 3008,
     timeout: Duration.minutes(15),
@@ -88,13 +88,24 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
       tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
     },
   },
-  'reject-model': {
+  'reject-candidate': {
     description: 'retrain-model Reject: record why the candidate was rejected (model in service untouched)',
     memorySize: 256,
     timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
-      // RecordFailure path: inService (GetItem) and list (Scan) to find this run's candidates; setStatus (UpdateItem).
+      // setStatus of the candidate (UpdateItem, never of the pointer).
+      tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
+    },
+  },
+  'record-retrain-failure': {
+    description:
+      'retrain-model RecordFailure: record the run failed and its candidates as failed (model in service untouched)',
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    environment: ['MODELS_TABLE'],
+    grant: (fn, { tables }) => {
+      // inService (GetItem) and list (Scan) to find this run's candidates; setStatus (UpdateItem).
       tables.grant(fn.role, 'models', ['dynamodb:GetItem', 'dynamodb:Scan']);
       tables.grant(fn.role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
     },
@@ -127,13 +138,6 @@ export interface RetrainWorkflowProps {
 
   /** @default true */
   readonly tracingEnabled?: boolean;
-
-  /**
-   * The ASL file to deploy. Only tests point it elsewhere.
-   *
-   * @default - the catalog's `workflows/retrain-model.asl.json`
-   */
-  readonly definitionFile?: string;
 }
 
 /**
@@ -189,7 +193,6 @@ export class RetrainWorkflow extends Construct {
       logLevel: sfn.LogLevel.ERROR,
       ...(props.logRetention && { logRetention: props.logRetention }),
       ...(props.tracingEnabled !== undefined && { tracingEnabled: props.tracingEnabled }),
-      ...(props.definitionFile && { definitionFile: props.definitionFile }),
     });
     this.stateMachine = this.workflow.stateMachine;
     Validations.of(this.stateMachine).acknowledge({

@@ -1,154 +1,262 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  HttpError,
+  type NotFoundError,
+  RequestValidationError,
+  Router,
+} from '@aws-lambda-powertools/event-handler/http';
+import type { Middleware, RequestContext } from '@aws-lambda-powertools/event-handler/types';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { z } from 'zod';
+import { TriageError, type ErrorCode } from '../errors.ts';
 
 /**
- * Small HTTP helpers for an API Gateway HTTP API (payload 2.0) Lambda behind
- * the `$default` route: routing by method and path, JSON bodies, and errors
- * as `{ error, message }` with the right status code.
+ * The review API's HTTP layer, on Powertools' event-handler HTTP `Router`
+ * (API Gateway HTTP API, payload 2.0, `$default` route): routes with path
+ * parameters, query validation, 404 and 405 (with `Allow`), errors as
+ * `{ error, message }` with the status of the one table of error codes
+ * (src/errors.ts), and one place for middleware.
+ *
+ * Where later checks go:
+ * - **Every request** (request hardening: content types, Origin /
+ *   Sec-Fetch-Site, Host, response headers such as nosniff): a `Middleware`
+ *   in {@link ApiOptions.middleware}. It runs for every request, matched or
+ *   not, before the route, and may answer itself (return a `Response`), throw a
+ *   `TriageError` (answered with its code's status), or change the response
+ *   after `await next()`.
+ * - **One route** (authorization: which group may call it, 403 naming it):
+ *   `middleware` on the {@link ApiRoute}, run after the global ones; e.g.
+ *   `{ method: 'POST', path: '/api/retrain', middleware: [requireGroup('admins')], handle }`
+ *   where `requireGroup` throws `new ApiError('Forbidden', 'this needs the admins group')`.
  */
 export type ApiResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
-/** An error the API answers with its status code; `message` is for people and never holds ticket text. */
-export class ApiError extends Error {
+/** A request the API refuses; `message` is for people and never holds ticket text. */
+export class ApiError extends TriageError {
   override readonly name = 'ApiError';
   constructor(
-    readonly statusCode: number,
-    readonly error: string,
+    code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, code);
   }
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+/** A JSON response (never cached unless `headers` say otherwise). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-export const errorResult = (error: ApiError): ApiResult =>
-  json(error.statusCode, { error: error.error, message: error.message }, error.headers);
-
-export interface RouteMatch {
-  readonly params: Record<string, string>;
-}
-
-export interface Route<C> {
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
-  /** e.g. `/api/predictions/:ticketId/feedback` */
-  readonly path: string;
-  readonly handle: (request: ApiRequest, context: C) => Promise<ApiResult>;
-}
-
-export interface ApiRequest {
+/** What a route's handler gets. */
+export interface ApiRequest<Q = Record<string, string>> {
   readonly event: APIGatewayProxyEventV2;
   readonly method: string;
-  /** The route pattern that matched (for logs: no ids in it). */
+  /** The route's path pattern (for logs: no ids in it). */
   readonly route: string;
+  /** Path parameters (`:ticketId`), decoded. */
   readonly params: Record<string, string>;
-  readonly query: Record<string, string>;
+  /** The query parameters, validated by the route's `query` schema when it has one. */
+  readonly query: Q;
 }
 
-function matchPath(pattern: string, segments: readonly string[]): Record<string, string> | undefined {
-  const parts = pattern.split('/').filter(Boolean);
-  if (parts.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    const segment = segments[i]!;
-    if (part.startsWith(':')) params[part.slice(1)] = segment;
-    else if (part !== segment) return undefined;
-  }
-  return params;
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
+
+/** One route of the API. */
+export interface ApiRoute<D, Q extends z.ZodType = z.ZodType<Record<string, string>>> {
+  readonly method: Method;
+  /** e.g. `/api/predictions/:ticketId/feedback` */
+  readonly path: `/${string}`;
+  /** The query parameters' schema; a mismatch is a 400 naming the parameter. */
+  readonly query?: Q;
+  /** Middleware of this route only (after the API's own), e.g. who may call it. */
+  readonly middleware?: readonly Middleware[];
+  readonly handle: (request: ApiRequest<z.infer<Q>>, deps: D) => Promise<Response> | Response;
 }
 
-function pathSegments(rawPath: string): string[] {
-  try {
-    return rawPath
-      .split('/')
-      .filter(Boolean)
-      .map((s) => decodeURIComponent(s));
-  } catch {
-    throw new ApiError(400, 'BadRequest', 'the path is not valid URL encoding');
-  }
+/** A route with its query schema's type inferred (a list of routes holds routes of different queries). */
+export const route = <D, Q extends z.ZodType = z.ZodType<Record<string, string>>>(r: ApiRoute<D, Q>): ApiRoute<D> =>
+  r as unknown as ApiRoute<D>;
+
+export interface ApiOptions<D> {
+  readonly routes: readonly ApiRoute<D>[];
+  /** What the routes work with, looked up per request (a warm container's clients and stores). */
+  readonly deps: () => D;
+  /** Middleware for every request, in order, before the route's own. */
+  readonly middleware?: readonly Middleware[];
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** The log line of each request, e.g. `review API request`. */
+  readonly name: string;
 }
 
-/** Finds the route for a request: 404 for an unknown path, 405 (with Allow) for a known path and another method. */
-export function findRoute<C>(
-  routes: readonly Route<C>[],
-  event: APIGatewayProxyEventV2,
-): { route: Route<C>; request: ApiRequest } {
-  const method = (event.requestContext?.http?.method ?? 'GET').toUpperCase();
-  const rawPath = event.rawPath ?? '/';
-  const segments = pathSegments(rawPath);
-  const allowed: string[] = [];
-  for (const route of routes) {
-    const params = matchPath(route.path, segments);
-    if (!params) continue;
-    if (route.method !== method) {
-      allowed.push(route.method);
-      continue;
-    }
-    return {
-      route,
-      request: {
-        event,
-        method,
-        route: route.path,
-        params,
-        query: { ...event.queryStringParameters } as Record<string, string>,
-      },
-    };
-  }
-  if (allowed.length > 0)
-    throw new ApiError(
-      405,
-      'MethodNotAllowed',
-      `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`,
-      { allow: allowed.join(', ') },
-    );
-  throw new ApiError(404, 'NotFound', `there is no API at ${method} ${rawPath}`);
-}
+/** `/api/predictions/:ticketId` -> a pattern for the raw path (segments not decoded). */
+const pathPattern = (path: string): RegExp =>
+  new RegExp(`^${path.replace(/:[A-Za-z0-9_]+/g, '[^/]+').replace(/\/+$/, '')}/?$`);
 
-function describeIssues(error: z.ZodError, where: string): string {
-  return error.issues
+function describeIssues(issues: readonly { message: string; path?: readonly PropertyKey[] }[], where: string): string {
+  return issues
     .map((issue) => {
-      const field = issue.path.length > 0 ? `${where} "${issue.path.join('.')}"` : where;
-      return `${field}: ${issue.message}`;
+      const path = (issue.path ?? []).map(String);
+      return `${path.length > 0 ? `${where} "${path.join('.')}"` : where}: ${issue.message}`;
     })
     .join('; ');
 }
 
-/** Validates query parameters; 400 naming the parameter otherwise. */
-export function parseQuery<T extends z.ZodType>(schema: T, request: ApiRequest): z.infer<T> {
-  const parsed = schema.safeParse(request.query);
-  if (!parsed.success) throw new ApiError(400, 'BadRequest', describeIssues(parsed.error, 'query parameter'));
-  return parsed.data;
+/** A path whose %-escapes do not decode is refused before any route sees it. */
+const rejectMalformedPath: Middleware = async ({ reqCtx, next }) => {
+  try {
+    decodeURIComponent((reqCtx.event as APIGatewayProxyEventV2).rawPath ?? '/');
+  } catch {
+    throw new ApiError('BadRequest', 'the path is not valid URL encoding');
+  }
+  await next();
+};
+
+/**
+ * The API as one function: API Gateway HTTP API event in, response out. Never
+ * throws: an error of the product is answered with its code's status; any
+ * other error is a 500 whose details go to the log only.
+ */
+export function createApi<D>(
+  options: ApiOptions<D>,
+): (event: APIGatewayProxyEventV2, context: Context) => Promise<ApiResult> {
+  const router = new Router();
+  // Which route answered each request (for the log line), by its event.
+  const routeOf = new WeakMap<object, string>();
+  router.use(async ({ reqCtx, next }) => {
+    if (reqCtx.route) routeOf.set(reqCtx.event, reqCtx.route.slice(reqCtx.route.indexOf(' ') + 1));
+    await next();
+  });
+  router.use(rejectMalformedPath);
+  for (const middleware of options.middleware ?? []) router.use(middleware);
+
+  for (const r of options.routes) {
+    const handler = async (reqCtx: RequestContext) => {
+      const event = reqCtx.event as APIGatewayProxyEventV2;
+      // With a `query` schema, Powertools' validation middleware has checked and parsed the query (`valid`).
+      const valid = (reqCtx as { valid?: { req?: { query?: unknown } } }).valid?.req?.query;
+      const query = r.query ? valid : { ...event.queryStringParameters };
+      return r.handle(
+        {
+          event,
+          method: reqCtx.req.method,
+          route: r.path,
+          params: reqCtx.params,
+          query: query as Record<string, string>,
+        },
+        options.deps(),
+      );
+    };
+    const at = { method: r.method, path: r.path, ...(r.middleware && { middleware: [...r.middleware] }) };
+    if (r.query) router.route(handler, { ...at, validation: { req: { query: r.query } } });
+    else router.route(handler, at);
+  }
+
+  const allowedMethods = (rawPath: string): Method[] =>
+    options.routes.filter((r) => pathPattern(r.path).test(rawPath)).map((r) => r.method);
+
+  const unexpected = (error: unknown, event: APIGatewayProxyEventV2): Response => {
+    const requestId = event.requestContext?.requestId;
+    options.log?.('error', `${options.name} failed`, {
+      route: routeOf.get(event) ?? '(unmatched)',
+      error: (error as Error)?.name ?? typeof error,
+      message: String((error as Error)?.message ?? '').slice(0, 300),
+      requestId,
+    });
+    return json(500, {
+      error: 'InternalError',
+      message: `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
+    });
+  };
+
+  /** The one mapping from an error to a response: the product's errors by their code (src/errors.ts). */
+  const errorResponse = (error: unknown, event: APIGatewayProxyEventV2): Response => {
+    if (error instanceof TriageError) {
+      const { status } = error.meaning;
+      if (status === 500) return unexpected(error, event);
+      return json(
+        status,
+        { error: error.code, message: error.message },
+        error instanceof ApiError ? error.headers : {},
+      );
+    }
+    if (error instanceof RequestValidationError) {
+      const issues = (error.details?.issues ?? []) as { message: string; path?: PropertyKey[] }[];
+      const where = issues[0]?.path?.[0] === 'query' ? 'query parameter' : 'field';
+      const local = issues.map((issue) => ({ ...issue, path: (issue.path ?? []).slice(1) }));
+      return errorResponse(new ApiError('BadRequest', describeIssues(local, where)), event);
+    }
+    if (error instanceof URIError)
+      return errorResponse(new ApiError('BadRequest', 'the path is not valid URL encoding'), event);
+    if (error instanceof HttpError && error.statusCode < 500)
+      return json(error.statusCode, { error: 'BadRequest', message: error.message });
+    return unexpected(error, event);
+  };
+
+  router.notFound(async (_error: NotFoundError, reqCtx) => {
+    const event = reqCtx.event as APIGatewayProxyEventV2;
+    const method = reqCtx.req.method;
+    const rawPath = event.rawPath ?? '/';
+    const allowed = allowedMethods(rawPath);
+    if (allowed.length > 0)
+      return errorResponse(
+        new ApiError('MethodNotAllowed', `${method} is not allowed on ${rawPath} (allowed: ${allowed.join(', ')})`, {
+          allow: allowed.join(', '),
+        }),
+        event,
+      );
+    return errorResponse(new ApiError('NotFound', `there is no API at ${method} ${rawPath}`), event);
+  });
+  router.errorHandler(Error, async (error, reqCtx) => errorResponse(error, reqCtx.event as APIGatewayProxyEventV2));
+
+  return async (event, context) => {
+    const started = Date.now();
+    let result: ApiResult;
+    try {
+      result = (await router.resolve(event, context)) as ApiResult;
+    } catch (error) {
+      // The event could not be turned into a request (before any route): the request is at fault.
+      options.log?.('warn', `${options.name} not readable`, { error: (error as Error)?.name ?? typeof error });
+      const response = json(400, { error: 'BadRequest', message: 'the request could not be read' });
+      result = {
+        statusCode: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: await response.text(),
+      };
+    }
+    options.log?.('info', options.name, {
+      method: event.requestContext?.http?.method,
+      route: routeOf.get(event) ?? '(unmatched)',
+      status: result.statusCode,
+      ms: Date.now() - started,
+    });
+    return result;
+  };
 }
 
 /** Parses and validates a JSON body; 400 saying what is wrong otherwise. */
 export function parseBody<T extends z.ZodType>(
   schema: T,
-  request: ApiRequest,
+  request: ApiRequest<unknown>,
   options: { optional?: boolean } = {},
 ): z.infer<T> {
   const { event } = request;
   let text = event.body ?? '';
   if (event.isBase64Encoded && text) text = Buffer.from(text, 'base64').toString('utf8');
-  let json: unknown = undefined;
+  let json: unknown;
   if (text.trim() === '') {
-    if (!options.optional) throw new ApiError(400, 'BadRequest', 'the request needs a JSON body');
+    if (!options.optional) throw new ApiError('BadRequest', 'the request needs a JSON body');
     json = {};
   } else {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ApiError(400, 'BadRequest', 'the request body is not valid JSON');
+      throw new ApiError('BadRequest', 'the request body is not valid JSON');
     }
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ApiError(400, 'BadRequest', describeIssues(parsed.error, 'field'));
+  if (!parsed.success) throw new ApiError('BadRequest', describeIssues(parsed.error.issues, 'field'));
   return parsed.data;
 }
 

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config, type Config } from '../config.ts';
-import { localClientSettings, type LocalClientService } from '../local/client-settings.ts';
+import { localClientSettings, type LocalClientService } from './loopback-client-settings.ts';
 
 /**
  * The AWS SDK v3 clients, one of each per process (reused across Lambda

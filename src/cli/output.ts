@@ -1,41 +1,29 @@
 import cliProgress from 'cli-progress';
+import { ERROR_CODES, TriageError, type ErrorCode } from '../errors.ts';
 
-/** A message for the person at the terminal; the CLI prints it without a stack trace. */
-export class CliError extends Error {
+/** A message for the person at the terminal (a usage problem); the CLI prints it without a stack trace. */
+export class CliError extends TriageError {
   override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
+  constructor(message: string, code: ErrorCode = 'InvalidInput') {
+    super(message, code);
   }
 }
 
-/** Errors whose message is already meant for a person. */
-const USER_FACING = new Set([
-  'CliError',
-  'DataFileError',
-  'ArtifactFormatError',
-  'TrainingDataError',
-  'ConfigError',
-  'InvalidTicketError',
-  'FeedbackError',
-  'UnknownTicketError',
-  'UnknownCategoryError',
-  'UnknownModelVersionError',
-  'ModelOperationError',
-  'ModelNotFoundError',
-  'RunNotFoundError',
-]);
-
+/**
+ * What the CLI prints for an error, and its exit code, from the one table of
+ * error codes (src/errors.ts): a message written for a person is printed as it
+ * is; anything else (a fault of the system, or an error the product did not
+ * expect) with its name and, with TRIAGE_DEBUG set, its stack.
+ */
 export function describeError(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof Error) {
-    if (USER_FACING.has(error.name))
-      return { message: error.message, exitCode: error instanceof CliError ? error.exitCode : 1 };
-    const detail = process.env.TRIAGE_DEBUG ? `\n${error.stack}` : ' (set TRIAGE_DEBUG=1 for details)';
-    return { message: `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}${detail}`, exitCode: 1 };
-  }
-  return { message: String(error), exitCode: 1 };
+  const meaning = error instanceof TriageError ? error.meaning : ERROR_CODES.Internal;
+  if (!(error instanceof Error)) return { message: String(error), exitCode: meaning.exitCode };
+  if (meaning.forPeople) return { message: error.message, exitCode: meaning.exitCode };
+  const detail = process.env.TRIAGE_DEBUG ? `\n${error.stack}` : ' (set TRIAGE_DEBUG=1 for details)';
+  return {
+    message: `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}${detail}`,
+    exitCode: meaning.exitCode,
+  };
 }
 
 export interface Progress {

@@ -1,20 +1,12 @@
-import { ModelRegistry } from '../model-store/registry.ts';
-import { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { FeedbackStore } from '../storage/feedback.ts';
-import { PredictionStore } from '../storage/predictions.ts';
+import { createStores } from '../storage/stores.ts';
 import { CliError } from './output.ts';
 import type { Target } from './target.ts';
 
 /** The stores of the stack a command works on (local or AWS). */
 export function storesOf(target: Target) {
-  const { config, clients } = target;
-  return {
-    registry: new ModelRegistry(clients.documents, config.MODELS_TABLE),
-    store: new S3ModelStore(clients.s3, config.MODEL_BUCKET),
-    feedback: new FeedbackStore(clients.documents, config.PREDICTIONS_TABLE),
-    predictions: new PredictionStore(clients.documents, config.PREDICTIONS_TABLE),
-    sfn: clients.sfn,
-  };
+  const stores = createStores(target.clients, target.config);
+  // `store` is the model store, as the operations and retraining functions name it.
+  return { ...stores, store: stores.modelStore, sfn: target.clients.sfn };
 }
 
 export function retrainStateMachine(target: Target): string {

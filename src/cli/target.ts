@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { parseConfig, type Config } from '../config.ts';
-import { DEFAULT_DATA_DIR, readStackFile } from '../runtime/stack-file.ts';
+import { DEFAULT_DATA_DIR, readStackFile } from '../local-stack/stack-file.ts';
 import { CliError } from './output.ts';
 
 export interface TargetOptions {

@@ -41,11 +41,15 @@ const failedState = z.looseObject({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
 });
 
-/** `reject-model` records a candidate the gate rejected, or the failure of a run. */
-export const rejectInput = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('rejected'), executionName, evaluation: evaluationSummary }),
-  z.object({ kind: z.literal('failed'), executionName, state: failedState }),
-]);
+/** `Reject` (reject-candidate): a candidate the gate rejected. */
+export const rejectCandidateInput = z.object({
+  kind: z.literal('rejected'),
+  executionName,
+  evaluation: evaluationSummary,
+});
+
+/** `RecordFailure` (record-retrain-failure): the whole state of a run a step of which failed. */
+export const recordRetrainFailureInput = z.object({ kind: z.literal('failed'), executionName, state: failedState });
 
 export type FailedState = z.infer<typeof failedState>;
 
@@ -55,16 +59,4 @@ export function failedStepOf(state: FailedState): string {
   if (state.candidate) return 'Evaluate';
   if (state.feedback) return 'Retrain';
   return 'GatherFeedback';
-}
-
-/** A Lambda error's `Cause` is JSON with errorMessage/errorType/stackTrace; people need the message. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no details';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    if (parsed.errorMessage) return parsed.errorMessage;
-  } catch {
-    // not JSON: use it as it is
-  }
-  return cause.split('\n')[0]!.slice(0, 1000);
 }

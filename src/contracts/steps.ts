@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidStepInputError } from '../lambda/errors.ts';
+import { InvalidStepInputError } from './step-errors.ts';
 
 /**
  * The payloads between the classification workflow's states (see

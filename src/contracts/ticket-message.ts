@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { TriageError } from '../errors.ts';
 
 /**
  * What producers put on the input queue (JSON):
@@ -18,11 +19,12 @@ export const ticketMessageSchema = z.looseObject({
   text: z.string().optional(),
 });
 
-export type TicketMessage = z.infer<typeof ticketMessageSchema>;
-
 /** A message that can never be classified; the reason is written for a person. */
-export class InvalidTicketError extends Error {
+export class InvalidTicketError extends TriageError {
   override readonly name = 'InvalidTicketError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 /** The ticket as the classification workflow receives it. */

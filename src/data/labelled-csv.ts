@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { sha256 } from '../model/artifact.ts';
+import { TriageError } from '../errors.ts';
 
 /** A problem with the user's data file, worded for the person who gave it. */
-export class DataFileError extends Error {
+export class DataFileError extends TriageError {
   override readonly name = 'DataFileError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 export const TEXT_COLUMN_GUESSES = ['text', 'Document', 'document', 'body', 'description', 'ticket', 'Text'];

@@ -12,44 +12,23 @@
  * the main thread for the worker's answer (Atomics.wait on a shared flag +
  * `receiveMessageOnPort`), which takes well under a millisecond and only
  * happens at setup. `flush` and `stop` are asynchronous messages. The gateway
- * reaches the servers through a small HTTP proxy (outside tools only).
+ * reaches the servers through a small HTTP proxy (outside tools only). The
+ * messages between the two threads are in emulator-protocol.ts.
  */
 import { request as httpRequest, type RequestListener } from 'node:http';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { CreateQueueOptions, Emulators, StartEmulatorsOptions } from './emulators.ts';
-
-/** Sent by the worker once the servers listen (or failed to start). */
-export interface WorkerReady {
-  readonly type: 'ready';
-  readonly endpoints: Emulators['endpoints'];
-  readonly region: string;
-  readonly persistent: boolean;
-}
-export interface WorkerFailed {
-  readonly type: 'failed';
-  readonly message: string;
-}
-
-/** Synchronous calls (setup): answered on the sync port, then the flag is set. */
-export type SyncCall =
-  | { readonly method: 'createQueue'; readonly name: string; readonly options?: CreateQueueOptions }
-  | { readonly method: 'createBucket'; readonly name: string };
-export type SyncReply =
-  | { readonly ok: true; readonly result?: unknown }
-  | { readonly ok: false; readonly message: string };
-
-/** Asynchronous calls: answered with the same id on the worker's own channel. */
-export interface AsyncCall {
-  readonly id: number;
-  readonly method: 'flush' | 'stop';
-}
-export type AsyncReply = { readonly type: 'reply'; readonly id: number; readonly error?: string };
-
-export interface WorkerInit {
-  readonly options: Omit<StartEmulatorsOptions, 'thread'>;
-  readonly syncPort: MessagePort;
-  readonly syncFlag: SharedArrayBuffer;
-}
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import {
+  LOCAL_ACCOUNT_ID,
+  type AsyncCall,
+  type AsyncReply,
+  type Emulators,
+  type StartEmulatorsOptions,
+  type SyncCall,
+  type SyncReply,
+  type WorkerFailed,
+  type WorkerInit,
+  type WorkerReady,
+} from './emulator-protocol.ts';
 
 const SYNC_TIMEOUT_MS = 30_000;
 
@@ -135,7 +114,7 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
     });
 
   const { endpoints, region } = ready;
-  const queueUrl = (name: string): string => `${endpoints.sqs}/${LOCAL_ACCOUNT}/${name}`;
+  const queueUrl = (name: string): string => `${endpoints.sqs}/${LOCAL_ACCOUNT_ID}/${name}`;
   return {
     region,
     endpoints,
@@ -143,7 +122,7 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
     thread: 'worker',
     persistent: ready.persistent,
     queueUrl,
-    queueArn: (name) => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:${name}`,
+    queueArn: (name) => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`,
     createQueue: (name, opts) =>
       callSync({ method: 'createQueue', name, ...(opts ? { options: opts } : {}) }) as ReturnType<
         Emulators['createQueue']
@@ -162,9 +141,6 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
     },
   };
 }
-
-/** Must equal LOCAL_ACCOUNT_ID in emulators.ts (not imported: emulators.ts imports this module lazily). */
-const LOCAL_ACCOUNT = '000000000000';
 
 /** Forwards a request to `base` (the worker's server) and streams the answer back. */
 function proxyTo(base: string): RequestListener {

@@ -12,8 +12,9 @@ import type {
   WorkerFailed,
   WorkerInit,
   WorkerReady,
-} from './emulator-thread.ts';
-import { startEmulators, type Emulators } from './emulators.ts';
+  Emulators,
+} from './emulator-protocol.ts';
+import { startEmulators } from './emulators.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort;

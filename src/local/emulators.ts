@@ -20,7 +20,6 @@
  * the interpreter and the SDK clients.
  */
 import { mkdirSync } from 'node:fs';
-import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
@@ -28,57 +27,17 @@ import { buildApp, type BuildAppOptions } from 'fauxqs';
 import { loadFauxqsStoreClasses, type FauxqsSqsStore } from './fauxqs/internals.ts';
 import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
 import { restoreSqsStore, saveSqsSnapshot } from './fauxqs/sqs-persistence.ts';
+import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, type Emulators, type StartEmulatorsOptions } from './emulator-protocol.ts';
 import { closeServer, endpointUrl, listen, LOOPBACK_HOST } from './http-util.ts';
 
-/** The account id in every local ARN and queue URL (fauxqs' default). */
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const DEFAULT_REGION = 'us-east-1';
-
-export interface EmulatorPorts {
-  /** S3 + SQS (one fauxqs server). 0 = random. */
-  readonly fauxqs?: number;
-  /** DynamoDB (dynalite). 0 = random. */
-  readonly dynamodb?: number;
-}
-
-export interface StartEmulatorsOptions {
-  /** Persist state here; in-memory when absent. */
-  readonly dataDir?: string;
-  readonly ports?: EmulatorPorts;
-  readonly region?: string;
-  /** How often changed SQS state is snapshotted (ms). Default 1000. */
-  readonly sqsSnapshotIntervalMs?: number;
-  /** Milliseconds dynalite keeps tables CREATING/UPDATING/DELETING. Default 0. */
-  readonly dynamodbTableTransitionMs?: number;
-  /** Run the servers on this thread (`main`, the default) or in a worker thread (`worker`). */
-  readonly thread?: 'main' | 'worker';
-}
-
-export interface CreateQueueOptions {
-  readonly attributes?: Record<string, string>;
-  /** Sets the queue's RedrivePolicy (the dead-letter queue must exist). */
-  readonly deadLetter?: { readonly queueName: string; readonly maxReceiveCount: number };
-}
-
-export interface Emulators {
-  readonly region: string;
-  readonly endpoints: { readonly s3: string; readonly sqs: string; readonly dynamodb: string };
-  /** Where the gateway hands requests: to the servers in-process, or proxied to the worker thread's ports. */
-  readonly requestListeners: { readonly fauxqs: RequestListener; readonly dynamodb: RequestListener };
-  /** Where the servers run. */
-  readonly thread: 'main' | 'worker';
-  /** True when state is persisted to a data directory. */
-  readonly persistent: boolean;
-  queueUrl(name: string): string;
-  queueArn(name: string): string;
-  /** Creates a queue (idempotent: an existing queue keeps its messages; its attributes are updated). */
-  createQueue(name: string, options?: CreateQueueOptions): { queueUrl: string; queueArn: string };
-  /** Creates a bucket (idempotent). */
-  createBucket(name: string): void;
-  /** Writes the SQS snapshot now (no-op when not persistent). */
-  flush(): Promise<void>;
-  stop(): Promise<void>;
-}
+export {
+  DEFAULT_REGION,
+  LOCAL_ACCOUNT_ID,
+  type CreateQueueOptions,
+  type EmulatorPorts,
+  type Emulators,
+  type StartEmulatorsOptions,
+} from './emulator-protocol.ts';
 
 const SQS_READ_ONLY_OPS = new Set(['GetQueueUrl', 'GetQueueAttributes', 'ListQueues', 'ListQueueTags']);
 

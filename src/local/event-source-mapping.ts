@@ -25,7 +25,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { silentLogger, type RuntimeLogger } from './logger.ts';
 
-export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void | null | undefined>;
+export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse | null | undefined>;
 
 export interface SqsEventSourceOptions {
   readonly client: SQSClient;
@@ -113,7 +113,7 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
  */
 export function succeededRecords(
   records: readonly SQSRecord[],
-  response: SQSBatchResponse | void | null | undefined,
+  response: SQSBatchResponse | null | undefined,
   reportBatchItemFailures: boolean,
 ): SQSRecord[] | undefined {
   const failures = reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];

@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { localClientSettings } from './client-settings.ts';
+import { localClientSettings } from '../aws/loopback-client-settings.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
@@ -91,7 +91,7 @@ export interface AddSqsEventSourceOptions
   readonly queueName?: string;
   /** A registered function (called like Lambda, with a context), or a handler. */
   readonly functionName?: string;
-  readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | void | null | undefined>;
+  readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | null | undefined>;
 }
 
 export interface LocalRuntime {
@@ -171,7 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       credentials: LOCAL_CREDENTIALS,
       ...(service === 's3' || service === 'gateway' ? { forcePathStyle: true } : {}),
     });
-    // The event-source mappings' client: plain HTTP to fauxqs without signing or MD5 work (see client-settings.ts).
+    // The event-source mappings' client: plain HTTP to fauxqs without signing or MD5 work (see src/aws/loopback-client-settings.ts).
     const sqsClient = new SQSClient({ ...clientConfig('sqs'), ...localClientSettings('sqs', endpoints.sqs) });
     const eventSources = new Set<SqsEventSourceMapping>();
     const schedules = new Set<ScheduleHandle>();

@@ -1,6 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { setFields } from '../storage/set-fields.ts';
+import { isAwsError } from '../aws/errors.ts';
+import { setFields } from '../aws/set-fields.ts';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TriageError } from '../errors.ts';
 
 /** The key of the one item that names the model version in service. */
 export const IN_SERVICE_KEY = '@in-service';
@@ -48,8 +49,11 @@ export interface ModelRecord {
 }
 
 /** A version is registered already (versions are immutable). */
-export class ModelVersionExistsError extends Error {
+export class ModelVersionExistsError extends TriageError {
   override readonly name = 'ModelVersionExistsError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
 export interface PointerChange {
@@ -71,12 +75,18 @@ export interface InServicePointer {
 }
 
 /** The model in service changed between reading the pointer and moving it. */
-export class PointerConflictError extends Error {
+export class PointerConflictError extends TriageError {
   override readonly name = 'PointerConflictError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
-export class UnknownModelVersionError extends Error {
+export class UnknownModelVersionError extends TriageError {
   override readonly name = 'UnknownModelVersionError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'NotFound', options);
+  }
 }
 
 const HISTORY_CAP = 50;
@@ -104,7 +114,7 @@ export class ModelRegistry {
         new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(version)' }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
+      if (isAwsError(error, 'ConditionalCheckFailedException'))
         throw new ModelVersionExistsError(`model version ${record.version} is registered already`);
       throw error;
     }
@@ -147,7 +157,7 @@ export class ModelRegistry {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
+      if (isAwsError(error, 'ConditionalCheckFailedException'))
         throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
       throw error;
     }
@@ -198,7 +208,7 @@ export class ModelRegistry {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
+      if (isAwsError(error, 'ConditionalCheckFailedException'))
         throw new PointerConflictError(`the model in service changed while moving it to ${version}`);
       throw error;
     }

@@ -1,5 +1,6 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isAwsError } from '../aws/errors.ts';
 import {
   ArtifactFormatError,
   MODEL_FILES,
@@ -7,12 +8,16 @@ import {
   type ModelManifest,
   type PackagedModel,
 } from '../model/artifact.ts';
+import { TriageError } from '../errors.ts';
 
 /** `models/<version>/<file>`: model versions are immutable once written. */
 export const modelKey = (version: string, file: string): string => `models/${version}/${file}`;
 
-export class ModelNotFoundError extends Error {
+export class ModelNotFoundError extends TriageError {
   override readonly name = 'ModelNotFoundError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
@@ -69,7 +74,7 @@ export class S3ModelStore {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return await response.Body!.transformToByteArray();
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+      if (isAwsError(error, 'NoSuchKey')) {
         throw new ModelNotFoundError(`${what} is not in s3://${this.bucket}/${key}`);
       }
       throw error;

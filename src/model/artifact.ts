@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { STEMMER_LANGUAGES, type PreprocessConfig } from '../text/config.ts';
+import { STEMMER_LANGUAGES } from '../text/config.ts';
 import { ArtifactFormatError, decodeContainer, encodeContainer } from './binary.ts';
 import { linearClassifier, type LinearClassifier, type LinearModelData } from './linear.ts';
 import type { Metrics } from './metrics.ts';
@@ -139,7 +139,7 @@ export function packageModel(model: TrainedModel, options: PackageOptions): Pack
   return {
     manifest,
     files: {
-      [MODEL_FILES.manifest]: new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'),
+      [MODEL_FILES.manifest]: new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
       [MODEL_FILES.vectorizer]: vectorizerBytes,
       [MODEL_FILES.classifier]: classifierBytes,
     },

@@ -6,6 +6,7 @@
  * inflated in one step, which costs less than reading 3-8x the bytes from S3.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
+import { TriageError } from '../errors.ts';
 
 const MAGIC = 'TTB1';
 /** The same container, deflated: model parts compress 3-8x (repeated weights, text), and inflate in tens of ms. */
@@ -27,8 +28,11 @@ interface Header {
   readonly sections: readonly SectionEntry[];
 }
 
-export class ArtifactFormatError extends Error {
+export class ArtifactFormatError extends TriageError {
   override readonly name = 'ArtifactFormatError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 function typeOf(value: SectionValue): SectionType {
@@ -92,7 +96,9 @@ function encodePlainContainer(
   out.set(encoder.encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(4, headerBytes.length, true);
   out.set(headerBytes, 8);
-  bodies.forEach((b, i) => out.set(b.bytes, entries[i]!.offset));
+  bodies.forEach((b, i) => {
+    out.set(b.bytes, entries[i]!.offset);
+  });
   return out;
 }
 

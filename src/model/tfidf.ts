@@ -107,7 +107,7 @@ export function fitTfidf(docs: readonly (readonly string[])[], ngramRange: reado
   for (let f = 0; f < table.size; f++) {
     const key = table.key(f);
     let term = tokenList[key[0]!]!;
-    for (let k = 1; k < key.length; k++) term += ' ' + tokenList[key[k]!]!;
+    for (let k = 1; k < key.length; k++) term += ` ${tokenList[key[k]!]!}`;
     terms[f] = term;
   }
 

@@ -5,9 +5,10 @@ import { fitLinearSvm } from './linear-svm.ts';
 import { fitNaiveBayes } from './naive-bayes.ts';
 import { NB_ALPHA_GRID, SVM_C_GRID, type ClassifierSpec, type ProfileSpec } from './profiles.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
-import { row, selectRows, type SparseMatrix } from './sparse.ts';
+import { row, type SparseMatrix } from './sparse.ts';
 import { pruneFeatures } from './prune.ts';
 import { fitTfidf, tfidfVectorizer, transformAll, type TfidfData } from './tfidf.ts';
+import { TriageError } from '../errors.ts';
 
 export type TrainingPhase = 'preprocess' | 'validate' | 'fit';
 export interface TrainingProgress {
@@ -47,8 +48,11 @@ export interface TrainedModel {
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 
-export class TrainingDataError extends Error {
+export class TrainingDataError extends TriageError {
   override readonly name = 'TrainingDataError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 /** Code-point order, as Python sorts strings (np.unique label order). */
@@ -165,7 +169,9 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       }
       const scores = Array.from({ length: x.rows }, (_, r) => model.scores(row(x, r)));
       let correct = 0;
-      scores.forEach((s, r) => (correct += argmax(s) === yHold[r] ? 1 : 0));
+      scores.forEach((s, r) => {
+        if (argmax(s) === yHold[r]) correct += 1;
+      });
       candidates.push({ value, accuracy: correct / xHold.rows, scores });
       onProgress?.({ phase: 'validate', done: g + 1, total: grid.length });
     }

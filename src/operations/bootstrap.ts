@@ -6,37 +6,7 @@ import { stratifiedHoldout, trainModel, compareCodePoints, type TrainingProgress
 import type { ModelRegistry } from '../model-store/registry.ts';
 import { MODEL_FILES } from '../model/artifact.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-
-/** Where the base training set lives in the model bucket (retraining adds feedback to it). */
-export const BASE_DATASET_KEYS = {
-  train: 'datasets/base/train.jsonl',
-  holdout: 'datasets/base/holdout.jsonl',
-  meta: 'datasets/base/meta.json',
-} as const;
-
-export interface LabelledExample {
-  readonly text: string;
-  readonly label: string;
-}
-
-export interface BaseDatasetMeta {
-  readonly sha256: string;
-  readonly source: string;
-  readonly trainRows: number;
-  readonly holdoutRows: number;
-  readonly labels: readonly string[];
-  readonly createdAt: string;
-}
-
-export const toJsonLines = (rows: readonly LabelledExample[]): string =>
-  rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n') + '\n';
-
-export function fromJsonLines(text: string): LabelledExample[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as LabelledExample);
-}
+import { BASE_DATASET_KEYS, toJsonLines, type BaseDatasetMeta, type LabelledExample } from '../data/base-dataset.ts';
 
 export interface BootstrapOptions {
   readonly texts: readonly string[];

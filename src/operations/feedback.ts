@@ -1,10 +1,11 @@
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
-import type { Feedback, FeedbackInput, FeedbackStore } from '../storage/feedback.ts';
+import type { Feedback, FeedbackInput } from '../feedback/rules.ts';
+import type { FeedbackStore } from '../storage/feedback.ts';
 
 export interface FeedbackDeps {
-  readonly feedback: FeedbackStore;
-  readonly registry: ModelRegistry;
+  readonly feedback: Pick<FeedbackStore, 'submit'>;
+  readonly registry: Pick<ModelRegistry, 'inService'>;
   /** A model version's manifest (a cache in Lambda, S3 directly in the CLI). */
   readonly manifest: (version: string) => Promise<ModelManifest>;
 }

@@ -9,6 +9,7 @@ import {
 } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { loadStoredClassifier, readEvaluation, type EvaluationReport } from '../retraining/evaluate.ts';
+import { TriageError } from '../errors.ts';
 
 /**
  * The model registry as people read it (CLI `triage models`, the API), and
@@ -39,7 +40,7 @@ export interface ModelDetail extends ModelView {
 }
 
 export async function listModels(
-  registry: ModelRegistry,
+  registry: Pick<ModelRegistry, 'inService' | 'list'>,
 ): Promise<{ inService: InServicePointer | null; models: ModelView[] }> {
   const [pointer, records] = await Promise.all([registry.inService(), registry.list()]);
   return {
@@ -49,7 +50,7 @@ export async function listModels(
 }
 
 export async function describeModel(
-  deps: { registry: ModelRegistry; store: S3ModelStore },
+  deps: { registry: Pick<ModelRegistry, 'get' | 'inService'>; store: Pick<S3ModelStore, 'manifest' | 'getObject'> },
   version: string,
 ): Promise<ModelDetail> {
   const [record, pointer] = await Promise.all([deps.registry.get(version), deps.registry.inService()]);
@@ -102,8 +103,11 @@ export async function describeModel(
   };
 }
 
-export class ModelOperationError extends Error {
+export class ModelOperationError extends TriageError {
   override readonly name = 'ModelOperationError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'InvalidInput', options);
+  }
 }
 
 const byWhom = (by: string | undefined) => (by ? ` by ${by}` : '');

@@ -7,6 +7,9 @@ import {
 } from '../model-store/registry.ts';
 import type { EvaluationSummary } from './evaluate.ts';
 
+/** What deciding on a candidate needs of the registry (the class, or an in-memory fake in unit tests). */
+export type DecisionRegistry = Pick<ModelRegistry, 'get' | 'inService' | 'movePointer' | 'setStatus'>;
+
 /** How a retraining ended (the output of a retrain-model execution that did not fail). */
 export type RetrainOutcome = 'promoted' | 'superseded' | 'rejected';
 
@@ -58,7 +61,7 @@ const decisionOf = (
  * recorded as rejected (superseded). Safe to retry: a candidate already in
  * service is simply confirmed.
  */
-export async function promoteCandidate(registry: ModelRegistry, evaluation: EvaluationSummary): Promise<Decision> {
+export async function promoteCandidate(registry: DecisionRegistry, evaluation: EvaluationSummary): Promise<Decision> {
   const version = evaluation.candidateVersion;
   if (!(await registry.get(version)))
     throw new UnknownModelVersionError(`model version ${version} is not in the registry`);
@@ -82,7 +85,10 @@ export async function promoteCandidate(registry: ModelRegistry, evaluation: Eval
 }
 
 /** Records why the gate rejected a candidate; the model in service is not touched. */
-export async function rejectCandidate(registry: ModelRegistry, evaluation: EvaluationSummary): Promise<Decision> {
+export async function rejectCandidate(
+  registry: Pick<ModelRegistry, 'setStatus'>,
+  evaluation: EvaluationSummary,
+): Promise<Decision> {
   const reason = `rejected by the retraining gate: ${evaluation.reason}`;
   await registry.setStatus(evaluation.candidateVersion, 'rejected', reason, judgedFields(evaluation));
   return decisionOf(evaluation, 'rejected', evaluation.inServiceVersion, reason);
@@ -106,7 +112,7 @@ export interface FailureRecord {
  * registry never contradicts the pointer. The pointer itself is never touched.
  */
 export async function recordRetrainFailure(
-  registry: ModelRegistry,
+  registry: Pick<ModelRegistry, 'inService' | 'list' | 'setStatus'>,
   input: { executionName: string; step: string; error: string; cause: string; candidateVersion?: string },
 ): Promise<FailureRecord> {
   const inService = (await registry.inService())?.modelVersion;

@@ -2,10 +2,10 @@ import { computeMetrics, type Metrics } from '../model/metrics.ts';
 import { loadTicketClassifier, type TicketClassifier } from '../model/ticket-classifier.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { BASE_DATASET_KEYS, type LabelledExample } from '../operations/bootstrap.ts';
+import { BASE_DATASET_KEYS, readJsonLinesObject, type LabelledExample } from '../data/base-dataset.ts';
 import { decideGate, type GateTolerances, type MetricSummary } from './gate.ts';
-import { readJsonLinesObject } from './retrain.ts';
 import { readSnapshot } from './snapshot.ts';
+import { TriageError } from '../errors.ts';
 
 export const EVALUATION_FORMAT = 'ticket-triage-evaluation';
 export const EVALUATIONS_PREFIX = 'evaluations/';
@@ -55,8 +55,11 @@ export interface EvaluationSummary {
   readonly holdoutRows: number;
 }
 
-export class NothingToEvaluateError extends Error {
+export class NothingToEvaluateError extends TriageError {
   override readonly name = 'NothingToEvaluateError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
 /** A model version from S3, ready to classify (checksums verified). */
@@ -184,6 +187,6 @@ export async function evaluateCandidate(
   };
 }
 
-export async function readEvaluation(store: S3ModelStore, key: string): Promise<EvaluationReport> {
+export async function readEvaluation(store: Pick<S3ModelStore, 'getObject'>, key: string): Promise<EvaluationReport> {
   return JSON.parse(new TextDecoder().decode(await store.getObject(key, `evaluation ${key}`))) as EvaluationReport;
 }

@@ -39,7 +39,7 @@ export interface GatherResult {
  * feedback is tried again next time; a rejected one does, so the same
  * feedback is not retrained on again and again.
  */
-export async function lastJudgedWatermark(registry: ModelRegistry): Promise<string | undefined> {
+export async function lastJudgedWatermark(registry: Pick<ModelRegistry, 'list'>): Promise<string | undefined> {
   let latest: string | undefined;
   for (const record of await registry.list()) {
     if (
@@ -61,7 +61,11 @@ export async function lastJudgedWatermark(registry: ModelRegistry): Promise<stri
  * set, so what was learnt from earlier feedback must be learnt again.
  */
 export async function gatherFeedback(
-  deps: { feedback: FeedbackStore; registry: ModelRegistry; store: S3ModelStore },
+  deps: {
+    feedback: Pick<FeedbackStore, 'entries'>;
+    registry: Pick<ModelRegistry, 'list'>;
+    store: Pick<S3ModelStore, 'putObject'>;
+  },
   options: GatherOptions,
 ): Promise<GatherResult> {
   const previous = await lastJudgedWatermark(deps.registry);

@@ -4,12 +4,7 @@ import { DEFAULT_PROFILE, PROFILES, isProfileName, type ProfileName } from '../m
 import { trainModel } from '../model/train.ts';
 import { ModelVersionExistsError, type ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import {
-  BASE_DATASET_KEYS,
-  fromJsonLines,
-  type BaseDatasetMeta,
-  type LabelledExample,
-} from '../operations/bootstrap.ts';
+import { BASE_DATASET_KEYS, readBaseMeta, readJsonLinesObject } from '../data/base-dataset.ts';
 import { readSnapshot } from './snapshot.ts';
 
 export interface RetrainInput {
@@ -30,18 +25,6 @@ export interface CandidateSummary {
   readonly feedbackRows: number;
   /** The model in service when the candidate was trained (null: none). */
   readonly parentVersion: string | null;
-}
-
-export async function readJsonLinesObject(store: S3ModelStore, key: string, what: string): Promise<LabelledExample[]> {
-  return fromJsonLines(new TextDecoder().decode(await store.getObject(key, what)));
-}
-
-export async function readBaseMeta(store: S3ModelStore): Promise<BaseDatasetMeta> {
-  return JSON.parse(
-    new TextDecoder().decode(
-      await store.getObject(BASE_DATASET_KEYS.meta, 'the base dataset (bootstrap a model first)'),
-    ),
-  ) as BaseDatasetMeta;
 }
 
 /** A short tag of the execution, so two runs on the same data never make the same version. */

@@ -1,6 +1,7 @@
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import type { Verdict } from '../storage/feedback.ts';
+import type { Verdict } from '../feedback/rules.ts';
 import type { FeedbackSplit } from './holdout.ts';
+import { TriageError } from '../errors.ts';
 
 /**
  * A feedback snapshot: every ticket with feedback at the time of a retraining,
@@ -32,8 +33,11 @@ export function snapshotKeyFor(executionName: string, at: Date): string {
 export const snapshotToJsonLines = (rows: readonly SnapshotRow[]): string =>
   rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : '');
 
-export class SnapshotFormatError extends Error {
+export class SnapshotFormatError extends TriageError {
   override readonly name = 'SnapshotFormatError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
 export function parseSnapshot(text: string, key: string): SnapshotRow[] {

@@ -1,9 +1,5 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceNotFoundException,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isAwsError } from '../aws/errors.ts';
 import { TABLES, type TableName, type TableSpec } from './tables.ts';
 
 /** Waits until a table is ACTIVE (a new table is CREATING for a moment, as on AWS). */
@@ -31,8 +27,7 @@ export async function ensureTables(dynamo: DynamoDBClient, names: Record<TableNa
       await dynamo.send(new DescribeTableCommand({ TableName }));
       continue;
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException')
-        throw error;
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
     }
     const attributes = new Set<string>([
       spec.partitionKey,

@@ -1,5 +1,19 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from '../aws/errors.ts';
+import {
+  feedbackStats,
+  FeedbackError,
+  historyAfter,
+  nextFeedbackAt,
+  resolveFeedback,
+  UnknownTicketError,
+  undoOf,
+  type Feedback,
+  type FeedbackInput,
+  type FeedbackStats,
+  type JudgedTicket,
+  type Verdict,
+} from '../feedback/rules.ts';
 import type { TicketRecord } from './predictions.ts';
 
 /**
@@ -13,25 +27,6 @@ import type { TicketRecord } from './predictions.ts';
 export const FEEDBACK_INDEX = 'feedback';
 /** The constant partition key of the `feedback` index. */
 export const FEEDBACK_LIST_KEY = 'feedback';
-/** How many replaced verdicts a ticket keeps. */
-export const FEEDBACK_HISTORY_LIMIT = 10;
-
-export type Verdict = 'confirmed' | 'corrected';
-
-export interface Feedback {
-  readonly verdict: Verdict;
-  /** The right category (the predicted one when confirmed). */
-  readonly category: string;
-  /** What the model had predicted (absent when the classification failed). */
-  readonly predictedCategory?: string;
-  /** The model that made that prediction. */
-  readonly modelVersion?: string;
-  /** Who gave it, when known (the API takes it from the caller's token, else from the request). */
-  readonly by?: string;
-  readonly at: string;
-  /** The category was unknown to the model in service and accepted with `allowNewCategory`. */
-  readonly newCategory?: boolean;
-}
 
 /** The feedback attributes of a ticket's item. */
 export interface FeedbackFields {
@@ -44,117 +39,12 @@ export interface FeedbackFields {
 
 export type ReviewedTicket = TicketRecord & FeedbackFields;
 
-export interface FeedbackInput {
-  readonly verdict: Verdict;
-  /** Required when correcting; when confirming it may repeat the predicted category. */
-  readonly category?: string;
-  readonly by?: string;
-  /**
-   * Accept a category the model in service does not know. It is not predicted
-   * before the next retraining, which learns it from this feedback; from then
-   * on it is in every later model, since every retraining uses all feedback.
-   */
-  readonly allowNewCategory?: boolean;
-}
-
-/** Feedback that cannot be accepted; `code` tells an API which status to answer with. */
-export class FeedbackError extends Error {
-  override readonly name: string = 'FeedbackError';
-  constructor(
-    message: string,
-    readonly code: 'UnknownTicket' | 'UnknownCategory' | 'InvalidFeedback' | 'Conflict',
-  ) {
-    super(message);
-  }
-}
-
-export class UnknownTicketError extends FeedbackError {
-  override readonly name = 'UnknownTicketError';
-  constructor(ticketId: string) {
-    super(
-      `there is no ticket "${ticketId}": feedback can only be given on a ticket that was classified (or failed to be)`,
-      'UnknownTicket',
-    );
-  }
-}
-
-export class UnknownCategoryError extends FeedbackError {
-  override readonly name = 'UnknownCategoryError';
-  constructor(category: string, known: readonly string[]) {
-    super(
-      `the model does not know the category "${category}" (it knows: ${known.join(', ')}); ` +
-        'check the spelling, or allow a new category (API: "allowNewCategory": true; CLI: --allow-new-category): it is learnt at the next retraining',
-      'UnknownCategory',
-    );
-  }
-}
-
-/**
- * The feedback a person's input amounts to, or why it cannot be accepted.
- * Pure: the store calls it with the ticket as it is now.
- */
-export function resolveFeedback(
-  ticket: Pick<TicketRecord, 'ticketId' | 'status' | 'category' | 'modelVersion'>,
-  input: FeedbackInput,
-  knownCategories: readonly string[],
-  at: string,
-): Feedback {
-  const category = input.category?.trim();
-  if (input.category !== undefined && !category) throw new FeedbackError('the category is empty', 'InvalidFeedback');
-  const predicted = ticket.status === 'classified' ? ticket.category : undefined;
-  const by = input.by?.trim() || undefined;
-  const common = {
-    ...(predicted !== undefined && { predictedCategory: predicted }),
-    ...(ticket.modelVersion && { modelVersion: ticket.modelVersion }),
-    ...(by && { by }),
-    at,
-  };
-  if (input.verdict === 'confirmed') {
-    if (predicted === undefined) {
-      throw new FeedbackError(
-        `ticket ${ticket.ticketId} was not classified (its classification failed): there is nothing to confirm; give the right category instead`,
-        'InvalidFeedback',
-      );
-    }
-    if (category !== undefined && category !== predicted) {
-      throw new FeedbackError(
-        `confirming means the predicted category "${predicted}" is right, but the request names "${category}"; send verdict "corrected" to change it`,
-        'InvalidFeedback',
-      );
-    }
-    return { verdict: 'confirmed', category: predicted, ...common };
-  }
-  if (category === undefined) throw new FeedbackError('a correction needs the right category', 'InvalidFeedback');
-  if (category === predicted) {
-    throw new FeedbackError(
-      `"${category}" is the category the model predicted; send verdict "confirmed" to confirm it`,
-      'InvalidFeedback',
-    );
-  }
-  const known = knownCategories.includes(category);
-  if (!known && !input.allowNewCategory) throw new UnknownCategoryError(category, knownCategories);
-  return { verdict: 'corrected', category, ...common, ...(!known && { newCategory: true }) };
-}
-
 /** One ticket's feedback as retraining reads it. */
 export interface FeedbackEntry {
   readonly ticketId: string;
   readonly text: string;
   readonly feedback: Feedback;
   readonly feedbackAt: string;
-}
-
-export interface FeedbackStats {
-  /** The UTC day `reviewedToday` counts. */
-  readonly day: string;
-  readonly reviewedToday: number;
-  readonly confirmedToday: number;
-  readonly total: number;
-  readonly confirmed: number;
-  readonly corrected: number;
-  /** Share of feedback that confirmed the prediction (null without feedback). */
-  readonly agreementRate: number | null;
-  readonly agreementRateToday: number | null;
 }
 
 const MAX_WRITE_ATTEMPTS = 4;
@@ -202,17 +92,11 @@ export class FeedbackStore {
           },
         }),
       );
-      const ticket = Item as
-        | (Pick<ReviewedTicket, 'ticketId' | 'status' | 'category' | 'modelVersion'> & FeedbackFields)
-        | undefined;
+      const ticket = Item as (JudgedTicket & FeedbackFields) | undefined;
       if (!ticket) throw new UnknownTicketError(ticketId);
-      let at = now().toISOString();
-      // feedbackAt only grows for a ticket (the watermark of retraining relies on it).
-      if (ticket.feedbackAt && at <= ticket.feedbackAt) at = new Date(Date.parse(ticket.feedbackAt) + 1).toISOString();
+      const at = nextFeedbackAt(now(), ticket.feedbackAt);
       const feedback = resolveFeedback(ticket, input, knownCategories, at);
-      const history = ticket.feedback
-        ? [ticket.feedback, ...(ticket.feedbackHistory ?? [])].slice(0, FEEDBACK_HISTORY_LIMIT)
-        : [];
+      const history = historyAfter(ticket);
       try {
         await this.documents.send(
           new UpdateCommand({
@@ -240,11 +124,7 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (
-          !(error instanceof ConditionalCheckFailedException) &&
-          (error as Error).name !== 'ConditionalCheckFailedException'
-        )
-          throw error;
+        if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
         if (attempt >= MAX_WRITE_ATTEMPTS)
           throw new FeedbackError(
             `the feedback of ticket ${ticketId} kept changing while it was being written; try again`,
@@ -285,18 +165,8 @@ export class FeedbackStore {
       );
       const ticket = Item as (Pick<ReviewedTicket, 'ticketId'> & FeedbackFields) | undefined;
       if (!ticket) throw new UnknownTicketError(ticketId);
-      const current = ticket.feedback;
-      if (!current || ticket.feedbackAt === undefined)
-        throw new FeedbackError(`ticket ${ticketId} has no feedback to undo`, 'Conflict');
-      if (options.at !== undefined && current.at !== options.at) {
-        throw new FeedbackError(
-          `the feedback of ticket ${ticketId} changed since (now "${current.category}", given ${current.at}${current.by ? ` by ${current.by}` : ''}); nothing was undone`,
-          'Conflict',
-        );
-      }
-      const [restored, ...older] = ticket.feedbackHistory ?? [];
-      let at = now().toISOString();
-      if (at <= ticket.feedbackAt) at = new Date(Date.parse(ticket.feedbackAt) + 1).toISOString();
+      const { undone: current, restored, older } = undoOf(ticketId, ticket, options);
+      const at = nextFeedbackAt(now(), ticket.feedbackAt);
       const names = {
         '#id': 'ticketId',
         '#feedback': 'feedback',
@@ -317,7 +187,7 @@ export class FeedbackStore {
                     ':history': older,
                     ':at': at,
                     ':list': FEEDBACK_LIST_KEY,
-                    ':previous': ticket.feedbackAt,
+                    ':previous': ticket.feedbackAt!,
                   },
                 }
               : {
@@ -329,11 +199,7 @@ export class FeedbackStore {
           }),
         );
       } catch (error) {
-        if (
-          !(error instanceof ConditionalCheckFailedException) &&
-          (error as Error).name !== 'ConditionalCheckFailedException'
-        )
-          throw error;
+        if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
         if (attempt >= MAX_WRITE_ATTEMPTS)
           throw new FeedbackError(
             `the feedback of ticket ${ticketId} kept changing while it was being undone; try again`,
@@ -376,11 +242,7 @@ export class FeedbackStore {
 
   /** Reviewed today (UTC) and agreement: the share of feedback that confirmed the prediction. */
   async stats(now: Date = new Date()): Promise<FeedbackStats> {
-    const day = now.toISOString().slice(0, 10);
-    let total = 0;
-    let confirmed = 0;
-    let reviewedToday = 0;
-    let confirmedToday = 0;
+    const items: { verdict?: Verdict; feedbackAt: string }[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
@@ -399,26 +261,10 @@ export class FeedbackStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of (page.Items ?? []) as { feedback?: { verdict?: Verdict }; feedbackAt: string }[]) {
-        const isConfirmed = item.feedback?.verdict === 'confirmed';
-        total += 1;
-        if (isConfirmed) confirmed += 1;
-        if (item.feedbackAt.startsWith(day)) {
-          reviewedToday += 1;
-          if (isConfirmed) confirmedToday += 1;
-        }
-      }
+      for (const item of (page.Items ?? []) as { feedback?: { verdict?: Verdict }; feedbackAt: string }[])
+        items.push({ ...(item.feedback?.verdict && { verdict: item.feedback.verdict }), feedbackAt: item.feedbackAt });
       start = page.LastEvaluatedKey;
     } while (start);
-    return {
-      day,
-      reviewedToday,
-      confirmedToday,
-      total,
-      confirmed,
-      corrected: total - confirmed,
-      agreementRate: total === 0 ? null : confirmed / total,
-      agreementRateToday: reviewedToday === 0 ? null : confirmedToday / reviewedToday,
-    };
+    return feedbackStats(items, now);
   }
 }

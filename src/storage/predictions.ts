@@ -1,8 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isAwsError } from '../aws/errors.ts';
 import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { setFields } from './set-fields.ts';
+import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
+import { TriageError } from '../errors.ts';
 
 export const RECENT_LIST_KEY = 'ticket';
 
@@ -37,8 +38,11 @@ export interface PredictionFilters {
 }
 
 /** A list cursor that is not one this store handed out. */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends TriageError {
   override readonly name = 'InvalidCursorError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'BadRequest', options);
+  }
 }
 
 const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -55,8 +59,11 @@ function decodeCursor(cursor: string): Record<string, unknown> {
 }
 
 /** Another execution already recorded a different result for this ticket. */
-export class TicketConflictError extends Error {
+export class TicketConflictError extends TriageError {
   override readonly name = 'TicketConflictError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'Internal', options);
+  }
 }
 
 export class PredictionStore {
@@ -85,7 +92,7 @@ export class PredictionStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
+      if (isAwsError(error, 'ConditionalCheckFailedException'))
         throw new TicketConflictError(`ticket ${record.ticketId} was already recorded by another execution`);
       throw error;
     }

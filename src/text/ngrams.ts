@@ -10,7 +10,7 @@ export function ngrams(tokens: readonly string[], range: readonly [number, numbe
   for (let size = min; size <= Math.min(max, n); size++) {
     for (let i = 0; i + size <= n; i++) {
       let gram = tokens[i]!;
-      for (let j = 1; j < size; j++) gram += ' ' + tokens[i + j]!;
+      for (let j = 1; j < size; j++) gram += ` ${tokens[i + j]!}`;
       out.push(gram);
     }
   }

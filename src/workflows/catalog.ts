@@ -24,10 +24,11 @@ export const WORKFLOWS = {
     description: 'Feedback in, a better model in service (or the reason it was rejected)',
     functions: {
       GatherFeedbackFunctionArn: 'gather-feedback',
-      RetrainFunctionArn: 'retrain-model',
+      RetrainFunctionArn: 'train-candidate',
       EvaluateFunctionArn: 'evaluate-model',
       PromoteFunctionArn: 'promote-model',
-      RejectFunctionArn: 'reject-model',
+      RejectFunctionArn: 'reject-candidate',
+      RecordFailureFunctionArn: 'record-retrain-failure',
     },
   },
 } as const;
@@ -37,7 +38,7 @@ export const OTHER_FUNCTIONS = {
   /** SQS-triggered: input queue -> classify-ticket executions. */
   startClassification: 'start-classification',
   /** HTTP: list predictions, submit feedback, models and runs for the web page. */
-  feedbackApi: 'feedback-api',
+  reviewApi: 'review-api',
 } as const;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

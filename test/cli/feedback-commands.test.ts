@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeStackFile } from '../../src/runtime/stack-file.ts';
+import { writeStackFile } from '../../src/local-stack/stack-file.ts';
 import { MORE_KNOWN_TICKETS, NETWORK_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -93,7 +93,7 @@ describe('triage feedback', () => {
     const file = join(dir, 'corrections.csv');
     writeFileSync(
       file,
-      ['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n') + '\n',
+      `${['ticketId,category', ...rows.map((r) => r.join(',')), 'NOPE-1,Hardware', ',Access'].join('\n')}\n`,
     );
     const result = await triage('feedback', 'import', file, '--allow-new-category', '--by', 'bulk', '--json');
     expect(result.code).toBe(1);

@@ -38,10 +38,10 @@ const rows = [
   ['purchase a licence for the design tool', 'Purchase'],
   ['order a headset for the new hire', 'Purchase'],
 ];
-const good = csv('tickets.csv', 'text,label\n' + rows.map(([t, l]) => `"${t}",${l}`).join('\n') + '\n');
+const good = csv('tickets.csv', `text,label\n${rows.map(([t, l]) => `"${t}",${l}`).join('\n')}\n`);
 const split = csv(
   'split.csv',
-  'row,split\n' + rows.map((_, i) => `${i},${i % 4 === 3 ? 'test' : 'train'}`).join('\n') + '\n',
+  `row,split\n${rows.map((_, i) => `${i},${i % 4 === 3 ? 'test' : 'train'}`).join('\n')}\n`,
 );
 
 describe('triage train / evaluate / predict', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/workflows/catalog.ts';
-import { CodeAccessAnalyzer, describeValue, type HandlerAccess } from './code-access.ts';
+import { CodeAccessAnalyzer, describeValue, type HandlerAccess } from '../../tools/code-access/code-access.ts';
 
 /** The analysis behind iam-matches-code.test.ts, on a fixture handler made of the cases it must get right. */
 let analyzer: CodeAccessAnalyzer;

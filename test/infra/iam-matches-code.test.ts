@@ -31,14 +31,14 @@ import {
   type HandlerAccess,
   type ResourceHint,
   type Value,
-} from './code-access.ts';
+} from '../../tools/code-access/code-access.ts';
 import { logicalId, statementsOfRole, synth, type CfnTemplate, type Statement, type Synthesized } from './support.ts';
 
 // ---------------------------------------------------------------------------
 // What the analysis cannot see by itself, each with why
 // ---------------------------------------------------------------------------
 
-/** Which state machine setting `deps.stateMachines[workflow]` is (handlers/feedback-api.ts fills the map from them). */
+/** Which state machine setting `deps.stateMachines[workflow]` is (handlers/review-api.ts fills the map from them). */
 const STATE_MACHINE_SETTINGS: Readonly<Record<WorkflowName, string>> = {
   'classify-ticket': 'CLASSIFY_STATE_MACHINE_ARN',
   'retrain-model': 'RETRAIN_STATE_MACHINE_ARN',
@@ -49,7 +49,7 @@ const STATE_MACHINE_SETTINGS: Readonly<Record<WorkflowName, string>> = {
  * analysis stops at these (file + expression as written) and takes the values
  * given here; a hint that no longer matches any expression fails the test.
  */
-export const RESOURCE_HINTS: readonly ResourceHint[] = [
+const RESOURCE_HINTS: readonly ResourceHint[] = [
   {
     file: 'src/retraining/retrain.ts',
     expression: 'input.snapshotKey',
@@ -71,14 +71,14 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
       "A registry record's evaluationKey is set by Promote/Reject from the Evaluate step's evaluationKey, made by evaluationKeyFor().",
   },
   {
-    file: 'src/retraining/runs.ts',
+    file: 'src/workflows/runs.ts',
     expression: 'e.executionArn',
     values: (_node, _evaluate, inScope) => inScope('stateMachineArn'),
     reason:
       'An execution that ListExecutions returned for stateMachineArn: one of the executions of that state machine.',
   },
   {
-    file: 'src/api/feedback-api.ts',
+    file: 'src/api/review-api.ts',
     expression: 'deps.stateMachines[workflow]',
     values: (node, evaluate) => {
       const workflows = evaluate(node.argumentExpression);
@@ -87,12 +87,12 @@ export const RESOURCE_HINTS: readonly ResourceHint[] = [
         : Object.keys(STATE_MACHINE_SETTINGS);
       return named.map((w): Value => {
         const setting = STATE_MACHINE_SETTINGS[w as WorkflowName];
-        if (!setting) throw new Error(`src/api/feedback-api.ts: unknown workflow ${w}`);
+        if (!setting) throw new Error(`src/api/review-api.ts: unknown workflow ${w}`);
         return { kind: 'env', name: setting };
       });
     },
     reason:
-      "handlers/feedback-api.ts fills deps.stateMachines from CLASSIFY_STATE_MACHINE_ARN and RETRAIN_STATE_MACHINE_ARN; the workflow is a literal at POST /api/retrain and the request's `workflow` parameter (any of them) elsewhere.",
+      "handlers/review-api.ts fills deps.stateMachines from CLASSIFY_STATE_MACHINE_ARN and RETRAIN_STATE_MACHINE_ARN; the workflow is a literal at POST /api/retrain and the request's `workflow` parameter (any of them) elsewhere.",
   },
 ];
 
@@ -156,7 +156,11 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
     name: '@aws-lambda-powertools/batch',
     reason: 'Processes the SQS batch in memory and reports failures in the response.',
   },
-  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the two above.' },
+  {
+    name: '@aws-lambda-powertools/event-handler',
+    reason: "The review API's HTTP router: routes an API Gateway event to a handler in memory.",
+  },
+  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the three above.' },
   { name: 'zod', reason: 'Validation.' },
   { name: 'natural', reason: 'Stemmers (lazy chunks).' },
   { name: 'stopwords-iso', reason: 'Stop word lists (a dependency of natural).' },
@@ -240,6 +244,7 @@ function resourceKind(json: CfnTemplate, id: string): Kind {
 
 /** What a statement's resource is: a table, one of its indexes, objects under a prefix, executions of a state machine, ... */
 function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read by the intrinsic functions it holds.
   const r = raw as Record<string, any>;
   if (r?.['Fn::GetAtt']?.[1] === 'Arn') {
     const id = r['Fn::GetAtt'][0] as string;
@@ -250,6 +255,7 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
   const join = r?.['Fn::Join'];
   if (Array.isArray(join) && join[0] === '') {
     const parts = join[1] as unknown[];
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON.
     const [first, suffix] = parts as [Record<string, any>, unknown];
     if (parts.length === 2 && first?.['Fn::GetAtt']?.[1] === 'Arn' && typeof suffix === 'string') {
       const id = first['Fn::GetAtt'][0] as string;
@@ -259,9 +265,9 @@ function classifyResource(json: CfnTemplate, raw: unknown): GrantedResource {
       if (kind === 'bucket' && /^\/.*\*$/.test(suffix))
         return { kind: 'objects', id, prefix: suffix.slice(1, -1), raw };
     }
-    const name = parts.find((p) => (p as Record<string, any>)?.['Fn::GetAtt']?.[1] === 'Name') as
-      | Record<string, any>
-      | undefined;
+    // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON.
+    type Json = Record<string, any>;
+    const name = parts.find((p) => (p as Json)?.['Fn::GetAtt']?.[1] === 'Name') as Json | undefined;
     if (name && parts.includes(':execution:') && parts.at(-1) === ':*')
       return { kind: 'executions', id: name['Fn::GetAtt'][0], raw };
   }
@@ -413,19 +419,19 @@ function permitsKeys(grant: Grant, need: Need): boolean {
   const { only, except } = grant.leadingKeys ?? {};
   if (!only && !except) return true;
   const keys = need.partitionKeys;
-  if (only) return keys !== undefined && keys.every((k) => only.includes(k));
+  if (only) return keys?.every((k) => only.includes(k)) ?? false;
   // except: a write whose key is only known at run time is let through; the condition keeps it off the excepted keys.
   return keys === undefined || keys.every((k) => !except!.includes(k));
 }
 
 /** Everything wrong with one handler's role and environment, as messages. */
-export interface StackIds {
+interface StackIds {
   readonly inputQueueId: string;
   /** Table logical id -> its name in `TABLES`. */
   readonly tables: Readonly<Record<string, TableName>>;
 }
 
-export function compareWithTemplate(
+function compareWithTemplate(
   access: HandlerAccess,
   fn: { functionId: string; roleId: string; logGroupId: string },
   json: CfnTemplate,
@@ -600,8 +606,8 @@ function functions(stack = s.stack): Record<string, TriageFunction> {
   return {
     ...stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: stack.classification.startClassification,
-    ...stack.retrain!.steps,
-    [OTHER_FUNCTIONS.feedbackApi]: stack.feedbackApi!.handler,
+    ...stack.retrain.steps,
+    [OTHER_FUNCTIONS.reviewApi]: stack.reviewApi.handler,
   };
 }
 
@@ -662,8 +668,8 @@ describe('the analysis itself', () => {
     expect(access['pin-model-version']!.calls.map((c) => `${c.actions.join('+')} in ${c.via.at(-1)}`)).toEqual([
       'dynamodb:GetItem in src/model-store/registry.ts ModelRegistry.inService',
     ]);
-    expect(access['feedback-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
-    expect(access['feedback-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
+    expect(access['review-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
+    expect(access['review-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
   });
 });
 
@@ -715,27 +721,27 @@ describe('what it catches (the same comparison on altered templates)', () => {
 
   it('a grant no code uses, and a pointer write outside promote-model', () => {
     const json = structuredClone(s.json);
-    const roleId = logicalId(functions()['reject-model']!.role);
+    const roleId = logicalId(functions()['record-retrain-failure']!.role);
     const policy = Object.values(json.Resources).find(
       (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
     )!;
     const models = { 'Fn::GetAtt': [logicalId(s.stack.tables.table('models')), 'Arn'] };
     policy.Properties!.PolicyDocument.Statement.push({ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: models });
-    const failures = compare('reject-model', json);
+    const failures = compare('record-retrain-failure', json);
     expect(failures).toContainEqual(
-      expect.stringMatching(/^reject-model: its role allows dynamodb:PutItem on the in-service pointer/),
+      expect.stringMatching(/^record-retrain-failure: its role allows dynamodb:PutItem on the in-service pointer/),
     );
     expect(failures).toContainEqual(
       expect.stringMatching(
-        /^reject-model: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/reject-model\.ts calls it/,
+        /^record-retrain-failure: its role allows dynamodb:PutItem on table \w+, but no code reachable from handlers\/record-retrain-failure\.ts calls it/,
       ),
     );
   });
 
   it('an S3 prefix that is not granted, and a model step that could write models/', () => {
-    expect(compare('feedback-api', withoutAction('feedback-api', 's3:GetObject'))).toContainEqual(
+    expect(compare('review-api', withoutAction('review-api', 's3:GetObject'))).toContainEqual(
       expect.stringMatching(
-        /^feedback-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/,
+        /^review-api: its role does not allow s3:GetObject on \w+ key "models\/", which its code calls at src\/model-store\/s3-model-store\.ts:\d+/,
       ),
     );
     const json = structuredClone(s.json);

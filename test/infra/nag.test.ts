@@ -110,7 +110,7 @@ describe('cdk-nag is wired into synthesis', () => {
   it('an unacknowledged finding fails `cdk synth` (here: a bucket without access logs)', () => {
     process.env.CDK_VALIDATION = 'false';
     try {
-      const { app, stack } = createTriageApp({ bundle: false, stack: { retrainWorkflow: false, feedbackApi: false } });
+      const { app, stack } = createTriageApp({ bundle: false });
       new s3.Bucket(stack, 'Unlogged', { enforceSSL: true });
       expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
     } finally {

@@ -30,8 +30,8 @@ function functions(): Record<string, TriageFunction> {
   return {
     ...s.stack.classification.steps,
     [OTHER_FUNCTIONS.startClassification]: s.stack.classification.startClassification,
-    ...s.stack.retrain!.steps,
-    [OTHER_FUNCTIONS.feedbackApi]: s.stack.feedbackApi!.handler,
+    ...s.stack.retrain.steps,
+    [OTHER_FUNCTIONS.reviewApi]: s.stack.reviewApi.handler,
   };
 }
 const statementsOf = (handler: string): Statement[] => statementsOfRole(s.json, logicalId(functions()[handler]!.role));
@@ -61,7 +61,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'publish-result': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'record-failure': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
   'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
-  'retrain-model': [
+  'train-candidate': [
     ...LOGS,
     'dynamodb:GetItem',
     'dynamodb:PutItem',
@@ -79,8 +79,9 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     's3:PutObject',
   ],
   'promote-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'reject-model': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-  'feedback-api': [
+  'reject-candidate': [...LOGS, 'dynamodb:UpdateItem'],
+  'record-retrain-failure': [...LOGS, 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+  'review-api': [
     ...LOGS,
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -187,11 +188,13 @@ describe('storage', () => {
       expect(props.SSESpecification).toEqual({ SSEEnabled: true });
       expect(props.DeletionProtectionEnabled).toBe(true);
       expect(
-        (props.GlobalSecondaryIndexes ?? []).map((i: any) => ({
-          name: i.IndexName,
-          keys: i.KeySchema,
-          projection: i.Projection.ProjectionType,
-        })),
+        (props.GlobalSecondaryIndexes ?? []).map(
+          (i: { IndexName: string; KeySchema: unknown; Projection: { ProjectionType: string } }) => ({
+            name: i.IndexName,
+            keys: i.KeySchema,
+            projection: i.Projection.ProjectionType,
+          }),
+        ),
       ).toEqual(
         spec.indexes.map((i) => ({
           name: i.name,
@@ -292,11 +295,12 @@ describe('functions', () => {
       'publish-result': ['OUTPUT_QUEUE_URL', 'PREDICTIONS_TABLE'],
       'record-failure': ['PREDICTIONS_TABLE', 'REJECTED_QUEUE_URL'],
       'gather-feedback': ['MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE'],
-      'retrain-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
+      'train-candidate': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'promote-model': ['MODELS_TABLE'],
-      'reject-model': ['MODELS_TABLE'],
-      'feedback-api': [
+      'reject-candidate': ['MODELS_TABLE'],
+      'record-retrain-failure': ['MODELS_TABLE'],
+      'review-api': [
         'CLASSIFY_STATE_MACHINE_ARN',
         'MODELS_TABLE',
         'MODEL_BUCKET',
@@ -440,15 +444,16 @@ describe('least privilege: the exact actions of every role', () => {
     expect(pointerWriters).toEqual(['promote-model']);
     expect(otherWriters.sort()).toEqual([
       'promote-model dynamodb:UpdateItem',
-      'reject-model dynamodb:UpdateItem',
-      'retrain-model dynamodb:PutItem',
+      'record-retrain-failure dynamodb:UpdateItem',
+      'reject-candidate dynamodb:UpdateItem',
+      'train-candidate dynamodb:PutItem',
     ]);
   });
 
-  it('feedback-api: starts only the retrain state machine; reads the runs of both', () => {
-    const statements = statementsOf('feedback-api');
+  it('review-api: starts only the retrain state machine; reads the runs of both', () => {
+    const statements = statementsOf('review-api');
     const classify = s.stack.classification.stateMachine;
-    const retrain = s.stack.retrain!.stateMachine;
+    const retrain = s.stack.retrain.stateMachine;
     expect(allowing(statements, 'states:StartExecution').flatMap(resourcesOf)).toEqual([ref(retrain)]);
     expect(allowing(statements, 'states:ListExecutions').flatMap(resourcesOf)).toEqual(
       expect.arrayContaining([ref(retrain), ref(classify)]),
@@ -457,7 +462,7 @@ describe('least privilege: the exact actions of every role', () => {
     for (const machine of [classify, retrain])
       expect(executions).toContain(`":execution:",{"Fn::GetAtt":["${logicalId(machine)}","Name"]},":*"`);
     const variables =
-      s.json.Resources[logicalId(s.stack.feedbackApi!.handler.function)]!.Properties!.Environment.Variables;
+      s.json.Resources[logicalId(s.stack.reviewApi.handler.function)]!.Properties!.Environment.Variables;
     expect(variables).toMatchObject({
       CLASSIFY_STATE_MACHINE_ARN: ref(classify),
       RETRAIN_STATE_MACHINE_ARN: ref(retrain),
@@ -519,7 +524,7 @@ describe('classification workflow', () => {
       EXPECTED_ACTIONS['start-classification']!.filter((a) => a !== 'states:DescribeExecution').sort(),
     );
     // Nor does the review API get classify-ticket's (absent) runs: no ARN (it answers 503 NotConfigured), no grant on it.
-    const api = express.stack.feedbackApi!.handler;
+    const api = express.stack.reviewApi.handler;
     expect(
       express.json.Resources[logicalId(api.function)]!.Properties!.Environment.Variables.CLASSIFY_STATE_MACHINE_ARN,
     ).toBeUndefined();
@@ -535,7 +540,7 @@ describe('retraining workflow', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
       Target: {
-        Arn: ref(s.stack.retrain!.stateMachine),
+        Arn: ref(s.stack.retrain.stateMachine),
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
       },
     });
@@ -548,32 +553,18 @@ describe('retraining workflow', () => {
     const roleArn = Object.values(schedule)[0]!.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] };
     const statements = statementsOfRole(s.json, roleArn['Fn::GetAtt'][0]);
     expect(actionsOf(statements)).toEqual(['states:StartExecution']);
-    expect(statements.flatMap(resourcesOf)).toEqual([ref(s.stack.retrain!.stateMachine)]);
-  });
-
-  it('is left out while its ASL file or handlers are missing (they light up when merged)', () => {
-    const auto = synth({
-      stack: {
-        retrainWorkflow: undefined,
-        feedbackApi: undefined,
-        retrainDefinitionFile: '/nonexistent/retrain-model.asl.json',
-      },
-    });
-    expect(auto.stack.retrain).toBeUndefined();
-    auto.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    auto.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
-    expect(Object.keys(auto.json.Outputs ?? {})).not.toContain('RetrainStateMachineConsoleUrl');
+    expect(statements.flatMap(resourcesOf)).toEqual([ref(s.stack.retrain.stateMachine)]);
   });
 });
 
-describe('feedback API', () => {
+describe('review API', () => {
   it('HTTP API: one $default route behind a JWT authorizer of the Cognito user pool; access logs; throttling', () => {
-    const pool = s.stack.feedbackApi!.userPool!;
+    const pool = s.stack.reviewApi.userPool!;
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
-        Audience: [ref(s.stack.feedbackApi!.userPoolClient!)],
+        Audience: [ref(s.stack.reviewApi.userPoolClient!)],
         Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', ref(pool)]] },
       },
     });
@@ -583,7 +574,7 @@ describe('feedback API', () => {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: {
-        DestinationArn: arnOf(s.stack.feedbackApi!.accessLogs),
+        DestinationArn: arnOf(s.stack.reviewApi.accessLogs),
         Format: Match.stringLikeRegexp('requestId'),
       },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
@@ -632,7 +623,7 @@ describe('alarms and outputs', () => {
       Value: { 'Fn::GetAtt': [logicalId(s.stack.queues.rejected), 'QueueName'] },
     });
     alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.classification.stateMachine) });
-    alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.retrain!.stateMachine) });
+    alarm('ExecutionsFailed', { Name: 'StateMachineArn', Value: ref(s.stack.retrain.stateMachine) });
     s.template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching' });
   });
@@ -664,7 +655,7 @@ describe('alarms and outputs', () => {
     expect(outputs.ModelBucketName!.Value).toEqual(ref(s.stack.modelBucket.bucket));
     for (const [output, machine] of [
       ['ClassifyStateMachineConsoleUrl', s.stack.classification.stateMachine],
-      ['RetrainStateMachineConsoleUrl', s.stack.retrain!.stateMachine],
+      ['RetrainStateMachineConsoleUrl', s.stack.retrain.stateMachine],
     ] as const) {
       expect(outputs[output]!.Value).toEqual({
         'Fn::Join': [

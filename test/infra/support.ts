@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
@@ -6,10 +6,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createTriageApp, type TriageAppOptions } from '../../infra/triage-app.ts';
 import type { TicketTriageStack } from '../../infra/ticket-triage-stack.ts';
-import { projectPath } from '../../src/workflows/catalog.ts';
-
-/** Stands in for `workflows/retrain-model.asl.json` until that file exists in this branch. */
-export const RETRAIN_FIXTURE = projectPath('test/infra/fixtures/retrain-model.asl.json');
 
 export interface Synthesized {
   readonly stack: TicketTriageStack;
@@ -19,6 +15,7 @@ export interface Synthesized {
 }
 
 export interface CfnTemplate {
+  // biome-ignore lint/suspicious/noExplicitAny: a synthesized template is JSON the tests read property by property.
   Resources: Record<string, { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> }>;
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
 }
@@ -48,12 +45,6 @@ export function synth(options: SynthOptions = {}): Synthesized {
       nag: false,
       outdir: mkdtempSync(join(tmpdir(), 'triage-cdk-')),
       ...options,
-      stack: {
-        retrainWorkflow: true,
-        retrainDefinitionFile: retrainDefinitionFile(),
-        feedbackApi: true,
-        ...options.stack,
-      },
     });
     const assembly = app.synth();
     const json = assembly.getStackByName(stack.stackName).template as CfnTemplate;
@@ -62,12 +53,6 @@ export function synth(options: SynthOptions = {}): Synthesized {
     if (previous === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = previous;
   }
-}
-
-/** The retrain ASL the tests deploy: the real file once it exists, else the fixture. */
-export function retrainDefinitionFile(): string {
-  const real = projectPath('workflows/retrain-model.asl.json');
-  return existsSync(real) ? real : RETRAIN_FIXTURE;
 }
 
 /** The logical id of a construct's CloudFormation resource. */
@@ -80,6 +65,7 @@ export interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: IAM condition JSON.
   Condition?: Record<string, any>;
 }
 

@@ -116,8 +116,11 @@ describe('assertJsonPathOnly (the interpreter silently ignores JSONata and varia
 });
 
 describe('definition placeholders (CDK definitionSubstitutions keys)', () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: ASL placeholders are written ${Key}, as CDK's definitionSubstitutions read them.
   it('fills every ${Key} and refuses a missing one', () => {
-    expect(substitutePlaceholders('{"R":"${A}","S":"${B}"}', { A: 'x', B: 'y' })).toBe('{"R":"x","S":"y"}');
-    expect(() => substitutePlaceholders('{"R":"${A}","S":"${B}"}', { A: 'x' })).toThrow(/B/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL text with placeholders, not a template.
+    const definition = '{"R":"${A}","S":"${B}"}';
+    expect(substitutePlaceholders(definition, { A: 'x', B: 'y' })).toBe('{"R":"x","S":"y"}');
+    expect(() => substitutePlaceholders(definition, { A: 'x' })).toThrow(/B/);
   });
 });

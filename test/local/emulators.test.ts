@@ -80,7 +80,7 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
         new PutItemCommand({ TableName: 'feedback', Item: { id: { S: 't-1' }, label: { S: 'billing' } } }),
       );
       const firstPort = first.endpoints.sqs;
-      [s3, sqs, ddb].forEach((c) => c.destroy());
+      for (const c of [s3, sqs, ddb]) c.destroy();
       await first.stop();
 
       const second = await startEmulators({ dataDir, thread });
@@ -118,7 +118,7 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
         const item = await ddbb.send(new GetItemCommand({ TableName: 'feedback', Key: { id: { S: 't-1' } } }));
         expect(item.Item?.label?.S).toBe('billing');
       } finally {
-        [s3b, sqsb, ddbb].forEach((c) => c.destroy());
+        for (const c of [s3b, sqsb, ddbb]) c.destroy();
         await second.stop();
       }
     },
@@ -196,7 +196,7 @@ describe('emulators (fauxqs S3+SQS, dynalite DynamoDB)', () => {
       ).toBeDefined();
       expect(rt.environment().AWS_ENDPOINT_URL).toBe(rt.endpoints.gateway);
     } finally {
-      [s3, sqs, ddb].forEach((c) => c.destroy());
+      for (const c of [s3, sqs, ddb]) c.destroy();
       await rt.stop();
     }
   });

@@ -33,7 +33,12 @@ describe('execution store', () => {
         status: 'SUCCEEDED',
         stop: 2,
         output: '{"ok":true}',
-        history: { events: () => (built++, events(3)) },
+        history: {
+          events: () => {
+            built++;
+            return events(3);
+          },
+        },
       });
     };
     add('one');

@@ -271,7 +271,7 @@ describe('Step Functions endpoint (through @aws-sdk/client-sfn)', () => {
     await expect(
       sfn.send(new StartExecutionCommand({ stateMachineArn: arns.slow, name: 'dedupe-me', input: '{"other":1}' })),
     ).rejects.toBeInstanceOf(ExecutionAlreadyExists);
-    slowReleases.forEach((release) => release());
+    for (const release of slowReleases) release();
     slowReleases = [];
     await waitClosed(first.executionArn as string);
     // Closed: ExecutionAlreadyExists whatever the input (AWS: names are unique for 90 days).

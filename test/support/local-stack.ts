@@ -1,13 +1,14 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.ts';
 import type { RejectedQueueMessage, ClassifiedMessage } from '../../src/contracts/messages.ts';
-import { ModelRegistry } from '../../src/model-store/registry.ts';
-import { S3ModelStore } from '../../src/model-store/s3-model-store.ts';
-import { FeedbackStore } from '../../src/storage/feedback.ts';
-import { PredictionStore } from '../../src/storage/predictions.ts';
+import type { ModelRegistry } from '../../src/model-store/registry.ts';
+import type { S3ModelStore } from '../../src/model-store/s3-model-store.ts';
+import type { FeedbackStore } from '../../src/storage/feedback.ts';
+import type { PredictionStore } from '../../src/storage/predictions.ts';
+import { createStores } from '../../src/storage/stores.ts';
 import { bootstrapModel } from '../../src/operations/bootstrap.ts';
 import type { ProfileName } from '../../src/model/profiles.ts';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/runtime/local-stack.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local-stack/local-stack.ts';
 import { TRAINING_TICKETS } from './tickets.ts';
 
 /** A running local stack plus what tests need around it. */
@@ -37,8 +38,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     eventSource: { pollers: 2, visibilityTimeoutSeconds: 20, ...options.eventSource },
   });
   const clients = createAwsClients(stack.config);
-  const store = new S3ModelStore(clients.s3, stack.config.MODEL_BUCKET);
-  const registry = new ModelRegistry(clients.documents, stack.config.MODELS_TABLE);
+  const { modelStore: store, registry, predictions, feedback } = createStores(clients, stack.config);
   const outputs: ClassifiedMessage[] = [];
   const rejections: RejectedQueueMessage[] = [];
 
@@ -63,8 +63,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     clients,
     store,
     registry,
-    predictions: new PredictionStore(clients.documents, stack.config.PREDICTIONS_TABLE),
-    feedback: new FeedbackStore(clients.documents, stack.config.PREDICTIONS_TABLE),
+    predictions,
+    feedback,
     outputs,
     rejections,
     async send(body) {

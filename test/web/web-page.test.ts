@@ -14,7 +14,7 @@ import { startTestStack, type TestStack } from '../support/local-stack.ts';
  * retraining started from the page makes a new model version.
  */
 // Browser globals, used only inside page.evaluate callbacks (the project's tsconfig has no DOM lib).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the DOM, typed by the browser, not by this project.
 declare const document: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -79,7 +79,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
       settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '5' },
       httpFallback: createWebPageHandler(),
       functionOverrides: {
-        'vectorize-ticket': (async (e: { tokens: string[] }) => {
+        'vectorize-ticket': async (e: { tokens: string[] }) => {
           if (e.tokens.includes('markerbroken')) throw new Error('the vocabulary is broken for this ticket');
           if (e.tokens.includes('markerflaky')) {
             const n = (flakyAttempts.get('flaky') ?? 0) + 1;
@@ -88,7 +88,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
               throw Object.assign(new Error('the model store did not answer in time'), { name: 'TransientError' });
           }
           return vectorizeHandler(e);
-        }) as never,
+        },
       },
     });
     await t.bootstrap();
@@ -232,6 +232,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     // Every form control has a name a screen reader can read.
     const unlabelled = await page.evaluate(() =>
       [...document.querySelectorAll('input, select, button, [role="option"], [role="listbox"]')]
+        // biome-ignore lint/suspicious/noExplicitAny: a DOM element (no DOM lib here).
         .filter((el: any) => {
           const named =
             el.labels?.length ||
@@ -240,6 +241,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
             (el.textContent ?? '').trim();
           return !named;
         })
+        // biome-ignore lint/suspicious/noExplicitAny: a DOM element (no DOM lib here).
         .map((el: any) => el.outerHTML.slice(0, 80)),
     );
     expect(unlabelled).toEqual([]);

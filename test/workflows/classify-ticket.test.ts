@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as preprocessHandler } from '../../handlers/preprocess-ticket.ts';
 import { handler as startHandler } from '../../handlers/start-classification.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
 import { executionNameFor } from '../../src/contracts/ticket-message.ts';
-import { TransientError } from '../../src/lambda/errors.ts';
+import { TransientError } from '../../src/contracts/step-errors.ts';
 import { assertJsonPathOnly } from '../../src/local/index.ts';
 import { projectPath, WORKFLOWS } from '../../src/workflows/catalog.ts';
+import { lambdaContext, sqsEvent, sqsRecord } from '../support/lambda.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /** Faults the tests switch on per ticket text marker. */
@@ -27,11 +27,11 @@ beforeAll(async () => {
   t = await startTestStack({
     settings: { REJECT_TICKET_CHARS: '5000', MAX_TICKET_CHARS: '1000', NEEDS_REVIEW_THRESHOLD: '0.9' },
     functionOverrides: {
-      'preprocess-ticket': (async (event: { text: string }) => {
+      'preprocess-ticket': async (event: { text: string }) => {
         await faults.slowPreprocess.get(markerOf(event.text));
         return preprocessHandler(event);
-      }) as never,
-      'vectorize-ticket': (async (event: { tokens: string[] }) => {
+      },
+      'vectorize-ticket': async (event: { tokens: string[] }) => {
         const marker = event.tokens.map((tok) => /^marker(\w+)/.exec(tok)?.[1]).find(Boolean) ?? '';
         if (faults.brokenVectorize.has(marker)) throw new Error('the vocabulary is corrupt for this ticket');
         const left = faults.transientVectorize.get(marker) ?? 0;
@@ -40,7 +40,7 @@ beforeAll(async () => {
           throw new TransientError('the model store did not answer in time');
         }
         return vectorizeHandler(event);
-      }) as never,
+      },
     },
   });
   v1 = await t.bootstrap();
@@ -107,25 +107,16 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
   });
 
   it('an SQS redelivery of the same message (after its execution finished) is absorbed silently', async () => {
-    const record = {
+    const record = sqsRecord(JSON.stringify({ ticketId: 'T-redeliver', body: 'order two monitors please' }), {
       messageId: 'redelivered-1',
-      receiptHandle: 'x',
-      body: JSON.stringify({ ticketId: 'T-redeliver', body: 'order two monitors please' }),
-      attributes: { SentTimestamp: String(Date.now()), ApproximateReceiveCount: '1' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ticket-triage-input',
-      awsRegion: 'us-east-1',
-    };
-    const event = { Records: [record] } as unknown as SQSEvent;
-    expect(await startHandler(event, {} as Context)).toEqual({ batchItemFailures: [] });
+    });
+    expect(await startHandler(sqsEvent(record), lambdaContext('start-classification'))).toEqual({
+      batchItemFailures: [],
+    });
     await t.until(() => t.outputs.some((o) => o.ticketId === 'T-redeliver'));
     await t.stack.runtime.stepFunctions.waitForExecution(arnOf('T-redeliver'));
-    const again = {
-      Records: [{ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } }],
-    } as unknown as SQSEvent;
-    expect(await startHandler(again, {} as Context)).toEqual({ batchItemFailures: [] });
+    const again = sqsEvent({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } });
+    expect(await startHandler(again, lambdaContext('start-classification'))).toEqual({ batchItemFailures: [] });
     await new Promise((r) => setTimeout(r, 300));
     await t.until(() => true);
     expect(t.outputs.filter((o) => o.ticketId === 'T-redeliver')).toHaveLength(1);
@@ -229,13 +220,7 @@ describe('workflow definitions', () => {
   it.each(Object.values(WORKFLOWS).map((w) => [w.file]))(
     '%s uses JSONPath only (no JSONata, no Assign: the local interpreter would ignore them)',
     (file) => {
-      const path = projectPath(file);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch {
-        return; // not written yet
-      }
+      const text = readFileSync(projectPath(file), 'utf8');
       expect(() => assertJsonPathOnly(JSON.parse(text))).not.toThrow();
       expect(() => assertJsonPathOnly({ ...JSON.parse(text), QueryLanguage: 'JSONata' })).toThrow();
     },

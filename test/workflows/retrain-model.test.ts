@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { handler as evaluateHandler } from '../../handlers/evaluate-model.ts';
 import { handler as promoteHandler } from '../../handlers/promote-model.ts';
-import { handler as retrainHandler } from '../../handlers/retrain-model.ts';
+import { handler as retrainHandler } from '../../handlers/train-candidate.ts';
 import { seededRandom, shuffleInPlace } from '../../src/model/random.ts';
 import { submitFeedback } from '../../src/operations/feedback.ts';
 import { readEvaluation } from '../../src/retraining/evaluate.ts';
-import { describeRun, startRetrain, type RunDetail } from '../../src/retraining/runs.ts';
+import { describeRun, startRetrain, type RunDetail } from '../../src/workflows/runs.ts';
 import { readSnapshot } from '../../src/retraining/snapshot.ts';
-import type { LocalStackOptions } from '../../src/runtime/local-stack.ts';
+import type { LocalStackOptions } from '../../src/local-stack/local-stack.ts';
 import { MORE_KNOWN_TICKETS, NETWORK_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -191,9 +191,9 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     'a step failing mid-way (%s): the run fails, its candidate is recorded as failed, nothing is promoted',
     async (_, failing, reason) => {
       const { t, v1 } = await classifiedStack({
-        [failing]: (() => {
+        [failing]: () => {
           throw new Error('the evaluation data is unreadable');
-        }) as never,
+        },
       });
       await giveFeedback(t, (ticket) => ticket.label);
       const before = (await t.registry.inService())!;
@@ -218,9 +218,9 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
 
   it('Retrain failing before it registered anything: the run fails, the registry and the pointer are unchanged', async () => {
     const { t, v1 } = await classifiedStack({
-      'retrain-model': (() => {
+      'train-candidate': () => {
         throw new RangeError('out of memory while fitting');
-      }) as never,
+      },
     });
     await giveFeedback(t, (ticket) => ticket.label);
     const run = await retrain(t);
@@ -234,15 +234,15 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
     let bothArrived!: () => void;
     const barrier = new Promise<void>((resolve) => (bothArrived = resolve));
     const { t, v1 } = await classifiedStack({
-      'retrain-model': retrainHandler as never,
-      'evaluate-model': evaluateHandler as never,
-      'promote-model': (async (event: unknown) => {
+      'train-candidate': retrainHandler,
+      'evaluate-model': evaluateHandler,
+      'promote-model': async (event: unknown) => {
         // Both runs evaluated against v1 before either moves the pointer.
         arrived += 1;
         if (arrived === 2) bothArrived();
         await Promise.race([barrier, new Promise((r) => setTimeout(r, 20_000))]);
         return promoteHandler(event);
-      }) as never,
+      },
     });
     await giveFeedback(t, (ticket) => ticket.label);
     const arn = t.stack.stateMachines['retrain-model']!;

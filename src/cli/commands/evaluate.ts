@@ -21,7 +21,7 @@ export function formatMetrics(m: Metrics): string {
     ['category', 'precision', 'recall', 'f1', 'support'],
     m.perClass.map((c) => [c.label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]),
   );
-  const short = m.labels.map((l, i) => `${i + 1}`);
+  const short = m.labels.map((_, i) => `${i + 1}`);
   const confusion = table(
     ['true \\ predicted', ...short],
     m.confusion.map((r, i) => [`${i + 1} ${m.labels[i]}`, ...r]),

@@ -3,7 +3,8 @@ import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
 import { DataFileError } from '../../data/labelled-csv.ts';
 import { knownCategories } from '../../operations/feedback.ts';
-import { FeedbackError, type FeedbackInput, type FeedbackStore } from '../../storage/feedback.ts';
+import { FeedbackError, type FeedbackInput } from '../../feedback/rules.ts';
+import type { FeedbackStore } from '../../storage/feedback.ts';
 import { CliError, progress, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
@@ -104,10 +105,7 @@ export function registerFeedback(program: Command): void {
       allowNewCategory: options.allowNewCategory,
     });
     const known = await knownCategories({ registry, manifest: (v) => models.manifest(v) });
-    const result = await store.submit(ticketId, input, known).catch((error: unknown) => {
-      if (error instanceof FeedbackError) throw new CliError(error.message);
-      throw error;
-    });
+    const result = await store.submit(ticketId, input, known);
     if (options.json) {
       console.log(JSON.stringify({ ticketId, feedback: result.feedback, replaced: result.replaced ?? null }, null, 2));
       return;

@@ -1,16 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UnknownModelVersionError } from '../../model-store/registry.ts';
-import {
-  describeModel,
-  listModels,
-  ModelOperationError,
-  promoteByHand,
-  rollback,
-  type ModelDetail,
-} from '../../operations/models.ts';
+import { describeModel, listModels, promoteByHand, rollback, type ModelDetail } from '../../operations/models.ts';
 import { renderModelReport } from '../../reports/model-report.ts';
-import { CliError, percent, table } from '../output.ts';
+import { percent, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 import { formatMetrics } from './evaluate.ts';
@@ -22,17 +14,6 @@ interface JsonOption extends TargetOptions {
 const short = (text: string | undefined, max = 70) =>
   !text ? '' : text.length > max ? `${text.slice(0, max - 1)}…` : text;
 const fig = (x: number | null | undefined) => (x === null || x === undefined ? '-' : percent(x));
-
-/** Registry errors are for people; anything else keeps its stack behind TRIAGE_DEBUG. */
-async function asCliErrors<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof UnknownModelVersionError || error instanceof ModelOperationError)
-      throw new CliError(error.message);
-    throw error;
-  }
-}
 
 export function formatModel(model: ModelDetail): string {
   const lines: string[] = [];
@@ -135,7 +116,7 @@ export function registerModels(program: Command): void {
       .option('--json', 'print as JSON'),
   ).action(async (version: string, options: JsonOption & { html?: string }) => {
     const deps = storesOf(resolveTarget(options));
-    const model = await asCliErrors(describeModel(deps, version));
+    const model = await describeModel(deps, version);
     if (options.html) await writeFile(options.html, renderModelReport(model));
     if (options.json) console.log(JSON.stringify(model, null, 2));
     else console.log(formatModel(model));
@@ -151,7 +132,7 @@ export function registerModels(program: Command): void {
       .option('--json', 'print as JSON'),
   ).action(async (version: string, options: JsonOption & { by?: string }) => {
     const deps = storesOf(resolveTarget(options));
-    const result = await asCliErrors(promoteByHand(deps, version, { ...(options.by && { by: options.by }) }));
+    const result = await promoteByHand(deps, version, { ...(options.by && { by: options.by }) });
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else console.log(`model ${result.version} is in service (was ${result.previousVersion ?? 'none'})`);
   });
@@ -166,7 +147,7 @@ export function registerModels(program: Command): void {
       .option('--json', 'print as JSON'),
   ).action(async (options: JsonOption & { by?: string }) => {
     const deps = storesOf(resolveTarget(options));
-    const result = await asCliErrors(rollback(deps, { ...(options.by && { by: options.by }) }));
+    const result = await rollback(deps, { ...(options.by && { by: options.by }) });
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else
       console.log(

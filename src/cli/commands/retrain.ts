@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeRun, followRun, listRuns, startRetrain, type RunDetail } from '../../retraining/runs.ts';
+import { describeRun, followRun, listRuns, startRetrain, type RunDetail } from '../../workflows/runs.ts';
 import { CliError, percent } from '../output.ts';
 import { retrainStateMachine, storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';

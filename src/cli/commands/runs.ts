@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { elideTicketText } from '../../api/elide.ts';
-import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/run-history.ts';
+import { isAwsError } from '../../aws/errors.ts';
+import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/runs.ts';
 import { CliError, table } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/catalog.ts';
@@ -86,10 +87,14 @@ export function registerRuns(program: Command): void {
     const execution = await target.clients.sfn
       .send(new DescribeExecutionCommand({ executionArn: arn }))
       .catch((error: Error) => {
-        if (error.name === 'ExecutionDoesNotExist') throw new CliError(`no run named ${name} in ${options.workflow}`);
+        if (isAwsError(error, 'ExecutionDoesNotExist'))
+          throw new CliError(`no run named ${name} in ${options.workflow}`);
         throw error;
       });
-    const steps = runStepsOf((await executionHistory(target.clients.sfn, arn)) ?? [], execution.status).map((step) =>
+    const steps = runStepsOf(
+      (await executionHistory(target.clients.sfn, arn, { includeExecutionData: true })) ?? [],
+      execution.status,
+    ).map((step) =>
       options.showText ? step : { ...step, input: elideTicketText(step.input), output: elideTicketText(step.output) },
     );
     if (options.json) {

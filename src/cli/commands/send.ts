@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { parse } from 'csv-parse/sync';
 import { readFile } from 'node:fs/promises';
+import { isAwsError } from '../../aws/errors.ts';
 import { required } from '../../config.ts';
 import type { ClassifiedMessage } from '../../contracts/messages.ts';
 import { executionNameFor } from '../../contracts/ticket-message.ts';
@@ -42,7 +43,7 @@ async function waitForResult(
         };
       }
     } catch (error) {
-      if (!(error instanceof ExecutionDoesNotExist) && (error as Error).name !== 'ExecutionDoesNotExist') throw error;
+      if (!isAwsError(error, 'ExecutionDoesNotExist')) throw error;
     }
     if (Date.now() > deadline) return { status: 'WAITING' };
     await new Promise((r) => setTimeout(r, 100));

@@ -13,25 +13,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { toLambdaErrorPayload, type LambdaErrorPayload, type LambdaHandler } from './function-protocol.ts';
 import { FunctionThread } from './function-thread.ts';
 
-/** A Lambda handler as the product writes it (async style). */
-export type LambdaHandler<TEvent = unknown, TResult = unknown> = (
-  event: TEvent,
-  context: Context,
-) => Promise<TResult> | TResult;
+export { toLambdaErrorPayload, type LambdaErrorPayload, type LambdaHandler } from './function-protocol.ts';
 
 export interface FunctionOptions {
   /** The function timeout, as on Lambda (default 900 s, the Lambda maximum). */
   readonly timeoutSeconds?: number;
   readonly memoryLimitInMB?: number;
-}
-
-/** The error payload Lambda returns for a failed invocation. */
-export interface LambdaErrorPayload {
-  readonly errorType: string;
-  readonly errorMessage: string;
-  readonly trace: string[];
 }
 
 /** A failed invocation; `name` is the Lambda `errorType`, `message` the AWS `Cause` JSON. */
@@ -67,18 +57,6 @@ export function functionNameOf(nameOrArn: string): string {
   const rest = at >= 0 ? nameOrArn.slice(at + marker.length) : nameOrArn;
   const colon = rest.indexOf(':');
   return colon >= 0 ? rest.slice(0, colon) : rest;
-}
-
-/** Turns anything thrown by a handler into Lambda's error payload. */
-export function toLambdaErrorPayload(thrown: unknown): LambdaErrorPayload {
-  if (thrown instanceof Error) {
-    return {
-      errorType: thrown.name || 'Error',
-      errorMessage: thrown.message,
-      trace: (thrown.stack ?? '').split('\n').filter((line) => line.length > 0),
-    };
-  }
-  return { errorType: 'Error', errorMessage: String(thrown), trace: [] };
 }
 
 export class FunctionRegistry {

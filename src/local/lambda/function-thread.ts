@@ -9,31 +9,11 @@
  * instead of on the same thread.
  *
  * The thread shares `process.env` with the main thread (SHARE_ENV), so
- * handlers read the settings the runtime puts there, as on Lambda.
+ * handlers read the settings the runtime puts there, as on Lambda. The
+ * messages between the two threads are in function-protocol.ts.
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { LambdaErrorPayload } from './function-registry.ts';
-
-export interface InvokeRequest {
-  readonly type: 'invoke';
-  readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
-  readonly eventJson: string;
-  readonly functionName: string;
-  readonly functionArn: string;
-  readonly memoryLimitInMB: number;
-  readonly deadline: number;
-}
-export interface LoadRequest {
-  readonly type: 'load';
-  readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
-}
-export type FunctionThreadReply =
-  | { readonly id: number; readonly ok: true; readonly resultJson?: string }
-  | { readonly id: number; readonly ok: false; readonly error: LambdaErrorPayload };
+import type { FunctionThreadReply, InvokeRequest, LambdaErrorPayload, LoadRequest } from './function-protocol.ts';
 
 type Pending = { resolve: (resultJson: string | undefined) => void; reject: (error: LambdaErrorPayload) => void };
 

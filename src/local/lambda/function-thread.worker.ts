@@ -7,8 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import type { FunctionThreadReply, InvokeRequest, LoadRequest } from './function-thread.ts';
-import { toLambdaErrorPayload, type LambdaHandler } from './function-registry.ts';
+import {
+  toLambdaErrorPayload,
+  type FunctionThreadReply,
+  type InvokeRequest,
+  type LambdaHandler,
+  type LoadRequest,
+} from './function-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('function-thread.worker.ts must run in a worker thread');

@@ -65,7 +65,9 @@ export function forEachState(
   for (const [name, state] of Object.entries(machine.States ?? {})) {
     const path = `${prefix}States.${name}`;
     visit(name, state, path);
-    state.Branches?.forEach((branch, i) => forEachState(branch, visit, `${path}.Branches[${i}].`));
+    state.Branches?.forEach((branch, i) => {
+      forEachState(branch, visit, `${path}.Branches[${i}].`);
+    });
     if (state.Iterator) forEachState(state.Iterator, visit, `${path}.Iterator.`);
     if (state.ItemProcessor) forEachState(state.ItemProcessor, visit, `${path}.ItemProcessor.`);
   }
@@ -112,7 +114,9 @@ export function assertJsonPathOnly(definition: unknown): void {
         }
       });
     }
-    state.Branches?.forEach((b, i) => checkMachine(b, `${path}.Branches[${i}]`));
+    state.Branches?.forEach((b, i) => {
+      checkMachine(b, `${path}.Branches[${i}]`);
+    });
     if (state.Iterator) checkMachine(state.Iterator, `${path}.Iterator`);
     if (state.ItemProcessor) checkMachine(state.ItemProcessor, `${path}.ItemProcessor`);
   });

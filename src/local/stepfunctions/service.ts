@@ -24,7 +24,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { type FunctionRegistry } from '../lambda/function-registry.ts';
+import type { FunctionRegistry } from '../lambda/function-registry.ts';
 import { assertJsonPathOnly, loadDefinitionText, type AslStateMachine } from './definition.ts';
 import { SfnApiError } from './errors.ts';
 import { ExecutionHistoryRecorder } from './history.ts';
@@ -81,6 +81,7 @@ interface RunningExecution {
 }
 
 const MAX_PAYLOAD_BYTES = 256 * 1024;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: AWS execution names may not contain these control characters.
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const STATUSES: readonly ExecutionStatus[] = [
   'RUNNING',

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_PREPROCESS } from '../../../src/text/index.ts';
+import { createPreprocessor } from '../../../src/text/preprocess.ts';
 import {
   ArtifactFormatError,
+  assembleTicketClassifier,
   buildVocabulary,
   decodeClassifier,
   decodeVectorizer,
+  linearClassifier,
   loadTicketClassifier,
   MODEL_FILES,
   packageModel,
   parseManifest,
   PROFILES,
+  tfidfVectorizer,
   trainModel,
   vocabularyFrom,
 } from '../../../src/model/index.ts';
@@ -32,7 +36,9 @@ describe('vocabulary', () => {
   it('finds every term and nothing else', () => {
     const terms = ['printer', 'printer jam', 'zürich', '東京', 'a', ''];
     const v = vocabularyFrom(buildVocabulary(terms));
-    terms.forEach((t, i) => expect(v.indexOf(t)).toBe(i));
+    terms.forEach((t, i) => {
+      expect(v.indexOf(t)).toBe(i);
+    });
     expect(v.indexOf('printe')).toBe(-1);
     expect(v.term(1)).toBe('printer jam');
   });
@@ -56,9 +62,31 @@ describe('model artifact', async () => {
       vectorizer: packaged.files[MODEL_FILES.vectorizer]!,
       classifier: packaged.files[MODEL_FILES.classifier]!,
     });
+    // The trained model, as it is in memory before packaging.
+    const trained = assembleTicketClassifier(
+      manifest,
+      await createPreprocessor(manifest.preprocess),
+      tfidfVectorizer(model.tfidf),
+      linearClassifier(model.classifier),
+    );
+    const all = manifest.labels.length;
+    for (const text of [...texts, 'the printer is jammed', 'new password for the portal']) {
+      const fromArtifact = loaded.classify(text, { topK: all });
+      const inMemory = trained.classify(text, { topK: all });
+      expect(
+        fromArtifact.top.map((t) => t.category),
+        text,
+      ).toEqual(inMemory.top.map((t) => t.category));
+      fromArtifact.top.forEach((t, i) => {
+        expect(t.probability, text).toBeCloseTo(inMemory.top[i]!.probability, 5);
+      });
+      // A probability distribution over every category, most probable first.
+      expect(fromArtifact.top.reduce((s, t) => s + t.probability, 0)).toBeCloseTo(1, 6);
+      expect(fromArtifact.top.every((t) => t.probability > 0)).toBe(true);
+      expect(fromArtifact.probability).toBe(fromArtifact.top[0]!.probability);
+    }
     const result = loaded.classify('the printer is jammed', { explain: 2 });
     expect(result.category).toBe('Hardware');
-    expect(result.top.reduce((s, t) => s + t.probability, 0)).toBeLessThanOrEqual(1 + 1e-9);
     expect(result.explanation[0]!.term).toMatch(/print|jam/);
   });
 

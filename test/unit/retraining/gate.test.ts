@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import '../../../src/local/stepfunctions/promise-with-resolvers.ts';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { decideGate, type MetricSummary } from '../../../src/retraining/gate.ts';
-import { projectPath, WORKFLOWS } from '../../../src/workflows/catalog.ts';
+import { aslDefinition, stateInput } from '../../support/steps.ts';
 
 const tolerances = { accuracy: 0, macroF1: 0.25 };
 const m = (accuracy: number, macroF1: number): MetricSummary => ({ accuracy, macroF1 });
@@ -49,17 +48,15 @@ describe('the promotion gate', () => {
   });
 
   describe("the ASL's AccuracyHolds Choice decides as decideGate does", () => {
-    const asl = JSON.parse(readFileSync(projectPath(WORKFLOWS['retrain-model'].file), 'utf8')) as {
-      States: Record<string, unknown>;
-    };
+    const asl = aslDefinition('retrain-model');
     const machine = new StateMachine({
       StartAt: 'AccuracyHolds',
       States: {
-        AccuracyHolds: asl.States.AccuracyHolds,
+        AccuracyHolds: asl.States.AccuracyHolds!,
         Promote: { Type: 'Pass', Result: 'Promote', End: true },
         Reject: { Type: 'Pass', Result: 'Reject', End: true },
       },
-    } as unknown as StateMachineDefinition);
+    });
 
     it.each([
       [m(0.9, 0.9), m(0.8, 0.8)],
@@ -71,7 +68,7 @@ describe('the promotion gate', () => {
     ])('candidate %j vs in service %j', async (candidate, inService) => {
       const gate = decideGate(candidate, inService, tolerances);
       const evaluation = { candidate, inService: inService ?? null, required: gate.required, accepted: gate.accepted };
-      const branch = await machine.run({ evaluation } as never).result;
+      const branch = await machine.run(stateInput({ evaluation })).result;
       expect(branch).toBe(gate.accepted ? 'Promote' : 'Reject');
     });
   });

@@ -1,15 +1,16 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createFeedbackApi, type FeedbackApiDeps } from '../src/api/feedback-api.ts';
+import type { Context, APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ApiResult } from '../src/api/http.ts';
+import { createReviewApi, type ReviewApiDeps } from '../src/api/review-api.ts';
 import { awsClients } from '../src/aws/clients.ts';
 import { config } from '../src/config.ts';
 import { handlerContext } from '../src/lambda/context.ts';
 import { logger } from '../src/lambda/logger.ts';
 
-function build(): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
+/** What the routes work with: the warm container's clients, stores and caches (handlerContext). */
+function deps(): ReviewApiDeps {
   const context = handlerContext();
   const settings = config();
-  const deps: FeedbackApiDeps = {
+  return {
     predictions: context.predictions,
     feedback: context.feedback,
     registry: context.registry,
@@ -20,15 +21,14 @@ function build(): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
       ...(settings.RETRAIN_STATE_MACHINE_ARN && { 'retrain-model': settings.RETRAIN_STATE_MACHINE_ARN }),
       ...(settings.CLASSIFY_STATE_MACHINE_ARN && { 'classify-ticket': settings.CLASSIFY_STATE_MACHINE_ARN }),
     },
-    log: (level, message, fields) => logger[level](message, fields),
   };
-  return createFeedbackApi(deps);
 }
+
+const api = createReviewApi(deps, { log: (level, message, fields) => logger[level](message, fields) });
 
 /**
  * The review page's API: API Gateway HTTP API (payload 2.0) event in,
- * response out. Routes and validation are in src/api/feedback-api.ts; the
- * local runtime serves the same handler at `webUrl` (`triage start`). The
- * clients and caches behind it are the warm container's (handlerContext).
+ * response out. Routes and validation are in src/api/review-api.ts; the
+ * local runtime serves the same handler at `webUrl` (`triage start`).
  */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<ApiResult> => build()(event);
+export const handler = (event: APIGatewayProxyEventV2, context: Context): Promise<ApiResult> => api(event, context);

@@ -1,16 +1,25 @@
-import { existsSync } from 'node:fs';
+/**
+ * `src/local-stack/`: ticket-triage deployed on the local runtime, the local
+ * counterpart of `infra/` (which deploys it to AWS). `src/local/` is the
+ * runtime itself (S3, SQS, DynamoDB, Step Functions, Lambda, schedules) and
+ * knows nothing of tickets; this folder creates the product's queues, bucket,
+ * tables, functions and state machines on it (`startLocalStack`), serves the
+ * review API as API Gateway would (http-api-server.ts), and tells the CLI
+ * where the running stack is (stack-file.ts).
+ */
 import { resetAwsClients, createAwsClients } from '../aws/clients.ts';
 import { config, parseConfig, resetConfig, type Config } from '../config.ts';
 import { resetHandlerContext } from '../lambda/context.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   startLocalRuntime,
+  type LambdaHandler,
   type LocalRuntime,
   type LocalRuntimeOptions,
   type ScheduleHandle,
   type SqsEventSourceMapping,
 } from '../local/index.ts';
-import { startRetrain } from '../retraining/runs.ts';
+import { startRetrain } from '../workflows/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';
@@ -39,9 +48,9 @@ export interface LocalStackOptions {
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
-  readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
+  readonly functionOverrides?: Readonly<Record<string, LambdaHandler<never>>>;
   /**
-   * Port of the HTTP server for the feedback API (`/api/...`, on 127.0.0.1).
+   * Port of the HTTP server for the review API (`/api/...`, on 127.0.0.1).
    * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
    */
   readonly httpPort?: number;
@@ -59,7 +68,7 @@ export interface LocalStack {
   /** The input queue's poller, once started. */
   readonly eventSource: SqsEventSourceMapping | undefined;
   startEventSource(): Promise<SqsEventSourceMapping>;
-  /** The feedback API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
+  /** The review API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
   readonly http: HttpApiServer;
   readonly webUrl: string;
   /** The timer that starts retraining (RETRAIN_SCHEDULE), unless it is `off`. */
@@ -115,15 +124,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ];
     for (const name of new Set<string>(functionNames)) {
       const override = options.functionOverrides?.[name];
-      if (override) runtime.registerFunction(name, override as never);
+      if (override) runtime.registerFunction(name, override);
       // The real handlers run in the runtime's Lambda thread (imported there from their files).
-      else if (existsSync(handlerFile(name))) await runtime.registerFunctionModule(name, handlerFile(name));
+      else await runtime.registerFunctionModule(name, handlerFile(name));
     }
 
     const stateMachines: LocalStack['stateMachines'] = {};
     for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
       const file = projectPath(workflow.file);
-      if (!existsSync(file)) continue;
       const substitutions = Object.fromEntries(
         Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]),
       );
@@ -177,10 +185,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const http = await startHttpApiServer({
       port: options.httpPort ?? 0,
-      invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.feedbackApi, event),
+      invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.reviewApi, event),
       ...(options.httpFallback && { fallback: options.httpFallback }),
       onError: (error) =>
-        options.logger?.warn('feedback API request failed', {
+        options.logger?.warn('review API request failed', {
           error: error instanceof Error ? error.name : typeof error,
         }),
     });

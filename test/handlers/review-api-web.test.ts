@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../handlers/feedback-api.ts';
+import { handler } from '../../handlers/review-api.ts';
 import { WORKFLOWS, projectPath } from '../../src/workflows/catalog.ts';
-import { apiGatewayEvent } from '../support/events.ts';
+import { apiGatewayEvent } from '../support/api-events.ts';
+import { lambdaContext } from '../support/lambda.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -18,7 +19,7 @@ const event = (method: string, path: string, query?: Record<string, string>, bod
   apiGatewayEvent(method, path, { ...(query && { query }), ...(body !== undefined && { body }) });
 
 async function call(method: string, path: string, query?: Record<string, string>, body?: unknown) {
-  const result = await handler(event(method, path, query, body));
+  const result = await handler(event(method, path, query, body), lambdaContext('review-api'));
   return { status: result.statusCode, body: JSON.parse(result.body) };
 }
 

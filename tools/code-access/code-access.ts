@@ -1,6 +1,6 @@
 /**
  * What a Lambda handler's code can do on AWS, read from the code itself
- * (`test/infra/iam-matches-code.test.ts` compares it with the synthesized roles).
+ * (`test/infra/iam-matches-code.test.ts` compares it with the synthesized roles). See README.md beside it.
  *
  * How:
  *
@@ -50,7 +50,7 @@ import { bundleOptions, handlerEntry, PROJECT_ROOT } from '../../infra/functions
 
 // The TypeScript 7 AST is used untyped here: the analysis reads a handful of
 // node properties (`expression`, `arguments`, `name`, ...) of many node kinds.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the TypeScript 7 AST is untyped here (see above).
 type N = any;
 
 // ---------------------------------------------------------------------------
@@ -346,7 +346,9 @@ export class CodeAccessAnalyzer {
     };
     visit(sf);
     const symbols = identifiers.length ? (this.checker.getSymbolAtLocation(identifiers) as (Sym | undefined)[]) : [];
-    identifiers.forEach((id, i) => this.symbols.set(this.key(id), symbols[i]));
+    identifiers.forEach((id, i) => {
+      this.symbols.set(this.key(id), symbols[i]);
+    });
   }
 
   /** The symbol an identifier refers to, through import aliases. */
@@ -662,8 +664,12 @@ export class CodeAccessAnalyzer {
             if (read) configReads.push(read);
           }
           const target = this.unitOfDeclaration(declaration);
-          if (target === 'dispatch') dispatch(declaration.name?.text ?? symbol.name, unit.key);
-          else if (target && target.key !== unit.key) reach(target, unit.key);
+          // An interface method, or a property of an interface that is called: any class's member of that name.
+          // (Reading a property of an interface, `evaluation.inService`, calls nothing.)
+          if (target === 'dispatch') {
+            if (declaration.kind === SyntaxKind.MethodSignature || isCalledMember(node))
+              dispatch(declaration.name?.text ?? symbol.name, unit.key);
+          } else if (target && target.key !== unit.key) reach(target, unit.key);
           const owner = declaration.parent;
           if (
             (declaration.kind === SyntaxKind.MethodDeclaration || declaration.kind === SyntaxKind.GetAccessor) &&
@@ -676,7 +682,6 @@ export class CodeAccessAnalyzer {
     }
 
     this.currentCallSites = callSites;
-    this.currentReached = new Set(reached.keys());
     const via = (unit: Unit): string[] => {
       const path: string[] = [];
       const seen = new Set<string>();
@@ -873,7 +878,9 @@ export class CodeAccessAnalyzer {
               property.kind === SyntaxKind.PropertyAssignment ? property.initializer : property.name,
               object.ctx,
             );
-            (inputs[`Key.${attribute}`] ??= []).push(...values);
+            const key = `Key.${attribute}`;
+            inputs[key] ??= [];
+            inputs[key].push(...values);
           }
         }
       }
@@ -891,7 +898,6 @@ export class CodeAccessAnalyzer {
   // ---- values ----
 
   private currentCallSites = new Map<string, N[]>();
-  private currentReached = new Set<string>();
   private evaluating = new Set<string>();
 
   private unresolved(node: N, why: string): Value {
@@ -1175,9 +1181,9 @@ export class CodeAccessAnalyzer {
       return [this.unresolved(node, 'a call of something that is not a function declaration')];
     }
     const bindings = new Map(ctx.bindings);
-    fn.parameters.forEach((parameter: N, i: number) =>
-      bindings.set(this.key(parameter), { arg: node.arguments?.[i], ctx }),
-    );
+    fn.parameters.forEach((parameter: N, i: number) => {
+      bindings.set(this.key(parameter), { arg: node.arguments?.[i], ctx });
+    });
     const inner: Ctx = { bindings };
     if (!fn.body) return [this.unresolved(node, 'a function without body')];
     if (fn.body.kind !== SyntaxKind.Block) return this.evaluate(fn.body, inner);
@@ -1259,6 +1265,13 @@ function isDeclarationName(identifier: N): boolean {
   return (
     parent.name === identifier || (parent.kind === SyntaxKind.BindingElement && parent.propertyName === identifier)
   );
+}
+
+/** `x.name(...)` or `name(...)`: the identifier is what is called. */
+function isCalledMember(node: N): boolean {
+  const access =
+    node.parent?.kind === SyntaxKind.PropertyAccessExpression && node.parent.name === node ? node.parent : node;
+  return access.parent?.kind === SyntaxKind.CallExpression && access.parent.expression === access;
 }
 
 function calleeName(call: N): N | undefined {

@@ -17,14 +17,14 @@ import type { ModelBucket } from '../storage/model-bucket.ts';
 import type { TriageTables } from '../storage/triage-tables.ts';
 import { executionsArn } from '../workflows/catalog-state-machine.ts';
 
-export interface FeedbackApiJwt {
+export interface ReviewApiJwt {
   /** The token issuer (`iss`), an https URL whose `/.well-known/openid-configuration` API Gateway reads. */
   readonly issuer: string;
   /** Accepted `aud` (or `client_id`) values. */
   readonly audience: readonly string[];
 }
 
-export interface FeedbackApiProps {
+export interface ReviewApiProps {
   readonly tables: TriageTables;
   readonly modelBucket: ModelBucket;
 
@@ -49,7 +49,7 @@ export interface FeedbackApiProps {
    *
    * @default - a Cognito user pool created here (no self sign-up, MFA required) and its app client
    */
-  readonly jwt?: FeedbackApiJwt;
+  readonly jwt?: ReviewApiJwt;
 
   /**
    * Origins allowed by CORS (API Gateway answers preflight requests itself).
@@ -75,11 +75,11 @@ export interface FeedbackApiProps {
 /**
  * The HTTP API of the review page: list predictions, submit feedback, show
  * models and workflow runs, start a retraining. One Lambda
- * (`handlers/feedback-api.ts`) behind the `$default` route of an API Gateway
+ * (`handlers/review-api.ts`) behind the `$default` route of an API Gateway
  * HTTP API; every request needs a JWT (API Gateway's JWT authorizer) from a
  * Cognito user pool created here, or from the issuer/audience given.
  *
- * The function may do exactly what `src/api/feedback-api.ts` calls
+ * The function may do exactly what `src/api/review-api.ts` calls
  * (`test/infra/iam-matches-code.test.ts` checks it against the code):
  *
  * | resource | actions | for |
@@ -96,14 +96,14 @@ export interface FeedbackApiProps {
  *
  * Access logs (JSON, no request bodies) go to CloudWatch Logs.
  */
-export class FeedbackApi extends Construct {
+export class ReviewApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly handler: TriageFunction;
   readonly userPool?: cognito.UserPool;
   readonly userPoolClient?: cognito.UserPoolClient;
   readonly accessLogs: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: FeedbackApiProps) {
+  constructor(scope: Construct, id: string, props: ReviewApiProps) {
     super(scope, id);
     const { tables, modelBucket, retrain } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -114,7 +114,7 @@ export class FeedbackApi extends Construct {
         : undefined;
 
     this.handler = new TriageFunction(this, 'Handler', {
-      handler: OTHER_FUNCTIONS.feedbackApi,
+      handler: OTHER_FUNCTIONS.reviewApi,
       description: 'review page API: predictions, feedback, models, retraining runs',
       logLevel: props.logLevel ?? 'INFO',
       logRetention,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackEndpoint, localClientSettings, unsignedLocalSigner } from '../../src/local/client-settings.ts';
+import {
+  isLoopbackEndpoint,
+  localClientSettings,
+  unsignedLocalSigner,
+} from '../../../src/aws/loopback-client-settings.ts';
 
 describe('SDK client settings for the local servers', () => {
   it('apply to loopback endpoints only', () => {

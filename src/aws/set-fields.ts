@@ -10,7 +10,7 @@ export function setFields(fields: Record<string, unknown>): {
 } {
   const names = Object.keys(fields).filter((name) => fields[name] !== undefined);
   return {
-    UpdateExpression: 'SET ' + names.map((_, i) => `#f${i} = :v${i}`).join(', '),
+    UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
     ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
     ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:v${i}`, fields[name]])),
   };

@@ -2,33 +2,20 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { z } from 'zod';
 import type { ModelManifest } from '../model/artifact.ts';
-import { UnknownModelVersionError, type ModelRegistry } from '../model-store/registry.ts';
+import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { describeModel, listModels } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
-import { describeRun, listRuns, RUN_STATUSES, RunNotFoundError, startRetrain } from '../retraining/runs.ts';
-import { FeedbackError, type FeedbackStore, type ReviewedTicket } from '../storage/feedback.ts';
-import { InvalidCursorError, type PredictionStore } from '../storage/predictions.ts';
+import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
+import type { PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
-import { executionHistory, runStepsOf } from '../workflows/run-history.ts';
-import { executionArnOf } from '../retraining/runs.ts';
+import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
 import { elideTicketText } from './elide.ts';
-import {
-  ApiError,
-  booleanParam,
-  errorResult,
-  findRoute,
-  json,
-  parseBody,
-  parseQuery,
-  type ApiRequest,
-  type ApiResult,
-  type Route,
-} from './http.ts';
+import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequest, type ApiRoute } from './http.ts';
 
 /**
- * The review page's API (`handlers/feedback-api.ts` on Lambda behind API
+ * The review page's API (`handlers/review-api.ts` on Lambda behind API
  * Gateway, and the local HTTP server): predictions, feedback, stats, models
  * and workflow runs. JSON in and out; errors are `{ error, message }`.
  *
@@ -44,16 +31,15 @@ import {
  *   GET  /api/runs/{executionName}?workflow=&history=&showText=
  *   GET  /api/workflows, GET /api/workflows/{name}   the ASL definitions (the run graph)
  */
-export interface FeedbackApiDeps {
-  readonly predictions: PredictionStore;
-  readonly feedback: FeedbackStore;
-  readonly registry: ModelRegistry;
-  readonly store: S3ModelStore;
+export interface ReviewApiDeps {
+  readonly predictions: Pick<PredictionStore, 'list'>;
+  readonly feedback: Pick<FeedbackStore, 'get' | 'submit' | 'undo' | 'stats'>;
+  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list'>;
+  readonly store: Pick<S3ModelStore, 'manifest' | 'getObject'>;
   readonly manifest: (version: string) => Promise<ModelManifest>;
-  readonly sfn: SFNClient;
+  readonly sfn: Pick<SFNClient, 'send'>;
   /** State machine ARNs by workflow name (absent: not deployed / not configured). */
   readonly stateMachines: Partial<Record<WorkflowName, string>>;
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
 const TEXT_PREVIEW_CHARS = 280;
@@ -94,7 +80,7 @@ export function callerOf(event: APIGatewayProxyEventV2): string | undefined {
 
 const ticketIdParam = (request: ApiRequest): string => {
   const ticketId = request.params.ticketId!;
-  if (ticketId.length > 256) throw new ApiError(400, 'BadRequest', 'the ticket id is longer than 256 characters');
+  if (ticketId.length > 256) throw new ApiError('BadRequest', 'the ticket id is longer than 256 characters');
   return ticketId;
 };
 
@@ -133,23 +119,23 @@ const listRunsQuery = z.object({
   cursor: z.string().min(1).max(4000).optional(),
 });
 
-function stateMachineOf(deps: FeedbackApiDeps, workflow: WorkflowName): string {
+function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {
   const arn = deps.stateMachines[workflow];
   if (!arn)
     throw new ApiError(
-      503,
       'NotConfigured',
       `the ${workflow} workflow is not configured here (its state machine ARN is not set)`,
     );
   return arn;
 }
 
-const ROUTES: readonly Route<FeedbackApiDeps>[] = [
-  {
+const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
+  route({
     method: 'GET',
     path: '/api/predictions',
+    query: listPredictionsQuery,
     async handle(request, deps) {
-      const q = parseQuery(listPredictionsQuery, request);
+      const q = request.query;
       const filters = {
         ...(q.needsReview !== undefined && { needsReview: q.needsReview }),
         ...(q.hasFeedback !== undefined && { hasFeedback: q.hasFeedback }),
@@ -162,18 +148,18 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
         cursor: page.cursor ?? null,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/predictions/:ticketId',
     async handle(request, deps) {
       const ticketId = ticketIdParam(request);
       const ticket = await deps.feedback.get(ticketId);
-      if (!ticket) throw new ApiError(404, 'NotFound', `there is no ticket "${ticketId}"`);
+      if (!ticket) throw new ApiError('NotFound', `there is no ticket "${ticketId}"`);
       return json(200, { ticket: predictionDetail(ticket) });
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/api/predictions/:ticketId/feedback',
     async handle(request, deps) {
@@ -183,26 +169,27 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const result = await submitFeedback(deps, ticketId, { ...body, ...(by && { by }) });
       return json(200, { ticketId, feedback: result.feedback, replaced: result.replaced ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/api/predictions/:ticketId/feedback',
+    query: undoQuery,
     async handle(request, deps) {
       const ticketId = ticketIdParam(request);
-      const { at } = parseQuery(undoQuery, request);
+      const { at } = request.query;
       const result = await deps.feedback.undo(ticketId, { ...(at && { at }) });
       return json(200, { ticketId, undone: result.undone, feedback: result.restored ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/stats',
     async handle(_request, deps) {
       const [stats, pointer] = await Promise.all([deps.feedback.stats(), deps.registry.inService()]);
       return json(200, { ...stats, modelInService: pointer?.modelVersion ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/models',
     async handle(_request, deps) {
@@ -219,15 +206,15 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
         models,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/models/:version',
     async handle(request, deps) {
       return json(200, { model: await describeModel(deps, request.params.version!) });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/retrain',
     async handle(request, deps) {
@@ -236,7 +223,6 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const running = await listRuns(deps.sfn, arn, { status: 'RUNNING', limit: 1 });
       if (running.runs.length > 0)
         throw new ApiError(
-          409,
           'Conflict',
           `a retraining is already running (${running.runs[0]!.executionName}); follow it at /api/runs/${running.runs[0]!.executionName}`,
         );
@@ -244,12 +230,13 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       const started = await startRetrain(deps.sfn, arn, { trigger: 'api', ...(by && { by }) });
       return json(202, { ...started, url: `/api/runs/${started.executionName}` });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/runs',
+    query: listRunsQuery,
     async handle(request, deps) {
-      const q = parseQuery(listRunsQuery, request);
+      const q = request.query;
       const page = await listRuns(deps.sfn, stateMachineOf(deps, q.workflow), {
         limit: q.limit,
         // The outcome and model version are in each run's output: one DescribeExecution per run of the page.
@@ -259,27 +246,23 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       });
       return json(200, { workflow: q.workflow, runs: page.runs, cursor: page.nextToken ?? null });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/runs/:executionName',
+    query: runQuery,
     async handle(request, deps) {
-      const q = parseQuery(runQuery, request);
+      const q = request.query;
       const executionName = request.params.executionName!;
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
-        throw new ApiError(400, 'BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+        throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
       const arn = stateMachineOf(deps, q.workflow);
-      const run = await describeRun(deps.sfn, arn, executionName);
-      let history: unknown = undefined;
-      if (q.history) {
-        const events = await executionHistory(deps.sfn, executionArnOf(arn, executionName));
-        history = events ? runStepsOf(events, run.status) : null;
-      }
+      const { history, ...run } = await describeRun(deps.sfn, arn, executionName, { history: q.history });
       const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };
       return json(200, q.showText ? body : (elideTicketText(body) as object));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/workflows',
     async handle(_request, deps) {
@@ -290,75 +273,38 @@ const ROUTES: readonly Route<FeedbackApiDeps>[] = [
       }));
       return json(200, { workflows });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/workflows/:name',
     async handle(request) {
       const name = request.params.name!;
       if (!Object.hasOwn(WORKFLOWS, name))
         throw new ApiError(
-          404,
           'NotFound',
           `there is no workflow "${name}" (there are: ${Object.keys(WORKFLOWS).join(', ')})`,
         );
       return json(200, workflowDefinition(name as WorkflowName), { 'cache-control': 'max-age=300' });
     },
-  },
+  }),
 ];
 
-/** The status code an error of the product means, or undefined for an unexpected one (500). */
-function apiErrorOf(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
-  if (error instanceof FeedbackError) {
-    const status = { UnknownTicket: 404, UnknownCategory: 422, InvalidFeedback: 422, Conflict: 409 }[error.code];
-    return new ApiError(status, error.code, error.message);
-  }
-  if (error instanceof UnknownModelVersionError) return new ApiError(404, 'NotFound', error.message);
-  if (error instanceof RunNotFoundError) return new ApiError(404, 'NotFound', error.message);
-  if (error instanceof InvalidCursorError) return new ApiError(400, 'BadRequest', error.message);
-  if ((error as Error)?.name === 'InvalidToken')
-    return new ApiError(400, 'BadRequest', 'the cursor is not valid: pass the `cursor` of the previous page unchanged');
-  return undefined;
+/** Settings of the API around its routes (logging; middleware for every request, see src/api/http.ts). */
+export interface ReviewApiOptions {
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  readonly middleware?: Parameters<typeof createApi>[0]['middleware'];
 }
 
-/** The API as one function: API Gateway HTTP API event in, response out. Never throws. */
-export function createFeedbackApi(deps: FeedbackApiDeps): (event: APIGatewayProxyEventV2) => Promise<ApiResult> {
-  return async (event) => {
-    const started = Date.now();
-    let route = '(unmatched)';
-    let result: ApiResult;
-    try {
-      const found = findRoute(ROUTES, event);
-      route = found.route.path;
-      result = await found.route.handle(found.request, deps);
-    } catch (error) {
-      const known = apiErrorOf(error);
-      if (known) {
-        result = errorResult(known);
-      } else {
-        const requestId = event.requestContext?.requestId;
-        deps.log?.('error', 'feedback API request failed', {
-          route,
-          error: (error as Error)?.name ?? typeof error,
-          message: String((error as Error)?.message ?? '').slice(0, 300),
-          requestId,
-        });
-        result = errorResult(
-          new ApiError(
-            500,
-            'InternalError',
-            `the request could not be completed${requestId ? ` (request id ${requestId})` : ''}; the function's log has the details`,
-          ),
-        );
-      }
-    }
-    deps.log?.('info', 'feedback API request', {
-      method: event.requestContext?.http?.method,
-      route,
-      status: result.statusCode,
-      ms: Date.now() - started,
-    });
-    return result;
-  };
+/**
+ * The API as one function: API Gateway HTTP API event (and Lambda context) in,
+ * response out. Never throws. `deps` is looked up per request.
+ */
+export function createReviewApi(deps: () => ReviewApiDeps, options: ReviewApiOptions = {}) {
+  return createApi({
+    name: 'review API request',
+    routes: ROUTES,
+    deps,
+    ...(options.log && { log: options.log }),
+    ...(options.middleware && { middleware: options.middleware }),
+  });
 }

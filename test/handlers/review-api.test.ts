@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../handlers/feedback-api.ts';
+import { handler } from '../../handlers/review-api.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import { logger } from '../../src/lambda/logger.ts';
-import { FEEDBACK_HISTORY_LIMIT } from '../../src/storage/feedback.ts';
-import { apiGatewayEvent } from '../support/events.ts';
+import { FEEDBACK_HISTORY_LIMIT } from '../../src/feedback/rules.ts';
+import { apiGatewayEvent } from '../support/api-events.ts';
+import { lambdaContext } from '../support/lambda.ts';
 import { MORE_KNOWN_TICKETS } from '../support/feedback-tickets.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /**
- * The feedback API handler against the local stack's real DynamoDB, S3 and
+ * The review API handler against the local stack's real DynamoDB, S3 and
  * Step Functions endpoint (no mocks): tickets are classified by the real
  * classify-ticket workflow first.
  */
@@ -19,7 +20,7 @@ let release: (() => void) | undefined;
 const event = apiGatewayEvent;
 
 async function call(method: string, path: string, options: Parameters<typeof event>[2] = {}) {
-  const result = await handler(event(method, path, options));
+  const result = await handler(event(method, path, options), lambdaContext('review-api'));
   return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
 }
 
@@ -32,15 +33,15 @@ beforeAll(async () => {
   t = await startTestStack({
     settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '1000' },
     functionOverrides: {
-      'vectorize-ticket': (async (e: { tokens: string[] }) => {
+      'vectorize-ticket': async (e: { tokens: string[] }) => {
         if (e.tokens.includes('markerbroken')) throw new Error('the vocabulary is broken for this ticket');
         return vectorizeHandler(e);
-      }) as never,
-      'gather-feedback': (async (e: unknown) => {
+      },
+      'gather-feedback': async (e: unknown) => {
         if (release) await new Promise<void>((r) => (release = r));
         const { handler: gather } = await import('../../handlers/gather-feedback.ts');
         return gather(e);
-      }) as never,
+      },
     },
   });
   modelVersion = await t.bootstrap();
@@ -276,9 +277,9 @@ describe('PUT /api/predictions/{ticketId}/feedback', () => {
       await put('NOPE', { verdict: 'confirmed' });
     } finally {
       process.stdout.write = original;
-      logger.setLogLevel(level as never);
+      logger.setLogLevel(level);
     }
-    expect(written.join('')).toMatch(/feedback API request/);
+    expect(written.join('')).toMatch(/review API request/);
     for (const ticket of TICKETS) expect(written.join('')).not.toContain(ticket.text);
   });
 });

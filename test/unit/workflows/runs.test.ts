@@ -1,12 +1,14 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { elideTicketText } from '../../../src/api/elide.ts';
-import { runStepsOf } from '../../../src/workflows/run-history.ts';
+import { runStepsOf } from '../../../src/workflows/runs.ts';
 
 /** A run state by state from Step Functions history events (the shapes AWS sends). */
 let clock = Date.parse('2026-11-28T10:00:00Z');
-const ev = (type: string, details: Record<string, unknown> = {}): HistoryEvent =>
-  ({ type, timestamp: new Date((clock += 100)), id: 0, ...details }) as HistoryEvent;
+const ev = (type: string, details: Record<string, unknown> = {}): HistoryEvent => {
+  clock += 100;
+  return { type, timestamp: new Date(clock), id: 0, ...details } as HistoryEvent;
+};
 const entered = (name: string, type = 'Task', input: unknown = {}) =>
   ev(`${type}StateEntered`, { stateEnteredEventDetails: { name, input: JSON.stringify(input) } });
 const exited = (name: string, type = 'Task', output: unknown = {}) =>

@@ -3,7 +3,7 @@ import { isProfileName, PROFILE_NAMES } from '../src/model/profiles.ts';
 import { retrainInput } from '../src/contracts/retrain-steps.ts';
 import { parseStepInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
-import { aws } from '../src/lambda/errors.ts';
+import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { trainCandidate, type CandidateSummary } from '../src/retraining/retrain.ts';
 
@@ -16,7 +16,7 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
   }
   const context = handlerContext();
   const started = Date.now();
-  const candidate = await aws(
+  const candidate = await withTransientErrors(
     trainCandidate(
       { store: context.modelStore, registry: context.registry },
       { ...input, ...(profile && { profile }) },

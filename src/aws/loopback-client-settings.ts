@@ -21,7 +21,12 @@
  *   `DynamoDBDocumentClient` shares its client's config, and its commands
  *   ignore the command passed to a cached handler (lib-dynamodb), so a cached
  *   handler would send the first command again.
+ *
+ * It lives with the SDK clients (not in `src/local`): production code builds
+ * its clients with it (`createAwsClients`), and production code never imports
+ * the emulator. The local runtime imports it from here for its own clients.
  */
+
 /** The part of the SDK's HttpRequest a signer touches. */
 interface SignableRequest {
   headers: Record<string, string>;

@@ -10,7 +10,7 @@ export interface ApiRequest {
   readonly claims?: Record<string, string>;
 }
 
-/** A typed API Gateway HTTP API (v2) event, as the feedback-api Lambda receives it. */
+/** A typed API Gateway HTTP API (v2) event, as the review-api Lambda receives it. */
 export function apiGatewayEvent(method: string, path: string, request: ApiRequest = {}): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
