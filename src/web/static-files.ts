@@ -60,8 +60,8 @@ export function vendorFiles(): Record<string, string> {
   };
 }
 
-/** Type declarations of page modules, for the tests' type checks: not part of the page. */
-const NOT_SERVED = /\.d\.ts$/;
+/** The page's type check (its tsconfig.json, type declarations): not part of the page. */
+const NOT_SERVED = /^tsconfig\.json$|\.d\.ts$/;
 
 /**
  * Every file of the page by its URL path (`/index.html`, `/app.js`,
