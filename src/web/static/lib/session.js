@@ -93,8 +93,12 @@ const home = () => `${window.location.origin}/`;
  */
 export async function startSession() {
   const response = await fetch('/config.json', { headers: { accept: 'application/json' } }).catch(() => null);
-  const pageConfig = response?.ok ? await response.json().catch(() => null) : null;
-  config = pageConfig?.signIn ?? null;
+  // No config.json at all: a page served without sign-in. One that cannot be read: do not guess.
+  if (!response || (!response.ok && response.status !== 404))
+    return { state: 'error', message: "the page's settings (/config.json) could not be loaded; reload the page" };
+  const pageConfig = response.ok ? await response.json().catch(() => null) : { signIn: null };
+  if (!pageConfig) return { state: 'error', message: "the page's settings (/config.json) are not valid JSON" };
+  config = pageConfig.signIn ?? null;
   if (!config) return { state: 'ready' };
 
   const { UserManager, WebStorageStateStore } = await import('oidc-client-ts');
