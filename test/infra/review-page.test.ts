@@ -19,8 +19,21 @@ const ref = (construct: Parameters<typeof logicalId>[0]) => ({ Ref: logicalId(co
 const arnOf = (construct: Parameters<typeof logicalId>[0]) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
 const resourcesOfType = (type: string, json = s.json) =>
   Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+interface Origin {
+  Id: string;
+  DomainName: { 'Fn::Join': [string, unknown[]] } & Record<string, unknown>;
+  S3OriginConfig?: unknown;
+}
+interface Behavior {
+  TargetOriginId: string;
+  ResponseHeadersPolicyId: unknown;
+}
 const distributionConfig = () =>
-  s.json.Resources[logicalId(s.stack.reviewPage.distribution)]!.Properties!.DistributionConfig as Record<string, any>;
+  s.json.Resources[logicalId(s.stack.reviewPage.distribution)]!.Properties!.DistributionConfig as {
+    Origins: Origin[];
+    DefaultCacheBehavior: Behavior;
+    CacheBehaviors: Behavior[];
+  };
 const pageUrl = () => ({
   'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack.reviewPage.distribution), 'DomainName'] }, '/']],
 });
@@ -115,7 +128,7 @@ describe('hosting: a private bucket behind CloudFront, the API on the same origi
     });
     const config = distributionConfig();
     const [oac] = resourcesOfType('AWS::CloudFront::OriginAccessControl');
-    const s3Origin = config.Origins.find((o: any) => o.S3OriginConfig);
+    const s3Origin = config.Origins.find((o) => o.S3OriginConfig)!;
     expect(s3Origin).toMatchObject({
       DomainName: { 'Fn::GetAtt': [logicalId(s.stack.reviewPage.bucket), 'RegionalDomainName'] },
       OriginAccessControlId: { 'Fn::GetAtt': [oac![0], 'Id'] },
@@ -137,7 +150,7 @@ describe('hosting: a private bucket behind CloudFront, the API on the same origi
   it('/api/* goes to the HTTP API over HTTPS, every method, never cached, every viewer header but Host passed on', () => {
     const config = distributionConfig();
     expect(config.CacheBehaviors).toHaveLength(1);
-    const api = config.CacheBehaviors[0];
+    const api = config.CacheBehaviors[0]!;
     expect(api).toMatchObject({
       PathPattern: '/api/*',
       ViewerProtocolPolicy: 'https-only',
@@ -145,7 +158,7 @@ describe('hosting: a private bucket behind CloudFront, the API on the same origi
       CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
       OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
     });
-    const origin = config.Origins.find((o: any) => o.Id === api.TargetOriginId);
+    const origin = config.Origins.find((o) => o.Id === api!.TargetOriginId)!;
     expect(origin).toMatchObject({
       CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
     });
@@ -157,7 +170,7 @@ describe('hosting: a private bucket behind CloudFront, the API on the same origi
     const config = distributionConfig();
     const policyRef = ref(s.stack.reviewPage.headers);
     expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual(policyRef);
-    expect(config.CacheBehaviors[0].ResponseHeadersPolicyId).toEqual(policyRef);
+    expect(config.CacheBehaviors[0]!.ResponseHeadersPolicyId).toEqual(policyRef);
     const policy = s.json.Resources[logicalId(s.stack.reviewPage.headers)]!.Properties!.ResponseHeadersPolicyConfig;
     const security = policy.SecurityHeadersConfig;
     const indexHtml = readFileSync(join(STATIC_ROOT, 'index.html'), 'utf8');

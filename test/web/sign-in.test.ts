@@ -15,6 +15,7 @@ import { startTestStack, type TestStack } from '../support/local-stack.ts';
  * sign-in happen within the test.
  */
 // Browser globals, used only inside page.evaluate callbacks (the project's tsconfig has no DOM lib).
+// biome-ignore lint/suspicious/noExplicitAny: the DOM, typed by the browser, not by this project.
 declare const window: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
