@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * - unit: no local stack, no network, no browser: the pure core, the rules, the API's routing and the
  *   retraining steps over in-memory fakes of their stores, the emulator's pure parts. Seconds.
  * - integration: the local stack (workflow tests executing the ASL files CDK deploys, the review API,
- *   the CLI, the emulator's servers).
+ *   the CLI, the emulator's servers, the local stand-ins for API Gateway's JWT authorizer).
  * - infra: the CDK app (template, IAM against the code, bundles, cdk-nag).
  * - browser: the web page in Chromium against a local stack.
  */
@@ -35,6 +35,7 @@ export default defineConfig({
             'test/handlers/**/*.test.ts',
             'test/cli/**/*.test.ts',
             'test/local/**/*.test.ts',
+            'test/local-stack/**/*.test.ts',
           ],
           exclude: UNIT,
         },

@@ -24,7 +24,10 @@ function deps(): ReviewApiDeps {
   };
 }
 
-const api = createReviewApi(deps, { log: (level, message, fields) => logger[level](message, fields) });
+const api = createReviewApi(deps, {
+  log: (level, message, fields) => logger[level](message, fields),
+  auth: () => config().REVIEW_API_AUTH,
+});
 
 /**
  * The review page's API: API Gateway HTTP API (payload 2.0) event in,

@@ -17,6 +17,10 @@ export interface TriageSettings {
    * the Cognito user pool for the review API (the context keys keep the API's first name: deployments set them).
    */
   readonly reviewApiJwt?: { readonly issuer: string; readonly audience: readonly string[] };
+  /** `selfSignUp`: people may create their own account on the sign-in page (default false: an admin creates users). */
+  readonly selfSignUp: boolean;
+  /** `signInDomainPrefix`: the managed login domain's prefix (`<prefix>.auth.<region>.amazoncognito.com`); default `triage-` + 8 hex digits of the stack id. */
+  readonly signInDomainPrefix?: string;
   /** `logLevel`: DEBUG, INFO (default), WARN or ERROR. */
   readonly logLevel: TriageLogLevel;
   /** `needsReviewThreshold`: 0..1; default: the product's (0.6). */
@@ -77,6 +81,19 @@ const contextSchema = z
     stateMachineTracing: text
       .transform((v) => (v ?? 'true').toLowerCase())
       .pipe(z.enum(['true', 'false'], { message: 'must be true or false' })),
+    selfSignUp: text
+      .transform((v) => (v ?? 'false').toLowerCase())
+      .pipe(z.enum(['true', 'false'], { message: 'must be true or false' })),
+    signInDomainPrefix: text.pipe(
+      z
+        .string()
+        .regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          'must be 1-63 lowercase letters, digits and hyphens (not at either end)',
+        )
+        .refine((v) => !/aws|amazon|cognito/.test(v), 'must not contain "aws", "amazon" or "cognito"')
+        .optional(),
+    ),
   })
   .superRefine((c, ctx) => {
     if ((c.feedbackApiJwtIssuer === undefined) !== (c.feedbackApiJwtAudience === undefined))
@@ -117,5 +134,7 @@ export function readSettings(node: Node): TriageSettings {
     startClassificationConcurrency: c.startClassificationConcurrency,
     ...(c.alarmTopicArn && { alarmTopicArn: c.alarmTopicArn }),
     stateMachineTracing: c.stateMachineTracing === 'true',
+    selfSignUp: c.selfSignUp === 'true',
+    ...(c.signInDomainPrefix && { signInDomainPrefix: c.signInDomainPrefix }),
   };
 }

@@ -7,8 +7,10 @@ import { TriageAlarms } from './monitoring/triage-alarms.ts';
 import { TicketQueues } from './queues/ticket-queues.ts';
 import { RetrainWorkflow } from './retrain-workflow/retrain-workflow.ts';
 import type { TriageSettings } from './settings.ts';
+import { ReviewerSignIn } from './sign-in/reviewer-sign-in.ts';
 import { ModelBucket } from './storage/model-bucket.ts';
 import { TriageTables } from './storage/triage-tables.ts';
+import { ReviewPage } from './web/review-page.ts';
 
 export interface TicketTriageStackProps extends StackProps {
   readonly settings: TriageSettings;
@@ -16,8 +18,9 @@ export interface TicketTriageStackProps extends StackProps {
 
 /**
  * ticket-triage on AWS: storage, queues, the classification workflow, the
- * retraining workflow and the review page API. Environment-agnostic (no
- * account/region lookups): the same template deploys to any account and region.
+ * retraining workflow, the review page (CloudFront), its sign-in (Cognito) and
+ * its API. Environment-agnostic (no account/region lookups): the same template
+ * deploys to any account and region.
  */
 export class TicketTriageStack extends Stack {
   readonly modelBucket: ModelBucket;
@@ -26,6 +29,10 @@ export class TicketTriageStack extends Stack {
   readonly classification: ClassificationWorkflow;
   readonly retrain: RetrainWorkflow;
   readonly reviewApi: ReviewApi;
+  /** The review page's sign-in (Cognito), unless the API takes another issuer's tokens (`feedbackApiJwtIssuer`). */
+  readonly signIn?: ReviewerSignIn;
+  /** The review page (CloudFront + S3), with the API under `/api/*`. */
+  readonly reviewPage: ReviewPage;
   readonly alarms: TriageAlarms;
 
   constructor(scope: Construct, id: string, props: TicketTriageStackProps) {
@@ -55,16 +62,37 @@ export class TicketTriageStack extends Stack {
       tracingEnabled: settings.stateMachineTracing,
     });
 
+    // Cognito (or the identity provider of the settings) issues the tokens, API Gateway checks them, the page is
+    // served with the API on one CloudFront distribution, whose URL is the sign-in client's callback URL.
+    const custom = settings.reviewApiJwt;
+    if (!custom)
+      this.signIn = new ReviewerSignIn(this, 'SignIn', {
+        selfSignUp: settings.selfSignUp,
+        ...(settings.signInDomainPrefix && { domainPrefix: settings.signInDomainPrefix }),
+      });
+    const jwt = custom ?? { issuer: this.signIn!.issuer, audience: [this.signIn!.client.userPoolClientId] };
     // The construct id keeps its first name: it is part of the logical ids of what it deploys, and a new
-    // id would replace the reviewers' user pool (retained, deletion-protected) and the API's URL.
+    // id would replace the API's URL.
     this.reviewApi = new ReviewApi(this, 'FeedbackApi', {
       tables: this.tables,
       modelBucket: this.modelBucket,
       retrain: this.retrain,
       classification: this.classification,
-      ...(settings.reviewApiJwt && { jwt: settings.reviewApiJwt }),
+      jwt,
       logLevel: settings.logLevel,
     });
+    this.reviewPage = new ReviewPage(this, 'ReviewPage', {
+      api: this.reviewApi.api,
+      config: {
+        signIn: this.signIn
+          ? this.signIn.pageConfig()
+          : // Your identity provider: discovered from its issuer; the page's client id is the first audience.
+            { authority: jwt.issuer, clientId: jwt.audience[0]!, scope: 'openid email profile', signOut: 'oidc' },
+      },
+      connectOrigins: this.signIn ? [this.signIn.domainUrl] : [new URL(jwt.issuer).origin],
+      accessLogsBucket: this.modelBucket.accessLogsBucket,
+    });
+    this.signIn?.usePageUrl(this.reviewPage.url);
 
     const stateMachines: Record<string, sfn.IStateMachine> = {
       ClassifyTicket: this.classification.stateMachine,
@@ -130,18 +158,16 @@ export class TicketTriageStack extends Stack {
       'Watch retraining runs in the Step Functions console',
     );
     // Output names are what deployment scripts read: unchanged.
-    output('FeedbackApiUrl', this.reviewApi.url, 'The review page API (JWT required)');
-    if (this.reviewApi.userPool && this.reviewApi.userPoolClient) {
+    output('FeedbackApiUrl', this.reviewApi.url, 'The review API (a token of the sign-in required)');
+    output('ReviewPageUrl', this.reviewPage.url, 'The review page: open it and sign in');
+    if (this.signIn) {
       output(
         'ReviewersUserPoolId',
-        this.reviewApi.userPool.userPoolId,
+        this.signIn.userPool.userPoolId,
         'Cognito user pool of the reviewers (add users here)',
       );
-      output(
-        'ReviewersUserPoolClientId',
-        this.reviewApi.userPoolClient.userPoolClientId,
-        'App client of the review page',
-      );
+      output('ReviewersUserPoolClientId', this.signIn.client.userPoolClientId, 'App client of the review page');
+      output('SignInDomainUrl', this.signIn.domainUrl, 'The managed login pages of the review page');
     }
   }
 }

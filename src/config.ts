@@ -53,6 +53,13 @@ export const configSchema = z.object({
   /** How long a warm PinModelVersion step trusts the pointer it read (0 = read it every time). */
   POINTER_CACHE_SECONDS: number(2, 0, 300),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  /**
+   * How the review API knows its callers: `jwt` (on AWS, and locally with
+   * `triage start --auth oidc`): every request carries the claims of a JWT
+   * authorizer and the caller's groups decide what it may do (src/api/roles.ts);
+   * `none` (the local stack without sign-in): everyone may do everything.
+   */
+  REVIEW_API_AUTH: z.enum(['none', 'jwt']).default('none'),
 
   // ---- retraining (workflows/retrain-model.asl.json) ----
   /**

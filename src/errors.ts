@@ -31,7 +31,9 @@ export interface ErrorMeaning {
 export const ERROR_CODES = {
   /** The request (or command line) is malformed: a parameter, a field, a cursor. */
   BadRequest: { status: 400, exitCode: 1, forPeople: true },
-  /** The caller is not allowed to do this. */
+  /** The caller has not signed in (the review API with sign-in: no token's claims). */
+  Unauthorized: { status: 401, exitCode: 1, forPeople: true },
+  /** The caller is not allowed to do this (the review API: a role they do not have). */
   Forbidden: { status: 403, exitCode: 1, forPeople: true },
   /** What the request names does not exist: a model version, a run, a path. */
   NotFound: { status: 404, exitCode: 1, forPeople: true },

@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -45,11 +44,12 @@ export interface ReviewApiProps {
   readonly classification?: ClassificationWorkflow;
 
   /**
-   * Who may call the API: tokens of this issuer for this audience.
-   *
-   * @default - a Cognito user pool created here (no self sign-up, MFA required) and its app client
+   * Who may call the API: tokens of this issuer for this audience (the
+   * review page's sign-in, infra/sign-in/reviewer-sign-in.ts, or your own
+   * identity provider). The function enforces the roles from the tokens'
+   * groups (src/api/roles.ts).
    */
-  readonly jwt?: ReviewApiJwt;
+  readonly jwt: ReviewApiJwt;
 
   /**
    * Origins allowed by CORS (API Gateway answers preflight requests itself).
@@ -76,8 +76,8 @@ export interface ReviewApiProps {
  * The HTTP API of the review page: list predictions, submit feedback, show
  * models and workflow runs, start a retraining. One Lambda
  * (`handlers/review-api.ts`) behind the `$default` route of an API Gateway
- * HTTP API; every request needs a JWT (API Gateway's JWT authorizer) from a
- * Cognito user pool created here, or from the issuer/audience given.
+ * HTTP API; every request needs a JWT of the issuer and audience given (API
+ * Gateway's JWT authorizer), and the function checks the caller's role.
  *
  * The function may do exactly what `src/api/review-api.ts` calls
  * (`test/infra/iam-matches-code.test.ts` checks it against the code):
@@ -99,8 +99,6 @@ export interface ReviewApiProps {
 export class ReviewApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly handler: TriageFunction;
-  readonly userPool?: cognito.UserPool;
-  readonly userPoolClient?: cognito.UserPoolClient;
   readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ReviewApiProps) {
@@ -123,6 +121,7 @@ export class ReviewApi extends Construct {
         PREDICTIONS_TABLE: tables.table('predictions').tableName,
         MODELS_TABLE: tables.table('models').tableName,
         MODEL_BUCKET: modelBucket.bucket.bucketName,
+        REVIEW_API_AUTH: 'jwt',
         ...(retrain && { RETRAIN_STATE_MACHINE_ARN: retrain.stateMachine.stateMachineArn }),
         ...(classify && { CLASSIFY_STATE_MACHINE_ARN: classify.stateMachineArn }),
       },
@@ -161,44 +160,7 @@ export class ReviewApi extends Construct {
     }
     if (classify) readRuns('classify-ticket', classify);
 
-    let jwt = props.jwt;
-    if (!jwt) {
-      this.userPool = new cognito.UserPool(this, 'Reviewers', {
-        selfSignUpEnabled: false,
-        signInAliases: { email: true },
-        mfa: cognito.Mfa.REQUIRED,
-        mfaSecondFactor: { otp: true, sms: false },
-        passwordPolicy: {
-          minLength: 12,
-          requireLowercase: true,
-          requireUppercase: true,
-          requireDigits: true,
-          requireSymbols: true,
-          tempPasswordValidity: Duration.days(3),
-        },
-        accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-        featurePlan: cognito.FeaturePlan.ESSENTIALS,
-        deletionProtection: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      Validations.of(this.userPool).acknowledge({
-        id: 'AwsSolutions-COG8',
-        reason:
-          'The reviewers are a small, invited group (no self sign-up) with MFA required; the Plus feature plan (threat protection) is billed per monthly active user and is left to deployments that want it.',
-      });
-      this.userPoolClient = this.userPool.addClient('ReviewPage', {
-        authFlows: { userSrp: true },
-        generateSecret: false,
-        preventUserExistenceErrors: true,
-        accessTokenValidity: Duration.hours(1),
-        idTokenValidity: Duration.hours(1),
-        refreshTokenValidity: Duration.hours(12),
-      });
-      jwt = {
-        issuer: `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`,
-        audience: [this.userPoolClient.userPoolClientId],
-      };
-    }
+    const { jwt } = props;
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logRetention,

@@ -13,6 +13,7 @@ import { workflowDefinition } from '../workflows/definitions.ts';
 import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
 import { elideTicketText } from './elide.ts';
 import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequest, type ApiRoute } from './http.ts';
+import { roleCheck, type ApiAuthMode } from './roles.ts';
 
 /**
  * The review page's API (`handlers/review-api.ts` on Lambda behind API
@@ -129,7 +130,7 @@ function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {
   return arn;
 }
 
-const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
+export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
   route({
     method: 'GET',
     path: '/api/predictions',
@@ -293,6 +294,13 @@ const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
 export interface ReviewApiOptions {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
   readonly middleware?: Parameters<typeof createApi>[0]['middleware'];
+  /**
+   * `jwt` (on AWS, and locally with sign-in): every request carries a JWT
+   * authorizer's claims, and the caller's groups must allow the route
+   * (src/api/roles.ts). Read per request (like `deps`). Default `none`:
+   * everyone may do everything.
+   */
+  readonly auth?: () => ApiAuthMode;
 }
 
 /**
@@ -305,6 +313,7 @@ export function createReviewApi(deps: () => ReviewApiDeps, options: ReviewApiOpt
     routes: ROUTES,
     deps,
     ...(options.log && { log: options.log }),
-    ...(options.middleware && { middleware: options.middleware }),
+    // Roles first: a request its caller may not make is refused before anything else looks at it.
+    middleware: [roleCheck(options.auth ?? (() => 'none')), ...(options.middleware ?? [])],
   });
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { closeServer, endpointUrl, listen } from '../local/http-util.ts';
+import type { AuthorizerDecision } from './jwt-authorizer.ts';
 
 export const API_PATH_PREFIX = '/api/';
 
@@ -21,6 +22,15 @@ export interface HttpApiServerOptions {
   readonly maxBodyBytes?: number;
   /** Called with the name of an error the server itself hit (never request contents). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * API Gateway's JWT authorizer (src/local-stack/jwt-authorizer.ts): asked about
+   * every `/api/` request before the handler; a refused request gets its 401,
+   * an allowed one reaches the handler with `requestContext.authorizer.jwt`.
+   * Default: none (every request reaches the handler, without claims).
+   */
+  readonly authorize?: (authorizationHeader: string | undefined) => Promise<AuthorizerDecision>;
+  /** Called with the reason a request was refused by `authorize` (never the token). */
+  readonly onRefused?: (reason: string) => void;
 }
 
 export interface HttpApiServer {
@@ -158,9 +168,20 @@ export function createHttpApiServer(options: HttpApiServerOptions): Server {
           });
         throw error;
       }
+      const event = toApiGatewayEvent(req, body);
+      if (options.authorize) {
+        const decision = await options.authorize(req.headers.authorization);
+        if (!decision.allowed) {
+          options.onRefused?.(decision.reason);
+          res.writeHead(decision.statusCode, decision.headers);
+          res.end(decision.body);
+          return;
+        }
+        (event.requestContext as { authorizer?: unknown }).authorizer = { jwt: decision.jwt };
+      }
       let result: unknown;
       try {
-        result = await options.invoke(toApiGatewayEvent(req, body));
+        result = await options.invoke(event);
       } catch (error) {
         // What API Gateway answers when the integration fails.
         options.onError?.(error);

@@ -22,7 +22,11 @@ import {
 import { startRetrain } from '../workflows/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
 import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+import { NO_SIGN_IN, type WebPageConfig } from '../web/page-config.ts';
+import { createWebPageHandler } from '../web/static-files.ts';
 import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';
+import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
+import { startLocalOidcProvider, type LocalOidcProvider } from './local-oidc-provider.ts';
 
 /** Local names of the queues (on AWS, CDK names them). */
 export const LOCAL_QUEUES = {
@@ -56,6 +60,28 @@ export interface LocalStackOptions {
   readonly httpPort?: number;
   /** Serves requests outside `/api/` (the web page's files). Default: 404. */
   readonly httpFallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /**
+   * Serve the web page (src/web/static-files.ts) outside `/api/`, with the
+   * `/config.json` that tells it how to sign in (instead of `httpFallback`).
+   */
+  readonly webPage?: boolean;
+  /**
+   * Sign-in (`triage start --auth oidc`): a local OpenID Connect provider
+   * (src/local-stack/local-oidc-provider.ts) for the web page, the API behind a
+   * JWT authorizer of its tokens, and roles from their groups. Default: none
+   * (everyone on 127.0.0.1 may do everything).
+   */
+  readonly auth?: LocalAuthOptions;
+}
+
+export interface LocalAuthOptions {
+  readonly kind: 'oidc';
+  /** The provider's port on 127.0.0.1; 0 or absent = a free port. */
+  readonly port?: number;
+  /** ID/access token lifetime, seconds (default 3600). */
+  readonly tokenSeconds?: number;
+  /** Sign-in session and refresh token lifetime, seconds (default 12 h). */
+  readonly sessionSeconds?: number;
 }
 
 export interface LocalStack {
@@ -71,6 +97,10 @@ export interface LocalStack {
   /** The review API's HTTP server; `webUrl` is its address (`http://127.0.0.1:<port>`). */
   readonly http: HttpApiServer;
   readonly webUrl: string;
+  /** The sign-in provider, with `auth`. */
+  readonly signIn?: LocalOidcProvider;
+  /** What the web page's `/config.json` says (how to sign in, if at all). */
+  readonly webConfig: WebPageConfig;
   /** The timer that starts retraining (RETRAIN_SCHEDULE), unless it is `off`. */
   readonly retrainSchedule?: ScheduleHandle;
   stop(): Promise<void>;
@@ -115,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       OUTPUT_QUEUE_URL: queues.output,
       REJECTED_QUEUE_URL: queues.rejected,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      REVIEW_API_AUTH: options.auth ? 'jwt' : 'none',
       ...options.settings,
     };
 
@@ -183,15 +214,51 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
+    // With sign-in, the provider starts once the page's origin (the HTTP port) is known; until then requests wait.
+    let webConfig: WebPageConfig = NO_SIGN_IN;
+    let authorizer: JwtAuthorizer | undefined;
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const page = options.webPage ? createWebPageHandler({ config: () => webConfig }) : options.httpFallback;
     const http = await startHttpApiServer({
       port: options.httpPort ?? 0,
       invoke: (event) => runtime.functions.invoke(OTHER_FUNCTIONS.reviewApi, event),
-      ...(options.httpFallback && { fallback: options.httpFallback }),
+      ...(page && {
+        fallback: async (req: IncomingMessage, res: ServerResponse) => {
+          await ready;
+          return page(req, res);
+        },
+      }),
+      ...(options.auth && {
+        authorize: async (header: string | undefined) => {
+          await ready;
+          return authorizer!.authorize(header);
+        },
+      }),
       onError: (error) =>
         options.logger?.warn('review API request failed', {
           error: error instanceof Error ? error.name : typeof error,
         }),
     });
+    let signIn: LocalOidcProvider | undefined;
+    if (options.auth) {
+      try {
+        signIn = await startLocalOidcProvider({
+          port: options.auth.port ?? 0,
+          pageOrigins: [http.url],
+          ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+          ...(options.auth.tokenSeconds !== undefined && { tokenSeconds: options.auth.tokenSeconds }),
+          ...(options.auth.sessionSeconds !== undefined && { sessionSeconds: options.auth.sessionSeconds }),
+          onError: (message) => (options.logger ?? console).error(message),
+        });
+      } catch (error) {
+        await http.close();
+        throw error;
+      }
+      authorizer = createJwtAuthorizer({ issuer: signIn.issuer, audience: [signIn.clientId] });
+      webConfig = { signIn: signIn.pageConfig };
+    }
+    markReady();
 
     return {
       runtime,
@@ -205,9 +272,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startEventSource,
       http,
       webUrl: http.url,
+      ...(signIn && { signIn }),
+      webConfig,
       ...(retrainSchedule && { retrainSchedule }),
       async stop() {
         await http.close();
+        await signIn?.close();
         await runtime.stop();
       },
     };

@@ -6,7 +6,6 @@ import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profi
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../local-stack/local-stack.ts';
 import { DEFAULT_DATA_DIR, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
-import { createWebPageHandler } from '../../web/static-files.ts';
 import { projectPath } from '../../workflows/catalog.ts';
 import { CliError, percent } from '../output.ts';
 import { storesOf } from '../stores.ts';
@@ -18,7 +17,18 @@ interface StartOptions {
   pollers: string;
   demoData: string;
   profile: string;
+  auth: string;
+  oidcPort: string;
 }
+
+const AUTH_MODES = ['none', 'oidc'] as const;
+
+const portOf = (value: string, option: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`${option} must be a port number, not "${value}"`);
+  return port;
+};
 
 export const DEMO_DATA = 'data/demo-tickets.csv';
 
@@ -38,18 +48,26 @@ export function registerStart(program: Command): void {
     .option('--pollers <n>', 'concurrent pollers of the input queue', '4')
     .option('--demo-data <file>', 'tickets the first model is trained on when none is in service', DEMO_DATA)
     .option('--profile <name>', `profile of that first model (${PROFILE_NAMES.join(', ')})`, DEFAULT_PROFILE)
+    .option(
+      '--auth <mode>',
+      'sign-in for the web page and its API: none (anyone on this machine may do everything) or oidc (a local OpenID Connect provider with a reviewer and an admin, roles enforced as on AWS)',
+      'none',
+    )
+    .option('--oidc-port <port>', 'port of the local OpenID Connect provider on 127.0.0.1 (with --auth oidc)', '8081')
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
-      const httpPort = Number(options.port);
-      if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)
-        throw new CliError(`--port must be a port number, not "${options.port}"`);
+      const httpPort = portOf(options.port, '--port');
+      if (!(AUTH_MODES as readonly string[]).includes(options.auth))
+        throw new CliError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${options.auth}"`);
+      const oidcPort = portOf(options.oidcPort, '--oidc-port');
       const started = performance.now();
       const stack = await startLocalStack({
         dataDir: options.dataDir,
         ports: { gateway: Number(options.gatewayPort) },
         eventSource: { pollers: Number(options.pollers) },
         httpPort,
-        httpFallback: createWebPageHandler(),
+        webPage: true,
+        ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: oidcPort } }),
       });
       const clients = createAwsClients(stack.config);
       const { store, registry } = storesOf({ where: 'local', config: stack.config, clients });
@@ -87,6 +105,13 @@ export function registerStart(program: Command): void {
       line('rejected queue', stack.queues.rejected);
       line('web page', `${stack.webUrl}/  (review, runs, models)`);
       line('review API', `${stack.webUrl}/api/predictions`);
+      if (stack.signIn) {
+        line('sign-in', `${stack.signIn.issuer}  (local OpenID Connect provider; tokens checked as on AWS)`);
+        for (const user of stack.signIn.users)
+          line('', `${user.username} / ${user.password}  (${user.groups.join(', ')})`);
+      } else {
+        line('sign-in', 'none (--auth oidc signs in with roles, as on AWS)');
+      }
       line(
         'retraining',
         stack.retrainSchedule

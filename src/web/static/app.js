@@ -13,6 +13,8 @@ import { ReviewView } from './views/review.js';
 import { RunsView } from './views/runs.js';
 import { RunView } from './views/run.js';
 import { ModelsView } from './views/models.js';
+import { Account, NoRole, SignedOut, SignInFailed } from './components/account.js';
+import { can, startSession } from './lib/session.js';
 
 function useRoute() {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
@@ -43,7 +45,8 @@ function App() {
   }, [route.page, route.parts.join('/')]);
 
   let view;
-  if (route.page === 'review') view = html`<${ReviewView} />`;
+  if (!can('review')) view = html`<${NoRole} />`;
+  else if (route.page === 'review') view = html`<${ReviewView} />`;
   else if (route.page === 'runs' && route.parts.length >= 2)
     view = html`<${RunView} workflow=${route.parts[0]} name=${route.parts[1]} />`;
   else if (route.page === 'runs') view = html`<${RunsView} query=${route.query} />`;
@@ -63,9 +66,21 @@ function App() {
           ${PAGES.map((p) => html`<li key=${p.page}><a href=${`#/${p.page}`} aria-current=${route.page === p.page ? 'page' : undefined}>${p.label}</a></li>`)}
         </ul>
       </nav>
+      <${Account} />
     </header>
     <main id="main" tabindex="-1">${view}</main>
   `;
 }
 
-render(html`<${App} />`, /** @type {HTMLElement} */ (document.getElementById('app')));
+/** Signs in first when the page's config asks for it (lib/session.js), then shows the app. */
+async function start() {
+  const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+  /** @type {Awaited<ReturnType<typeof startSession>>} */
+  const started = await startSession().catch((error) => ({ state: 'error', message: String(error?.message ?? error) }));
+  if (started.state === 'ready') render(html`<${App} />`, root);
+  else if (started.state === 'signed-out') render(html`<${SignedOut} />`, root);
+  else if (started.state === 'error') render(html`<${SignInFailed} message=${started.message} />`, root);
+  // 'redirecting': the browser is on its way to the sign-in page.
+}
+
+start();

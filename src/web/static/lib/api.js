@@ -1,9 +1,12 @@
 /**
  * The page talks to nothing but the review API (the same handler locally and
  * on AWS). The base URL is the page's own origin unless the
- * `triage-api-base` meta tag names another; a token in sessionStorage
- * (`triage.token`, e.g. from a sign-in page on AWS) is sent as a Bearer token.
+ * `triage-api-base` meta tag names another; with sign-in, the session's token
+ * (lib/session.js) is sent as a Bearer token, refreshed once when the API
+ * refuses it.
  */
+import { token } from './session.js';
+
 const base = (document.querySelector('meta[name="triage-api-base"]')?.getAttribute('content') ?? '').replace(/\/$/, '');
 
 export class ApiError extends Error {
@@ -44,20 +47,24 @@ export async function api(path, { method = 'GET', query, body, signal } = {}) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const token = window.sessionStorage?.getItem('triage.token');
-  if (token) headers.authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      ...(signal && { signal }),
-    });
-  } catch (error) {
-    if (/** @type {Error | undefined} */ (error)?.name === 'AbortError') throw error;
-    throw new ApiError(0, 'NetworkError', 'the server cannot be reached; is `npm start` still running?');
-  }
+  /** @param {string | null} bearer */
+  const send = async (bearer) => {
+    try {
+      return await fetch(url, {
+        method,
+        headers: bearer ? { ...headers, authorization: `Bearer ${bearer}` } : headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        ...(signal && { signal }),
+      });
+    } catch (error) {
+      if (/** @type {Error | undefined} */ (error)?.name === 'AbortError') throw error;
+      throw new ApiError(0, 'NetworkError', 'the server cannot be reached; is `npm start` still running?');
+    }
+  };
+  const bearer = await token();
+  let response = await send(bearer);
+  // A token the API refused (expired meanwhile, or revoked): once more with a refreshed one, else sign in again.
+  if (response.status === 401 && bearer) response = await send(await token({ force: true }));
   const data = await response.json().catch(() => null);
   if (!response.ok)
     throw new ApiError(

@@ -8,6 +8,7 @@ import { api, reviewer } from '../lib/api.js';
 import { dateTime, figure, percent } from '../lib/format.js';
 import { go, href } from '../lib/route.js';
 import { ErrorNote, StatusBadge } from '../components/common.js';
+import { can } from '../lib/session.js';
 
 const POLL_MS = 1_000;
 
@@ -100,9 +101,12 @@ export function ModelsView({ version }) {
   return html`<section class="models">
     <div class="page-head">
       <h1 tabindex="-1">Models</h1>
-      <div class="retrain">
+      ${
+        can('retrain') &&
+        html`<div class="retrain">
         <button type="button" class="primary" onClick=${startRetrain} disabled=${retrain?.status === 'RUNNING'}>${retrain?.status === 'RUNNING' ? 'Retraining…' : 'Retrain now'}</button>
-      </div>
+      </div>`
+      }
     </div>
     <div class="retrain-status" role="status" aria-live="polite">
       ${

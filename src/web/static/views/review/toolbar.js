@@ -6,6 +6,7 @@
  */
 import { useMemo } from 'preact/hooks';
 import { html } from '../../lib/html.js';
+import { session } from '../../lib/session.js';
 
 /**
  * @param {{
@@ -71,7 +72,7 @@ export function ReviewToolbar({
       <label for="quick-filter">Filter <kbd>/</kbd></label>
       <input id="quick-filter" ref=${quickRef} type="search" placeholder="id, category or words" value=${quick} onInput=${(/** @type {TargetedInputEvent<HTMLInputElement>} */ e) => setQuick(e.currentTarget.value)} />
     </div>
-    <div class="field">
+    <div class="field" hidden=${session.signedIn}>
       <label for="reviewer-name">Your name</label>
       <input id="reviewer-name" type="text" autocomplete="name" size="10" placeholder="optional" value=${name} onInput=${(/** @type {TargetedInputEvent<HTMLInputElement>} */ e) => setName(e.currentTarget.value)} />
     </div>
