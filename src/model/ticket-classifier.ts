@@ -1,6 +1,7 @@
 import { createPreprocessor, type Preprocessor } from '../text/preprocess.ts';
 import { decodeClassifier, decodeVectorizer, type ModelManifest } from './artifact.ts';
 import type { CategoryProbability, LinearClassifier } from './linear.ts';
+import type { ReviewReason, Route, RoutingPolicy } from './routing.ts';
 import type { TfidfVectorizer } from './tfidf.ts';
 
 export interface Explanation {
@@ -19,11 +20,18 @@ export interface Classification {
   readonly truncated: boolean;
   /** How many n-grams of the text the model has never seen. */
   readonly unknownTerms: number;
+  /** `auto`: route to `category`; `review`: a person decides, for `reason`. */
+  readonly route: Route;
+  readonly reason?: ReviewReason;
+  /** `route === 'review'`. */
+  readonly needsReview: boolean;
 }
 
 export interface ClassifyOptions {
   readonly topK?: number;
   readonly explain?: number;
+  /** Route with this policy instead of the model's own. */
+  readonly routing?: RoutingPolicy;
 }
 
 /** All three steps in one object: raw text in, category out (CLI, benchmarks, tests). */
@@ -59,7 +67,11 @@ export function assembleTicketClassifier(
     classify(text, options = {}) {
       const { tokens, truncated } = preprocessor.preprocess(text);
       const x = vectorizer.transform(tokens);
-      const prediction = classifier.predict(x, { topK: options.topK ?? 3, explain: options.explain ?? 0 });
+      const prediction = classifier.predict(x, {
+        topK: options.topK ?? 3,
+        explain: options.explain ?? 0,
+        ...(options.routing && { routing: options.routing }),
+      });
       return {
         category: prediction.category,
         probability: prediction.probability,
@@ -70,6 +82,9 @@ export function assembleTicketClassifier(
         })),
         truncated,
         unknownTerms: x.unknown,
+        route: prediction.route,
+        ...(prediction.reason && { reason: prediction.reason }),
+        needsReview: prediction.route === 'review',
       };
     },
   };
