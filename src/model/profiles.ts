@@ -79,17 +79,23 @@ export const NB_ALPHA_GRID: readonly number[] = [1, 0.3, 0.1, 0.03, 0.01, 0.003]
 /** C grid searched by `linear-svm` when `c` is 'auto'. */
 export const SVM_C_GRID: readonly number[] = [0.25, 0.5, 1, 2];
 
-const LINEAR_SVM_FEATURES: FeatureSpec = { float32: true };
-const LINEAR_SVM_CLASSIFIER: ClassifierSpec = {
+/*
+ * Chosen on the validation rows of the training splits (Endava, BANKING77),
+ * never on test rows. Against liblinear's defaults (tolerance 0.1, every
+ * n-gram) these take 40% less CPU at the same validation accuracy (within
+ * 0.2 pt; the noise on 3,588 rows is about 0.6 pt): tolerance 2, n-grams in 2+
+ * rows, 2 calibration epochs (calibration log-loss 0.41 on Endava).
+ */
+const LINEAR_SVM_FEATURES: FeatureSpec = { float32: true, minDf: 2 };
+const LINEAR_SVM_CLASSIFIER = {
   kind: 'linear-svm',
   c: 0.5,
-  // Chosen on the validation rows: 1.0 and liblinear's 0.1 tie on accuracy; 1.0 takes 35% fewer coordinate steps.
-  tolerance: 1,
+  tolerance: 2,
   classWeight: 'balanced',
   pruneBelow: 0.1,
   calibrate: true,
-  calibrationEpochs: 3,
-};
+  calibrationEpochs: 2,
+} as const satisfies ClassifierSpec;
 const DEFAULT_ROUTING: RoutingSpec = { unknownRate: 0, unknownSignal: 'max-score' };
 
 export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
@@ -119,13 +125,14 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
   'linear-svm-char': {
     name: 'linear-svm-char',
     description:
-      'linear-svm with character n-grams beside the words: char_wb 2-5-grams (sublinear tf, in 2+ training rows) as a second TF-IDF block; better on short tickets.',
+      'linear-svm with character n-grams beside the words: char_wb 2-5-grams (sublinear tf, in 2+ training rows) as a second TF-IDF block, C=0.25; better on short tickets and misspellings.',
     preprocess: PLAIN_WORDS_PREPROCESS,
     features: {
       ...LINEAR_SVM_FEATURES,
       char: { ngramRange: [2, 5], sublinearTf: true, minDf: 2, weight: 1 },
     },
-    classifier: LINEAR_SVM_CLASSIFIER,
+    // C = 0.25 beat 0.5 and 1 on the validation rows of both datasets (more features: more regularisation).
+    classifier: { ...LINEAR_SVM_CLASSIFIER, c: 0.25, calibrationEpochs: 3 },
     routing: DEFAULT_ROUTING,
   },
 };
@@ -138,7 +145,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
 export const OPEN_SET_UNKNOWN_RATE = 0.1;
 
 /** The profile new models use unless told otherwise (the best measured; see README). */
-export const DEFAULT_PROFILE: ProfileName = 'linear-svm';
+export const DEFAULT_PROFILE: ProfileName = 'linear-svm-char';
 
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);

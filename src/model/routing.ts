@@ -1,3 +1,5 @@
+import { seededRandom } from './random.ts';
+
 /**
  * When a prediction may be routed without a person: a precision target turned
  * into a probability threshold (fitted on rows the model was not fitted on),
@@ -236,7 +238,8 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
   let perCategory: Record<string, number> | undefined;
   let note: string;
   const halves: ValidationPrediction[][] = [[], []];
-  rows.forEach((r, i) => halves[i % 2]!.push(r));
+  const random = seededRandom(7);
+  for (const r of rows) halves[random() < 0.5 ? 0 : 1]!.push(r);
   let gain = 0;
   let perCategoryMeetsTarget = true;
   for (const [fitOn, judgeOn] of [
