@@ -63,6 +63,7 @@ const lineageSchema = z.object({
 
 const routingSchema = z.object({
   targetPrecision: z.number(),
+  confidenceZ: z.number().optional(),
   threshold: z.number(),
   perCategory: z.record(z.string(), z.number()).optional(),
   unknown: z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() }).optional(),

@@ -29,6 +29,8 @@ export interface UnknownRule {
 
 export interface RoutingPolicy {
   readonly targetPrecision: number;
+  /** The precision's Wilson lower bound at this many standard errors had to reach the target (0: the precision). */
+  readonly confidenceZ?: number;
   /** Route automatically when the top probability is at least this. */
   readonly threshold: number;
   /** Thresholds of the categories where one per category measurably helped on validation. */
@@ -81,7 +83,7 @@ export function retarget(policy: RoutingPolicy, targetPrecision: number): Routin
   for (let b = CURVE_BINS - 1; b >= 0; b--) {
     total += rows[b]!;
     correct += right[b]!;
-    if (rows[b]! > 0 && correct / total >= targetPrecision) {
+    if (rows[b]! > 0 && precisionBound(correct, total, policy.confidenceZ ?? 0) >= targetPrecision) {
       best = b;
       bestRows = total;
       bestRight = correct;
@@ -136,6 +138,21 @@ export function fixedThresholdPolicy(threshold: number): RoutingPolicy {
 }
 
 /**
+ * The Wilson score lower bound of a precision of `right / n` at `z` standard
+ * errors (z = 0: the precision itself). Choosing the lowest threshold whose
+ * observed precision reaches the target favours thresholds where the
+ * validation rows happened to be right more often than usual; asking the
+ * bound to reach it instead keeps that luck out of the threshold.
+ */
+export function precisionBound(right: number, n: number, z: number): number {
+  if (n === 0) return 0;
+  const p = right / n;
+  if (z === 0) return p;
+  const z2 = z * z;
+  return (p + z2 / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+}
+
+/**
  * The lowest probability threshold at which the predictions at or above it
  * are right at least `target` of the time: the most coverage for the target
  * precision on these rows. Returns 1.0001 (nothing automatic) when no
@@ -145,6 +162,7 @@ export function fitThreshold(
   probabilities: ArrayLike<number>,
   correct: ArrayLike<boolean>,
   target: number,
+  confidenceZ = 0,
 ): { threshold: number; coverage: number; precision: number } {
   const n = probabilities.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => probabilities[b]! - probabilities[a]!);
@@ -155,7 +173,7 @@ export function fitThreshold(
     right += correct[order[k]!] ? 1 : 0;
     // Only cut between distinct probabilities (a threshold cannot split ties).
     if (k + 1 < n && probabilities[order[k + 1]!] === probabilities[order[k]!]) continue;
-    if (right / (k + 1) >= target) {
+    if (precisionBound(right, k + 1, confidenceZ) >= target) {
       best = k;
       bestRight = right;
     }
@@ -177,6 +195,8 @@ export interface FitRoutingOptions {
   readonly minCategoryRows?: number;
   /** Per-category thresholds are kept only when they add this much coverage on unseen halves (default 0.01). */
   readonly minCoverageGain?: number;
+  /** See {@link precisionBound} (default 0). */
+  readonly confidenceZ?: number;
 }
 
 function coverageAndPrecision(
@@ -198,6 +218,7 @@ function perCategoryThresholds(
   rows: readonly ValidationPrediction[],
   target: number,
   minRows: number,
+  z: number,
 ): Record<string, number> {
   const byCategory = new Map<string, ValidationPrediction[]>();
   for (const r of rows) {
@@ -212,6 +233,7 @@ function perCategoryThresholds(
       list.map((r) => r.probability),
       list.map((r) => r.correct),
       target,
+      z,
     ).threshold;
   }
   return out;
@@ -228,10 +250,12 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
   const target = options.targetPrecision;
   if (!(target > 0 && target <= 1)) throw new RangeError('the target precision must be in (0, 1]');
   const minRows = options.minCategoryRows ?? 50;
+  const z = options.confidenceZ ?? 0;
   const global = fitThreshold(
     rows.map((r) => r.probability),
     rows.map((r) => r.correct),
     target,
+    z,
   );
 
   // Per-category thresholds: judged by two-fold cross-fitting on the validation rows.
@@ -250,8 +274,9 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
       fitOn.map((r) => r.probability),
       fitOn.map((r) => r.correct),
       target,
+      z,
     ).threshold;
-    const own = perCategoryThresholds(fitOn, target, Math.ceil(minRows / 2));
+    const own = perCategoryThresholds(fitOn, target, Math.ceil(minRows / 2), z);
     const a = coverageAndPrecision(judgeOn, () => g);
     const b = coverageAndPrecision(judgeOn, (c) => own[c] ?? g);
     gain += (b.coverage - a.coverage) / 2;
@@ -259,7 +284,7 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
   }
   const minGain = options.minCoverageGain ?? 0.01;
   if (gain >= minGain && perCategoryMeetsTarget) {
-    perCategory = perCategoryThresholds(rows, target, minRows);
+    perCategory = perCategoryThresholds(rows, target, minRows, z);
     note = `per-category thresholds added ${(gain * 100).toFixed(1)} points of coverage on unseen halves`;
   } else {
     note = `per-category thresholds not kept: ${(gain * 100).toFixed(1)} points of coverage on unseen halves${perCategoryMeetsTarget ? '' : ', below the target precision'}`;
@@ -279,6 +304,7 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
 
   const policy: RoutingPolicy = {
     targetPrecision: target,
+    ...(z !== 0 && { confidenceZ: z }),
     threshold: global.threshold,
     ...(perCategory && { perCategory }),
     ...(unknown && { unknown }),

@@ -27,6 +27,12 @@ export interface TrainingInput {
   /** Share of training rows held out to choose hyper-parameters / calibrate (default 0.1). */
   readonly validationShare?: number;
   readonly seed?: number;
+  /**
+   * Disjoint validation folds of `validationShare` each (default 2): each is
+   * scored by a calibration model fitted without it, and the temperature and
+   * routing policy are fitted on all of them (more rows, steadier thresholds).
+   */
+  readonly validationFolds?: number;
   readonly onProgress?: (progress: TrainingProgress) => void;
   /** Precision the automatic routes aim for (default {@link DEFAULT_TARGET_PRECISION}). */
   readonly targetPrecision?: number;
@@ -97,6 +103,34 @@ export function stratifiedHoldout(
     train: Int32Array.from(train.sort((a, b) => a - b)),
     holdout: Int32Array.from(holdout.sort((a, b) => a - b)),
   };
+}
+
+/**
+ * `folds` disjoint stratified hold-outs of about `share` of every class with
+ * enough rows (seeded): `holdouts[k]` are the rows of fold k, sorted.
+ */
+export function stratifiedHoldouts(
+  y: Int32Array,
+  classes: number,
+  share: number,
+  folds: number,
+  seed: number,
+): Int32Array[] {
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  for (let i = 0; i < y.length; i++) byClass[y[i]!]!.push(i);
+  const random = seededRandom(seed);
+  const out: number[][] = Array.from({ length: folds }, () => []);
+  for (const rows of byClass) {
+    shuffleInPlace(rows, random);
+    // Every fold takes `take` rows; a class keeps at least one row for fitting.
+    const take = rows.length >= 2 ? Math.max(1, Math.round(rows.length * share)) : 0;
+    let at = 0;
+    for (let k = 0; k < folds && rows.length - at - take >= 1; k++) {
+      out[k]!.push(...rows.slice(at, at + take));
+      at += take;
+    }
+  }
+  return out.map((rows) => Int32Array.from(rows.sort((a, b) => a - b)));
 }
 
 function tfidfOptions(profile: ProfileSpec): TfidfOptions {
@@ -194,14 +228,29 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const features = fitTfidf(docs, tfidfOptions(profile));
   const x = features.matrix;
   const blockWeight = profile.features?.char?.weight ?? 1;
-  const { train, holdout } = stratifiedHoldout(y, classes, input.validationShare ?? 0.1, input.seed ?? 42);
-  if (holdout.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
-  const seen = new Uint8Array(x.cols);
-  for (const r of train) for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) seen[x.indices[k]!] = 1;
+  const share = input.validationShare ?? 0.1;
+  const seed = input.seed ?? 42;
+  const folds = stratifiedHoldouts(y, classes, share, Math.max(1, input.validationFolds ?? 2), seed).filter(
+    (f) => f.length > 0,
+  );
+  if (folds.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
+  const rowsWithout = (fold: Int32Array) => {
+    const out = new Uint8Array(x.rows).fill(1);
+    for (const r of fold) out[r] = 0;
+    const rows: number[] = [];
+    for (let r = 0; r < x.rows; r++) if (out[r]) rows.push(r);
+    return Int32Array.from(rows);
+  };
+  const seenWithout = (train: Int32Array) => {
+    const seen = new Uint8Array(x.cols);
+    for (const r of train) for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) seen[x.indices[k]!] = 1;
+    return seen;
+  };
+  const holdout = Int32Array.from(folds.flatMap((f) => Array.from(f)));
   const yHold = Int32Array.from(holdout, (i) => y[i]!);
-  const accuracyOf = (scores: Float64Array[]) => {
+  const accuracyOf = (scores: Float64Array[], rows: Int32Array = holdout) => {
     let correct = 0;
-    scores.forEach((s, r) => (correct += argmax(s) === yHold[r] ? 1 : 0));
+    scores.forEach((s, r) => (correct += argmax(s) === y[rows[r]!] ? 1 : 0));
     return correct / scores.length;
   };
 
@@ -210,70 +259,88 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const candidates: { value: number; accuracy: number }[] = [];
   let chosen: number;
   let full: LinearModelData;
-  let holdoutScores: Float64Array[];
+  const holdoutScores: Float64Array[] = [];
   let validateMs = 0;
-  const usableGiven = (keep: Int32Array | undefined) => {
+  const usableGiven = (seen: Uint8Array, keep: Int32Array | undefined) => {
     if (!keep) return seen;
     const usable = new Uint8Array(x.cols);
     for (const t of keep) usable[t] = seen[t]!;
     return usable;
   };
   if (spec.kind === 'linear-svm') {
-    const options = { tolerance: spec.tolerance, classWeight: spec.classWeight, seed: input.seed ?? 42 };
+    const options = { tolerance: spec.tolerance, classWeight: spec.classWeight, seed };
     let fullFit: LinearSvmFit;
-    let calibration: LinearSvmFit;
     if (spec.c === 'auto') {
-      // Choose C on the validation rows: one fit per value on the other rows.
+      // Choose C on the first validation fold: one fit per value on the other rows.
       const tv = performance.now();
+      const train = rowsWithout(folds[0]!);
+      const seen = seenWithout(train);
       let best: { value: number; accuracy: number; fit: LinearSvmFit } | undefined;
       for (const [g, value] of SVM_C_GRID.entries()) {
         const fit = fitLinearSvmDual(x, y, labels, { ...options, c: value, rows: train });
         const keep = pruneBelow > 0 ? featuresToKeep(fit.model, pruneBelow) : undefined;
-        const accuracy = accuracyOf(
-          scoreRowsOver(fit.model, x, holdout, usableGiven(keep), features.wordFeatures, blockWeight),
+        const scores = scoreRowsOver(
+          fit.model,
+          x,
+          folds[0]!,
+          usableGiven(seen, keep),
+          features.wordFeatures,
+          blockWeight,
         );
+        const accuracy = accuracyOf(scores, folds[0]!);
         candidates.push({ value, accuracy });
         if (!best || accuracy > best.accuracy) best = { value, accuracy, fit };
         onProgress?.({ phase: 'validate', done: g + 1, total: SVM_C_GRID.length });
       }
       chosen = best!.value;
-      calibration = best!.fit;
       validateMs += performance.now() - tv;
-      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen, warmStart: calibration.dual });
+      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen, warmStart: best!.fit.dual });
     } else {
       chosen = spec.c;
       fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen });
-      const tv = performance.now();
-      calibration = fitLinearSvmDual(x, y, labels, {
+    }
+    full = fullFit.model;
+    const keep = pruneBelow > 0 ? featuresToKeep(full, pruneBelow) : undefined;
+    // Each fold scored by the full fit warm-started without it (a few epochs re-fit it to the other rows).
+    const tv = performance.now();
+    for (const fold of folds) {
+      const train = rowsWithout(fold);
+      const calibration = fitLinearSvmDual(x, y, labels, {
         ...options,
         c: chosen,
         rows: train,
         warmStart: fullFit.dual,
         maxEpochs: spec.calibrationEpochs ?? 3,
       });
-      validateMs += performance.now() - tv;
+      const usable = usableGiven(seenWithout(train), keep);
+      holdoutScores.push(...scoreRowsOver(calibration.model, x, fold, usable, features.wordFeatures, blockWeight));
     }
-    full = fullFit.model;
-    const keep = pruneBelow > 0 ? featuresToKeep(full, pruneBelow) : undefined;
-    holdoutScores = scoreRowsOver(calibration.model, x, holdout, usableGiven(keep), features.wordFeatures, blockWeight);
+    validateMs += performance.now() - tv;
     if (spec.c !== 'auto') candidates.push({ value: chosen, accuracy: accuracyOf(holdoutScores) });
   } else {
     const tv = performance.now();
-    const xTrain = selectRows(x, train);
-    const yTrain = Int32Array.from(train, (i) => y[i]!);
     const grid = spec.alpha === 'auto' ? NB_ALPHA_GRID : [spec.alpha];
-    let best: { value: number; accuracy: number; scores: Float64Array[] } | undefined;
+    const perValue = grid.map(() => [] as Float64Array[]);
+    for (const fold of folds) {
+      const train = rowsWithout(fold);
+      const seen = seenWithout(train);
+      const xTrain = selectRows(x, train);
+      const yTrain = Int32Array.from(train, (i) => y[i]!);
+      for (const [g, value] of grid.entries()) {
+        const fit = fitNaiveBayes(xTrain, yTrain, labels, { variant: spec.variant, alpha: value });
+        perValue[g]!.push(...scoreRowsOver(fit, x, fold, seen, features.wordFeatures, blockWeight));
+      }
+    }
+    let best = 0;
     for (const [g, value] of grid.entries()) {
-      const fit = fitNaiveBayes(xTrain, yTrain, labels, { variant: spec.variant, alpha: value });
-      const scores = scoreRowsOver(fit, x, holdout, seen, features.wordFeatures, blockWeight);
-      const accuracy = accuracyOf(scores);
+      const accuracy = accuracyOf(perValue[g]!);
       candidates.push({ value, accuracy });
       // Best accuracy; ties go to the earlier (smoother) value.
-      if (!best || accuracy > best.accuracy) best = { value, accuracy, scores };
+      if (accuracy > candidates[best]!.accuracy) best = g;
       onProgress?.({ phase: 'validate', done: g + 1, total: grid.length });
     }
-    chosen = best!.value;
-    holdoutScores = best!.scores;
+    chosen = grid[best]!;
+    holdoutScores.push(...perValue[best]!);
     validateMs += performance.now() - tv;
     full = fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: chosen });
   }
@@ -302,6 +369,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     targetPrecision: input.targetPrecision ?? DEFAULT_TARGET_PRECISION,
     unknownRate: input.unknownRate ?? profile.routing?.unknownRate ?? 0,
     unknownSignal: input.unknownSignal ?? profile.routing?.unknownSignal ?? 'max-score',
+    ...(profile.routing?.confidenceZ !== undefined && { confidenceZ: profile.routing.confidenceZ }),
   });
   validateMs += performance.now() - tc;
 
