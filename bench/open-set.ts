@@ -258,9 +258,11 @@ console.log(
   table(
     [
       'seed',
-      'closed-set accuracy',
+      'closed-set acc. (all categories)',
+      'open-set model, no rule',
       'in-scope accuracy',
-      'gap',
+      'gap vs closed-set',
+      'gap vs no rule',
       'unknown recall',
       'unknown precision',
       'auto @ precision',

@@ -25,6 +25,12 @@ export interface LinearSvmOptions {
    * a warm start converges in a few epochs instead of a full fit.
    */
   readonly warmStart?: Float64Array;
+  /**
+   * Start with only the rows whose warm-start dual variable is positive in the
+   * active set, as if the others had been shrunk already (they were outside the
+   * margin of the fit warmed from; the stopping test still checks every row).
+   */
+  readonly shrinkFromWarmStart?: boolean;
   /** Called after each class is trained (for progress reporting). */
   readonly onClassDone?: (classesDone: number, epochs: number) => void;
 }
@@ -54,7 +60,7 @@ function solveBinary(
   cPositive: number,
   cNegative: number,
   alpha: Float64Array,
-  options: { tolerance: number; maxEpochs: number; biasValue: number },
+  options: { tolerance: number; maxEpochs: number; biasValue: number; shrunkStart: boolean },
   random: () => number,
 ): { w: Float32Array; epochs: number; visits: number } {
   const { cols, indptr, indices, data } = x;
@@ -75,6 +81,16 @@ function solveBinary(
   }
 
   let active = n;
+  if (options.shrunkStart) {
+    // Rows with a positive dual variable first; the others start shrunk.
+    active = 0;
+    for (let s = 0; s < n; s++) {
+      if (alpha[s]! > 0) {
+        order[s] = order[active]!;
+        order[active++] = s;
+      }
+    }
+  }
   let pgMaxOld = Infinity;
   let epoch = 0;
   let visits = 0;
@@ -184,6 +200,7 @@ export function fitLinearSvmDual(
         tolerance,
         maxEpochs,
         biasValue,
+        shrunkStart: options.shrinkFromWarmStart === true && options.warmStart !== undefined,
       },
       random,
     );

@@ -147,6 +147,8 @@ export function fitTfidf(
   const charCounts = new GrowableInt32();
   let ids = new Int32Array(1024);
   let features = new Int32Array(1024);
+  // The unigram feature of each token id (-1: not interned yet): no hashing for most n-grams.
+  const unigram = new GrowableInt32();
 
   for (let d = 0; d < rows; d++) {
     const tokens = docs[d]!;
@@ -159,6 +161,7 @@ export function fitTfidf(
         id = tokenList.length;
         tokenIds.set(token, id);
         tokenList.push(token);
+        unigram.push(-1);
         if (chars) {
           const length = token.length + 2;
           if (length > codes.length) codes = new Int32Array(length * 2);
@@ -178,6 +181,17 @@ export function fitTfidf(
     const maxGrams = Math.max(tokens.length * (maxN - minN + 1), charTotal);
     if (maxGrams > features.length) features = new Int32Array(maxGrams * 2);
     for (let n = minN; n <= maxN; n++) {
+      if (n === 1) {
+        for (let i = 0; i < tokens.length; i++) {
+          let f = unigram.array[ids[i]!]!;
+          if (f < 0) {
+            f = words.intern(ids, i, 1);
+            unigram.array[ids[i]!] = f;
+          }
+          features[count++] = f;
+        }
+        continue;
+      }
       for (let i = 0; i + n <= tokens.length; i++) features[count++] = words.intern(ids, i, n);
     }
     appendCounts(features.subarray(0, count).sort(), wordIndices, wordCounts);
