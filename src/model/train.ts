@@ -62,7 +62,7 @@ export interface TrainedModel {
   /** When predictions are routed automatically (also in `classifier.routing`). */
   readonly routing: RoutingPolicy;
   readonly trainingRows: number;
-  readonly validation?: ValidationReport;
+  readonly validation: ValidationReport;
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 

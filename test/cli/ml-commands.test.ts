@@ -134,6 +134,14 @@ describe('triage train / evaluate / predict', () => {
     expect(metrics.inScopeAccuracy).toBeLessThanOrEqual(metrics.openSet.closedSetAccuracy);
   });
 
+  it('evaluates at another target precision, re-fitted from the model', async () => {
+    const evaluated = await triage('evaluate', '--model', model, '--data', good, '--target-precision', '0.5', '--json');
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout);
+    expect(metrics.targetPrecision).toBe(0.5);
+    expect(metrics.coverage).toBeGreaterThan(0);
+  });
+
   it('prints a human-readable evaluation with a confusion matrix', async () => {
     const evaluated = await triage('evaluate', '--model', model, '--data', good);
     expect(evaluated.stdout).toMatch(/accuracy \d+\.\d\d%/);
