@@ -15,3 +15,4 @@ export * from './prune.ts';
 export * from './routing.ts';
 export * from './evaluation.ts';
 export * from './open-set.ts';
+export * from './explain.ts';

@@ -16,6 +16,8 @@ export interface TfidfVectorizer {
   /** Every feature: word n-grams first, then character n-grams (see {@link TfidfData.char}). */
   readonly vocabulary: Vocabulary;
   readonly idf: Float32Array | Float64Array;
+  /** Features from this index on are character n-grams (= `vocabulary.size` without them). */
+  readonly charFeaturesFrom: number;
   /** Tokens -> TF-IDF row; n-grams outside the vocabulary are counted in `unknown`. */
   transform(tokens: readonly string[]): VectorizedText;
 }
@@ -349,6 +351,7 @@ export function tfidfVectorizer(data: TfidfData): TfidfVectorizer {
     ngramRange,
     vocabulary,
     idf,
+    charFeaturesFrom: wordSize,
     transform(tokens: readonly string[]): VectorizedText {
       const grams = ngrams(tokens, ngramRange);
       if (grams.length > ids.length) ids = new Int32Array(grams.length * 2);

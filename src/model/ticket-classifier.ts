@@ -1,5 +1,6 @@
 import { createPreprocessor, type Preprocessor } from '../text/preprocess.ts';
 import { decodeClassifier, decodeVectorizer, type ModelManifest } from './artifact.ts';
+import { explainInWords } from './explain.ts';
 import type { CategoryProbability, LinearClassifier } from './linear.ts';
 import type { ReviewReason, Route, RoutingPolicy } from './routing.ts';
 import type { TfidfVectorizer } from './tfidf.ts';
@@ -67,19 +68,32 @@ export function assembleTicketClassifier(
     classify(text, options = {}) {
       const { tokens, truncated } = preprocessor.preprocess(text);
       const x = vectorizer.transform(tokens);
+      const explain = options.explain ?? 0;
+      const hasChars = vectorizer.charFeaturesFrom < vectorizer.vocabulary.size;
       const prediction = classifier.predict(x, {
         topK: options.topK ?? 3,
-        explain: options.explain ?? 0,
+        // Character n-grams are explained through their words: every contribution is needed.
+        explain: explain > 0 && hasChars ? x.indices.length : explain,
         ...(options.routing && { routing: options.routing }),
       });
       return {
         category: prediction.category,
         probability: prediction.probability,
         top: prediction.top,
-        explanation: (prediction.explanation ?? []).map((e) => ({
-          term: vectorizer.vocabulary.term(e.feature),
-          weight: e.contribution,
-        })),
+        explanation: hasChars
+          ? explainInWords(
+              (prediction.explanation ?? []).map((e) => ({
+                term: vectorizer.vocabulary.term(e.feature),
+                weight: e.contribution,
+                char: e.feature >= vectorizer.charFeaturesFrom,
+              })),
+              tokens,
+              explain,
+            )
+          : (prediction.explanation ?? []).map((e) => ({
+              term: vectorizer.vocabulary.term(e.feature),
+              weight: e.contribution,
+            })),
         truncated,
         unknownTerms: x.unknown,
         route: prediction.route,

@@ -135,8 +135,11 @@ describe('model artifact, version 2: character n-grams and a routing policy', as
     const x = loaded.vectorizer.transform(['printerz', 'jammed']); // "printerz" is unknown as a word
     expect(x.unknown).toBeGreaterThan(0);
     expect(Array.from(x.indices).some((i) => i >= model.tfidf.idf.length)).toBe(true); // its char n-grams are known
-    const result = loaded.classify('the printerz is jammed');
+    const result = loaded.classify('the printerz is jammed', { explain: 3 });
     expect(result.category).toBe('Hardware');
+    // Character n-grams are explained through the words that contain them.
+    expect(result.explanation.length).toBeGreaterThan(0);
+    for (const e of result.explanation) expect(e.term).toMatch(/^\w+( \w+)?$/);
     expect(loaded.classifier.data.routing).toEqual(model.routing);
     expect(result.route === 'review').toBe(result.needsReview);
     const threshold = loaded.classifier.data.routing!.threshold;

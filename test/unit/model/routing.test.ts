@@ -9,6 +9,7 @@ import {
   routingMetrics,
   seededRandom,
   chooseHeldOutCategories,
+  explainInWords,
   type ValidationPrediction,
 } from '../../../src/model/index.ts';
 
@@ -181,5 +182,24 @@ describe('chooseHeldOutCategories', () => {
   });
   it('leaves at least two categories to train on', () => {
     expect(() => chooseHeldOutCategories(['a', 'b', 'c'], 2, 1)).toThrow(/at least 2 categories left/);
+  });
+});
+
+describe('explainInWords', () => {
+  it('shares character n-grams out among the words that contain them, boundaries included', () => {
+    const explained = explainInWords(
+      [
+        { term: 'printer jam', weight: 0.5, char: false },
+        { term: ' pr', weight: 0.4, char: true }, // starts "printer" only
+        { term: 'er', weight: 0.2, char: true }, // in "printer" and "paper": 0.1 each
+        { term: 'am ', weight: 0.3, char: true }, // ends "jam"
+        { term: 'zz', weight: 9, char: true }, // in no word
+      ],
+      ['printer', 'jam', 'paper', 'printer'],
+      3,
+    );
+    expect(explained.map((e) => e.term)).toEqual(['printer jam', 'printer', 'jam']);
+    expect(explained[1]!.weight).toBeCloseTo(0.5, 12);
+    expect(explained[2]!.weight).toBeCloseTo(0.3, 12);
   });
 });
