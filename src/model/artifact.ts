@@ -5,6 +5,7 @@ import { ArtifactFormatError, decodeContainer, encodeContainer } from './binary.
 import { linearClassifier, type LinearClassifier, type LinearModelData } from './linear.ts';
 import type { Metrics } from './metrics.ts';
 import { PROFILE_NAMES } from './profiles.ts';
+import { UNKNOWN_SIGNALS } from './routing.ts';
 import { tfidfVectorizer, type TfidfData, type TfidfVectorizer } from './tfidf.ts';
 import type { TrainedModel } from './train.ts';
 
@@ -18,7 +19,13 @@ export { ArtifactFormatError } from './binary.ts';
  * step loads). Numbers are float32 on disk; a version never changes once written.
  */
 export const MODEL_FORMAT = 'ticket-triage-model';
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * 2: optional character n-gram block and sublinear tf in `vectorizer.bin`, a
+ * routing policy in `classifier.bin` and `manifest.json`. Version 1 models
+ * (word n-grams, no routing policy: routed at the old fixed 0.6) still load.
+ */
+export const MODEL_FORMAT_VERSION = 2;
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 export const MODEL_FILES = {
   manifest: 'manifest.json',
   vectorizer: 'vectorizer.bin',
@@ -54,14 +61,55 @@ const lineageSchema = z.object({
   parentVersion: z.string().optional(),
 });
 
+const routingSchema = z.object({
+  targetPrecision: z.number(),
+  confidenceZ: z.number().optional(),
+  threshold: z.number(),
+  perCategory: z.record(z.string(), z.number()).optional(),
+  unknown: z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() }).optional(),
+  curve: z.object({ rows: z.array(z.number()), right: z.array(z.number()) }).optional(),
+  fitted: z.object({
+    rows: z.number().int().nonnegative(),
+    coverage: z.number(),
+    precision: z.number(),
+    perCategoryNote: z.string().optional(),
+  }),
+});
+
+const featuresSchema = z.object({
+  sublinearTf: z.boolean().optional(),
+  minDf: z.number().int().positive().optional(),
+  float32: z.boolean().optional(),
+  char: z
+    .object({
+      ngramRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+      sublinearTf: z.boolean(),
+      minDf: z.number().int().positive(),
+      weight: z.number().positive(),
+    })
+    .optional(),
+});
+
 export const manifestSchema = z.object({
   format: z.literal(MODEL_FORMAT),
-  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   version: z.string().min(1),
   createdAt: z.string(),
   profile: z.enum(PROFILE_NAMES),
   parameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   preprocess: preprocessSchema,
+  /** TF-IDF options beyond the word n-grams (absent: raw counts, word n-grams only). */
+  features: featuresSchema.optional(),
+  /** When predictions are routed automatically (absent in version 1 models). */
+  routing: routingSchema.optional(),
+  /** Categories left out of training as unknown (`--unknown-label`, `--hold-out-categories`). */
+  openSet: z
+    .object({
+      unknownLabel: z.string().optional(),
+      heldOutCategories: z.array(z.string()).optional(),
+      seed: z.number().int().optional(),
+    })
+    .optional(),
   labels: z.array(z.string()).min(2),
   numFeatures: z.number().int().nonnegative(),
   trainingRows: z.number().int().nonnegative(),
@@ -92,25 +140,53 @@ export interface PackageOptions {
   /** Defaults to `<yyyymmdd-hhmmss>-<profile>-<8 hex of the weights' sha256>`. */
   readonly version?: string;
   readonly metrics?: Metrics;
+  /** Categories left out of training as unknown. */
+  readonly openSet?: ModelManifest['openSet'];
 }
 
 /** Serialises a trained model into its three files. */
 export function packageModel(model: TrainedModel, options: PackageOptions): PackagedModel {
+  const { tfidf } = model;
+  const charFeatures = tfidf.char?.idf.length ?? 0;
   const vectorizerBytes = encodeContainer(
     'vectorizer',
-    { ngramRange: model.tfidf.ngramRange, numFeatures: model.tfidf.idf.length },
     {
-      terms: model.tfidf.vocabulary.terms,
-      offsets: model.tfidf.vocabulary.offsets,
-      table: model.tfidf.vocabulary.table,
-      idf: Float32Array.from(model.tfidf.idf),
+      ngramRange: tfidf.ngramRange,
+      numFeatures: tfidf.idf.length + charFeatures,
+      ...(tfidf.sublinearTf && { sublinearTf: true }),
+      ...(tfidf.char && {
+        char: {
+          ngramRange: tfidf.char.ngramRange,
+          sublinearTf: tfidf.char.sublinearTf,
+          weight: tfidf.char.weight,
+          numFeatures: charFeatures,
+        },
+      }),
+    },
+    {
+      terms: tfidf.vocabulary.terms,
+      offsets: tfidf.vocabulary.offsets,
+      table: tfidf.vocabulary.table,
+      idf: Float32Array.from(tfidf.idf),
+      ...(tfidf.char && {
+        charTerms: tfidf.char.vocabulary.terms,
+        charOffsets: tfidf.char.vocabulary.offsets,
+        charTable: tfidf.char.vocabulary.table,
+        charIdf: Float32Array.from(tfidf.char.idf),
+      }),
     },
   );
   const vectorizerSha = sha256(vectorizerBytes);
   const c = model.classifier;
   const classifierBytes = encodeContainer(
     'classifier',
-    { labels: c.labels, numFeatures: c.numFeatures, probability: c.probability, vectorizerSha256: vectorizerSha },
+    {
+      labels: c.labels,
+      numFeatures: c.numFeatures,
+      probability: c.probability,
+      vectorizerSha256: vectorizerSha,
+      ...(c.routing && { routing: c.routing }),
+    },
     { weights: c.weights instanceof Float32Array ? c.weights : Float32Array.from(c.weights), bias: c.bias },
   );
   const classifierSha = sha256(classifierBytes);
@@ -125,6 +201,8 @@ export function packageModel(model: TrainedModel, options: PackageOptions): Pack
     profile: model.profile.name,
     parameters: model.parameters,
     preprocess: model.profile.preprocess as ModelManifest['preprocess'],
+    ...(model.profile.features && { features: model.profile.features as ModelManifest['features'] }),
+    ...(c.routing && { routing: c.routing as ModelManifest['routing'] }),
     labels: [...c.labels],
     numFeatures: c.numFeatures,
     trainingRows: model.trainingRows,
@@ -133,6 +211,7 @@ export function packageModel(model: TrainedModel, options: PackageOptions): Pack
       classifier: { file: MODEL_FILES.classifier, sha256: classifierSha, bytes: classifierBytes.length },
     },
     lineage: options.lineage,
+    ...(options.openSet && { openSet: options.openSet }),
     ...(model.validation && { validation: model.validation }),
     ...(options.metrics && { metrics: options.metrics }),
   };
@@ -156,9 +235,9 @@ export function parseManifest(text: string): ModelManifest {
   }
   const format = (json as { format?: unknown; formatVersion?: unknown } | null) ?? {};
   if (format.format !== MODEL_FORMAT) throw new ArtifactFormatError(`manifest.json is not a ${MODEL_FORMAT} manifest`);
-  if (format.formatVersion !== MODEL_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(format.formatVersion as number)) {
     throw new ArtifactFormatError(
-      `model format version ${String(format.formatVersion)} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`,
+      `model format version ${String(format.formatVersion)} is not supported (this build reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
     );
   }
   const parsed = manifestSchema.safeParse(json);
@@ -187,7 +266,12 @@ export function decodeVectorizer(
 ): TfidfVectorizer {
   if (options.verify !== false) verify(manifest.parts.vectorizer, bytes);
   const { meta, sections } = decodeContainer(bytes, 'vectorizer');
-  const { ngramRange, numFeatures } = meta as { ngramRange: [number, number]; numFeatures: number };
+  const { ngramRange, numFeatures, sublinearTf, char } = meta as {
+    ngramRange: [number, number];
+    numFeatures: number;
+    sublinearTf?: boolean;
+    char?: { ngramRange: [number, number]; sublinearTf: boolean; weight: number; numFeatures: number };
+  };
   if (numFeatures !== manifest.numFeatures)
     throw new ArtifactFormatError(`vectorizer has ${numFeatures} features; the manifest says ${manifest.numFeatures}`);
   const data: TfidfData = {
@@ -198,7 +282,23 @@ export function decodeVectorizer(
       table: sections.get('table') as Int32Array,
     },
     idf: sections.get('idf') as Float32Array,
+    ...(sublinearTf && { sublinearTf: true }),
+    ...(char && {
+      char: {
+        ngramRange: char.ngramRange,
+        sublinearTf: char.sublinearTf,
+        weight: char.weight,
+        vocabulary: {
+          terms: sections.get('charTerms') as string,
+          offsets: sections.get('charOffsets') as Uint32Array,
+          table: sections.get('charTable') as Int32Array,
+        },
+        idf: sections.get('charIdf') as Float32Array,
+      },
+    }),
   };
+  if (char && !(data.char!.idf instanceof Float32Array))
+    throw new ArtifactFormatError('vectorizer.bin lacks its character n-gram sections');
   return tfidfVectorizer(data);
 }
 
@@ -214,6 +314,7 @@ export function decodeClassifier(
     numFeatures: number;
     probability: LinearModelData['probability'];
     vectorizerSha256: string;
+    routing?: LinearModelData['routing'];
   };
   if (m.vectorizerSha256 !== manifest.parts.vectorizer.sha256) {
     throw new ArtifactFormatError(
@@ -226,6 +327,7 @@ export function decodeClassifier(
     labels: m.labels,
     numFeatures: m.numFeatures,
     probability: m.probability,
+    ...(m.routing && { routing: m.routing }),
     weights: sections.get('weights') as Float32Array,
     bias: sections.get('bias') as Float64Array,
   });

@@ -12,3 +12,7 @@ export * from './train.ts';
 export * from './vocabulary.ts';
 export * from './random.ts';
 export * from './prune.ts';
+export * from './routing.ts';
+export * from './evaluation.ts';
+export * from './open-set.ts';
+export * from './explain.ts';

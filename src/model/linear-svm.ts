@@ -17,89 +17,206 @@ export interface LinearSvmOptions {
   /** Value of the constant bias feature (scikit-learn's `intercept_scaling`). */
   readonly biasFeature?: number;
   readonly seed?: number;
+  /** Fit on these rows of `x` only (default: every row). `y` is indexed by row of `x` either way. */
+  readonly rows?: Int32Array;
+  /**
+   * Dual variables to start from, `[row * classes + class]` over the rows of
+   * `x` (e.g. the {@link LinearSvmFit.dual} of a fit on a subset of the rows):
+   * a warm start converges in a few epochs instead of a full fit.
+   */
+  readonly warmStart?: Float64Array;
+  /**
+   * Start with only the rows whose warm-start dual variable is positive in the
+   * active set, as if the others had been shrunk already (they were outside the
+   * margin of the fit warmed from; the stopping test still checks every row).
+   */
+  readonly shrinkFromWarmStart?: boolean;
   /** Called after each class is trained (for progress reporting). */
-  readonly onClassDone?: (classIndex: number, epochs: number) => void;
+  readonly onClassDone?: (classesDone: number, epochs: number) => void;
+}
+
+export interface LinearSvmFit {
+  readonly model: LinearModelData;
+  /** The dual variables, `[row * classes + class]` over the rows of `x` (0 for rows not fitted on). */
+  readonly dual: Float64Array;
+  /** Epochs used by each class. */
+  readonly epochs: Int32Array;
+  /** Coordinate visits over all classes (a measure of the work done). */
+  readonly visits: number;
 }
 
 /**
  * One binary L2-regularised squared-hinge SVM by dual coordinate descent with
  * shrinking: liblinear's `L2R_L2LOSS_SVC_DUAL` solver (Hsieh et al., ICML
- * 2008), the one behind scikit-learn's `LinearSVC`. Returns w (with the bias
- * weight last) and the epochs used.
+ * 2008), the one behind scikit-learn's `LinearSVC`, over the rows `fitRows`
+ * of `x`, starting from `alpha` (updated in place, one entry per fitted row).
+ * Returns w (with the bias weight last), the epochs and the coordinate visits.
  */
-type SolverOptions = Required<Omit<LinearSvmOptions, 'onClassDone' | 'classWeight' | 'c'>>;
-
 function solveBinary(
   x: SparseMatrix,
-  positive: Uint8Array,
+  fitRows: Int32Array,
+  sqNorm: Float64Array,
+  sign: Int8Array,
   cPositive: number,
   cNegative: number,
-  options: SolverOptions,
+  alpha: Float64Array,
+  options: { tolerance: number; maxEpochs: number; biasValue: number; shrunkStart: boolean },
   random: () => number,
-): { w: Float64Array; epochs: number } {
-  const { rows, cols, indptr, indices, data } = x;
-  const biasValue = options.biasFeature;
+): { w: Float32Array; epochs: number; visits: number } {
+  const { cols, indptr, indices, data } = x;
+  const n = fitRows.length;
+  const biasValue = options.biasValue;
   const diagPositive = 0.5 / cPositive;
   const diagNegative = 0.5 / cNegative;
-  const w = new Float64Array(cols + 1);
-  const alpha = new Float64Array(rows);
-  const qd = new Float64Array(rows);
-  const order = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let sq = biasValue * biasValue + (positive[i] ? diagPositive : diagNegative);
-    for (let k = indptr[i]!; k < indptr[i + 1]!; k++) sq += data[k]! * data[k]!;
-    qd[i] = sq;
-    order[i] = i;
+  const w = new Float32Array(cols + 1);
+  const order = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    order[s] = s;
+    const a = alpha[s]!;
+    if (a === 0) continue;
+    const d = a * sign[s]!;
+    const i = fitRows[s]!;
+    for (let k = indptr[i]!; k < indptr[i + 1]!; k++) w[indices[k]!]! += d * data[k]!;
+    w[cols]! += d * biasValue;
   }
 
-  let active = rows;
+  let active = n;
+  if (options.shrunkStart) {
+    // Rows with a positive dual variable first; the others start shrunk.
+    active = 0;
+    for (let s = 0; s < n; s++) {
+      if (alpha[s]! > 0) {
+        order[s] = order[active]!;
+        order[active++] = s;
+      }
+    }
+  }
   let pgMaxOld = Infinity;
-  let pgMinOld = -Infinity;
   let epoch = 0;
+  let visits = 0;
   while (epoch < options.maxEpochs) {
     let pgMaxNew = -Infinity;
     let pgMinNew = Infinity;
     shuffleInPlace(order, random, active);
-    for (let s = 0; s < active; s++) {
-      const i = order[s]!;
-      const yi = positive[i] ? 1 : -1;
-      const diag = positive[i] ? diagPositive : diagNegative;
+    visits += active;
+    for (let o = 0; o < active; o++) {
+      const s = order[o]!;
+      const i = fitRows[s]!;
+      const yi = sign[s]!;
+      const diag = yi > 0 ? diagPositive : diagNegative;
+      const start = indptr[i]!;
+      const end = indptr[i + 1]!;
       let dot = w[cols]! * biasValue;
-      for (let k = indptr[i]!; k < indptr[i + 1]!; k++) dot += w[indices[k]!]! * data[k]!;
-      const g = yi * dot - 1 + alpha[i]! * diag;
+      for (let k = start; k < end; k++) dot += w[indices[k]!]! * data[k]!;
+      const a = alpha[s]!;
+      const g = yi * dot - 1 + a * diag;
       let pg = 0;
-      if (alpha[i] === 0) {
+      if (a === 0) {
         if (g > pgMaxOld) {
           active--;
-          order[s] = order[active]!;
-          order[active] = i;
-          s--;
+          order[o] = order[active]!;
+          order[active] = s;
+          o--;
           continue;
         } else if (g < 0) pg = g;
       } else pg = g;
       if (pg > pgMaxNew) pgMaxNew = pg;
       if (pg < pgMinNew) pgMinNew = pg;
       if (Math.abs(pg) > 1e-12) {
-        const old = alpha[i]!;
-        alpha[i] = Math.max(old - g / qd[i]!, 0);
-        const d = (alpha[i]! - old) * yi;
-        for (let k = indptr[i]!; k < indptr[i + 1]!; k++) w[indices[k]!]! += d * data[k]!;
+        const next = Math.max(a - g / (sqNorm[s]! + diag), 0);
+        alpha[s] = next;
+        const d = (next - a) * yi;
+        for (let k = start; k < end; k++) w[indices[k]!]! += d * data[k]!;
         w[cols]! += d * biasValue;
       }
     }
     epoch++;
     if (pgMaxNew - pgMinNew <= options.tolerance) {
-      if (active === rows) break;
-      active = rows;
+      if (active === n) break;
+      // Converged on the shrunk problem: check again on every row (liblinear).
+      active = n;
       pgMaxOld = Infinity;
-      pgMinOld = -Infinity;
       continue;
     }
     pgMaxOld = pgMaxNew <= 0 ? Infinity : pgMaxNew;
-    pgMinOld = pgMinNew >= 0 ? -Infinity : pgMinNew;
   }
-  void pgMinOld;
-  return { w, epochs: epoch };
+  return { w, epochs: epoch, visits };
+}
+
+/**
+ * One-vs-rest linear SVM (liblinear's dual solver, class by class). Returns
+ * the weights (float32, feature-major, as {@link LinearModelData}) and the
+ * dual variables, from which a fit on more rows can start.
+ */
+export function fitLinearSvmDual(
+  x: SparseMatrix,
+  y: Int32Array,
+  labels: readonly string[],
+  options: LinearSvmOptions,
+): LinearSvmFit {
+  const tolerance = options.tolerance ?? 0.1;
+  const maxEpochs = options.maxEpochs ?? 1000;
+  const biasValue = options.biasFeature ?? 1;
+  const random = seededRandom(options.seed ?? 42);
+  const classes = labels.length;
+  const fitRows = options.rows ?? Int32Array.from({ length: x.rows }, (_, i) => i);
+  const n = fitRows.length;
+  const { cols, indptr, data } = x;
+
+  const counts = new Float64Array(classes);
+  for (let s = 0; s < n; s++) counts[y[fitRows[s]!]!]!++;
+  // Squared norm of each fitted row (+ the bias feature), shared by every class.
+  const sqNorm = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const i = fitRows[s]!;
+    let sq = biasValue * biasValue;
+    for (let k = indptr[i]!; k < indptr[i + 1]!; k++) sq += data[k]! * data[k]!;
+    sqNorm[s] = sq;
+  }
+
+  const dual = new Float64Array(x.rows * classes);
+  const weights = new Float32Array(cols * classes);
+  const bias = new Float64Array(classes);
+  const epochs = new Int32Array(classes);
+  const sign = new Int8Array(n);
+  const alpha = new Float64Array(n);
+  let visits = 0;
+  for (let c = 0; c < classes; c++) {
+    for (let s = 0; s < n; s++) {
+      const i = fitRows[s]!;
+      sign[s] = y[i] === c ? 1 : -1;
+      alpha[s] = options.warmStart ? Math.max(0, options.warmStart[i * classes + c]!) : 0;
+    }
+    const weight = options.classWeight === 'balanced' && counts[c]! > 0 ? n / (classes * counts[c]!) : 1;
+    const solved = solveBinary(
+      x,
+      fitRows,
+      sqNorm,
+      sign,
+      options.c * weight,
+      options.c,
+      alpha,
+      {
+        tolerance,
+        maxEpochs,
+        biasValue,
+        shrunkStart: options.shrinkFromWarmStart === true && options.warmStart !== undefined,
+      },
+      random,
+    );
+    for (let s = 0; s < n; s++) dual[fitRows[s]! * classes + c] = alpha[s]!;
+    for (let t = 0; t < cols; t++) weights[t * classes + c] = solved.w[t]!;
+    bias[c] = solved.w[cols]! * biasValue;
+    epochs[c] = solved.epochs;
+    visits += solved.visits;
+    options.onClassDone?.(c + 1, solved.epochs);
+  }
+  return {
+    model: { labels, numFeatures: cols, weights, bias, probability: { kind: 'softmax', scale: 1 } },
+    dual,
+    epochs,
+    visits,
+  };
 }
 
 /** One-vs-rest linear SVM; probabilities come from {@link fitSoftmaxScale}. */
@@ -109,26 +226,5 @@ export function fitLinearSvm(
   labels: readonly string[],
   options: LinearSvmOptions,
 ): LinearModelData {
-  const resolved: SolverOptions = {
-    tolerance: options.tolerance ?? 0.1,
-    maxEpochs: options.maxEpochs ?? 1000,
-    biasFeature: options.biasFeature ?? 1,
-    seed: options.seed ?? 42,
-  };
-  const classes = labels.length;
-  const weights = new Float32Array(x.cols * classes);
-  const bias = new Float64Array(classes);
-  const random = seededRandom(resolved.seed);
-  const positive = new Uint8Array(x.rows);
-  const counts = new Float64Array(classes);
-  for (let r = 0; r < x.rows; r++) counts[y[r]!]!++;
-  for (let c = 0; c < classes; c++) {
-    for (let r = 0; r < x.rows; r++) positive[r] = y[r] === c ? 1 : 0;
-    const weight = options.classWeight === 'balanced' && counts[c]! > 0 ? x.rows / (classes * counts[c]!) : 1;
-    const { w, epochs } = solveBinary(x, positive, options.c * weight, options.c, resolved, random);
-    for (let t = 0; t < x.cols; t++) weights[t * classes + c] = w[t]!;
-    bias[c] = w[x.cols]! * resolved.biasFeature;
-    options.onClassDone?.(c, epochs);
-  }
-  return { labels, numFeatures: x.cols, weights, bias, probability: { kind: 'softmax', scale: 1 } };
+  return fitLinearSvmDual(x, y, labels, options).model;
 }

@@ -1,4 +1,8 @@
+import { decideRoute, fixedThresholdPolicy, type ReviewReason, type Route, type RoutingPolicy } from './routing.ts';
 import type { SparseVector } from './sparse.ts';
+
+/** How models without a routing policy of their own (older artifacts) route: the old fixed threshold. */
+export const LEGACY_REVIEW_THRESHOLD = 0.6;
 
 /**
  * Every classifier here is linear over the TF-IDF features (Naive Bayes in log
@@ -14,6 +18,8 @@ export interface LinearModelData {
   readonly weights: Float32Array | Float64Array;
   readonly bias: Float64Array;
   readonly probability: { readonly kind: 'softmax'; readonly scale: number };
+  /** When a prediction may be routed automatically (fitted at training; absent in older models). */
+  readonly routing?: RoutingPolicy;
 }
 
 export interface CategoryProbability {
@@ -34,12 +40,21 @@ export interface Prediction {
   readonly top: readonly CategoryProbability[];
   /** Features that pushed most towards the chosen category (only when asked). */
   readonly explanation?: readonly FeatureContribution[];
+  /** `auto`: route to `category`; `review`: a person decides (see `reason`). */
+  readonly route: Route;
+  /** Why the prediction goes to review (only when `route` is `review`). */
+  readonly reason?: ReviewReason;
+  /** The chosen category's raw score, and its lead over the runner-up's (what the unknown rule reads). */
+  readonly maxScore: number;
+  readonly margin: number;
 }
 
 export interface PredictOptions {
   readonly topK?: number;
   /** How many contributing features to return (0 = none). */
   readonly explain?: number;
+  /** Route with this policy instead of the model's own (e.g. another target precision). */
+  readonly routing?: RoutingPolicy;
 }
 
 export interface LinearClassifier {
@@ -75,6 +90,7 @@ export function linearClassifier(data: LinearModelData): LinearClassifier {
   const { labels, weights, bias, numFeatures } = data;
   const classes = labels.length;
   const scale = data.probability.scale;
+  const ownRouting = data.routing ?? fixedThresholdPolicy(LEGACY_REVIEW_THRESHOLD);
 
   const scores = (x: SparseVector): Float64Array => {
     const out = Float64Array.from(bias);
@@ -101,7 +117,16 @@ export function linearClassifier(data: LinearModelData): LinearClassifier {
       const best = argmax(s);
       const topK = Math.max(1, Math.min(options.topK ?? 3, classes));
       const top = order.slice(0, topK).map((c) => ({ category: labels[c]!, probability: p[c]! }));
-      const prediction: Prediction = { category: labels[best]!, probability: p[best]!, top };
+      let second = -Infinity;
+      for (let c = 0; c < classes; c++) if (c !== best && s[c]! > second) second = s[c]!;
+      const signals = {
+        category: labels[best]!,
+        probability: p[best]!,
+        maxScore: s[best]!,
+        margin: classes > 1 ? s[best]! - second : Infinity,
+      };
+      const decision = decideRoute(options.routing ?? ownRouting, signals);
+      const prediction: Prediction = { ...signals, top, ...decision };
       if (!options.explain) return prediction;
       const runnerUp = order[0] === best ? order[1] : order[0];
       const contributions: FeatureContribution[] = [];

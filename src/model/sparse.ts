@@ -4,7 +4,7 @@ export interface SparseMatrix {
   readonly cols: number;
   readonly indptr: Int32Array;
   readonly indices: Int32Array;
-  readonly data: Float64Array;
+  readonly data: Float32Array | Float64Array;
 }
 
 /** One sparse row (a document's feature vector). */
@@ -28,7 +28,7 @@ export function selectRows(matrix: SparseMatrix, selected: ArrayLike<number>): S
   }
   const indptr = new Int32Array(selected.length + 1);
   const indices = new Int32Array(nnz);
-  const data = new Float64Array(nnz);
+  const data = matrix.data instanceof Float32Array ? new Float32Array(nnz) : new Float64Array(nnz);
   let at = 0;
   for (let i = 0; i < selected.length; i++) {
     const r = selected[i]!;

@@ -1,6 +1,8 @@
 import { createPreprocessor, type Preprocessor } from '../text/preprocess.ts';
 import { decodeClassifier, decodeVectorizer, type ModelManifest } from './artifact.ts';
+import { explainInWords } from './explain.ts';
 import type { CategoryProbability, LinearClassifier } from './linear.ts';
+import type { ReviewReason, Route, RoutingPolicy } from './routing.ts';
 import type { TfidfVectorizer } from './tfidf.ts';
 
 export interface Explanation {
@@ -19,11 +21,18 @@ export interface Classification {
   readonly truncated: boolean;
   /** How many n-grams of the text the model has never seen. */
   readonly unknownTerms: number;
+  /** `auto`: route to `category`; `review`: a person decides, for `reason`. */
+  readonly route: Route;
+  readonly reason?: ReviewReason;
+  /** `route === 'review'`. */
+  readonly needsReview: boolean;
 }
 
 export interface ClassifyOptions {
   readonly topK?: number;
   readonly explain?: number;
+  /** Route with this policy instead of the model's own. */
+  readonly routing?: RoutingPolicy;
 }
 
 /** All three steps in one object: raw text in, category out (CLI, benchmarks, tests). */
@@ -59,17 +68,37 @@ export function assembleTicketClassifier(
     classify(text, options = {}) {
       const { tokens, truncated } = preprocessor.preprocess(text);
       const x = vectorizer.transform(tokens);
-      const prediction = classifier.predict(x, { topK: options.topK ?? 3, explain: options.explain ?? 0 });
+      const explain = options.explain ?? 0;
+      const hasChars = vectorizer.charFeaturesFrom < vectorizer.vocabulary.size;
+      const prediction = classifier.predict(x, {
+        topK: options.topK ?? 3,
+        // Character n-grams are explained through their words: every contribution is needed.
+        explain: explain > 0 && hasChars ? x.indices.length : explain,
+        ...(options.routing && { routing: options.routing }),
+      });
       return {
         category: prediction.category,
         probability: prediction.probability,
         top: prediction.top,
-        explanation: (prediction.explanation ?? []).map((e) => ({
-          term: vectorizer.vocabulary.term(e.feature),
-          weight: e.contribution,
-        })),
+        explanation: hasChars
+          ? explainInWords(
+              (prediction.explanation ?? []).map((e) => ({
+                term: vectorizer.vocabulary.term(e.feature),
+                weight: e.contribution,
+                char: e.feature >= vectorizer.charFeaturesFrom,
+              })),
+              tokens,
+              explain,
+            )
+          : (prediction.explanation ?? []).map((e) => ({
+              term: vectorizer.vocabulary.term(e.feature),
+              weight: e.contribution,
+            })),
         truncated,
         unknownTerms: x.unknown,
+        route: prediction.route,
+        ...(prediction.reason && { reason: prediction.reason }),
+        needsReview: prediction.route === 'review',
       };
     },
   };

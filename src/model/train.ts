@@ -1,14 +1,17 @@
 import { createPreprocessor } from '../text/preprocess.ts';
 import { fitSoftmaxScale } from './calibration.ts';
-import { linearClassifier, argmax, type LinearModelData } from './linear.ts';
-import { fitLinearSvm } from './linear-svm.ts';
+import { argmax, softmax, type LinearModelData } from './linear.ts';
+import { fitLinearSvmDual, type LinearSvmFit } from './linear-svm.ts';
 import { fitNaiveBayes } from './naive-bayes.ts';
-import { NB_ALPHA_GRID, SVM_C_GRID, type ClassifierSpec, type ProfileSpec } from './profiles.ts';
+import { NB_ALPHA_GRID, SVM_C_GRID, type ProfileSpec } from './profiles.ts';
+import { featuresToKeep, selectFeatures } from './prune.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
-import { row, type SparseMatrix } from './sparse.ts';
-import { pruneFeatures } from './prune.ts';
-import { fitTfidf, tfidfVectorizer, transformAll, type TfidfData } from './tfidf.ts';
-import { TriageError } from '../errors.ts';
+import { fitRoutingPolicy, type RoutingPolicy, type UnknownSignal, type ValidationPrediction } from './routing.ts';
+import { selectRows, type SparseMatrix } from './sparse.ts';
+import { fitTfidf, type TfidfData, type TfidfOptions } from './tfidf.ts';
+
+/** The precision a model's automatic routes aim for unless told otherwise (`TARGET_PRECISION`). */
+export const DEFAULT_TARGET_PRECISION = 0.95;
 
 export type TrainingPhase = 'preprocess' | 'validate' | 'fit';
 export interface TrainingProgress {
@@ -24,7 +27,18 @@ export interface TrainingInput {
   /** Share of training rows held out to choose hyper-parameters / calibrate (default 0.1). */
   readonly validationShare?: number;
   readonly seed?: number;
+  /**
+   * Disjoint validation folds of `validationShare` each (default 2): each is
+   * scored by a calibration model fitted without it, and the temperature and
+   * routing policy are fitted on all of them (more rows, steadier thresholds).
+   */
+  readonly validationFolds?: number;
   readonly onProgress?: (progress: TrainingProgress) => void;
+  /** Precision the automatic routes aim for (default {@link DEFAULT_TARGET_PRECISION}). */
+  readonly targetPrecision?: number;
+  /** Share of in-scope validation rows the unknown rule flags (default: the profile's). */
+  readonly unknownRate?: number;
+  readonly unknownSignal?: UnknownSignal;
 }
 
 /** What the validation split decided. */
@@ -35,6 +49,8 @@ export interface ValidationReport {
   readonly chosen: number;
   readonly logLossBefore?: number;
   readonly logLossAfter?: number;
+  /** Accuracy of the calibration model on the validation rows. */
+  readonly accuracy?: number;
 }
 
 export interface TrainedModel {
@@ -43,16 +59,15 @@ export interface TrainedModel {
   readonly parameters: Readonly<Record<string, number | string | boolean>>;
   readonly tfidf: TfidfData;
   readonly classifier: LinearModelData;
+  /** When predictions are routed automatically (also in `classifier.routing`). */
+  readonly routing: RoutingPolicy;
   readonly trainingRows: number;
-  readonly validation?: ValidationReport;
+  readonly validation: ValidationReport;
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 
-export class TrainingDataError extends TriageError {
+export class TrainingDataError extends Error {
   override readonly name = 'TrainingDataError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'InvalidInput', options);
-  }
 }
 
 /** Code-point order, as Python sorts strings (np.unique label order). */
@@ -90,30 +105,101 @@ export function stratifiedHoldout(
   };
 }
 
-function fitClassifier(
-  spec: ClassifierSpec,
-  x: SparseMatrix,
+/**
+ * `folds` disjoint stratified hold-outs of about `share` of every class with
+ * enough rows (seeded): `holdouts[k]` are the rows of fold k, sorted.
+ */
+export function stratifiedHoldouts(
   y: Int32Array,
-  labels: readonly string[],
-  value: number,
-): LinearModelData {
-  return spec.kind === 'naive-bayes'
-    ? fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: value })
-    : fitLinearSvm(x, y, labels, { c: value, tolerance: spec.tolerance, classWeight: spec.classWeight });
+  classes: number,
+  share: number,
+  folds: number,
+  seed: number,
+): Int32Array[] {
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  for (let i = 0; i < y.length; i++) byClass[y[i]!]!.push(i);
+  const random = seededRandom(seed);
+  const out: number[][] = Array.from({ length: folds }, () => []);
+  for (const rows of byClass) {
+    shuffleInPlace(rows, random);
+    // Every fold takes `take` rows; a class keeps at least one row for fitting.
+    const take = rows.length >= 2 ? Math.max(1, Math.round(rows.length * share)) : 0;
+    let at = 0;
+    for (let k = 0; k < folds && rows.length - at - take >= 1; k++) {
+      out[k]!.push(...rows.slice(at, at + take));
+      at += take;
+    }
+  }
+  return out.map((rows) => Int32Array.from(rows.sort((a, b) => a - b)));
 }
 
-function hyperParameter(spec: ClassifierSpec): number | 'auto' {
-  return spec.kind === 'naive-bayes' ? spec.alpha : spec.c;
-}
-
-function needsValidation(spec: ClassifierSpec): boolean {
-  return hyperParameter(spec) === 'auto' || spec.calibrate;
+function tfidfOptions(profile: ProfileSpec): TfidfOptions {
+  const f = profile.features ?? {};
+  return {
+    ngramRange: profile.preprocess.ngramRange,
+    ...(f.sublinearTf && { sublinearTf: true }),
+    ...(f.minDf !== undefined && { minDf: f.minDf }),
+    ...(f.float32 && { float32: true }),
+    ...(f.char && { char: f.char }),
+  };
 }
 
 /**
- * Trains a model of `profile` on labelled texts: preprocess -> (validation
- * split: choose alpha/C, fit the probability temperature) -> TF-IDF over all
- * rows -> classifier. Pure and deterministic for a given seed.
+ * Scores of `rows` of `x` as a model served over only the `usable` features
+ * would compute them: the other features dropped, each block (words,
+ * characters) L2-normalised again over what is left and scaled by its weight
+ * (`blockWeight` for features from `wordFeatures` on).
+ */
+export function scoreRowsOver(
+  model: LinearModelData,
+  x: SparseMatrix,
+  rows: ArrayLike<number>,
+  usable: Uint8Array,
+  wordFeatures: number,
+  blockWeight: number,
+): Float64Array[] {
+  const classes = model.labels.length;
+  const out: Float64Array[] = [];
+  const { indptr, indices, data } = x;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    let wordSq = 0;
+    let charSq = 0;
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) {
+      const t = indices[k]!;
+      if (!usable[t]) continue;
+      if (t < wordFeatures) wordSq += data[k]! * data[k]!;
+      else charSq += data[k]! * data[k]!;
+    }
+    const wordScale = wordSq > 0 ? 1 / Math.sqrt(wordSq) : 0;
+    const charScale = charSq > 0 ? blockWeight / Math.sqrt(charSq) : 0;
+    const s = Float64Array.from(model.bias);
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) {
+      const t = indices[k]!;
+      if (!usable[t]) continue;
+      const v = data[k]! * (t < wordFeatures ? wordScale : charScale);
+      const base = t * classes;
+      for (let c = 0; c < classes; c++) s[c]! += v * model.weights[base + c]!;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Trains a model of `profile` on labelled texts. Pure and deterministic for a
+ * given seed.
+ *
+ * preprocess -> TF-IDF over all rows -> the classifier on all rows ->
+ * a validation split of the training rows that the *calibration model* was
+ * not fitted on: for the linear SVM, the final fit warm-started without those
+ * rows (`calibrationEpochs` epochs over the rows inside its margin: as good as
+ * a second full fit, at a tenth of its cost); for Naive Bayes (cheap), a fit
+ * on the other rows.
+ * On the validation rows, scored as the served model would score them (only
+ * n-grams seen in the other rows, pruned features dropped): the
+ * hyper-parameter when 'auto', the softmax temperature, and the routing
+ * policy (the threshold for the target precision, the unknown rule).
  */
 export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const { texts, labels: rawLabels, profile, onProgress } = input;
@@ -126,6 +212,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     );
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
   const y = Int32Array.from(rawLabels, (l) => labelIndex.get(l)!);
+  const classes = labels.length;
 
   const t0 = performance.now();
   const preprocessor = await createPreprocessor(profile.preprocess);
@@ -138,74 +225,177 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   }
   const t1 = performance.now();
 
+  onProgress?.({ phase: 'fit', done: 0, total: 1 });
+  const features = fitTfidf(docs, tfidfOptions(profile));
+  const x = features.matrix;
+  const blockWeight = profile.features?.char?.weight ?? 1;
+  const share = input.validationShare ?? 0.1;
+  const seed = input.seed ?? 42;
+  const folds = stratifiedHoldouts(y, classes, share, Math.max(1, input.validationFolds ?? 2), seed).filter(
+    (f) => f.length > 0,
+  );
+  if (folds.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
+  const rowsWithout = (fold: Int32Array) => {
+    const out = new Uint8Array(x.rows).fill(1);
+    for (const r of fold) out[r] = 0;
+    const rows: number[] = [];
+    for (let r = 0; r < x.rows; r++) if (out[r]) rows.push(r);
+    return Int32Array.from(rows);
+  };
+  const seenWithout = (train: Int32Array) => {
+    const seen = new Uint8Array(x.cols);
+    for (const r of train) for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) seen[x.indices[k]!] = 1;
+    return seen;
+  };
+  const holdout = Int32Array.from(folds.flatMap((f) => Array.from(f)));
+  const yHold = Int32Array.from(holdout, (i) => y[i]!);
+  const accuracyOf = (scores: Float64Array[], rows: Int32Array = holdout) => {
+    let correct = 0;
+    scores.forEach((s, r) => {
+      correct += argmax(s) === y[rows[r]!] ? 1 : 0;
+    });
+    return correct / scores.length;
+  };
+
   const spec = profile.classifier;
-  let chosen = hyperParameter(spec);
-  let scale = 1;
   const pruneBelow = spec.kind === 'linear-svm' ? (spec.pruneBelow ?? 0) : 0;
-  let validation: ValidationReport | undefined;
-  if (needsValidation(spec)) {
-    const { train, holdout } = stratifiedHoldout(y, labels.length, input.validationShare ?? 0.1, input.seed ?? 42);
-    if (holdout.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
-    const fitted = fitTfidf(
-      Array.from(train, (i) => docs[i]!),
-      profile.preprocess.ngramRange,
-    );
-    const xTrain = fitted.matrix;
-    const holdoutDocs = Array.from(holdout, (i) => docs[i]!);
-    const xHold = transformAll(fitted.vectorizer, holdoutDocs);
-    const yTrain = Int32Array.from(train, (i) => y[i]!);
-    const yHold = Int32Array.from(holdout, (i) => y[i]!);
-    const grid = chosen === 'auto' ? (spec.kind === 'naive-bayes' ? NB_ALPHA_GRID : SVM_C_GRID) : [chosen];
-    const candidates: { value: number; accuracy: number; scores: Float64Array[] }[] = [];
-    for (const [g, value] of grid.entries()) {
-      const fittedClassifier = fitClassifier(spec, xTrain, yTrain, labels, value);
-      // Judge (and calibrate) the model as it will be served: pruned, if the profile prunes.
-      let model = linearClassifier(fittedClassifier);
-      let x = xHold;
-      if (pruneBelow > 0) {
-        const pruned = pruneFeatures(fitted.data, fittedClassifier, pruneBelow);
-        model = linearClassifier(pruned.classifier);
-        x = transformAll(tfidfVectorizer(pruned.tfidf), holdoutDocs);
+  const candidates: { value: number; accuracy: number }[] = [];
+  let chosen: number;
+  let full: LinearModelData;
+  const holdoutScores: Float64Array[] = [];
+  let validateMs = 0;
+  const usableGiven = (seen: Uint8Array, keep: Int32Array | undefined) => {
+    if (!keep) return seen;
+    const usable = new Uint8Array(x.cols);
+    for (const t of keep) usable[t] = seen[t]!;
+    return usable;
+  };
+  if (spec.kind === 'linear-svm') {
+    const options = { tolerance: spec.tolerance, classWeight: spec.classWeight, seed };
+    let fullFit: LinearSvmFit;
+    if (spec.c === 'auto') {
+      // Choose C on the first validation fold: one fit per value on the other rows.
+      const tv = performance.now();
+      const train = rowsWithout(folds[0]!);
+      const seen = seenWithout(train);
+      let best: { value: number; accuracy: number; fit: LinearSvmFit } | undefined;
+      for (const [g, value] of SVM_C_GRID.entries()) {
+        const fit = fitLinearSvmDual(x, y, labels, { ...options, c: value, rows: train });
+        const keep = pruneBelow > 0 ? featuresToKeep(fit.model, pruneBelow) : undefined;
+        const scores = scoreRowsOver(
+          fit.model,
+          x,
+          folds[0]!,
+          usableGiven(seen, keep),
+          features.wordFeatures,
+          blockWeight,
+        );
+        const accuracy = accuracyOf(scores, folds[0]!);
+        candidates.push({ value, accuracy });
+        if (!best || accuracy > best.accuracy) best = { value, accuracy, fit };
+        onProgress?.({ phase: 'validate', done: g + 1, total: SVM_C_GRID.length });
       }
-      const scores = Array.from({ length: x.rows }, (_, r) => model.scores(row(x, r)));
-      let correct = 0;
-      scores.forEach((s, r) => {
-        if (argmax(s) === yHold[r]) correct += 1;
+      chosen = best!.value;
+      validateMs += performance.now() - tv;
+      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen, warmStart: best!.fit.dual });
+    } else {
+      chosen = spec.c;
+      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen });
+    }
+    full = fullFit.model;
+    const keep = pruneBelow > 0 ? featuresToKeep(full, pruneBelow) : undefined;
+    // Each fold scored by the full fit warm-started without it (a few epochs re-fit it to the other rows).
+    const tv = performance.now();
+    for (const fold of folds) {
+      const train = rowsWithout(fold);
+      const calibration = fitLinearSvmDual(x, y, labels, {
+        ...options,
+        c: chosen,
+        rows: train,
+        warmStart: fullFit.dual,
+        maxEpochs: spec.calibrationEpochs ?? 3,
+        shrinkFromWarmStart: true,
       });
-      candidates.push({ value, accuracy: correct / xHold.rows, scores });
+      const usable = usableGiven(seenWithout(train), keep);
+      holdoutScores.push(...scoreRowsOver(calibration.model, x, fold, usable, features.wordFeatures, blockWeight));
+    }
+    validateMs += performance.now() - tv;
+    if (spec.c !== 'auto') candidates.push({ value: chosen, accuracy: accuracyOf(holdoutScores) });
+  } else {
+    const tv = performance.now();
+    const grid = spec.alpha === 'auto' ? NB_ALPHA_GRID : [spec.alpha];
+    const perValue = grid.map(() => [] as Float64Array[]);
+    for (const fold of folds) {
+      const train = rowsWithout(fold);
+      const seen = seenWithout(train);
+      const xTrain = selectRows(x, train);
+      const yTrain = Int32Array.from(train, (i) => y[i]!);
+      for (const [g, value] of grid.entries()) {
+        const fit = fitNaiveBayes(xTrain, yTrain, labels, { variant: spec.variant, alpha: value });
+        perValue[g]!.push(...scoreRowsOver(fit, x, fold, seen, features.wordFeatures, blockWeight));
+      }
+    }
+    let best = 0;
+    for (const [g, value] of grid.entries()) {
+      const accuracy = accuracyOf(perValue[g]!);
+      candidates.push({ value, accuracy });
+      // Best accuracy; ties go to the earlier (smoother) value.
+      if (accuracy > candidates[best]!.accuracy) best = g;
       onProgress?.({ phase: 'validate', done: g + 1, total: grid.length });
     }
-    // Best accuracy; ties go to the earlier (more regularised / smoother) value.
-    const best = candidates.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    chosen = best.value;
-    let calibration: { scale: number; logLossBefore: number; logLossAfter: number } | undefined;
-    if (spec.calibrate) {
-      calibration = fitSoftmaxScale(best.scores, yHold);
-      scale = calibration.scale;
-    }
-    validation = {
-      rows: holdout.length,
-      candidates: candidates.map(({ value, accuracy }) => ({ value, accuracy })),
-      chosen,
-      ...(calibration && { logLossBefore: calibration.logLossBefore, logLossAfter: calibration.logLossAfter }),
-    };
+    chosen = grid[best]!;
+    holdoutScores.push(...perValue[best]!);
+    validateMs += performance.now() - tv;
+    full = fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: chosen });
   }
+
+  const tc = performance.now();
+  let scale = 1;
+  let calibrated: { scale: number; logLossBefore: number; logLossAfter: number } | undefined;
+  if (spec.calibrate) {
+    calibrated = fitSoftmaxScale(holdoutScores, yHold);
+    scale = calibrated.scale;
+  }
+  const validationPredictions: ValidationPrediction[] = holdoutScores.map((s, r) => {
+    const p = softmax(s, scale);
+    const best = argmax(s);
+    let second = -Infinity;
+    for (let c = 0; c < classes; c++) if (c !== best && s[c]! > second) second = s[c]!;
+    return {
+      category: labels[best]!,
+      probability: p[best]!,
+      maxScore: s[best]!,
+      margin: s[best]! - second,
+      correct: best === yHold[r],
+    };
+  });
+  const routing = fitRoutingPolicy(validationPredictions, {
+    targetPrecision: input.targetPrecision ?? DEFAULT_TARGET_PRECISION,
+    unknownRate: input.unknownRate ?? profile.routing?.unknownRate ?? 0,
+    unknownSignal: input.unknownSignal ?? profile.routing?.unknownSignal ?? 'max-score',
+    ...(profile.routing?.confidenceZ !== undefined && { confidenceZ: profile.routing.confidenceZ }),
+  });
+  validateMs += performance.now() - tc;
+
+  const keep = pruneBelow > 0 ? featuresToKeep(full, pruneBelow) : undefined;
+  const tfidf = features.select(keep);
+  const classifier = keep ? selectFeatures(full, keep) : full;
+  onProgress?.({ phase: 'fit', done: 1, total: 1 });
   const t2 = performance.now();
 
-  onProgress?.({ phase: 'fit', done: 0, total: 1 });
-  const fitted = fitTfidf(docs, profile.preprocess.ngramRange);
-  const full = fitClassifier(spec, fitted.matrix, y, labels, chosen as number);
-  const { tfidf, classifier } =
-    pruneBelow > 0 ? pruneFeatures(fitted.data, full, pruneBelow) : { tfidf: fitted.data, classifier: full };
-  onProgress?.({ phase: 'fit', done: 1, total: 1 });
-  const t3 = performance.now();
-
+  const validation: ValidationReport = {
+    rows: holdout.length,
+    candidates,
+    chosen,
+    accuracy: candidates.find((c) => c.value === chosen)?.accuracy ?? accuracyOf(holdoutScores),
+    ...(calibrated && { logLossBefore: calibrated.logLossBefore, logLossAfter: calibrated.logLossAfter }),
+  };
   const parameters: Record<string, number | string | boolean> =
     spec.kind === 'naive-bayes'
-      ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen as number, softmaxScale: scale }
+      ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen, softmaxScale: scale }
       : {
           classifier: 'linear-svm-ovr',
-          c: chosen as number,
+          c: chosen,
           tolerance: spec.tolerance,
           classWeight: spec.classWeight,
           pruneBelow,
@@ -213,13 +403,22 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
         };
   parameters.ngramMin = profile.preprocess.ngramRange[0];
   parameters.ngramMax = profile.preprocess.ngramRange[1];
+  if (profile.features?.sublinearTf) parameters.sublinearTf = true;
+  if (profile.features?.minDf) parameters.minDf = profile.features.minDf;
+  if (profile.features?.char) {
+    parameters.charNgramMin = profile.features.char.ngramRange[0];
+    parameters.charNgramMax = profile.features.char.ngramRange[1];
+  }
+  parameters.targetPrecision = routing.targetPrecision;
+  parameters.threshold = routing.threshold;
   return {
     profile,
     parameters,
     tfidf,
-    classifier: { ...classifier, probability: { kind: 'softmax', scale } },
+    classifier: { ...classifier, probability: { kind: 'softmax', scale }, routing },
+    routing,
     trainingRows: texts.length,
-    ...(validation && { validation }),
-    timings: { preprocessMs: t1 - t0, validateMs: t2 - t1, fitMs: t3 - t2 },
+    validation,
+    timings: { preprocessMs: t1 - t0, validateMs, fitMs: t2 - t1 - validateMs },
   };
 }

@@ -84,19 +84,69 @@ describe('triage train / evaluate / predict', () => {
     const metrics = JSON.parse(evaluated.stdout);
     expect(metrics.examples).toBe(3);
     expect(metrics.confusion).toHaveLength(3);
-    expect(readFileSync(predictions, 'utf8').split('\n')[0]).toBe('row,true,pred');
+    expect(readFileSync(predictions, 'utf8').split('\n')[0]).toBe('row,true,pred,probability,route,reason');
+    expect(metrics.coverage).toBeGreaterThanOrEqual(0);
+    expect(metrics.coverage).toBeLessThanOrEqual(1);
+    expect(metrics.ece).toBeGreaterThanOrEqual(0);
+    expect(metrics.targetPrecision).toBe(0.95);
+    expect(metrics.perCategoryRouting).toHaveLength(3);
 
     const predicted = await triage('predict', '--model', model, '--json', 'the', 'printer', 'is', 'jammed');
     expect(predicted.code).toBe(0);
     const result = JSON.parse(predicted.stdout);
     expect(result.category).toBe('Hardware');
+    expect(['auto', 'review']).toContain(result.route);
+    expect(result.needsReview).toBe(result.route === 'review');
     expect(result.explanation.map((e: { term: string }) => e.term)).toContain('printer');
+  });
+
+  it('trains without held-out categories and scores their rows as unknown', async () => {
+    const open = join(dir, 'open-model');
+    const trained = await triage(
+      'train',
+      '--data',
+      good,
+      '--profile',
+      'reference',
+      '--hold-out-categories',
+      '1',
+      '--seed',
+      '3',
+      '--target-precision',
+      '0.9',
+      '--out',
+      open,
+      '--json',
+    );
+    expect(trained.code).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary.heldOutCategories).toHaveLength(1);
+    expect(summary.labels).toHaveLength(2);
+    expect(summary.labels).not.toContain(summary.heldOutCategories[0]);
+    expect(summary.routing.targetPrecision).toBe(0.9);
+    expect(summary.routing.unknown).toBeDefined();
+    const evaluated = await triage('evaluate', '--model', open, '--data', good, '--json');
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout);
+    expect(metrics.openSet.unknownRows).toBe(4);
+    expect(metrics.openSet.inScopeRows).toBe(8);
+    expect(metrics.unknownRecall).toBeGreaterThanOrEqual(0);
+    expect(metrics.inScopeAccuracy).toBeLessThanOrEqual(metrics.openSet.closedSetAccuracy);
+  });
+
+  it('evaluates at another target precision, re-fitted from the model', async () => {
+    const evaluated = await triage('evaluate', '--model', model, '--data', good, '--target-precision', '0.5', '--json');
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout);
+    expect(metrics.targetPrecision).toBe(0.5);
+    expect(metrics.coverage).toBeGreaterThan(0);
   });
 
   it('prints a human-readable evaluation with a confusion matrix', async () => {
     const evaluated = await triage('evaluate', '--model', model, '--data', good);
     expect(evaluated.stdout).toMatch(/accuracy \d+\.\d\d%/);
     expect(evaluated.stdout).toMatch(/confusion matrix/);
+    expect(evaluated.stdout).toMatch(/routed automatically \d+\.\d\d% at precision/);
   });
 
   it.each([
@@ -130,6 +180,12 @@ describe('triage train / evaluate / predict', () => {
     [['train', '--data', good, '--profile', 'magic', '--out', model], /unknown profile "magic"/],
     [['evaluate', '--model', join(dir, 'missing-model'), '--data', good], /no model at .*missing-model/],
     [['predict', '--model', model, '   '], /ticket text is empty/],
+    [
+      ['train', '--data', good, '--target-precision', '1.5', '--out', model],
+      /--target-precision must be a number between 0 and 1/,
+    ],
+    [['train', '--data', good, '--hold-out-categories', '2', '--out', model], /cannot hold out 2 of 3 categories/],
+    [['train', '--data', good, '--unknown-label', 'Nope', '--out', model], /no training row has the label "Nope"/],
   ])('fails clearly: %j', async (args, message) => {
     const result = await triage(...(args as string[]));
     expect(result.code).not.toBe(0);

@@ -2,9 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
-import { computeMetrics, type Metrics } from '../../model/metrics.ts';
+import { evaluatePredictions, type Evaluation, type EvaluatedPrediction } from '../../model/evaluation.ts';
+import type { Metrics } from '../../model/metrics.ts';
+import { chooseHeldOutCategories } from '../../model/open-set.ts';
+import { retarget, type RoutingPolicy } from '../../model/routing.ts';
 import { loadModelDirectory } from '../../model-store/directory.ts';
-import { percent, progress, table } from '../output.ts';
+import { parseWholeNumber, targetPrecisionOption } from '../model-options.ts';
+import { CliError, percent, progress, table } from '../output.ts';
 
 interface EvaluateOptions {
   model: string;
@@ -14,6 +18,24 @@ interface EvaluateOptions {
   split?: string;
   predictions?: string;
   json?: boolean;
+  targetPrecision?: string;
+  unknownLabel?: string;
+  holdOutCategories?: string;
+  seed: string;
+}
+
+/** The routing and open-set figures of an evaluation, for people. */
+export function formatRouting(e: Evaluation, policy: RoutingPolicy): string {
+  const lines = [
+    `routed automatically ${percent(e.routing.coverage)} at precision ${percent(e.routing.autoPrecision)} (threshold ${policy.threshold.toFixed(3)}${policy.targetPrecision ? `, target ${percent(policy.targetPrecision)}` : ''})   ECE ${percent(e.ece)}`,
+  ];
+  if (e.openSet) {
+    const o = e.openSet;
+    lines.push(
+      `unknown (${o.unknownRows} tickets): recall ${percent(o.unknownRecall)}, precision ${percent(o.unknownPrecision)}; in scope (${o.inScopeRows}): accuracy ${percent(o.inScopeAccuracy)} (closed-set ${percent(o.closedSetAccuracy)})`,
+    );
+  }
+  return lines.join('\n');
 }
 
 export function formatMetrics(m: Metrics): string {
@@ -47,7 +69,23 @@ export function registerEvaluate(program: Command): void {
     .option('--text-column <name>', 'column with the ticket text')
     .option('--label-column <name>', 'column with the true category')
     .option('--split <file>', 'CSV with row,split columns: evaluate the "test" rows only')
-    .option('--predictions <file>', 'write row,true,pred for every evaluated ticket to this CSV')
+    .option(
+      '--predictions <file>',
+      'write row,true,pred,probability,route,reason for every evaluated ticket to this CSV',
+    )
+    .option(
+      '--target-precision <p>',
+      "route with the threshold for this precision, re-fitted from the model's validation curve (default: the model's own; TARGET_PRECISION)",
+    )
+    .option(
+      '--unknown-label <label>',
+      'rows with this label are unknown: sending them to review as unknown counts as right',
+    )
+    .option(
+      '--hold-out-categories <n>',
+      'the categories the model was trained without (open-set protocol; default: those recorded in the model)',
+    )
+    .option('--seed <s>', 'seed for --hold-out-categories', '1')
     .option('--json', 'print the metrics as JSON')
     .action(async (options: EvaluateOptions) => {
       const model = await loadModelDirectory(options.model);
@@ -58,28 +96,96 @@ export function registerEvaluate(program: Command): void {
       const rows = options.split
         ? (await readSplitCsv(options.split, data.texts.length)).test
         : data.texts.map((_, i) => i);
+      const own = model.classifier.data.routing;
+      const given = options.targetPrecision ?? process.env.TARGET_PRECISION;
+      let routing = own;
+      if (given !== undefined && given !== '') {
+        const target = targetPrecisionOption(options.targetPrecision);
+        if (!own?.curve)
+          throw new CliError(
+            `model ${model.manifest.version} has no stored precision curve (trained before routing was added): retrain it to use --target-precision`,
+          );
+        routing = own.targetPrecision === target ? own : retarget(own, target);
+      }
+      const recorded = model.manifest.openSet;
+      const heldOut = new Set(
+        options.holdOutCategories
+          ? chooseHeldOutCategories(
+              rows.map((r) => data.labels[r]!),
+              parseWholeNumber(options.holdOutCategories, '--hold-out-categories'),
+              parseWholeNumber(options.seed, '--seed'),
+            )
+          : (recorded?.heldOutCategories ?? []),
+      );
+      const unknownLabel = options.unknownLabel ?? recorded?.unknownLabel;
+      const openSet = heldOut.size > 0 || unknownLabel !== undefined;
       const bar = progress(!options.json);
       const step = Math.max(1, Math.floor(rows.length / 200));
-      const predicted = rows.map((r, i) => {
+      const evaluated: EvaluatedPrediction[] = rows.map((r, i) => {
         if (i % step === 0) bar.update(i, rows.length, 'classifying');
-        return model.classify(data.texts[r]!).category;
+        const c = model.classify(data.texts[r]!, { topK: 1, ...(routing && { routing }) });
+        return {
+          actual: data.labels[r]!,
+          category: c.category,
+          probability: c.probability,
+          route: c.route,
+          ...(c.reason && { reason: c.reason }),
+        };
       });
       bar.stop();
-      const actual = rows.map((r) => data.labels[r]!);
-      const metrics = computeMetrics(actual, predicted, model.manifest.labels);
+      const known = new Set(model.manifest.labels);
+      const unknownName = unknownLabel ?? '(unknown)';
+      const unseen = [...new Set(evaluated.map((e) => e.actual))].filter(
+        (l) => !known.has(l) && l !== unknownLabel && !heldOut.has(l),
+      );
+      if (openSet && unseen.length > 0)
+        throw new CliError(
+          `the data has categories the model does not know and that are not marked unknown: ${unseen.slice(0, 5).join(', ')}`,
+        );
+      const evaluation = evaluatePredictions(
+        openSet ? evaluated.map((e) => (known.has(e.actual) ? e : { ...e, actual: unknownName })) : evaluated,
+        { labels: model.manifest.labels, ...(openSet && { unknownLabel: unknownName }) },
+      );
       if (options.predictions) {
         await writeFile(
           options.predictions,
           stringify(
-            rows.map((r, i) => [r, actual[i], predicted[i]]),
-            { header: true, columns: ['row', 'true', 'pred'] },
+            rows.map((r, i) => {
+              const e = evaluated[i]!;
+              return [r, e.actual, e.category, e.probability.toFixed(4), e.route, e.reason ?? ''];
+            }),
+            { header: true, columns: ['row', 'true', 'pred', 'probability', 'route', 'reason'] },
           ),
         );
       }
-      if (options.json)
+      const policy = routing ?? { targetPrecision: 0, threshold: 0.6 };
+      if (options.json) {
+        const { routing: routed, openSet: open, ...metrics } = evaluation;
         console.log(
-          JSON.stringify({ model: model.manifest.version, profile: model.manifest.profile, ...metrics }, null, 2),
+          JSON.stringify(
+            {
+              model: model.manifest.version,
+              profile: model.manifest.profile,
+              ...metrics,
+              coverage: routed.coverage,
+              autoPrecision: routed.autoPrecision,
+              targetPrecision: routing?.targetPrecision ?? null,
+              threshold: policy.threshold,
+              perCategoryRouting: routed.perCategory,
+              ...(open && {
+                inScopeAccuracy: open.inScopeAccuracy,
+                unknownRecall: open.unknownRecall,
+                unknownPrecision: open.unknownPrecision,
+                openSet: open,
+              }),
+            },
+            null,
+            2,
+          ),
         );
-      else console.log(`model ${model.manifest.version} (${model.manifest.profile})\n${formatMetrics(metrics)}`);
+      } else
+        console.log(
+          `model ${model.manifest.version} (${model.manifest.profile})\n${formatMetrics(evaluation)}\n\n${formatRouting(evaluation, policy as RoutingPolicy)}`,
+        );
     });
 }

@@ -31,7 +31,11 @@ export function registerPredict(program: Command): void {
         console.log(JSON.stringify({ model: model.manifest.version, ...result }, null, 2));
         return;
       }
-      console.log(`${result.category}  ${percent(result.probability, 1)}`);
+      const route =
+        result.route === 'auto'
+          ? 'route: auto'
+          : `route: review (${result.reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence'})`;
+      console.log(`${result.category}  ${percent(result.probability, 1)}   ${route}`);
       for (const alt of result.top.slice(1)) console.log(`  ${alt.category}  ${percent(alt.probability, 1)}`);
       if (result.explanation.length > 0)
         console.log(`because of: ${result.explanation.map((e) => `"${e.term}"`).join(', ')}`);

@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
 import { packageModel } from '../../model/artifact.ts';
-import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES, PROFILES } from '../../model/profiles.ts';
+import { chooseHeldOutCategories } from '../../model/open-set.ts';
+import {
+  DEFAULT_PROFILE,
+  isProfileName,
+  OPEN_SET_UNKNOWN_RATE,
+  PROFILE_NAMES,
+  PROFILES,
+} from '../../model/profiles.ts';
 import { trainModel } from '../../model/train.ts';
+import { parseShare, parseWholeNumber, targetPrecisionOption } from '../model-options.ts';
 import { saveModelDirectory } from '../../model-store/directory.ts';
 import { CliError, percent, progress } from '../output.ts';
 
@@ -14,6 +22,11 @@ interface TrainOptions {
   profile: string;
   out: string;
   json?: boolean;
+  targetPrecision?: string;
+  unknownLabel?: string;
+  holdOutCategories?: string;
+  seed: string;
+  unknownRate?: string;
 }
 
 const PHASE_LABELS = { preprocess: 'preprocessing', validate: 'validating', fit: 'fitting' } as const;
@@ -31,6 +44,23 @@ export function registerTrain(program: Command): void {
     .option('--split <file>', 'CSV with row,split columns: train on the "train" rows only')
     .option('--profile <name>', `model profile: ${PROFILE_NAMES.join(', ')}`, DEFAULT_PROFILE)
     .requiredOption('--out <dir>', 'directory to write the model to')
+    .option(
+      '--target-precision <p>',
+      'precision the automatic routes aim for: the probability threshold is fitted for it on validation rows (default: TARGET_PRECISION or 0.95)',
+    )
+    .option(
+      '--unknown-label <label>',
+      'rows with this label are left out of training: it stands for "fits no category"',
+    )
+    .option(
+      '--hold-out-categories <n>',
+      'open-set protocol: leave n random categories out of training (their test rows count as unknown in evaluate)',
+    )
+    .option('--seed <s>', 'seed for --hold-out-categories', '1')
+    .option(
+      '--unknown-rate <r>',
+      `share of validation rows the unknown rule may flag (default: ${OPEN_SET_UNKNOWN_RATE} with --unknown-label or --hold-out-categories, else the profile's)`,
+    )
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -43,19 +73,50 @@ export function registerTrain(program: Command): void {
         textColumn: options.textColumn,
         labelColumn: options.labelColumn,
       });
-      const rows = options.split
+      const targetPrecision = targetPrecisionOption(options.targetPrecision);
+      const seed = parseWholeNumber(options.seed, '--seed');
+      let rows = options.split
         ? (await readSplitCsv(options.split, data.texts.length)).train
         : data.texts.map((_, i) => i);
+      const heldOut = options.holdOutCategories
+        ? chooseHeldOutOrFail(
+            rows.map((i) => data.labels[i]!),
+            parseWholeNumber(options.holdOutCategories, '--hold-out-categories'),
+            seed,
+          )
+        : [];
+      const leftOut = new Set(heldOut);
+      if (options.unknownLabel !== undefined) {
+        if (!rows.some((i) => data.labels[i] === options.unknownLabel))
+          throw new CliError(`no training row has the label "${options.unknownLabel}" (--unknown-label)`);
+        leftOut.add(options.unknownLabel);
+      }
+      rows = rows.filter((i) => !leftOut.has(data.labels[i]!));
+      const openSet = leftOut.size > 0;
+      const unknownRate =
+        options.unknownRate !== undefined
+          ? parseShare(options.unknownRate, '--unknown-rate')
+          : openSet
+            ? OPEN_SET_UNKNOWN_RATE
+            : undefined;
       const bar = progress(!options.json);
       const started = performance.now();
       const model = await trainModel({
         texts: rows.map((i) => data.texts[i]!),
         labels: rows.map((i) => data.labels[i]!),
         profile: PROFILES[options.profile],
+        targetPrecision,
+        ...(unknownRate !== undefined && { unknownRate }),
         onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
       }).finally(() => bar.stop());
       const packaged = packageModel(model, {
         lineage: { dataset: { sha256: data.sha256, rows: rows.length, source: options.data } },
+        ...(openSet && {
+          openSet: {
+            ...(options.unknownLabel !== undefined && { unknownLabel: options.unknownLabel }),
+            ...(heldOut.length > 0 && { heldOutCategories: heldOut, seed }),
+          },
+        }),
       });
       await saveModelDirectory(options.out, packaged);
       const seconds = (performance.now() - started) / 1000;
@@ -68,6 +129,14 @@ export function registerTrain(program: Command): void {
         labels: model.classifier.labels,
         features: model.classifier.numFeatures,
         validation: model.validation,
+        routing: {
+          targetPrecision: model.routing.targetPrecision,
+          threshold: model.routing.threshold,
+          perCategory: model.routing.perCategory,
+          unknown: model.routing.unknown,
+          validation: model.routing.fitted,
+        },
+        ...(heldOut.length > 0 && { heldOutCategories: heldOut }),
         bytes: Object.values(packaged.files).reduce((s, f) => s + f.length, 0),
         seconds,
       };
@@ -87,6 +156,23 @@ export function registerTrain(program: Command): void {
           `  validation (${model.validation.rows} held-out rows): ${tried}; chose ${model.validation.chosen}`,
         );
       }
+      const r = model.routing;
+      console.log(
+        `  routing: threshold ${r.threshold.toFixed(3)} for target precision ${percent(r.targetPrecision)}: ${percent(r.fitted.coverage)} of validation rows routed automatically at ${percent(r.fitted.precision)}`,
+      );
+      if (r.unknown)
+        console.log(
+          `  unknown rule: ${r.unknown.signal} below ${r.unknown.below.toFixed(3)} (${percent(r.unknown.inScopeRate)} of in-scope validation rows)`,
+        );
+      if (heldOut.length > 0) console.log(`  held out as unknown: ${heldOut.join(', ')}`);
       console.log(`  written to ${options.out}/`);
     });
+}
+
+function chooseHeldOutOrFail(labels: string[], count: number, seed: number): string[] {
+  try {
+    return chooseHeldOutCategories(labels, count, seed);
+  } catch (error) {
+    throw new CliError(`--hold-out-categories: ${(error as Error).message}`);
+  }
 }

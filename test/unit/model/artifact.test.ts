@@ -133,3 +133,58 @@ describe('model artifact', async () => {
     ).rejects.toThrow(/at least 2 categories.*"x"/);
   });
 });
+
+describe('model artifact, version 2: character n-grams and a routing policy', async () => {
+  const many = Array.from({ length: 8 }, () => texts).flat();
+  const manyLabels = Array.from({ length: 8 }, () => labels).flat();
+  const model = await trainModel({
+    texts: many,
+    labels: manyLabels,
+    profile: PROFILES['linear-svm-char'],
+    targetPrecision: 0.9,
+  });
+  const packaged = packageModel(model, { lineage });
+  const manifest = parseManifest(new TextDecoder().decode(packaged.files[MODEL_FILES.manifest]));
+  const parts = {
+    vectorizer: packaged.files[MODEL_FILES.vectorizer]!,
+    classifier: packaged.files[MODEL_FILES.classifier]!,
+  };
+
+  it('records the features and the routing policy', () => {
+    expect(manifest.formatVersion).toBe(2);
+    expect(manifest.features?.char?.ngramRange).toEqual([2, 5]);
+    expect(manifest.routing?.targetPrecision).toBe(0.9);
+    expect(manifest.routing?.threshold).toBe(model.routing.threshold);
+  });
+
+  it('round-trips: the loaded vectorizer and classifier compute what the trained ones do', async () => {
+    const loaded = await loadTicketClassifier(manifest, parts);
+    expect(loaded.vectorizer.vocabulary.size).toBe(model.classifier.numFeatures);
+    const x = loaded.vectorizer.transform(['printerz', 'jammed']); // "printerz" is unknown as a word
+    expect(x.unknown).toBeGreaterThan(0);
+    expect(Array.from(x.indices).some((i) => i >= model.tfidf.idf.length)).toBe(true); // its char n-grams are known
+    const result = loaded.classify('the printerz is jammed', { explain: 3 });
+    expect(result.category).toBe('Hardware');
+    // Character n-grams are explained through the words that contain them.
+    expect(result.explanation.length).toBeGreaterThan(0);
+    for (const e of result.explanation) expect(e.term).toMatch(/^\w+( \w+)?$/);
+    expect(loaded.classifier.data.routing).toEqual(model.routing);
+    expect(result.route === 'review').toBe(result.needsReview);
+    const threshold = loaded.classifier.data.routing!.threshold;
+    expect(result.route).toBe(result.probability >= threshold ? 'auto' : 'review');
+  });
+
+  it('still loads a version 1 model, routed at the old fixed 0.6', async () => {
+    const old = await trainModel({ texts, labels, profile: PROFILES.reference });
+    const { routing: _r, ...classifierV1 } = old.classifier;
+    const v1 = packageModel({ ...old, classifier: classifierV1 }, { lineage });
+    const { routing: _m, features: _f, ...manifestV1 } = v1.manifest;
+    const parsed = parseManifest(JSON.stringify({ ...manifestV1, formatVersion: 1 }));
+    const loaded = await loadTicketClassifier(parsed, {
+      vectorizer: v1.files[MODEL_FILES.vectorizer]!,
+      classifier: v1.files[MODEL_FILES.classifier]!,
+    });
+    const result = loaded.classify('printer toner is empty');
+    expect(result.route).toBe(result.probability >= 0.6 ? 'auto' : 'review');
+  });
+});
