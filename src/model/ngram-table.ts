@@ -3,17 +3,24 @@
  * an n-gram string per occurrence: keys are up to `width` int32 token ids in
  * an open-addressing table. (Building and hashing ~3M bigram strings was
  * most of the fit time of the reference model.)
+ *
+ * Each slot holds the feature id and its key side by side (`1 + width`
+ * ints, unused key positions -1), so a lookup reads one cache line per probe:
+ * with millions of n-grams the table is far bigger than the CPU caches, and
+ * a lookup costs what its memory reads cost.
  */
 export class NgramTable {
-  private capacity = 1 << 16;
-  private slots = new Int32Array(this.capacity); // feature id + 1; 0 = empty
-  private featureKeys: Int32Array; // width ints per feature, -1 padded
-  private featureLengths: Uint8Array;
+  private capacity = 1 << 12;
+  private readonly stride: number;
+  /** Per slot: feature id + 1 (0 = empty), then `width` key ints. */
+  private slots: Int32Array;
+  /** The slot of each feature (for {@link key}). */
+  private slotOf = new Int32Array(1 << 11);
   size = 0;
 
   constructor(private readonly width: number) {
-    this.featureKeys = new Int32Array(this.capacity * width);
-    this.featureLengths = new Uint8Array(this.capacity);
+    this.stride = 1 + width;
+    this.slots = new Int32Array(this.capacity * this.stride);
   }
 
   private static hash(ids: Int32Array, start: number, n: number): number {
@@ -25,74 +32,67 @@ export class NgramTable {
     return Math.imul(h, 0x2c1b3c6d) >>> 0;
   }
 
-  /** The feature id of the n-gram `ids[start .. start + n)`, added if new. */
+  /** The feature id of the n-gram `ids[start .. start + n)` (ids >= 0), added if new. */
   intern(ids: Int32Array, start: number, n: number): number {
+    const { stride, width, slots } = this;
     const mask = this.capacity - 1;
     let slot = NgramTable.hash(ids, start, n) & mask;
     for (;;) {
-      const entry = this.slots[slot]!;
+      const at = slot * stride;
+      const entry = slots[at]!;
       if (entry === 0) break;
-      const f = entry - 1;
-      if (this.featureLengths[f] === n) {
-        const base = f * this.width;
-        let same = true;
-        for (let k = 0; k < n; k++) {
-          if (this.featureKeys[base + k] !== ids[start + k]) {
-            same = false;
-            break;
-          }
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (slots[at + 1 + k] !== ids[start + k]) {
+          same = false;
+          break;
         }
-        if (same) return f;
       }
+      if (same && (n === width || slots[at + 1 + n] === -1)) return entry - 1;
       slot = (slot + 1) & mask;
     }
     const f = this.size++;
-    if (this.size * 2 > this.capacity) {
-      this.grow();
-      return this.insertNew(ids, start, n, f);
-    }
-    this.slots[slot] = f + 1;
-    this.storeKey(ids, start, n, f);
+    this.store(slot, ids, start, n, f);
+    if (this.size * 2 > this.capacity) this.grow();
     return f;
   }
 
   /** Token ids of feature `f`. */
   key(f: number): Int32Array {
-    const base = f * this.width;
-    return this.featureKeys.subarray(base, base + this.featureLengths[f]!);
+    const at = this.slotOf[f]! * this.stride + 1;
+    let n = this.width;
+    while (n > 0 && this.slots[at + n - 1] === -1) n--;
+    return this.slots.subarray(at, at + n);
   }
 
-  private storeKey(ids: Int32Array, start: number, n: number, f: number): void {
-    if ((f + 1) * this.width > this.featureKeys.length) {
-      const keys = new Int32Array(this.featureKeys.length * 2);
-      keys.set(this.featureKeys);
-      this.featureKeys = keys;
-      const lengths = new Uint8Array(this.featureLengths.length * 2);
-      lengths.set(this.featureLengths);
-      this.featureLengths = lengths;
+  private store(slot: number, ids: Int32Array, start: number, n: number, f: number): void {
+    const at = slot * this.stride;
+    this.slots[at] = f + 1;
+    for (let k = 0; k < this.width; k++) this.slots[at + 1 + k] = k < n ? ids[start + k]! : -1;
+    if (f === this.slotOf.length) {
+      const bigger = new Int32Array(this.slotOf.length * 2);
+      bigger.set(this.slotOf);
+      this.slotOf = bigger;
     }
-    this.featureKeys.set(ids.subarray(start, start + n), f * this.width);
-    this.featureLengths[f] = n;
-  }
-
-  private insertNew(ids: Int32Array, start: number, n: number, f: number): number {
-    const mask = this.capacity - 1;
-    let slot = NgramTable.hash(ids, start, n) & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = f + 1;
-    this.storeKey(ids, start, n, f);
-    return f;
+    this.slotOf[f] = slot;
   }
 
   private grow(): void {
+    const { stride } = this;
+    const old = this.slots;
+    const oldCapacity = this.capacity;
     this.capacity *= 2;
-    this.slots = new Int32Array(this.capacity);
+    this.slots = new Int32Array(this.capacity * stride);
     const mask = this.capacity - 1;
-    for (let f = 0; f < this.size - 1; f++) {
-      const base = f * this.width;
-      let slot = NgramTable.hash(this.featureKeys, base, this.featureLengths[f]!) & mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-      this.slots[slot] = f + 1;
+    for (let s = 0; s < oldCapacity; s++) {
+      const at = s * stride;
+      if (old[at] === 0) continue;
+      let n = this.width;
+      while (n > 0 && old[at + n] === -1) n--;
+      let slot = NgramTable.hash(old, at + 1, n) & mask;
+      while (this.slots[slot * stride] !== 0) slot = (slot + 1) & mask;
+      this.slots.set(old.subarray(at, at + stride), slot * stride);
+      this.slotOf[old[at]! - 1] = slot;
     }
   }
 }

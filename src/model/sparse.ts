@@ -41,3 +41,14 @@ export function selectRows(matrix: SparseMatrix, selected: ArrayLike<number>): S
   }
   return { rows: selected.length, cols: matrix.cols, indptr, indices, data };
 }
+
+/** Typed arrays on a `SharedArrayBuffer` (threads can read them without a copy) or an ordinary one. */
+export function allocateInt32(length: number, shared: boolean): Int32Array {
+  return shared ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length);
+}
+export function allocateFloat32(length: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
+}
+export function allocateFloat64(length: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
+}

@@ -1,6 +1,6 @@
 import { forEachPaddedNgram } from '../text/char-ngrams.ts';
 import { ngrams } from '../text/ngrams.ts';
-import type { SparseMatrix, SparseVector } from './sparse.ts';
+import { allocateFloat32, allocateFloat64, allocateInt32, type SparseMatrix, type SparseVector } from './sparse.ts';
 import { NgramTable } from './ngram-table.ts';
 import { buildVocabulary, vocabularyFrom, type Vocabulary, type VocabularyData } from './vocabulary.ts';
 
@@ -61,6 +61,8 @@ export interface TfidfOptions {
   /** Store the matrix values as float32 (half the memory; default float64). */
   readonly float32?: boolean;
   readonly char?: CharFeatureOptions & { readonly minDf?: number };
+  /** Put the matrix in `SharedArrayBuffer`s, so solver threads read it without a copy (default false). */
+  readonly sharedMemory?: boolean;
 }
 
 export interface FittedTfidf {
@@ -80,9 +82,13 @@ export interface FittedTfidf {
   term(f: number): string;
 }
 
+/** An int32 array that grows by doubling (training-time buffers). */
 class GrowableInt32 {
-  array = new Int32Array(1 << 16);
+  array: Int32Array;
   length = 0;
+  constructor(capacity = 1 << 16) {
+    this.array = new Int32Array(capacity);
+  }
   push(value: number): void {
     if (this.length === this.array.length) this.grow(this.length + 1);
     this.array[this.length++] = value;
@@ -105,29 +111,60 @@ function l2Normalize(values: Float32Array | Float64Array, start: number, end: nu
   else for (let i = start; i < end; i++) values[i] = (values[i]! / norm) * scale;
 }
 
-/** Sorted feature ids of one row -> (id, count) pairs appended to the outputs. */
-function appendCounts(sorted: Int32Array, indices: GrowableInt32, counts: GrowableInt32): void {
-  for (let i = 0; i < sorted.length; ) {
-    let j = i + 1;
-    while (j < sorted.length && sorted[j] === sorted[i]) j++;
-    indices.push(sorted[i]!);
-    counts.push(j - i);
-    i = j;
-  }
+/**
+ * TF-IDF fitted one document at a time, so a training run never holds every
+ * row's tokens as strings nor every row's n-gram counts:
+ *
+ * 1. {@link add} interns each document's tokens (a `Map` of distinct tokens
+ *    to ids; the document is kept as int32 token ids, ~4 bytes a token) and
+ *    counts the document frequency of its word and character n-grams (typed
+ *    open-addressing tables of token ids / character codes; a "last seen in
+ *    row" mark per n-gram, no per-row buffers).
+ * 2. {@link finish} drops the n-grams below `minDf`, sizes the matrix exactly
+ *    (the non-zeros of a feature are its document frequency) and fills it in
+ *    one pass over the stored token ids, recounting each row's n-grams.
+ *
+ * The result is the same matrix as fitting on all documents at once
+ * (features numbered in order of first appearance, each row's features in
+ * ascending order).
+ */
+export interface TfidfFitter {
+  /** Counts one document (its preprocessed tokens). */
+  add(tokens: readonly string[]): void;
+  /** Documents added so far. */
+  readonly rows: number;
+  /** The vocabulary, idf and matrix of the documents added (call once). */
+  finish(): FittedTfidf;
 }
 
-/**
- * Learns the vocabulary and idf of `docs` (token lists) and returns their
- * TF-IDF matrix. N-grams are interned as sequences of token ids (words) or
- * character codes (characters) in typed open-addressing tables: no string is
- * built per n-gram occurrence, and n-gram strings are only made for the
- * features a model keeps ({@link FittedTfidf.data}).
- */
-export function fitTfidf(
-  docs: readonly (readonly string[])[],
-  rangeOrOptions: readonly [number, number] | TfidfOptions,
-): FittedTfidf {
-  const options: TfidfOptions = 'ngramRange' in rangeOrOptions ? rangeOrOptions : { ngramRange: rangeOrOptions };
+/** Features of one block (words or characters) that stay, renumbered densely. */
+interface KeptBlock {
+  /** New id of each counted n-gram (-1: dropped). */
+  readonly newId: Int32Array;
+  /** Counted n-gram id of each kept feature. */
+  readonly oldId: Int32Array;
+  /** Non-zeros of the block: the kept features' document frequencies summed. */
+  readonly nnz: number;
+}
+
+function keepBlock(df: GrowableInt32, minDf: number): KeptBlock {
+  const size = df.length;
+  const newId = new Int32Array(size);
+  let kept = 0;
+  let nnz = 0;
+  for (let f = 0; f < size; f++) {
+    const d = df.array[f]!;
+    if (d >= minDf) {
+      newId[f] = kept++;
+      nnz += d;
+    } else newId[f] = -1;
+  }
+  const oldId = new Int32Array(kept);
+  for (let f = 0; f < size; f++) if (newId[f]! >= 0) oldId[newId[f]!] = f;
+  return { newId, oldId, nnz };
+}
+
+export function tfidfFitter(options: TfidfOptions): TfidfFitter {
   const [minN, maxN] = options.ngramRange;
   const char = options.char;
   const tokenIds = new Map<string, number>();
@@ -135,150 +172,268 @@ export function fitTfidf(
   const words = new NgramTable(maxN);
   const chars = char ? new NgramTable(char.ngramRange[1]) : undefined;
   // Character n-gram ids of each distinct token, computed once: [charStart[id], charStart[id + 1]).
-  const charStart = new GrowableInt32();
+  const charStart = new GrowableInt32(1 << 12);
   charStart.push(0);
   const charIds = new GrowableInt32();
   let codes = new Int32Array(64);
-
-  const rows = docs.length;
-  const wordIndptr = new Int32Array(rows + 1);
-  const wordIndices = new GrowableInt32();
-  const wordCounts = new GrowableInt32();
-  const charIndptr = new Int32Array(rows + 1);
-  const charIndices = new GrowableInt32();
-  const charCounts = new GrowableInt32();
-  let ids = new Int32Array(1024);
-  let features = new Int32Array(1024);
   // The unigram feature of each token id (-1: not interned yet): no hashing for most n-grams.
-  const unigram = new GrowableInt32();
+  const unigram = new GrowableInt32(1 << 12);
 
-  for (let d = 0; d < rows; d++) {
-    const tokens = docs[d]!;
-    if (tokens.length > ids.length) ids = new Int32Array(tokens.length * 2);
-    let charTotal = 0;
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i]!;
-      let id = tokenIds.get(token);
-      if (id === undefined) {
-        id = tokenList.length;
-        tokenIds.set(token, id);
-        tokenList.push(token);
-        unigram.push(-1);
-        if (chars) {
-          const length = token.length + 2;
-          if (length > codes.length) codes = new Int32Array(length * 2);
-          codes[0] = 32;
-          for (let k = 0; k < token.length; k++) codes[k + 1] = token.charCodeAt(k);
-          codes[length - 1] = 32;
-          forEachPaddedNgram({ length }, char!.ngramRange[0], char!.ngramRange[1], (start, n) =>
-            charIds.push(chars.intern(codes, start, n)),
-          );
-          charStart.push(charIds.length);
+  // Every document as token ids: docTokens[docStart[d] .. docStart[d + 1]).
+  const docTokens = new GrowableInt32(1 << 20);
+  const docStart = new GrowableInt32(1 << 12);
+  docStart.push(0);
+  // Per n-gram: document frequency, and the last document that counted it (d + 1).
+  const wordDf = new GrowableInt32();
+  const wordMark = new GrowableInt32();
+  const charDf = new GrowableInt32();
+  const charMark = new GrowableInt32();
+  let rows = 0;
+  let finished = false;
+
+  const internToken = (token: string): number => {
+    const id = tokenList.length;
+    tokenIds.set(token, id);
+    tokenList.push(token);
+    unigram.push(-1);
+    if (chars) {
+      const length = token.length + 2;
+      if (length > codes.length) codes = new Int32Array(length * 2);
+      codes[0] = 32;
+      for (let k = 0; k < token.length; k++) codes[k + 1] = token.charCodeAt(k);
+      codes[length - 1] = 32;
+      forEachPaddedNgram({ length }, char!.ngramRange[0], char!.ngramRange[1], (start, n) => {
+        const f = chars.intern(codes, start, n);
+        if (f === charDf.length) {
+          charDf.push(0);
+          charMark.push(0);
         }
-      }
-      ids[i] = id;
-      if (chars) charTotal += charStart.array[id + 1]! - charStart.array[id]!;
+        charIds.push(f);
+      });
+      charStart.push(charIds.length);
     }
-    let count = 0;
-    const maxGrams = Math.max(tokens.length * (maxN - minN + 1), charTotal);
-    if (maxGrams > features.length) features = new Int32Array(maxGrams * 2);
+    return id;
+  };
+
+  // The ids of the word n-grams longer than one token, in the order pass 1 met them: pass 2 reads them
+  // instead of hashing every n-gram again (~4 bytes an n-gram; unigrams come from `unigram`).
+  const gramIds = new GrowableInt32(1 << 20);
+
+  /** Calls `visit(feature)` for every word n-gram occurrence of the document at `base` of `length` tokens. */
+  const forEachWordNgram = (base: number, length: number, visit: (f: number) => void): void => {
+    const ids = docTokens.array;
     for (let n = minN; n <= maxN; n++) {
       if (n === 1) {
-        for (let i = 0; i < tokens.length; i++) {
-          let f = unigram.array[ids[i]!]!;
+        for (let i = 0; i < length; i++) {
+          const id = ids[base + i]!;
+          let f = unigram.array[id]!;
           if (f < 0) {
-            f = words.intern(ids, i, 1);
-            unigram.array[ids[i]!] = f;
+            f = words.intern(ids, base + i, 1);
+            unigram.array[id] = f;
           }
-          features[count++] = f;
+          visit(f);
         }
         continue;
       }
-      for (let i = 0; i + n <= tokens.length; i++) features[count++] = words.intern(ids, i, n);
-    }
-    appendCounts(features.subarray(0, count).sort(), wordIndices, wordCounts);
-    wordIndptr[d + 1] = wordIndices.length;
-    if (chars) {
-      count = 0;
-      for (let i = 0; i < tokens.length; i++) {
-        const id = ids[i]!;
-        for (let k = charStart.array[id]!; k < charStart.array[id + 1]!; k++) features[count++] = charIds.array[k]!;
-      }
-      appendCounts(features.subarray(0, count).sort(), charIndices, charCounts);
-      charIndptr[d + 1] = charIndices.length;
-    }
-  }
-
-  // Document frequencies, then the features that stay (df >= minDf), renumbered densely.
-  const block = (size: number, indices: GrowableInt32, minDf: number) => {
-    const df = new Int32Array(size);
-    for (let i = 0; i < indices.length; i++) df[indices.array[i]!]!++;
-    const newId = new Int32Array(size).fill(-1);
-    const oldId: number[] = [];
-    for (let f = 0; f < size; f++) {
-      if (df[f]! >= minDf) {
-        newId[f] = oldId.length;
-        oldId.push(f);
+      for (let i = 0; i + n <= length; i++) {
+        const f = words.intern(ids, base + i, n);
+        gramIds.push(f);
+        visit(f);
       }
     }
-    return { df, newId, oldId: Int32Array.from(oldId) };
   };
-  const wordBlock = block(words.size, wordIndices, options.minDf ?? 1);
-  const charBlock = chars ? block(chars.size, charIndices, char!.minDf ?? 1) : undefined;
-  const wordFeatures = wordBlock.oldId.length;
-  const cols = wordFeatures + (charBlock?.oldId.length ?? 0);
-  const df = new Int32Array(cols);
-  const idf = new Float64Array(cols);
-  for (let i = 0; i < wordBlock.oldId.length; i++) df[i] = wordBlock.df[wordBlock.oldId[i]!]!;
-  if (charBlock)
-    for (let i = 0; i < charBlock.oldId.length; i++) df[wordFeatures + i] = charBlock.df[charBlock.oldId[i]!]!;
-  for (let t = 0; t < cols; t++) idf[t] = Math.log((1 + rows) / (1 + df[t]!)) + 1;
 
-  // The matrix: per row, the kept word features, then the kept character features.
-  let nnz = 0;
-  for (let i = 0; i < wordIndices.length; i++) if (wordBlock.newId[wordIndices.array[i]!]! >= 0) nnz++;
-  if (charBlock) for (let i = 0; i < charIndices.length; i++) if (charBlock.newId[charIndices.array[i]!]! >= 0) nnz++;
-  const indptr = new Int32Array(rows + 1);
-  const indices = new Int32Array(nnz);
-  const data = options.float32 ? new Float32Array(nnz) : new Float64Array(nnz);
-  const tf = (count: number, sublinear: boolean | undefined) => (sublinear ? 1 + Math.log(count) : count);
-  let at = 0;
-  for (let d = 0; d < rows; d++) {
-    const wordStart = at;
-    for (let i = wordIndptr[d]!; i < wordIndptr[d + 1]!; i++) {
-      const t = wordBlock.newId[wordIndices.array[i]!]!;
-      if (t < 0) continue;
-      indices[at] = t;
-      data[at++] = tf(wordCounts.array[i]!, options.sublinearTf) * idf[t]!;
+  /** The same occurrences again (pass 2), from the unigram ids and `gramIds` from `cursor` on; returns the new cursor. */
+  const forEachCountedWordNgram = (
+    base: number,
+    length: number,
+    cursor: number,
+    visit: (f: number) => void,
+  ): number => {
+    if (minN === 1) for (let i = 0; i < length; i++) visit(unigram.array[docTokens.array[base + i]!]!);
+    let end = cursor;
+    for (let n = Math.max(2, minN); n <= maxN; n++) end += Math.max(0, length - n + 1);
+    for (let k = cursor; k < end; k++) visit(gramIds.array[k]!);
+    return end;
+  };
+
+  const countWord = (f: number): void => {
+    if (f === wordDf.length) {
+      wordDf.push(0);
+      wordMark.push(0);
     }
-    l2Normalize(data, wordStart, at);
-    if (charBlock) {
-      const charStartAt = at;
-      for (let i = charIndptr[d]!; i < charIndptr[d + 1]!; i++) {
-        const t = charBlock.newId[charIndices.array[i]!]!;
-        if (t < 0) continue;
-        indices[at] = wordFeatures + t;
-        data[at++] = tf(charCounts.array[i]!, char!.sublinearTf) * idf[wordFeatures + t]!;
+    if (wordMark.array[f] !== rows + 1) {
+      wordMark.array[f] = rows + 1;
+      wordDf.array[f]!++;
+    }
+  };
+
+  return {
+    get rows() {
+      return rows;
+    },
+    add(tokens: readonly string[]): void {
+      if (finished) throw new Error('this TF-IDF fitter is finished');
+      const base = docTokens.length;
+      if (base + tokens.length > docTokens.array.length) docTokens.grow(base + tokens.length);
+      for (let i = 0; i < tokens.length; i++) {
+        const token = tokens[i]!;
+        docTokens.array[base + i] = tokenIds.get(token) ?? internToken(token);
       }
-      l2Normalize(data, charStartAt, at, char!.weight);
-    }
-    indptr[d + 1] = at;
-  }
+      docTokens.length = base + tokens.length;
+      docStart.push(docTokens.length);
+      forEachWordNgram(base, tokens.length, countWord);
+      if (chars) {
+        const mark = rows + 1;
+        for (let i = 0; i < tokens.length; i++) {
+          const id = docTokens.array[base + i]!;
+          for (let k = charStart.array[id]!; k < charStart.array[id + 1]!; k++) {
+            const f = charIds.array[k]!;
+            if (charMark.array[f] !== mark) {
+              charMark.array[f] = mark;
+              charDf.array[f]!++;
+            }
+          }
+        }
+      }
+      rows++;
+    },
+    finish(): FittedTfidf {
+      if (finished) throw new Error('this TF-IDF fitter is finished');
+      finished = true;
+      const shared = options.sharedMemory === true;
+      const wordBlock = keepBlock(wordDf, options.minDf ?? 1);
+      const charBlock = chars ? keepBlock(charDf, char!.minDf ?? 1) : undefined;
+      const wordFeatures = wordBlock.oldId.length;
+      const cols = wordFeatures + (charBlock?.oldId.length ?? 0);
+      const df = new Int32Array(cols);
+      const idf = new Float64Array(cols);
+      for (let i = 0; i < wordFeatures; i++) df[i] = wordDf.array[wordBlock.oldId[i]!]!;
+      if (charBlock)
+        for (let i = 0; i < charBlock.oldId.length; i++) df[wordFeatures + i] = charDf.array[charBlock.oldId[i]!]!;
+      for (let t = 0; t < cols; t++) idf[t] = Math.log((1 + rows) / (1 + df[t]!)) + 1;
 
+      // The matrix, sized exactly: per row, the kept word features, then the kept character features.
+      const nnz = wordBlock.nnz + (charBlock?.nnz ?? 0);
+      const indptr = allocateInt32(rows + 1, shared);
+      const indices = allocateInt32(nnz, shared);
+      const data = options.float32 ? allocateFloat32(nnz, shared) : allocateFloat64(nnz, shared);
+      // Each row's counts, by kept feature id (0 again once the row is written).
+      const counts = new Int32Array(cols);
+      let rowIds = new Int32Array(1024);
+      let length = 0;
+      const ensureRow = (size: number) => {
+        if (size > rowIds.length) rowIds = new Int32Array(size * 2);
+      };
+      const collectWord = (f: number): void => {
+        const t = wordBlock.newId[f]!;
+        if (t < 0) return;
+        if (counts[t]!++ === 0) rowIds[length++] = t;
+      };
+      const tf = (count: number, sublinear: boolean | undefined) => (sublinear ? 1 + Math.log(count) : count);
+      let at = 0;
+      const emit = (sublinear: boolean | undefined, scale: number) => {
+        const ids = rowIds.subarray(0, length).sort();
+        const start = at;
+        for (let i = 0; i < length; i++) {
+          const t = ids[i]!;
+          indices[at] = t;
+          data[at++] = tf(counts[t]!, sublinear) * idf[t]!;
+          counts[t] = 0;
+        }
+        l2Normalize(data, start, at, scale);
+      };
+      let cursor = 0;
+      for (let d = 0; d < rows; d++) {
+        const base = docStart.array[d]!;
+        const count = docStart.array[d + 1]! - base;
+        ensureRow(count * (maxN - minN + 1));
+        length = 0;
+        cursor = forEachCountedWordNgram(base, count, cursor, collectWord);
+        emit(options.sublinearTf, 1);
+        if (charBlock) {
+          let occurrences = 0;
+          for (let i = 0; i < count; i++) {
+            const id = docTokens.array[base + i]!;
+            occurrences += charStart.array[id + 1]! - charStart.array[id]!;
+          }
+          ensureRow(occurrences);
+          length = 0;
+          for (let i = 0; i < count; i++) {
+            const id = docTokens.array[base + i]!;
+            for (let k = charStart.array[id]!; k < charStart.array[id + 1]!; k++) {
+              const f = charIds.array[k]!;
+              const t = charBlock.newId[f]!;
+              if (t >= 0 && counts[wordFeatures + t]!++ === 0) rowIds[length++] = wordFeatures + t;
+            }
+          }
+          emit(char!.sublinearTf, char!.weight);
+        }
+        indptr[d + 1] = at;
+      }
+      return fitted(
+        { rows, cols, indptr, indices, data },
+        {
+          df,
+          idf,
+          wordFeatures,
+          options,
+          tokenList,
+          words,
+          chars,
+          wordOldId: wordBlock.oldId,
+          charOldId: charBlock?.oldId,
+        },
+      );
+    },
+  };
+}
+
+/**
+ * Learns the vocabulary and idf of `docs` (token lists) and returns their
+ * TF-IDF matrix (see {@link tfidfFitter}: the same, one document at a time).
+ */
+export function fitTfidf(
+  docs: readonly (readonly string[])[],
+  rangeOrOptions: readonly [number, number] | TfidfOptions,
+): FittedTfidf {
+  const options: TfidfOptions = 'ngramRange' in rangeOrOptions ? rangeOrOptions : { ngramRange: rangeOrOptions };
+  const fitter = tfidfFitter(options);
+  for (const doc of docs) fitter.add(doc);
+  return fitter.finish();
+}
+
+function fitted(
+  matrix: SparseMatrix,
+  parts: {
+    df: Int32Array;
+    idf: Float64Array;
+    wordFeatures: number;
+    options: TfidfOptions;
+    tokenList: readonly string[];
+    words: NgramTable;
+    chars: NgramTable | undefined;
+    wordOldId: Int32Array;
+    charOldId: Int32Array | undefined;
+  },
+): FittedTfidf {
+  const { df, idf, wordFeatures, options, tokenList, words, chars, wordOldId, charOldId } = parts;
+  const char = options.char;
+  const cols = matrix.cols;
   const term = (f: number): string => {
     if (f < wordFeatures) {
-      const key = words.key(wordBlock.oldId[f]!);
+      const key = words.key(wordOldId[f]!);
       let text = tokenList[key[0]!]!;
       for (let k = 1; k < key.length; k++) text += ` ${tokenList[key[k]!]!}`;
       return text;
     }
-    return String.fromCharCode(...chars!.key(charBlock!.oldId[f - wordFeatures]!));
+    return String.fromCharCode(...chars!.key(charOldId![f - wordFeatures]!));
   };
 
   let everything: TfidfData | undefined;
   let vectorizer: TfidfVectorizer | undefined;
   return {
-    matrix: { rows, cols, indptr, indices, data },
+    matrix,
     df,
     wordFeatures,
     term,

@@ -1,14 +1,22 @@
 import { createPreprocessor } from '../text/preprocess.ts';
 import { fitSoftmaxScale } from './calibration.ts';
 import { argmax, softmax, type LinearModelData } from './linear.ts';
-import { fitLinearSvmDual, type LinearSvmFit } from './linear-svm.ts';
+import {
+  IN_THREAD_RUNNER,
+  linearSvmFitOf,
+  oneVsRestProblem,
+  rowSquaredNorms,
+  type LinearSvmFit,
+  type LinearSvmOptions,
+  type OneVsRestRunner,
+} from './linear-svm.ts';
 import { fitNaiveBayes } from './naive-bayes.ts';
 import { NB_ALPHA_GRID, SVM_C_GRID, type ProfileSpec } from './profiles.ts';
 import { featuresToKeep, selectFeatures } from './prune.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import { fitRoutingPolicy, type RoutingPolicy, type UnknownSignal, type ValidationPrediction } from './routing.ts';
 import { selectRows, type SparseMatrix } from './sparse.ts';
-import { fitTfidf, type TfidfData, type TfidfOptions } from './tfidf.ts';
+import { tfidfFitter, type TfidfData, type TfidfOptions } from './tfidf.ts';
 
 /** The precision a model's automatic routes aim for unless told otherwise (`TARGET_PRECISION`). */
 export const DEFAULT_TARGET_PRECISION = 0.95;
@@ -39,6 +47,11 @@ export interface TrainingInput {
   /** Share of in-scope validation rows the unknown rule flags (default: the profile's). */
   readonly unknownRate?: number;
   readonly unknownSignal?: UnknownSignal;
+  /**
+   * Solves the one-vs-rest classes of the linear SVM fits (default: one after
+   * the other on this thread; `src/training` has one that uses worker threads).
+   */
+  readonly solver?: OneVsRestRunner;
 }
 
 /** What the validation split decided. */
@@ -214,19 +227,21 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   const y = Int32Array.from(rawLabels, (l) => labelIndex.get(l)!);
   const classes = labels.length;
 
+  const solver = input.solver ?? IN_THREAD_RUNNER;
   const t0 = performance.now();
   const preprocessor = await createPreprocessor(profile.preprocess);
-  const docs: string[][] = new Array(texts.length);
+  // Each text is preprocessed and counted at once: no row's tokens are kept as strings.
+  const counting = tfidfFitter({ ...tfidfOptions(profile), sharedMemory: solver.sharedMemory });
   const step = Math.max(1, Math.floor(texts.length / 100));
   for (let i = 0; i < texts.length; i++) {
-    docs[i] = preprocessor.preprocess(texts[i]!).tokens;
+    counting.add(preprocessor.preprocess(texts[i]!).tokens);
     if (onProgress && (i % step === 0 || i === texts.length - 1))
       onProgress({ phase: 'preprocess', done: i + 1, total: texts.length });
   }
   const t1 = performance.now();
 
   onProgress?.({ phase: 'fit', done: 0, total: 1 });
-  const features = fitTfidf(docs, tfidfOptions(profile));
+  const features = counting.finish();
   const x = features.matrix;
   const blockWeight = profile.features?.char?.weight ?? 1;
   const share = input.validationShare ?? 0.1;
@@ -272,6 +287,13 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   };
   if (spec.kind === 'linear-svm') {
     const options = { tolerance: spec.tolerance, classWeight: spec.classWeight, seed };
+    // The fits' classes are solved by `solver` (in parallel when it has threads), several fits at once.
+    const sqNorm = rowSquaredNorms(x, 1, solver.sharedMemory);
+    const fitAll = async (list: readonly LinearSvmOptions[]): Promise<LinearSvmFit[]> => {
+      const problems = list.map((o) => oneVsRestProblem(x, y, classes, o, { shared: solver.sharedMemory, sqNorm }));
+      await solver.solve(problems);
+      return problems.map((p) => linearSvmFitOf(p, labels));
+    };
     let fullFit: LinearSvmFit;
     if (spec.c === 'auto') {
       // Choose C on the first validation fold: one fit per value on the other rows.
@@ -279,8 +301,9 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       const train = rowsWithout(folds[0]!);
       const seen = seenWithout(train);
       let best: { value: number; accuracy: number; fit: LinearSvmFit } | undefined;
+      const fits = await fitAll(SVM_C_GRID.map((value) => ({ ...options, c: value, rows: train })));
       for (const [g, value] of SVM_C_GRID.entries()) {
-        const fit = fitLinearSvmDual(x, y, labels, { ...options, c: value, rows: train });
+        const fit = fits[g]!;
         const keep = pruneBelow > 0 ? featuresToKeep(fit.model, pruneBelow) : undefined;
         const scores = scoreRowsOver(
           fit.model,
@@ -297,28 +320,31 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       }
       chosen = best!.value;
       validateMs += performance.now() - tv;
-      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen, warmStart: best!.fit.dual });
+      fullFit = (await fitAll([{ ...options, c: chosen, warmStart: best!.fit.dual }]))[0]!;
     } else {
       chosen = spec.c;
-      fullFit = fitLinearSvmDual(x, y, labels, { ...options, c: chosen });
+      fullFit = (await fitAll([{ ...options, c: chosen }]))[0]!;
     }
     full = fullFit.model;
     const keep = pruneBelow > 0 ? featuresToKeep(full, pruneBelow) : undefined;
     // Each fold scored by the full fit warm-started without it (a few epochs re-fit it to the other rows).
     const tv = performance.now();
-    for (const fold of folds) {
-      const train = rowsWithout(fold);
-      const calibration = fitLinearSvmDual(x, y, labels, {
+    const trains = folds.map(rowsWithout);
+    const calibrations = await fitAll(
+      trains.map((train) => ({
         ...options,
         c: chosen,
         rows: train,
         warmStart: fullFit.dual,
         maxEpochs: spec.calibrationEpochs ?? 3,
         shrinkFromWarmStart: true,
-      });
-      const usable = usableGiven(seenWithout(train), keep);
-      holdoutScores.push(...scoreRowsOver(calibration.model, x, fold, usable, features.wordFeatures, blockWeight));
-    }
+        keepDual: false,
+      })),
+    );
+    folds.forEach((fold, k) => {
+      const usable = usableGiven(seenWithout(trains[k]!), keep);
+      holdoutScores.push(...scoreRowsOver(calibrations[k]!.model, x, fold, usable, features.wordFeatures, blockWeight));
+    });
     validateMs += performance.now() - tv;
     if (spec.c !== 'auto') candidates.push({ value: chosen, accuracy: accuracyOf(holdoutScores) });
   } else {

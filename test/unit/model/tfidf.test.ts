@@ -90,7 +90,11 @@ describe('linear SVM warm start', () => {
       norm += cold.model.weights[i]! ** 2;
     }
     expect(Math.sqrt(gap / norm)).toBeLessThan(0.05);
-    // The rows left out have no dual variables.
-    for (let r = 360; r < 400; r++) expect(warm.dual[r * 2]).toBe(0);
+    // The rows left out have no dual variables (class-major: [class * rows + row]).
+    for (let r = 360; r < 400; r++) {
+      expect(warm.dual[r]).toBe(0);
+      expect(warm.dual[400 + r]).toBe(0);
+    }
+    expect(warm.dual.length).toBe(800);
   });
 });
