@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, buildSync, type BuildOptions, type BuildResult, type Metafile } from 'esbuild';
+import { BUNDLED_WORKER_FILE } from '../../src/training/solver-pool.ts';
 import { projectPath } from '../../src/workflows/catalog.ts';
 
 /** Absolute path of the project root (where `handlers/` and `package.json` are). */
@@ -8,6 +9,16 @@ export const PROJECT_ROOT = projectPath('');
 
 /** The Lambda handlers: one file per Lambda in `handlers/`, named like the catalog names them. */
 export const handlerEntry = (handler: string): string => join(PROJECT_ROOT, 'handlers', `${handler}.ts`);
+
+/**
+ * Handlers that train a model. Their bundle has a second entry point beside
+ * `index.mjs`: `training-worker.mjs`, the solver threads' code (see
+ * `src/training/solver-pool.ts`, which looks for it there).
+ */
+export const TRAINING_HANDLERS: readonly string[] = ['train-candidate'];
+
+/** The solver threads' entry module (bundled as {@link BUNDLED_WORKER_FILE}). */
+export const TRAINING_WORKER_ENTRY = join(PROJECT_ROOT, 'src', 'training', 'solver-worker.ts');
 
 /** The Node.js version the bundles target; keep in step with the Lambda runtime (`nodejs22.x`). */
 export const BUNDLE_TARGET = 'node22';
@@ -35,11 +46,19 @@ export const ESM_REQUIRE_SHIM =
  * - External source maps without sources content (readable stack traces with
  *   `NODE_OPTIONS=--enable-source-maps`, small deployment packages).
  * - JSON imports (`with { type: 'json' }`) are inlined by esbuild's json loader.
+ * - A training handler ({@link TRAINING_HANDLERS}) gets the solver threads'
+ *   entry as a second entry point (`training-worker.mjs`); what it shares with
+ *   the handler (the solver) lands in a chunk both import.
  */
 export function bundleOptions(handler: string, outdir: string): BuildOptions & { metafile: true; outdir: string } {
   return {
     absWorkingDir: PROJECT_ROOT,
-    entryPoints: { index: handlerEntry(handler) },
+    entryPoints: {
+      index: handlerEntry(handler),
+      ...(TRAINING_HANDLERS.includes(handler) && {
+        [BUNDLED_WORKER_FILE.replace(/\.mjs$/, '')]: TRAINING_WORKER_ENTRY,
+      }),
+    },
     outdir,
     bundle: true,
     platform: 'node',

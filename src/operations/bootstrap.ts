@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../model-store/registry.ts';
 import { MODEL_FILES } from '../model/artifact.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { BASE_DATASET_KEYS, toJsonLines, type BaseDatasetMeta, type LabelledExample } from '../data/base-dataset.ts';
+import { withTrainingSolver } from '../training/solver.ts';
 
 export interface BootstrapOptions {
   readonly texts: readonly string[];
@@ -45,12 +46,15 @@ export async function bootstrapModel(
   const trainRows = pick(train);
   const holdoutRows = pick(holdout);
 
-  const trained = await trainModel({
-    texts: trainRows.map((r) => r.text),
-    labels: trainRows.map((r) => r.label),
-    profile: PROFILES[options.profile],
-    ...(options.onProgress && { onProgress: options.onProgress }),
-  });
+  const trained = await withTrainingSolver(trainRows.length, (solver) =>
+    trainModel({
+      texts: trainRows.map((r) => r.text),
+      labels: trainRows.map((r) => r.label),
+      profile: PROFILES[options.profile],
+      ...(options.onProgress && { onProgress: options.onProgress }),
+      ...(solver && { solver }),
+    }),
+  );
   const draft = packageModel(trained, {
     lineage: { dataset: { sha256: options.sha256, rows: trainRows.length, source: options.source } },
   });

@@ -6,6 +6,7 @@ import { ModelVersionExistsError, type ModelRegistry } from '../model-store/regi
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { BASE_DATASET_KEYS, readBaseMeta, readJsonLinesObject } from '../data/base-dataset.ts';
 import { readSnapshot } from './snapshot.ts';
+import { withTrainingSolver } from '../training/solver.ts';
 
 export interface RetrainInput {
   readonly executionName: string;
@@ -55,11 +56,14 @@ export async function trainCandidate(
   const feedback = snapshot.filter((r) => r.split === 'train');
   const rows = [...base, ...feedback.map((r) => ({ text: r.text, label: r.label }))];
 
-  const trained = await trainModel({
-    texts: rows.map((r) => r.text),
-    labels: rows.map((r) => r.label),
-    profile: PROFILES[profile],
-  });
+  const trained = await withTrainingSolver(rows.length, (solver) =>
+    trainModel({
+      texts: rows.map((r) => r.text),
+      labels: rows.map((r) => r.label),
+      profile: PROFILES[profile],
+      ...(solver && { solver }),
+    }),
+  );
   const lineage = {
     dataset: { sha256: meta.sha256, rows: base.length, source: meta.source },
     feedback: {

@@ -1,14 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGETS } from '../../infra/functions/bundle-budgets.ts';
-import { bundleHandler, bundleSizes, type BundleSizes } from '../../infra/functions/bundling.ts';
+import { bundleHandler, bundleSizes, TRAINING_HANDLERS, type BundleSizes } from '../../infra/functions/bundling.ts';
+import { IN_THREAD_RUNNER, fitTfidf, oneVsRestProblem, rowSquaredNorms } from '../../src/model/index.ts';
+import { BUNDLED_WORKER_FILE, createSolverPool } from '../../src/training/solver-pool.ts';
+import { topicCorpus } from '../support/topic-corpus.ts';
 import { REFERENCE_PREPROCESS } from '../../src/text/config.ts';
 import { createPreprocessor } from '../../src/text/preprocess.ts';
 import { OTHER_FUNCTIONS, WORKFLOWS } from '../../src/workflows/catalog.ts';
@@ -128,6 +132,35 @@ describe('Lambda bundles', () => {
       },
     );
     expect(stdout.trim()).toBe('function');
+  });
+
+  it.each(ALL_HANDLERS)('%s has the solver threads entry (training-worker.mjs) if and only if it trains', (handler) => {
+    const dir = bundles.get(handler)!.dir;
+    expect(existsSync(join(dir, BUNDLED_WORKER_FILE))).toBe(TRAINING_HANDLERS.includes(handler));
+  });
+
+  it("the retrain bundle's solver threads fit classes as the sources do, and its handler looks for them beside index.mjs", async () => {
+    const dir = bundles.get('train-candidate')!.dir;
+    // The handler's pool resolves the worker relative to the file it is bundled in (index.mjs here).
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toContain(BUNDLED_WORKER_FILE);
+    const { docs, y, labels } = topicCorpus(300, 2);
+    const x = fitTfidf(docs, { ngramRange: [1, 2], float32: true, sharedMemory: true }).matrix;
+    const options = { c: 0.5, tolerance: 0.5, classWeight: 'balanced' as const, seed: 1 };
+    const expected = oneVsRestProblem(x, y, labels.length, options);
+    await IN_THREAD_RUNNER.solve([expected]);
+    const pool = createSolverPool({ threads: 3, workerUrl: pathToFileURL(join(dir, BUNDLED_WORKER_FILE)) });
+    try {
+      const problem = oneVsRestProblem(x, y, labels.length, options, {
+        shared: true,
+        sqNorm: rowSquaredNorms(x, 1, true),
+      });
+      await pool.solve([problem]);
+      expect(pool.degraded).toBeUndefined();
+      expect(pool.threads).toBe(3);
+      expect(Array.from(problem.weights)).toEqual(Array.from(expected.weights));
+    } finally {
+      await pool.close();
+    }
   });
 
   it.each([

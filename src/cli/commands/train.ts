@@ -10,6 +10,7 @@ import {
   PROFILES,
 } from '../../model/profiles.ts';
 import { trainModel } from '../../model/train.ts';
+import { withTrainingSolver } from '../../training/solver.ts';
 import { parseShare, parseWholeNumber, targetPrecisionOption } from '../model-options.ts';
 import { saveModelDirectory } from '../../model-store/directory.ts';
 import { CliError, percent, progress } from '../output.ts';
@@ -101,14 +102,18 @@ export function registerTrain(program: Command): void {
             : undefined;
       const bar = progress(!options.json);
       const started = performance.now();
-      const model = await trainModel({
-        texts: rows.map((i) => data.texts[i]!),
-        labels: rows.map((i) => data.labels[i]!),
-        profile: PROFILES[options.profile],
-        targetPrecision,
-        ...(unknownRate !== undefined && { unknownRate }),
-        onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
-      }).finally(() => bar.stop());
+      const profile = PROFILES[options.profile];
+      const model = await withTrainingSolver(rows.length, (solver) =>
+        trainModel({
+          texts: rows.map((i) => data.texts[i]!),
+          labels: rows.map((i) => data.labels[i]!),
+          profile,
+          targetPrecision,
+          ...(unknownRate !== undefined && { unknownRate }),
+          onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
+          ...(solver && { solver }),
+        }),
+      ).finally(() => bar.stop());
       const packaged = packageModel(model, {
         lineage: { dataset: { sha256: data.sha256, rows: rows.length, source: options.data } },
         ...(openSet && {

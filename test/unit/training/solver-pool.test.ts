@@ -11,8 +11,10 @@ import {
   oneVsRestProblem,
   rowSquaredNorms,
   trainModel,
+  type OneVsRestRunner,
 } from '../../../src/model/index.ts';
 import { BUNDLED_WORKER_FILE, createSolverPool, defaultWorkerUrl } from '../../../src/training/solver-pool.ts';
+import { THREADED_FROM_ROWS, withTrainingSolver, type SolverUse } from '../../../src/training/solver.ts';
 import { topicCorpus } from '../../support/topic-corpus.ts';
 
 const { docs, y, labels } = topicCorpus(500, 8, 10);
@@ -113,5 +115,31 @@ describe('defaultWorkerUrl', () => {
     const expected = pathToFileURL(join(bundle, BUNDLED_WORKER_FILE)).href;
     expect(defaultWorkerUrl(pathToFileURL(join(bundle, 'index.mjs')).href)?.href).toBe(expected);
     expect(defaultWorkerUrl(pathToFileURL(join(bundle, 'chunks', 'chunk-1.mjs')).href)?.href).toBe(expected);
+  });
+});
+
+describe('withTrainingSolver', () => {
+  it('fits small training sets on the calling thread, and large ones on a pool it stops afterwards', async () => {
+    const uses: SolverUse[] = [];
+    const small = await withTrainingSolver(THREADED_FROM_ROWS - 1, async (solver) => solver, {
+      threads: 2,
+      onDone: (u) => uses.push(u),
+    });
+    expect(small).toBeUndefined();
+    let seen: OneVsRestRunner | undefined;
+    let threadsDuring = 0;
+    await withTrainingSolver(
+      THREADED_FROM_ROWS,
+      async (solver) => {
+        seen = solver;
+        threadsDuring = solver!.threads;
+        const problems = problemsFor(true);
+        await solver!.solve(problems);
+      },
+      { threads: 2, onDone: (u) => uses.push(u) },
+    );
+    expect(threadsDuring).toBe(2);
+    expect(uses).toEqual([{ threads: 1 }, { threads: 2 }]);
+    await expect(seen!.solve(problemsFor(true))).rejects.toThrow(/closed/);
   });
 });
