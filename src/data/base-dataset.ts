@@ -6,6 +6,7 @@
  * on its holdout (plus held-out feedback).
  */
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
+import { forEachJsonLine, jsonLinesChunks } from './json-lines.ts';
 
 /** The read this module needs from the model bucket. */
 export type ObjectReader = Pick<S3ModelStore, 'getObject'>;
@@ -31,19 +32,26 @@ export interface BaseDatasetMeta {
   readonly createdAt: string;
 }
 
-export const toJsonLines = (rows: readonly LabelledExample[]): string =>
-  `${rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join('\n')}\n`;
+/** Labelled examples as JSON lines, in chunks (a big base dataset is more than one string can hold). */
+export const toJsonLines = (rows: readonly LabelledExample[]): Uint8Array[] =>
+  jsonLinesChunks(rows.map((r) => ({ text: r.text, label: r.label })));
 
-export function fromJsonLines(text: string): LabelledExample[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as LabelledExample);
+/** Labelled examples from JSON-lines bytes (labels are shared strings). */
+export function fromJsonLines(bytes: Uint8Array): LabelledExample[] {
+  const rows: LabelledExample[] = [];
+  const labels = new Map<string, string>();
+  forEachJsonLine(bytes, (value) => {
+    const row = value as LabelledExample;
+    let label = labels.get(row.label);
+    if (label === undefined) labels.set(row.label, (label = row.label));
+    rows.push({ text: row.text, label });
+  });
+  return rows;
 }
 
 /** A JSON-lines object of labelled examples (the base training set or holdout). */
 export async function readJsonLinesObject(store: ObjectReader, key: string, what: string): Promise<LabelledExample[]> {
-  return fromJsonLines(new TextDecoder().decode(await store.getObject(key, what)));
+  return fromJsonLines(await store.getObject(key, what));
 }
 
 export async function readBaseMeta(store: ObjectReader): Promise<BaseDatasetMeta> {

@@ -1,5 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
+import { chunksLength } from '../data/json-lines.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
   ArtifactFormatError,
@@ -59,14 +61,27 @@ export class S3ModelStore {
     );
   }
 
-  /** Large objects (model parts of a big vocabulary) go up in 8 MiB multipart chunks. */
-  async putObject(key: string, body: Uint8Array | string, contentType: string): Promise<void> {
-    const params = { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType };
-    if (body.length <= MULTIPART_THRESHOLD) {
-      await this.s3.send(new PutObjectCommand(params));
+  /**
+   * Large objects (model parts of a big vocabulary, feedback snapshots) go up
+   * in 8 MiB multipart chunks. A body given as chunks (JSON lines of a big
+   * snapshot) is streamed as it is, never joined into one buffer or string.
+   */
+  async putObject(key: string, body: Uint8Array | string | readonly Uint8Array[], contentType: string): Promise<void> {
+    const length = typeof body === 'string' || body instanceof Uint8Array ? body.length : chunksLength(body);
+    if (length <= MULTIPART_THRESHOLD) {
+      const whole = typeof body === 'string' || body instanceof Uint8Array ? body : Buffer.concat(body);
+      await this.s3.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: whole, ContentType: contentType }),
+      );
       return;
     }
-    await new Upload({ client: this.s3, params, partSize: MULTIPART_THRESHOLD, queueSize: 2 }).done();
+    const stream = typeof body === 'string' || body instanceof Uint8Array ? body : Readable.from(body);
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: stream, ContentType: contentType },
+      partSize: MULTIPART_THRESHOLD,
+      queueSize: 2,
+    }).done();
   }
 
   async getObject(key: string, what = key): Promise<Uint8Array> {

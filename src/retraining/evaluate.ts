@@ -114,7 +114,7 @@ export async function evaluateCandidate(
   const { store, registry } = deps;
   const [base, snapshot, pointer] = await Promise.all([
     readJsonLinesObject(store, BASE_DATASET_KEYS.holdout, 'the base holdout'),
-    readSnapshot(store, input.snapshotKey),
+    readSnapshot(store, input.snapshotKey, 'holdout'),
     registry.inService(),
   ]);
   const feedback: LabelledExample[] = snapshot

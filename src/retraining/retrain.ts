@@ -46,7 +46,7 @@ export async function trainCandidate(
   const [meta, base, snapshot, pointer] = await Promise.all([
     readBaseMeta(store),
     readJsonLinesObject(store, BASE_DATASET_KEYS.train, 'the base training set'),
-    readSnapshot(store, input.snapshotKey),
+    readSnapshot(store, input.snapshotKey, 'train'),
     registry.inService(),
   ]);
   let parent: ModelManifest | undefined;

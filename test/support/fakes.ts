@@ -89,8 +89,15 @@ export function modelRecord(version: string, fields: Partial<ModelRecord> = {}):
 export class InMemoryObjects implements Pick<S3ModelStore, 'getObject' | 'putObject'> {
   readonly objects = new Map<string, Uint8Array>();
 
-  async putObject(key: string, body: Uint8Array | string): Promise<void> {
-    this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+  async putObject(key: string, body: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
+    this.objects.set(
+      key,
+      typeof body === 'string'
+        ? new TextEncoder().encode(body)
+        : body instanceof Uint8Array
+          ? body
+          : new Uint8Array(Buffer.concat(body)),
+    );
   }
 
   async getObject(key: string): Promise<Uint8Array> {
