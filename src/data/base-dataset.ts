@@ -43,7 +43,10 @@ export function fromJsonLines(bytes: Uint8Array): LabelledExample[] {
   forEachJsonLine(bytes, (value) => {
     const row = value as LabelledExample;
     let label = labels.get(row.label);
-    if (label === undefined) labels.set(row.label, (label = row.label));
+    if (label === undefined) {
+      label = row.label;
+      labels.set(label, label);
+    }
     rows.push({ text: row.text, label });
   });
   return rows;

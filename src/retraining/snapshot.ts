@@ -63,7 +63,10 @@ export function parseSnapshotBytes(bytes: Uint8Array, key: string, split?: Feedb
       }
       if (split !== undefined && row.split !== split) return;
       let label = labels.get(row.label);
-      if (label === undefined) labels.set(row.label, (label = row.label));
+      if (label === undefined) {
+        label = row.label;
+        labels.set(label, label);
+      }
       rows.push({ ...(row as SnapshotRow), label });
     });
   } catch (error) {
