@@ -1,7 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
-import { chunksLength } from '../data/json-lines.ts';
 import { isAwsError } from '../aws/errors.ts';
 import {
   ArtifactFormatError,
@@ -67,7 +66,8 @@ export class S3ModelStore {
    * snapshot) is streamed as it is, never joined into one buffer or string.
    */
   async putObject(key: string, body: Uint8Array | string | readonly Uint8Array[], contentType: string): Promise<void> {
-    const length = typeof body === 'string' || body instanceof Uint8Array ? body.length : chunksLength(body);
+    const length =
+      typeof body === 'string' || body instanceof Uint8Array ? body.length : body.reduce((sum, c) => sum + c.length, 0);
     if (length <= MULTIPART_THRESHOLD) {
       const whole = typeof body === 'string' || body instanceof Uint8Array ? body : Buffer.concat(body);
       await this.s3.send(
