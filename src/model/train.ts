@@ -75,6 +75,8 @@ export interface TrainedModel {
   /** When predictions are routed automatically (also in `classifier.routing`). */
   readonly routing: RoutingPolicy;
   readonly trainingRows: number;
+  /** Features the TF-IDF kept before the classifier's pruning (word n-grams in minDf+ rows, character n-grams). */
+  readonly fittedFeatures: { readonly words: number; readonly characters: number };
   readonly validation: ValidationReport;
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
@@ -444,6 +446,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     classifier: { ...classifier, probability: { kind: 'softmax', scale }, routing },
     routing,
     trainingRows: texts.length,
+    fittedFeatures: { words: features.wordFeatures, characters: x.cols - features.wordFeatures },
     validation,
     timings: { preprocessMs: t1 - t0, validateMs, fitMs: t2 - t1 - validateMs },
   };

@@ -63,7 +63,10 @@ export class NothingToEvaluateError extends TriageError {
 }
 
 /** A model version from S3, ready to classify (checksums verified). */
-export async function loadStoredClassifier(store: S3ModelStore, version: string): Promise<TicketClassifier> {
+export async function loadStoredClassifier(
+  store: Pick<S3ModelStore, 'manifest' | 'part'>,
+  version: string,
+): Promise<TicketClassifier> {
   const manifest = await store.manifest(version);
   const [vectorizer, classifier] = await Promise.all([
     store.part(manifest, 'vectorizer'),
@@ -108,7 +111,10 @@ const accuracyOf = (actual: readonly string[], predicted: readonly string[], fro
  * Stores the full report in S3 and returns the summary the gate decides on.
  */
 export async function evaluateCandidate(
-  deps: { store: S3ModelStore; registry: ModelRegistry },
+  deps: {
+    store: Pick<S3ModelStore, 'getObject' | 'putObject' | 'manifest' | 'part'>;
+    registry: Pick<ModelRegistry, 'inService'>;
+  },
   input: { executionName: string; candidateVersion: string; snapshotKey: string; tolerances: GateTolerances },
 ): Promise<EvaluationSummary> {
   const { store, registry } = deps;

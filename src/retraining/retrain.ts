@@ -39,7 +39,12 @@ export const executionTag = (executionName: string): string =>
  * watermark and snapshot, parent version, profile and parameters).
  */
 export async function trainCandidate(
-  deps: { store: S3ModelStore; registry: ModelRegistry },
+  deps: {
+    store: Pick<S3ModelStore, 'getObject' | 'manifest' | 'put'>;
+    registry: Pick<ModelRegistry, 'inService' | 'registerNew' | 'get'>;
+    /** Solver threads (default: one per CPU; see `withTrainingSolver`). */
+    threads?: number;
+  },
   input: RetrainInput,
 ): Promise<CandidateSummary> {
   const { store, registry } = deps;
@@ -56,13 +61,16 @@ export async function trainCandidate(
   const feedback = snapshot.filter((r) => r.split === 'train');
   const rows = [...base, ...feedback.map((r) => ({ text: r.text, label: r.label }))];
 
-  const trained = await withTrainingSolver(rows.length, (solver) =>
-    trainModel({
-      texts: rows.map((r) => r.text),
-      labels: rows.map((r) => r.label),
-      profile: PROFILES[profile],
-      ...(solver && { solver }),
-    }),
+  const trained = await withTrainingSolver(
+    rows.length,
+    (solver) =>
+      trainModel({
+        texts: rows.map((r) => r.text),
+        labels: rows.map((r) => r.label),
+        profile: PROFILES[profile],
+        ...(solver && { solver }),
+      }),
+    deps.threads === undefined ? {} : { threads: deps.threads },
   );
   const lineage = {
     dataset: { sha256: meta.sha256, rows: base.length, source: meta.source },
