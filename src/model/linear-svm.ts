@@ -132,6 +132,8 @@ export const MAX_LANES = 8;
 export function solveClasses(problem: OneVsRestProblem, first: number, count: number): void {
   const { x, y, fitRows, sqNorm, warmStart, biasValue, tolerance, maxEpochs } = problem;
   const { cols, indptr, indices, data } = x;
+  // Entry values are data[k] * valueScale: sums over data[k] are scaled once, updates carry the scale.
+  const valueScale = x.valueScale ?? 1;
   const n = fitRows.length;
   const lanes = count;
   if (lanes < 1 || lanes > MAX_LANES || first < 0 || first + lanes > problem.classes)
@@ -149,6 +151,7 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
   const pgMinNew = new Float64Array(lanes);
   const dots = new Float64Array(lanes);
   const deltas = new Float64Array(lanes);
+  const biasSteps = new Float64Array(lanes);
   const epochs = new Int32Array(lanes);
   const visits = new Float64Array(lanes);
   let running = 0; // lanes not converged yet (bits)
@@ -167,7 +170,9 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
     for (let g = 0; g < lanes; g++) {
       const a = warmStart ? Math.max(0, warmStart[(first + g) * x.rows + i]!) : 0;
       alpha[s * lanes + g] = a;
-      deltas[g] = a === 0 ? 0 : label === first + g ? a : -a;
+      const signed = label === first + g ? a : -a;
+      deltas[g] = a === 0 ? 0 : signed * valueScale;
+      biasSteps[g] = a === 0 ? 0 : signed * biasValue;
       if (a !== 0) positive |= 1 << g;
       if (!shrunkStart || a > 0) {
         activeMask[s]! |= 1 << g;
@@ -180,7 +185,7 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
       const v = data[k]!;
       for (let g = 0; g < lanes; g++) if (positive & (1 << g)) w[base + g]! += deltas[g]! * v;
     }
-    for (let g = 0; g < lanes; g++) if (positive & (1 << g)) biasWeight[g]! += deltas[g]! * biasValue;
+    for (let g = 0; g < lanes; g++) if (positive & (1 << g)) biasWeight[g]! += biasSteps[g]!;
   }
 
   const random = seededRandom(problem.seed);
@@ -201,9 +206,9 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
       const i = fitRows[s]!;
       const start = indptr[i]!;
       const end = indptr[i + 1]!;
-      for (let g = 0; g < lanes; g++) dots[g] = biasWeight[g]! * biasValue;
+      for (let g = 0; g < lanes; g++) dots[g] = 0;
       if (lanes === 1) {
-        let dot = dots[0]!;
+        let dot = 0;
         for (let k = start; k < end; k++) dot += w[indices[k]!]! * data[k]!;
         dots[0] = dot;
       } else if (lanes === 8) {
@@ -268,7 +273,7 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
         const yi = label === first + g ? 1 : -1;
         const diag = yi > 0 ? diagPositive[g]! : diagNegative[g]!;
         const a = alpha[s * lanes + g]!;
-        const grad = yi * dots[g]! - 1 + a * diag;
+        const grad = yi * (biasWeight[g]! * biasValue + dots[g]! * valueScale) - 1 + a * diag;
         let pg = 0;
         if (a === 0) {
           if (grad > pgMaxOld[g]!) {
@@ -283,7 +288,7 @@ export function solveClasses(problem: OneVsRestProblem, first: number, count: nu
           const next = Math.max(a - grad / (sqNorm[i]! + diag), 0);
           alpha[s * lanes + g] = next;
           const d = (next - a) * yi;
-          deltas[g] = d;
+          deltas[g] = d * valueScale;
           biasWeight[g]! += d * biasValue;
           update |= bit;
         }
@@ -397,10 +402,11 @@ export function solveClass(problem: OneVsRestProblem, c: number): void {
 export function rowSquaredNorms(x: SparseMatrix, biasFeature = 1, shared = false): Float64Array {
   const out = allocateFloat64(x.rows, shared);
   const { indptr, data } = x;
+  const scale2 = (x.valueScale ?? 1) ** 2;
   for (let i = 0; i < x.rows; i++) {
-    let sq = biasFeature * biasFeature;
+    let sq = 0;
     for (let k = indptr[i]!; k < indptr[i + 1]!; k++) sq += data[k]! * data[k]!;
-    out[i] = sq;
+    out[i] = biasFeature * biasFeature + sq * scale2;
   }
   return out;
 }

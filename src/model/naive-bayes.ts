@@ -1,5 +1,5 @@
 import type { LinearModelData } from './linear.ts';
-import type { SparseMatrix } from './sparse.ts';
+import { floatValues, type SparseMatrix } from './sparse.ts';
 
 export interface NaiveBayesOptions {
   /** Additive (Laplace/Lidstone) smoothing. */
@@ -11,9 +11,10 @@ export interface NaiveBayesOptions {
 /** Per-class sums of feature values: `[c * cols + t]`. */
 function featureCounts(x: SparseMatrix, y: Int32Array, classes: number): Float64Array {
   const counts = new Float64Array(classes * x.cols);
+  const data = floatValues(x);
   for (let r = 0; r < x.rows; r++) {
     const base = y[r]! * x.cols;
-    for (let i = x.indptr[r]!; i < x.indptr[r + 1]!; i++) counts[base + x.indices[i]!]! += x.data[i]!;
+    for (let i = x.indptr[r]!; i < x.indptr[r + 1]!; i++) counts[base + x.indices[i]!]! += data[i]!;
   }
   return counts;
 }

@@ -155,6 +155,7 @@ function tfidfOptions(profile: ProfileSpec): TfidfOptions {
     ...(f.sublinearTf && { sublinearTf: true }),
     ...(f.minDf !== undefined && { minDf: f.minDf }),
     ...(f.float32 && { float32: true }),
+    ...(f.uint16 && { uint16: true }),
     ...(f.char && { char: f.char }),
   };
 }
@@ -176,6 +177,7 @@ export function scoreRowsOver(
   const classes = model.labels.length;
   const out: Float64Array[] = [];
   const { indptr, indices, data } = x;
+  const valueScale = x.valueScale ?? 1;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     let wordSq = 0;
@@ -183,8 +185,9 @@ export function scoreRowsOver(
     for (let k = indptr[r]!; k < indptr[r + 1]!; k++) {
       const t = indices[k]!;
       if (!usable[t]) continue;
-      if (t < wordFeatures) wordSq += data[k]! * data[k]!;
-      else charSq += data[k]! * data[k]!;
+      const v = data[k]! * valueScale;
+      if (t < wordFeatures) wordSq += v * v;
+      else charSq += v * v;
     }
     const wordScale = wordSq > 0 ? 1 / Math.sqrt(wordSq) : 0;
     const charScale = charSq > 0 ? blockWeight / Math.sqrt(charSq) : 0;
@@ -192,7 +195,7 @@ export function scoreRowsOver(
     for (let k = indptr[r]!; k < indptr[r + 1]!; k++) {
       const t = indices[k]!;
       if (!usable[t]) continue;
-      const v = data[k]! * (t < wordFeatures ? wordScale : charScale);
+      const v = data[k]! * valueScale * (t < wordFeatures ? wordScale : charScale);
       const base = t * classes;
       for (let c = 0; c < classes; c++) s[c]! += v * model.weights[base + c]!;
     }

@@ -8,6 +8,8 @@ export interface Vocabulary {
   readonly size: number;
   /** Index of `term`, or -1. */
   indexOf(term: string): number;
+  /** Index of `source.slice(start, end)`, or -1, without making that string. */
+  indexOfRange(source: string, start: number, end: number): number;
   /** The term at `index`. */
   term(index: number): string;
 }
@@ -65,6 +67,27 @@ export function vocabularyFrom(data: VocabularyData): Vocabulary {
         const index = entry - 1;
         const start = offsets[index]!;
         if (offsets[index + 1]! - start === term.length && terms.startsWith(term, start)) return index;
+        slot = (slot + 1) & mask;
+      }
+    },
+    indexOfRange(source: string, start: number, end: number): number {
+      let h = 0x811c9dc5;
+      for (let i = start; i < end; i++) {
+        h ^= source.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+      }
+      const length = end - start;
+      let slot = (h >>> 0) & mask;
+      for (;;) {
+        const entry = table[slot]!;
+        if (entry === 0) return -1;
+        const index = entry - 1;
+        const at = offsets[index]!;
+        if (offsets[index + 1]! - at === length) {
+          let k = 0;
+          while (k < length && terms.charCodeAt(at + k) === source.charCodeAt(start + k)) k++;
+          if (k === length) return index;
+        }
         slot = (slot + 1) & mask;
       }
     },

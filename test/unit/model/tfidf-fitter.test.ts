@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { charNgrams } from '../../../src/text/char-ngrams.ts';
 import { ngrams } from '../../../src/text/ngrams.ts';
-import { fitTfidf, seededRandom, tfidfFitter, type TfidfOptions } from '../../../src/model/index.ts';
+import {
+  buildVocabulary,
+  fitLinearSvmDual,
+  fitNaiveBayes,
+  fitTfidf,
+  row,
+  selectRows,
+  seededRandom,
+  tfidfFitter,
+  vocabularyFrom,
+  type TfidfOptions,
+} from '../../../src/model/index.ts';
 import { NgramTable } from '../../../src/model/ngram-table.ts';
 
 /**
@@ -141,5 +152,62 @@ describe('NgramTable', () => {
     // [0] and [0, 0] are different n-grams; so are [0, 0] and [0, 0, 0].
     expect(table.intern(Int32Array.of(0, 0, 0), 0, 1)).not.toBe(table.intern(Int32Array.of(0, 0, 0), 0, 2));
     expect(table.intern(Int32Array.of(0, 0, 0), 0, 2)).not.toBe(table.intern(Int32Array.of(0, 0, 0), 0, 3));
+  });
+});
+
+describe('Vocabulary.indexOfRange', () => {
+  it('finds a term inside a longer string without making the substring, as indexOf finds it', () => {
+    const terms = ['card', ' ca', 'ard ', 'é€', 'a', ''];
+    const vocabulary = vocabularyFrom(buildVocabulary(terms));
+    const source = ' card é€ ';
+    expect(vocabulary.indexOfRange(source, 1, 5)).toBe(0);
+    expect(vocabulary.indexOfRange(source, 0, 3)).toBe(1);
+    expect(vocabulary.indexOfRange(source, 2, 6)).toBe(2);
+    expect(vocabulary.indexOfRange(source, 6, 8)).toBe(3);
+    expect(vocabulary.indexOfRange(source, 2, 3)).toBe(4);
+    expect(vocabulary.indexOfRange(source, 3, 3)).toBe(5);
+    expect(vocabulary.indexOfRange(source, 1, 4)).toBe(-1); // "car"
+    for (let start = 0; start < source.length; start++)
+      for (let end = start; end <= source.length; end++)
+        expect(vocabulary.indexOfRange(source, start, end)).toBe(vocabulary.indexOf(source.slice(start, end)));
+  });
+});
+
+describe('16-bit fixed-point matrix values', () => {
+  const docs = randomDocs(400, 12);
+  const labelsOf = (d: string[]) => (d.includes('card') || d.includes('cards') ? 0 : d.includes('vpn') ? 1 : 2);
+  const char = { ngramRange: [2, 4] as const, sublinearTf: true, weight: 0.7, minDf: 2 };
+  const exact = fitTfidf(docs, { ngramRange: [1, 2], char });
+  const fixed = fitTfidf(docs, { ngramRange: [1, 2], char, uint16: true });
+
+  it('are each within half a step of the exact value, with the same rows and features', () => {
+    expect(fixed.matrix.data).toBeInstanceOf(Uint16Array);
+    const step = fixed.matrix.valueScale!;
+    expect(step).toBeCloseTo(1 / 65535, 12); // the char weight is below 1: values stay below 1
+    expect(Array.from(fixed.matrix.indices)).toEqual(Array.from(exact.matrix.indices));
+    exact.matrix.data.forEach((v, k) => {
+      expect(Math.abs(fixed.matrix.data[k]! * step - v)).toBeLessThanOrEqual(step / 2 + 1e-12);
+    });
+    // row() and selectRows hand out the values, not the 16-bit steps.
+    const r = row(fixed.matrix, 3);
+    expect(Array.from(r.values)).toEqual(Array.from(row(exact.matrix, 3).values).map((v) => expect.closeTo(v, 4)));
+    const picked = selectRows(fixed.matrix, [3, 1]);
+    expect(picked.valueScale).toBe(step);
+    expect(Array.from(row(picked, 0).values)).toEqual(Array.from(r.values));
+  });
+
+  it('give the linear SVM the same fit as float values, and Naive Bayes refuses them', () => {
+    const y = Int32Array.from(docs, labelsOf);
+    const labels = ['card', 'vpn', 'other'];
+    const a = fitLinearSvmDual(exact.matrix, y, labels, { c: 1, tolerance: 0.1 });
+    const b = fitLinearSvmDual(fixed.matrix, y, labels, { c: 1, tolerance: 0.1 });
+    let gap = 0;
+    let norm = 0;
+    a.model.weights.forEach((w, i) => {
+      gap += (w - b.model.weights[i]!) ** 2;
+      norm += w * w;
+    });
+    expect(Math.sqrt(gap / norm)).toBeLessThan(1e-3);
+    expect(() => fitNaiveBayes(fixed.matrix, y, labels, { alpha: 1, variant: 'multinomial' })).toThrow(/fixed point/);
   });
 });
