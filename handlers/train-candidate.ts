@@ -19,7 +19,7 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
   const candidate = await withTransientErrors(
     trainCandidate(
       { store: context.modelStore, registry: context.registry },
-      { ...input, ...(profile && { profile }) },
+      { ...input, ...(profile && { profile }), maxRows: config().RETRAIN_MAX_ROWS },
     ),
   );
   logger.info('candidate trained', {
@@ -28,6 +28,7 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
     parentVersion: candidate.parentVersion,
     trainingRows: candidate.trainingRows,
     feedbackRows: candidate.feedbackRows,
+    droppedFeedbackRows: candidate.droppedFeedbackRows,
     seconds: (Date.now() - started) / 1000,
   });
   return candidate;

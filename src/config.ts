@@ -89,6 +89,13 @@ export const configSchema = z.object({
    * (every Lambda bundle imports this file).
    */
   RETRAIN_PROFILE: optionalString,
+  /**
+   * At most this many training rows in a retraining: the base training set,
+   * then the most recent feedback (the oldest is left out). The default keeps
+   * the Retrain step well inside its Lambda (10,240 MB, 15 minutes): see
+   * docs/models.md, "Scale".
+   */
+  RETRAIN_MAX_ROWS: number(1_500_000, 1_000, 100_000_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -15,6 +15,8 @@ export interface RetrainInput {
   readonly watermark: string | null;
   /** Profile of the candidate; default: the profile of the model in service. */
   readonly profile?: ProfileName;
+  /** At most this many training rows: the base training set, then the most recent feedback (`RETRAIN_MAX_ROWS`). */
+  readonly maxRows?: number;
 }
 
 /** What `Retrain` passes on. */
@@ -24,8 +26,41 @@ export interface CandidateSummary {
   readonly trainingRows: number;
   readonly baseRows: number;
   readonly feedbackRows: number;
+  /** Feedback rows left out for `maxRows` (the oldest). */
+  readonly droppedFeedbackRows: number;
   /** The model in service when the candidate was trained (null: none). */
   readonly parentVersion: string | null;
+}
+
+/**
+ * At most `room` feedback rows: the most recent (by feedback time, then
+ * ticket id), in their snapshot order. What a retraining on more rows than
+ * fit in its Lambda keeps (`RETRAIN_MAX_ROWS`): the newest corrections say
+ * most about the tickets that come now.
+ */
+export function newestFeedback<T extends { readonly feedbackAt: string; readonly ticketId: string }>(
+  rows: readonly T[],
+  room: number,
+): { feedback: T[]; dropped: number } {
+  if (rows.length <= room) return { feedback: [...rows], dropped: 0 };
+  const order = rows
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = rows[a]!;
+      const y = rows[b]!;
+      return x.feedbackAt !== y.feedbackAt
+        ? x.feedbackAt < y.feedbackAt
+          ? 1
+          : -1
+        : x.ticketId < y.ticketId
+          ? 1
+          : x.ticketId > y.ticketId
+            ? -1
+            : 0;
+    });
+  const kept = new Uint8Array(rows.length);
+  for (let k = 0; k < room; k++) kept[order[k]!] = 1;
+  return { feedback: rows.filter((_, i) => kept[i] === 1), dropped: rows.length - room };
 }
 
 /** A short tag of the execution, so two runs on the same data never make the same version. */
@@ -58,8 +93,14 @@ export async function trainCandidate(
   if (pointer) parent = await store.manifest(pointer.modelVersion);
   const profile: ProfileName =
     input.profile ?? (parent && isProfileName(parent.profile) ? parent.profile : DEFAULT_PROFILE);
-  const feedback = snapshot.filter((r) => r.split === 'train');
-  const rows = [...base, ...feedback.map((r) => ({ text: r.text, label: r.label }))];
+  const { feedback, dropped } = newestFeedback(
+    snapshot.filter((r) => r.split === 'train'),
+    Math.max(0, (input.maxRows ?? Infinity) - base.length),
+  );
+  const rows = [
+    ...base.slice(0, input.maxRows ?? base.length),
+    ...feedback.map((r) => ({ text: r.text, label: r.label })),
+  ];
 
   const trained = await withTrainingSolver(
     rows.length,
@@ -115,8 +156,9 @@ export async function trainCandidate(
     version,
     profile,
     trainingRows: rows.length,
-    baseRows: base.length,
+    baseRows: Math.min(base.length, input.maxRows ?? base.length),
     feedbackRows: feedback.length,
+    droppedFeedbackRows: dropped,
     parentVersion: pointer?.modelVersion ?? null,
   };
 }
