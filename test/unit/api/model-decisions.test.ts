@@ -169,7 +169,7 @@ describe('POST /api/models/{version}/promote', () => {
     );
     const classifier = modelKey('v3', 'classifier.bin');
     const bytes = store.objects.get(classifier)!.slice();
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes.at(-1)! ^ 0xff;
     store.objects.set(classifier, bytes);
     const corrupt = await call('POST', '/api/models/v3/promote');
     expect(corrupt.status).toBe(422);
