@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   UnknownCategory: { status: 422, exitCode: 1, forPeople: true },
   /** A verdict that contradicts the ticket (confirming a failed classification, ...). */
   InvalidFeedback: { status: 422, exitCode: 1, forPeople: true },
+  /** A model version that cannot be put in service: its artifact does not load, or no retraining judged it. */
+  ModelNotServable: { status: 422, exitCode: 1, forPeople: true },
   /** The part of the product this needs is not set up here (a workflow's ARN is not set). */
   NotConfigured: { status: 503, exitCode: 1, forPeople: true },
   /**

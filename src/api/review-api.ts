@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { describeModel, listModels } from '../operations/models.ts';
+import { describeModel, listModels, promoteByHand, rollback, rollbackTarget } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
 import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
 import type { PredictionStore } from '../storage/predictions.ts';
@@ -27,6 +27,8 @@ import { roleCheck, type ApiAuthMode } from './roles.ts';
  *   GET  /api/stats
  *   GET  /api/models
  *   GET  /api/models/{version}
+ *   POST /api/models/{version}/promote           {reason?, by?, expectedInService?}   admins: put it in service by hand
+ *   POST /api/models/rollback                    {reason?, by?, expectedInService?}   admins: back to the one before
  *   POST /api/retrain                            {by?}
  *   GET  /api/runs?workflow=&status=&limit=&cursor=
  *   GET  /api/runs/{executionName}?workflow=&history=&showText=
@@ -35,8 +37,8 @@ import { roleCheck, type ApiAuthMode } from './roles.ts';
 export interface ReviewApiDeps {
   readonly predictions: Pick<PredictionStore, 'list'>;
   readonly feedback: Pick<FeedbackStore, 'get' | 'submit' | 'undo' | 'stats'>;
-  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list'>;
-  readonly store: Pick<S3ModelStore, 'manifest' | 'getObject'>;
+  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list' | 'movePointer' | 'setStatus'>;
+  readonly store: Pick<S3ModelStore, 'manifest' | 'part' | 'getObject'>;
   readonly manifest: (version: string) => Promise<ModelManifest>;
   readonly sfn: Pick<SFNClient, 'send'>;
   /** State machine ARNs by workflow name (absent: not deployed / not configured). */
@@ -102,6 +104,22 @@ const feedbackBody = z.strictObject({
 });
 
 const retrainBody = z.strictObject({ by: z.string().trim().min(1).max(200).optional() });
+
+/** A person's decision on the model in service (promote, roll back): why, and what they saw in service. */
+const modelDecisionBody = z.strictObject({
+  reason: z.string().trim().max(500).optional(),
+  by: z.string().trim().min(1).max(200).optional(),
+  /** The version the caller saw in service: 409 if another one is by now (the page sends it). */
+  expectedInService: z.string().min(1).max(128).optional(),
+});
+
+/** Model versions are S3 path segments (src/model-store/s3-model-store.ts); anything else names none. */
+const versionParam = (request: ApiRequest): string => {
+  const version = request.params.version!;
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(version))
+    throw new ApiError('BadRequest', 'a model version is 1-128 letters, digits, ".", "_" and "-"');
+  return version;
+};
 
 const undoQuery = z.object({ at: z.iso.datetime().optional() });
 
@@ -195,6 +213,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     path: '/api/models',
     async handle(_request, deps) {
       const { inService, models } = await listModels(deps.registry);
+      const rollbackTo = inService ? ((await rollbackTarget(deps.registry, inService))?.version ?? null) : null;
       return json(200, {
         inService: inService
           ? {
@@ -202,6 +221,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
               since: inService.promotedAt,
               reason: inService.reason,
               previousVersion: inService.previousVersion ?? null,
+              rollbackTo,
             }
           : null,
         models,
@@ -212,7 +232,28 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     method: 'GET',
     path: '/api/models/:version',
     async handle(request, deps) {
-      return json(200, { model: await describeModel(deps, request.params.version!) });
+      return json(200, { model: await describeModel(deps, versionParam(request)) });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/models/:version/promote',
+    async handle(request, deps) {
+      const version = versionParam(request);
+      const { by: givenBy, ...decision } = parseBody(modelDecisionBody, request, { optional: true });
+      const by = callerOf(request.event) ?? givenBy;
+      const result = await promoteByHand(deps, version, { ...decision, ...(by && { by }) });
+      return json(200, result);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/models/rollback',
+    async handle(request, deps) {
+      const { by: givenBy, ...decision } = parseBody(modelDecisionBody, request, { optional: true });
+      const by = callerOf(request.event) ?? givenBy;
+      const result = await rollback(deps, { ...decision, ...(by && { by }) });
+      return json(200, result);
     },
   }),
   route({

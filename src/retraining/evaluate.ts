@@ -63,7 +63,10 @@ export class NothingToEvaluateError extends TriageError {
 }
 
 /** A model version from S3, ready to classify (checksums verified). */
-export async function loadStoredClassifier(store: S3ModelStore, version: string): Promise<TicketClassifier> {
+export async function loadStoredClassifier(
+  store: Pick<S3ModelStore, 'manifest' | 'part'>,
+  version: string,
+): Promise<TicketClassifier> {
   const manifest = await store.manifest(version);
   const [vectorizer, classifier] = await Promise.all([
     store.part(manifest, 'vectorizer'),

@@ -172,14 +172,14 @@ describe('triage retrain and triage models', () => {
       evaluation: { inServiceVersion: v1 },
     });
 
-    const back = await triage('models', 'rollback', '--by', 'ops');
+    const back = await triage('models', 'rollback', '--by', 'ops', '--reason', 'misroutes VPN tickets');
     expect(back).toMatchObject({
       code: 0,
       stdout: `rolled back: model ${v1} is in service again (${v2} is recorded as rolled back)\n`,
     });
     expect(await t.registry.get(v2)).toMatchObject({
       status: 'rejected',
-      statusReason: expect.stringMatching(/^rolled back by ops to /),
+      statusReason: expect.stringMatching(/^rolled back by ops to \S+ on \S+: misroutes VPN tickets/),
     });
     const forward = await triage('models', 'promote', v2, '--json');
     expect(JSON.parse(forward.stdout)).toEqual({ version: v2, previousVersion: v1 });
