@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
-import { CliError, percent, progress } from '../output.ts';
+import { CliError, percent, progress, warn } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 
@@ -31,6 +31,7 @@ export function registerBootstrap(program: Command): void {
       textColumn: options.textColumn,
       labelColumn: options.labelColumn,
     });
+    data.warnings.forEach(warn);
     const bar = progress(!options.json);
     const { store, registry } = storesOf(target);
     const result = await bootstrapModel(store, registry, {

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
+import { describeUnseenLabels, readLabelledCsv, readSplitCsv, rowsOf } from '../../data/labelled-csv.ts';
 import { computeMetrics, type Metrics } from '../../model/metrics.ts';
 import { loadModelDirectory } from '../../model-store/directory.ts';
-import { percent, progress, table } from '../output.ts';
+import { percent, progress, table, warn } from '../output.ts';
 
 interface EvaluateOptions {
   model: string;
@@ -55,9 +55,15 @@ export function registerEvaluate(program: Command): void {
         textColumn: options.textColumn,
         labelColumn: options.labelColumn,
       });
+      data.warnings.forEach(warn);
       const rows = options.split
-        ? (await readSplitCsv(options.split, data.texts.length)).test
+        ? rowsOf(await readSplitCsv(options.split, data), 'test')
         : data.texts.map((_, i) => i);
+      const unseen = describeUnseenLabels(
+        rows.map((r) => data.labels[r]!),
+        model.manifest.labels,
+      );
+      if (unseen) warn(unseen);
       const bar = progress(!options.json);
       const step = Math.max(1, Math.floor(rows.length / 200));
       const predicted = rows.map((r, i) => {
@@ -71,7 +77,7 @@ export function registerEvaluate(program: Command): void {
         await writeFile(
           options.predictions,
           stringify(
-            rows.map((r, i) => [r, actual[i], predicted[i]]),
+            rows.map((r, i) => [data.rows[r], actual[i], predicted[i]]),
             { header: true, columns: ['row', 'true', 'pred'] },
           ),
         );

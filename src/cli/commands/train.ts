@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
+import { readLabelledCsv, readSplitCsv, rowsOf } from '../../data/labelled-csv.ts';
 import { packageModel } from '../../model/artifact.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES, PROFILES } from '../../model/profiles.ts';
 import { trainModel } from '../../model/train.ts';
-import { saveModelDirectory } from '../../model-store/directory.ts';
-import { CliError, percent, progress } from '../output.ts';
+import { checkModelDirectory, saveModelDirectory } from '../../model-store/directory.ts';
+import { CliError, percent, progress, warn } from '../output.ts';
 
 interface TrainOptions {
   data: string;
@@ -39,12 +39,14 @@ export function registerTrain(program: Command): void {
     .action(async (options: TrainOptions) => {
       if (!isProfileName(options.profile))
         throw new CliError(`unknown profile "${options.profile}" (choose one of: ${PROFILE_NAMES.join(', ')})`);
+      checkModelDirectory(options.out);
       const data = await readLabelledCsv(options.data, {
         textColumn: options.textColumn,
         labelColumn: options.labelColumn,
       });
+      data.warnings.forEach(warn);
       const rows = options.split
-        ? (await readSplitCsv(options.split, data.texts.length)).train
+        ? rowsOf(await readSplitCsv(options.split, data), 'train')
         : data.texts.map((_, i) => i);
       const bar = progress(!options.json);
       const started = performance.now();
