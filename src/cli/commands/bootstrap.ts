@@ -26,12 +26,12 @@ export function registerBootstrap(program: Command): void {
       .option('--json', 'print the result as JSON'),
   ).action(async (options: BootstrapOptions) => {
     if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
-    const target = resolveTarget(options);
     const data = await readLabelledCsv(options.data, {
       textColumn: options.textColumn,
       labelColumn: options.labelColumn,
     });
     data.warnings.forEach(warn);
+    const target = resolveTarget(options);
     const bar = progress(!options.json);
     const { store, registry } = storesOf(target);
     const result = await bootstrapModel(store, registry, {

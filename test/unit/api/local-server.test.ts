@@ -127,7 +127,7 @@ describe('cross-site state changes are refused', () => {
   it('a POST from a page of another origin is refused with 403 (Origin, or Sec-Fetch-Site), even as JSON', async () => {
     const json = { 'content-type': 'application/json' };
     const before = retrainsStarted.length;
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: 'https://evil.example' },
       { origin: 'null' },
       { origin: `http://127.0.0.1:${server.port + 1}` },
