@@ -40,7 +40,7 @@ function stateMachineArn(target: Target, workflow: string): string {
     (workflow as WorkflowName) === 'classify-ticket'
       ? target.config.CLASSIFY_STATE_MACHINE_ARN
       : target.config.RETRAIN_STATE_MACHINE_ARN;
-  if (!arn) throw new CliError(`the ${workflow} workflow is not deployed in this stack`);
+  if (!arn) throw new CliError(`the ${workflow} workflow is not deployed in this stack`, 'NotConfigured');
   return arn;
 }
 
