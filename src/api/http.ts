@@ -136,7 +136,10 @@ const requireJsonBody: Middleware = async ({ reqCtx, next }) => {
   if (event.body !== undefined && event.body !== '') {
     const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
     const [type = '', ...params] = (header ?? '').split(';').map((p) => p.trim().toLowerCase());
-    const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
     if (type !== 'application/json' || (charset !== undefined && charset !== 'utf-8'))
       throw new ApiError(
         'UnsupportedMediaType',
