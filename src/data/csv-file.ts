@@ -66,7 +66,9 @@ function countOutsideQuotes(line: string, chars: readonly string[]): Map<string,
 
 /** Refuses a file whose header is separated by something other than commas. */
 function checkDelimiter(path: string, text: string): void {
-  const headerLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const start = text.search(/\S/);
+  const end = text.indexOf('\n', start);
+  const headerLine = start < 0 ? '' : text.slice(start, end < 0 ? undefined : end);
   const counts = countOutsideQuotes(headerLine, [',', ...DELIMITERS.map((d) => d.char)]);
   if (counts.get(',')! > 0) return;
   const likely = DELIMITERS.map((d) => ({ ...d, count: counts.get(d.char)! }))

@@ -238,7 +238,9 @@ describe.concurrent('no stack, or one that does not answer', () => {
     expect(result.stderr).toMatch(/no local stack is running .* start it with `npm start`/);
   });
 
-  it('a stack that does not answer: exit 3, the address; TRIAGE_DEBUG=1 adds the stack trace', async () => {
+  it('a stack that does not answer: exit 3, the address; TRIAGE_DEBUG=1 adds the stack trace', {
+    timeout: 120_000,
+  }, async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const { port: p } = s.address() as { port: number };
