@@ -10,7 +10,7 @@ import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
 import type { PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
-import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
+import { describeRun, listRuns, RUN_NAME, RUN_NAME_RULE, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
 import { elideTicketText } from './elide.ts';
 import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequest, type ApiRoute } from './http.ts';
 import { roleCheck, type ApiAuthMode } from './roles.ts';
@@ -296,8 +296,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     async handle(request, deps) {
       const q = request.query;
       const executionName = request.params.executionName!;
-      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
-        throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+      if (!RUN_NAME.test(executionName)) throw new ApiError('BadRequest', RUN_NAME_RULE);
       const arn = stateMachineOf(deps, q.workflow);
       const { history, ...run } = await describeRun(deps.sfn, arn, executionName, { history: q.history });
       const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };

@@ -9,7 +9,8 @@ import { registerRuns } from './commands/runs.ts';
 import { registerSend } from './commands/send.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
-import { describeError } from './output.ts';
+import { EXIT_CODES } from '../errors.ts';
+import { guardProcess, reportError } from './output.ts';
 
 export function buildProgram(): Command {
   const program = new Command('triage')
@@ -38,16 +39,15 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardProcess();
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has already printed its message (or the help text).
-      process.exitCode = error.exitCode;
+      // Commander has already printed its message (or the help text); a usage error is bad input.
+      process.exitCode = error.exitCode === 0 ? 0 : EXIT_CODES.badInput;
       return;
     }
-    const { message, exitCode } = describeError(error);
-    console.error(`error: ${message}`);
-    process.exitCode = exitCode;
+    reportError(error);
   }
 }

@@ -84,7 +84,7 @@ describe('triage feedback', () => {
     [['feedback', 'C-2'], /error: say what is right: --correct .* or --category <name>/],
   ])('fails clearly: %j', async (args, message) => {
     const result = await triage(...args);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
 
@@ -125,7 +125,7 @@ describe('triage feedback', () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'ticket,comment\nC-1,nice\n');
     const result = await triage('feedback', 'import', file);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/needs a category column .* or a verdict column/);
   });
 });
