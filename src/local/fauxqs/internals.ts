@@ -50,6 +50,17 @@ export interface FauxqsSqsQueue {
   fifoDelayed: Map<string, FauxqsSqsMessage[]>;
   sequenceCounter: number;
   isFifo(): boolean;
+  /** Every message put on the queue goes through here (sends and dead-letter moves). */
+  enqueue(msg: FauxqsSqsMessage): void;
+  dequeue(
+    maxCount: number,
+    visibilityTimeoutOverride?: number,
+    dlqResolver?: (arn: string) => FauxqsSqsQueue | undefined,
+  ): { MessageId: string; ReceiptHandle: string }[];
+  deleteMessage(receiptHandle: string): boolean;
+  purge(): void;
+  setAttributes(attributes: Record<string, string>): void;
+  recordDeduplication(dedupId: string, messageId: string, sequenceNumber?: string): void;
 }
 
 /** The parts of fauxqs' `SqsStore` we use. */
@@ -66,6 +77,7 @@ export interface FauxqsSqsStore {
   getQueue(url: string): FauxqsSqsQueue | undefined;
   getQueueByName(name: string): FauxqsSqsQueue | undefined;
   getQueueByArn(arn: string): FauxqsSqsQueue | undefined;
+  deleteQueue(url: string): boolean;
   listQueues(prefix?: string, maxResults?: number): FauxqsSqsQueue[];
   buildQueueUrl(queueName: string, port: string, requestHost: string, region: string): string;
 }
@@ -142,8 +154,19 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     for (const [name, cls] of Object.entries(classes)) {
       if (typeof cls !== 'function') throw new Error(`fauxqs internals changed: ${name} not found`);
     }
+    const probe = new classes.SqsStore().createQueue('probe', 'http://probe/probe', 'arn:probe');
+    assertMethods('SqsQueue', Object.getPrototypeOf(probe) as object, [
+      'enqueue',
+      'dequeue',
+      'deleteMessage',
+      'purge',
+      'setAttributes',
+      'recordDeduplication',
+      'isFifo',
+    ]);
     assertMethods('SqsStore', classes.SqsStore.prototype, [
       'createQueue',
+      'deleteQueue',
       'getQueue',
       'getQueueByName',
       'getQueueByArn',
