@@ -8,7 +8,13 @@
  *     a full accounting: every input is exactly one result or one rejection.
  *  2. Latency: tickets sent at a steady rate below saturation; p50/p95 from
  *     send to the result arriving on the output queue.
+ *
+ * By default it runs twice, back to back in child processes: with durability
+ * on (`fsync`, what `npm start` does: every acknowledgement waits for its
+ * group commit) and off (acknowledged before written), and prints what
+ * durability costs. `--durability <mode>` runs one mode.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +31,7 @@ import { table } from '../src/cli/output.ts';
 import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
+import { DURABILITY_LEVELS, type Durability } from '../src/local/journal.ts';
 import { createStores } from '../src/storage/stores.ts';
 import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
@@ -37,6 +44,8 @@ const program = new Command('bench:pipeline')
   .option('--seconds <n>', 'length of the latency phase', '20')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
   .option('--in-memory', 'no data directory (npm start persists to one)')
+  .option('--durability <mode>', `one run with this durability (${DURABILITY_LEVELS.join(', ')})`)
+  .option('--compare <modes>', 'run once per durability mode, back to back, and compare', 'fsync,off')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -45,15 +54,95 @@ const opts = program.opts<{
   seconds: string;
   pollers: string;
   inMemory?: boolean;
+  durability?: string;
+  compare: string;
   json?: boolean;
 }>();
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
 
+if (opts.durability === undefined && !opts.inMemory) {
+  // Compare: one child process per mode, the same settings, back to back.
+  const modes = opts.compare.split(',').map((m) => m.trim());
+  const bad = modes.find((m) => !DURABILITY_LEVELS.includes(m as Durability));
+  if (bad !== undefined) {
+    console.error(`--compare: "${bad}" is not one of ${DURABILITY_LEVELS.join(', ')}`);
+    process.exit(2);
+  }
+  const runs: { mode: string; output: PipelineOutput }[] = [];
+  for (const mode of modes) {
+    log(`--- durability ${mode} ---`);
+    const child = spawnSync(
+      process.execPath,
+      [
+        projectPath('bin/run-ts.mjs'),
+        projectPath('bench/pipeline.ts'),
+        '--durability',
+        mode,
+        '--json',
+        '--tickets',
+        opts.tickets,
+        '--rate',
+        opts.rate,
+        '--seconds',
+        opts.seconds,
+        '--pollers',
+        opts.pollers,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
+    if (child.status !== 0 && child.stdout.trim() === '') {
+      console.error(`the ${mode} run failed (exit ${child.status})`);
+      process.exit(1);
+    }
+    const output = JSON.parse(child.stdout) as PipelineOutput;
+    runs.push({ mode, output });
+    log(
+      `${mode}: ${output.drain.perSecond.toFixed(0)} tickets/s, p95 ${output.latency.p95Ms.toFixed(0)} ms, ${output.drain.accounted ? 'all accounted for' : 'ACCOUNTING MISMATCH'}`,
+    );
+  }
+  const base = runs.find((r) => r.mode === 'off')?.output;
+  const result = { at: new Date().toISOString(), node: process.version, runs };
+  const file = saveBenchResult('pipeline-durability', result);
+  if (opts.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(
+      '\n' +
+        table(
+          [
+            'durability',
+            'drain tickets/s',
+            'vs off',
+            'CPU-ms/ticket',
+            `p50 / p95 ms at ${opts.rate}/s`,
+            'accounted for',
+          ],
+          runs.map(({ mode, output }) => [
+            mode,
+            output.drain.perSecond.toFixed(0),
+            base ? `${((output.drain.perSecond / base.drain.perSecond) * 100).toFixed(0)}%` : '-',
+            output.drain.cpuMsPerTicket.toFixed(2),
+            `${output.latency.p50Ms.toFixed(0)} / ${output.latency.p95Ms.toFixed(0)}`,
+            output.drain.accounted ? 'yes' : 'NO',
+          ]),
+        ),
+    );
+    console.log(`\ngoals with durability on: drain >= 500/s, p95 <= 150 ms at 300/s, every ticket accounted for`);
+    console.log(`JSON: ${file}`);
+  }
+  process.exit(runs.every((r) => r.output.drain.accounted) ? 0 : 1);
+}
+const durability = (opts.durability ?? 'fsync') as Durability;
+if (!DURABILITY_LEVELS.includes(durability)) {
+  console.error(`--durability must be one of ${DURABILITY_LEVELS.join(', ')}`);
+  process.exit(2);
+}
+
 const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
 const stack = await startLocalStack({
   ...(dataDir && { dataDir }),
+  durability,
   eventSource: { pollers: Number(opts.pollers), enabled: false },
 });
 const clients = createAwsClients(stack.config);
@@ -284,6 +373,7 @@ if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 const output = {
   at: new Date().toISOString(),
   node: process.version,
+  durability: dataDir ? durability : 'in-memory',
   pollers: Number(opts.pollers),
   drain: { ...drain, accounted },
   latency,
@@ -317,3 +407,8 @@ else {
   console.log(`\nJSON: ${file}`);
 }
 process.exitCode = accounted ? 0 : 1;
+
+interface PipelineOutput {
+  readonly drain: { readonly perSecond: number; readonly cpuMsPerTicket: number; readonly accounted: boolean };
+  readonly latency: { readonly p50Ms: number; readonly p95Ms: number };
+}

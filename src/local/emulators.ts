@@ -30,11 +30,12 @@ import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
 import { syncDynamoDbWrites } from './dynamodb-durability.ts';
-import { loadFauxqsStoreClasses, type FauxqsSqsStore } from './fauxqs/internals.ts';
+import { loadFauxqsStoreClasses, type FauxqsSqsRouterClass, type FauxqsSqsStore } from './fauxqs/internals.ts';
 import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
 import {
   captureSqsStore,
   DedupLedger,
+  InvocationSends,
   journalQueueMetadata,
   journalSqsChanges,
   readLegacySnapshot,
@@ -43,6 +44,7 @@ import {
 } from './fauxqs/sqs-persistence.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, type Emulators, type StartEmulatorsOptions } from './emulator-protocol.ts';
 import { closeServer, endpointUrl, listen, LOOPBACK_HOST } from './http-util.ts';
+import { INVOCATION_HEADER } from './invocation-identity.ts';
 import { Journal, journalExists } from './journal.ts';
 
 export {
@@ -76,7 +78,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
   const region = options.region ?? DEFAULT_REGION;
   const dataDir = options.dataDir;
-  const { SqsStore, S3Store, SnsStore } = await loadFauxqsStoreClasses();
+  const { SqsStore, S3Store, SnsStore, SqsRouter } = await loadFauxqsStoreClasses();
 
   // --- S3 + SQS (fauxqs) ---
   const sqsStore = new SqsStore();
@@ -90,7 +92,9 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const durability = options.durability ?? 'fsync';
   let journal: Journal<SqsRecord> | undefined;
   const dedupIds = new DedupLedger();
+  const sends = new InvocationSends();
   if (dataDir) {
+    trackInvocations(SqsRouter);
     const s3Dir = join(dataDir, 's3');
     restoreS3Store(s3Store, s3Dir);
     attachS3WriteThrough(s3Store, s3Dir, { sync: durability === 'fsync' });
@@ -102,10 +106,10 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       ...(options.sqsCheckpointAtBytes !== undefined ? { checkpointAtBytes: options.sqsCheckpointAtBytes } : {}),
     });
     journal = opened.journal;
-    restoreSqsStore(sqsStore, [...legacy, ...opened.records], queueUrl, dedupIds);
-    journalSqsChanges(sqsStore, journal, dedupIds);
+    restoreSqsStore(sqsStore, [...legacy, ...opened.records], queueUrl, dedupIds, sends);
+    journalSqsChanges(sqsStore, journal, dedupIds, sends);
     const sqsJournal = journal;
-    const checkpoint = (): Promise<void> => sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds));
+    const checkpoint = (): Promise<void> => sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds, sends));
     sqsJournal.onCheckpointDue(() => {
       checkpoint().catch((err: unknown) => console.error('[local-runtime] SQS checkpoint failed:', err));
     });
@@ -190,12 +194,31 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       await app.close();
       if (journal) {
         const sqsJournal = journal;
-        await sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds));
+        await sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds, sends));
         await sqsJournal.close();
       }
       await closeServer(dynamoServer);
     },
   };
+}
+
+const tracking = Symbol.for('ticket-triage.local.sqs-invocations');
+
+/**
+ * fauxqs calls an action's handler synchronously inside `SqsRouter.handle`:
+ * the sends it makes belong to the request's invocation (header), if any.
+ * Installed once per thread.
+ */
+function trackInvocations(SqsRouter: FauxqsSqsRouterClass): void {
+  const proto = SqsRouter.prototype as FauxqsSqsRouterClass['prototype'] & Record<symbol, boolean>;
+  if (proto[tracking]) return;
+  const handle = proto.handle;
+  proto.handle = function handleAsInvocation(this: unknown, request, reply) {
+    const header = request.headers[INVOCATION_HEADER];
+    const key = typeof header === 'string' ? decodeURIComponent(header) : undefined;
+    return InvocationSends.during(key, () => handle.call(this, request, reply));
+  };
+  proto[tracking] = true;
 }
 
 /**

@@ -115,7 +115,15 @@ export interface FauxqsS3Store {
   readonly multipartUploads: Map<string, { bucket: string; key: string }>;
 }
 
+/** fauxqs' SQS request router: `handle` calls the action's handler synchronously before its first await. */
+export interface FauxqsSqsRouterClass {
+  readonly prototype: {
+    handle(request: { headers: Record<string, string | string[] | undefined> }, reply: unknown): Promise<unknown>;
+  };
+}
+
 export interface FauxqsStoreClasses {
+  readonly SqsRouter: FauxqsSqsRouterClass;
   readonly SqsStore: new () => FauxqsSqsStore;
   readonly S3Store: new () => FauxqsS3Store;
   readonly SnsStore: new () => object;
@@ -145,8 +153,14 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     const dist = fauxqsDistDir();
     const load = (file: string): Promise<Record<string, unknown>> =>
       import(pathToFileURL(join(dist, file)).href) as Promise<Record<string, unknown>>;
-    const [sqs, s3, sns] = await Promise.all([load('sqs/sqsStore.js'), load('s3/s3Store.js'), load('sns/snsStore.js')]);
+    const [sqs, s3, sns, router] = await Promise.all([
+      load('sqs/sqsStore.js'),
+      load('s3/s3Store.js'),
+      load('sns/snsStore.js'),
+      load('sqs/sqsRouter.js'),
+    ]);
     const classes = {
+      SqsRouter: router.SqsRouter as FauxqsStoreClasses['SqsRouter'],
       SqsStore: sqs.SqsStore as FauxqsStoreClasses['SqsStore'],
       S3Store: s3.S3Store as FauxqsStoreClasses['S3Store'],
       SnsStore: sns.SnsStore as FauxqsStoreClasses['SnsStore'],
@@ -154,6 +168,7 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     for (const [name, cls] of Object.entries(classes)) {
       if (typeof cls !== 'function') throw new Error(`fauxqs internals changed: ${name} not found`);
     }
+    assertMethods('SqsRouter', classes.SqsRouter.prototype, ['handle']);
     const probe = new classes.SqsStore().createQueue('probe', 'http://probe/probe', 'arn:probe');
     assertMethods('SqsQueue', Object.getPrototypeOf(probe) as object, [
       'enqueue',

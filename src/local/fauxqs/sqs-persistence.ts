@@ -37,7 +37,10 @@ export type SqsRecord =
       readonly tags: Record<string, string>;
     }
   | { readonly o: 'drop'; readonly name: string }
-  | { readonly o: 'put'; readonly q: string; readonly m: FauxqsSqsMessage }
+  /** `inv`: the send's key when a Task's Lambda invocation made it (see InvocationSends). */
+  | { readonly o: 'put'; readonly q: string; readonly m: FauxqsSqsMessage; readonly inv?: string }
+  /** A send made by an invocation whose message is gone (in a checkpoint: the key stays known). */
+  | { readonly o: 'sent'; readonly k: string; readonly at: number }
   /** Receive counts after a receive: [messageId, count, first receive time]. */
   | { readonly o: 'recv'; readonly q: string; readonly r: [string, number, number | undefined][] }
   | { readonly o: 'del'; readonly q: string; readonly id: string }
@@ -73,11 +76,83 @@ function messagesOf(queue: FauxqsSqsQueue): FauxqsSqsMessage[] {
 }
 
 /** The whole store as records (a checkpoint). Synchronous: a consistent picture. */
-export function* captureSqsStore(store: FauxqsSqsStore, dedupIds: DedupLedger): Generator<SqsRecord> {
+export function* captureSqsStore(
+  store: FauxqsSqsStore,
+  dedupIds: DedupLedger,
+  sends: InvocationSends,
+): Generator<SqsRecord> {
   for (const queue of store.listQueues()) {
     yield queueRecord(queue);
     for (const m of messagesOf(queue)) yield { o: 'put', q: queue.name, m };
     for (const entry of dedupIds.live(queue.name)) yield entry;
+  }
+  yield* sends.live();
+}
+
+/** The invocation whose request fauxqs is handling right now (its handlers are synchronous). */
+let activeInvocation: string | undefined;
+
+/** How long the keys of invocations' sends are kept: longer than any Task may run (classify-ticket: 300 s). */
+const INVOCATION_SEND_TTL_MS = 30 * 60 * 1000;
+
+/**
+ * The sends made by Step Functions Tasks' Lambda invocations, by key
+ * `<invocation>|<queue>|<n>` (the invocation's n-th send to that queue), so
+ * that the re-run of an invocation a crash cut short does not send again what
+ * it had sent (see ../invocation-identity.ts). The invocation is known while
+ * fauxqs' router calls an action's handler (synchronously), from the
+ * request's `x-local-invocation` header.
+ */
+export class InvocationSends {
+  private readonly sent = new Map<string, number>();
+  /** Sends so far per invocation and queue, in this run. */
+  private readonly counters = new Map<string, { at: number; perQueue: Map<string, number> }>();
+  private lastPrune = Date.now();
+
+  /** Runs `fn` (fauxqs' handling of one request) as invocation `key`. */
+  static during<T>(key: string | undefined, fn: () => T): T {
+    activeInvocation = key;
+    try {
+      return fn();
+    } finally {
+      activeInvocation = undefined;
+    }
+  }
+
+  /**
+   * For a message being put on `queue` now: its send key, and whether that
+   * send was already made (then the message must not be put again).
+   */
+  claim(queue: string): { key: string; repeat: boolean } | undefined {
+    const invocation = activeInvocation;
+    if (invocation === undefined) return undefined;
+    const now = Date.now();
+    this.prune(now);
+    let counter = this.counters.get(invocation);
+    if (!counter) this.counters.set(invocation, (counter = { at: now, perQueue: new Map() }));
+    const n = (counter.perQueue.get(queue) ?? 0) + 1;
+    counter.perQueue.set(queue, n);
+    const key = `${invocation}|${queue}|${n}`;
+    if (this.sent.has(key)) return { key, repeat: true };
+    this.sent.set(key, now);
+    return { key, repeat: false };
+  }
+
+  remember(key: string, at: number): void {
+    if (at > Date.now() - INVOCATION_SEND_TTL_MS) this.sent.set(key, at);
+  }
+
+  *live(): Generator<SqsRecord> {
+    this.prune(Date.now(), true);
+    for (const [k, at] of this.sent) yield { o: 'sent', k, at };
+  }
+
+  private prune(now: number, force = false): void {
+    if (!force && now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    const oldest = now - INVOCATION_SEND_TTL_MS;
+    for (const [k, at] of this.sent) if (at < oldest) this.sent.delete(k);
+    for (const [k, c] of this.counters) if (c.at < oldest) this.counters.delete(k);
   }
 }
 
@@ -117,6 +192,7 @@ export function restoreSqsStore(
   records: Iterable<SqsRecord>,
   queueUrl: (name: string) => string,
   dedupIds: DedupLedger,
+  sends: InvocationSends,
 ): { queues: number; messages: number } {
   const queues = new Map<string, QueueState>();
   /** Which queue holds each message (a dead-letter move puts it elsewhere). */
@@ -136,7 +212,11 @@ export function restoreSqsStore(
         queues.delete(r.name);
         break;
       }
+      case 'sent':
+        sends.remember(r.k, r.at);
+        break;
       case 'put': {
+        if (r.inv !== undefined) sends.remember(r.inv, r.m.sentTimestamp);
         const target = queues.get(r.q);
         if (!target) break;
         const from = where.get(r.m.messageId);
@@ -207,12 +287,17 @@ export function restoreSqsStore(
  * Makes every later change to `store` (and to the queues in it, present and
  * future) append its record to `journal`. Call after restoring.
  */
-export function journalSqsChanges(store: FauxqsSqsStore, journal: Journal<SqsRecord>, dedupIds: DedupLedger): void {
+export function journalSqsChanges(
+  store: FauxqsSqsStore,
+  journal: Journal<SqsRecord>,
+  dedupIds: DedupLedger,
+  sends: InvocationSends,
+): void {
   const createQueue = store.createQueue.bind(store);
   const deleteQueue = store.deleteQueue.bind(store);
   store.createQueue = (name, url, arn, attributes, tags) => {
     const queue = createQueue(name, url, arn, attributes, tags);
-    instrumentQueue(queue, journal, dedupIds);
+    instrumentQueue(queue, journal, dedupIds, sends);
     journal.append(queueRecord(queue));
     return queue;
   };
@@ -225,7 +310,7 @@ export function journalSqsChanges(store: FauxqsSqsStore, journal: Journal<SqsRec
     }
     return deleted;
   };
-  for (const queue of store.listQueues()) instrumentQueue(queue, journal, dedupIds);
+  for (const queue of store.listQueues()) instrumentQueue(queue, journal, dedupIds, sends);
 }
 
 /** Journals the queue's metadata again (after tags changed, which fauxqs does in place). */
@@ -233,7 +318,12 @@ export function journalQueueMetadata(store: FauxqsSqsStore, journal: Journal<Sqs
   for (const queue of store.listQueues()) journal.append(queueRecord(queue));
 }
 
-function instrumentQueue(queue: FauxqsSqsQueue, journal: Journal<SqsRecord>, dedupIds: DedupLedger): void {
+function instrumentQueue(
+  queue: FauxqsSqsQueue,
+  journal: Journal<SqsRecord>,
+  dedupIds: DedupLedger,
+  sends: InvocationSends,
+): void {
   const name = queue.name;
   const enqueue = queue.enqueue.bind(queue);
   const dequeue = queue.dequeue.bind(queue);
@@ -242,7 +332,9 @@ function instrumentQueue(queue: FauxqsSqsQueue, journal: Journal<SqsRecord>, ded
   const setAttributes = queue.setAttributes.bind(queue);
   const recordDeduplication = queue.recordDeduplication.bind(queue);
   queue.enqueue = (msg) => {
-    journal.append({ o: 'put', q: name, m: msg });
+    const send = msg.approximateReceiveCount === 0 ? sends.claim(name) : undefined;
+    if (send?.repeat) return; // this invocation made this send before a crash: it stays made once
+    journal.append({ o: 'put', q: name, m: msg, ...(send && { inv: send.key }) });
     enqueue(msg);
   };
   queue.dequeue = (maxCount, visibilityTimeout, dlqResolver) => {

@@ -465,7 +465,7 @@ export class StepFunctionsService {
       record.input,
     );
     const execution = entry.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, recorded) },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, recorded, record.executionArn) },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: entry.roleArn },
@@ -507,11 +507,17 @@ export class StepFunctionsService {
     entry: MachineEntry,
     recorder: ExecutionHistoryRecorder,
     recorded: Promise<void>,
+    executionArn: string,
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    /** Invocations of each Task state in this run: with the execution, the invocation's identity across a crash. */
+    const attempts = new Map<string, number>();
     for (const task of entry.tasks) {
       handlers[task.name] = async (input: unknown): Promise<never> => {
         await recorded;
+        const attempt = (attempts.get(task.name) ?? 0) + 1;
+        attempts.set(task.name, attempt);
+        const invocationKey = `${executionArn}#${task.name}#${attempt}`;
         // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
         const inputJson = JSON.stringify(input ?? null);
         const invocation = recorder.beginTaskInvocation({
@@ -524,7 +530,9 @@ export class StepFunctionsService {
         let result: unknown;
         let output: string;
         if (task.resource.kind === 'lambda-function') {
-          ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson));
+          ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson, {
+            invocationKey,
+          }));
         } else {
           const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
           if (typeof params.FunctionName !== 'string') {
