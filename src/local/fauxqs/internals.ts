@@ -58,6 +58,7 @@ export interface FauxqsSqsQueue {
     dlqResolver?: (arn: string) => FauxqsSqsQueue | undefined,
   ): { MessageId: string; ReceiptHandle: string }[];
   deleteMessage(receiptHandle: string): boolean;
+  changeVisibility(receiptHandle: string, timeoutSeconds: number): void;
   purge(): void;
   setAttributes(attributes: Record<string, string>): void;
   recordDeduplication(dedupId: string, messageId: string, sequenceNumber?: string): void;
