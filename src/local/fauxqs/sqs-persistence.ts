@@ -138,8 +138,13 @@ export class InvocationSends {
     return { key, repeat: false };
   }
 
-  remember(key: string, at: number): void {
-    if (at > Date.now() - INVOCATION_SEND_TTL_MS) this.sent.set(key, at);
+  /**
+   * Restores a send's key. Its time starts again now: the invocations a crash
+   * cut short run again right after the restart, however long the runtime
+   * was down.
+   */
+  restore(key: string): void {
+    this.sent.set(key, Date.now());
   }
 
   *live(): Generator<SqsRecord> {
@@ -213,10 +218,10 @@ export function restoreSqsStore(
         break;
       }
       case 'sent':
-        sends.remember(r.k, r.at);
+        sends.restore(r.k);
         break;
       case 'put': {
-        if (r.inv !== undefined) sends.remember(r.inv, r.m.sentTimestamp);
+        if (r.inv !== undefined) sends.restore(r.inv);
         const target = queues.get(r.q);
         if (!target) break;
         const from = where.get(r.m.messageId);
