@@ -9,10 +9,11 @@
  *  2. Latency: tickets sent at a steady rate below saturation; p50/p95 from
  *     send to the result arriving on the output queue.
  *
- * By default it runs twice, back to back in child processes: with durability
- * on (`fsync`, what `npm start` does: every acknowledgement waits for its
- * group commit) and off (acknowledged before written), and prints what
- * durability costs. `--durability <mode>` runs one mode.
+ * By default it compares durability on (`fsync`, what `npm start` does: every
+ * acknowledgement waits for its group commit) and off (acknowledged before
+ * written): one child process per run, the modes alternating for `--rounds`
+ * rounds (the machine's load drifts; alternating spreads it over both), and
+ * prints the median of each and their ratio. `--durability <mode>` runs one.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,7 +46,8 @@ const program = new Command('bench:pipeline')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
   .option('--in-memory', 'no data directory (npm start persists to one)')
   .option('--durability <mode>', `one run with this durability (${DURABILITY_LEVELS.join(', ')})`)
-  .option('--compare <modes>', 'run once per durability mode, back to back, and compare', 'fsync,off')
+  .option('--compare <modes>', 'durability modes to compare (runs alternate between them)', 'fsync,off')
+  .option('--rounds <n>', 'runs per mode when comparing (medians are reported)', '3')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -56,6 +58,7 @@ const opts = program.opts<{
   inMemory?: boolean;
   durability?: string;
   compare: string;
+  rounds: string;
   json?: boolean;
 }>();
 const log = (line: string) => {
@@ -71,39 +74,59 @@ if (opts.durability === undefined && !opts.inMemory) {
     process.exit(2);
   }
   const runs: { mode: string; output: PipelineOutput }[] = [];
-  for (const mode of modes) {
-    log(`--- durability ${mode} ---`);
-    const child = spawnSync(
-      process.execPath,
-      [
-        projectPath('bin/run-ts.mjs'),
-        projectPath('bench/pipeline.ts'),
-        '--durability',
-        mode,
-        '--json',
-        '--tickets',
-        opts.tickets,
-        '--rate',
-        opts.rate,
-        '--seconds',
-        opts.seconds,
-        '--pollers',
-        opts.pollers,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 },
-    );
-    if (child.status !== 0 && child.stdout.trim() === '') {
-      console.error(`the ${mode} run failed (exit ${child.status})`);
-      process.exit(1);
+  const rounds = Number(opts.rounds);
+  for (let round = 1; round <= rounds; round++)
+    for (const mode of modes) {
+      log(`--- durability ${mode} (round ${round}/${rounds}) ---`);
+      const child = spawnSync(
+        process.execPath,
+        [
+          projectPath('bin/run-ts.mjs'),
+          projectPath('bench/pipeline.ts'),
+          '--durability',
+          mode,
+          '--json',
+          '--tickets',
+          opts.tickets,
+          '--rate',
+          opts.rate,
+          '--seconds',
+          opts.seconds,
+          '--pollers',
+          opts.pollers,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
+      if (child.status !== 0 && child.stdout.trim() === '') {
+        console.error(`the ${mode} run failed (exit ${child.status})`);
+        process.exit(1);
+      }
+      const output = JSON.parse(child.stdout) as PipelineOutput;
+      runs.push({ mode, output });
+      log(
+        `${mode}: ${output.drain.perSecond.toFixed(0)} tickets/s, p95 ${output.latency.p95Ms.toFixed(0)} ms, ${output.drain.accounted ? 'all accounted for' : 'ACCOUNTING MISMATCH'}`,
+      );
     }
-    const output = JSON.parse(child.stdout) as PipelineOutput;
-    runs.push({ mode, output });
-    log(
-      `${mode}: ${output.drain.perSecond.toFixed(0)} tickets/s, p95 ${output.latency.p95Ms.toFixed(0)} ms, ${output.drain.accounted ? 'all accounted for' : 'ACCOUNTING MISMATCH'}`,
-    );
-  }
-  const base = runs.find((r) => r.mode === 'off')?.output;
-  const result = { at: new Date().toISOString(), node: process.version, runs };
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const summary = modes.map((mode) => {
+    const mine = runs.filter((r) => r.mode === mode).map((r) => r.output);
+    return {
+      mode,
+      runs: mine.length,
+      drainPerSecond: median(mine.map((o) => o.drain.perSecond)),
+      drainPerSecondAll: mine.map((o) => Math.round(o.drain.perSecond)),
+      cpuMsPerTicket: median(mine.map((o) => o.drain.cpuMsPerTicket)),
+      p50Ms: median(mine.map((o) => o.latency.p50Ms)),
+      p95Ms: median(mine.map((o) => o.latency.p95Ms)),
+      accounted: mine.every((o) => o.drain.accounted),
+    };
+  });
+  const base = summary.find((r) => r.mode === 'off');
+  const result = { at: new Date().toISOString(), node: process.version, summary, runs };
   const file = saveBenchResult('pipeline-durability', result);
   if (opts.json) console.log(JSON.stringify(result, null, 2));
   else {
@@ -118,13 +141,14 @@ if (opts.durability === undefined && !opts.inMemory) {
             `p50 / p95 ms at ${opts.rate}/s`,
             'accounted for',
           ],
-          runs.map(({ mode, output }) => [
-            mode,
-            output.drain.perSecond.toFixed(0),
-            base ? `${((output.drain.perSecond / base.drain.perSecond) * 100).toFixed(0)}%` : '-',
-            output.drain.cpuMsPerTicket.toFixed(2),
-            `${output.latency.p50Ms.toFixed(0)} / ${output.latency.p95Ms.toFixed(0)}`,
-            output.drain.accounted ? 'yes' : 'NO',
+          summary.map((r) => [
+            r.mode,
+            r.drainPerSecond.toFixed(0),
+            r.drainPerSecondAll.join(' '),
+            base ? `${((r.drainPerSecond / base.drainPerSecond) * 100).toFixed(0)}%` : '-',
+            r.cpuMsPerTicket.toFixed(2),
+            `${r.p50Ms.toFixed(0)} / ${r.p95Ms.toFixed(0)}`,
+            r.accounted ? 'yes' : 'NO',
           ]),
         ),
     );

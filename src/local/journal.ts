@@ -37,7 +37,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  write,
+  writeSync,
 } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -332,10 +332,17 @@ export class Journal<R = unknown> {
       this.writeNext();
     };
     const fd = this.fd;
-    writeAll(fd, data, (err) => {
-      if (err || this.durability !== 'fsync') finish(err);
-      else fdatasync(fd, finish);
-    });
+    // write(2) to the page cache takes microseconds: done here, it spares a thread-pool round trip
+    // (and the event-loop turn its callback waits for) on every acknowledgement. fdatasync(2)
+    // takes milliseconds: it runs in the thread pool while the next batch gathers.
+    let error: Error | null = null;
+    try {
+      writeAllSync(fd, data);
+    } catch (err) {
+      error = err as Error;
+    }
+    if (error || this.durability !== 'fsync') finish(error);
+    else fdatasync(fd, finish);
   }
 
   /**
@@ -397,17 +404,9 @@ export class Journal<R = unknown> {
   }
 }
 
-function writeAll(fd: number, data: Buffer, callback: (err: Error | null) => void): void {
+function writeAllSync(fd: number, data: Buffer): void {
   let offset = 0;
-  const next = (): void => {
-    write(fd, data, offset, data.length - offset, null, (err, written) => {
-      if (err) return callback(err);
-      offset += written;
-      if (offset < data.length) next();
-      else callback(null);
-    });
-  };
-  next();
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
 }
 
 /** True when `dir` holds any file of journal `name`. */
