@@ -135,10 +135,11 @@ if (opts.durability === undefined && !opts.inMemory) {
         table(
           [
             'durability',
-            'drain tickets/s',
+            'drain tickets/s (median)',
+            'each run',
             'vs off',
-            'CPU-ms/ticket',
-            `p50 / p95 ms at ${opts.rate}/s`,
+            'CPU-ms/ticket (median)',
+            `p50 / p95 ms at ${opts.rate}/s (median)`,
             'accounted for',
           ],
           summary.map((r) => [
