@@ -80,14 +80,15 @@ export async function startChildStack(
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start `triage start`');
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let file: StackFile | undefined;
-  while (!(file = readStackFileOf(dataDir, pid))) {
+  let file = readStackFileOf(dataDir, pid);
+  while (!file) {
     if (gone) throw new Error(`\`triage start\` exited before it was ready:\n${stderr.slice(-3000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`\`triage start\` was not ready in time:\n${stderr.slice(-3000)}`);
     }
     await sleep(20);
+    file = readStackFileOf(dataDir, pid);
   }
   return {
     process: child,

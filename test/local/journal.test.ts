@@ -88,7 +88,8 @@ describe('journal', () => {
     };
     for (let i = 0; i < 10; i++) apply({ i });
     await journal.commit();
-    const pendingAtCheckpoint = (apply({ i: 10 }), journal.commit());
+    apply({ i: 10 });
+    const pendingAtCheckpoint = journal.commit();
     const checkpoint = journal.checkpoint(() => [{ i: -1, text: `${state.length} records` }]);
     await new Promise((r) => setImmediate(r)); // the writer's turn: the state is captured
     apply({ i: 11 });

@@ -129,7 +129,10 @@ export class InvocationSends {
     const now = Date.now();
     this.prune(now);
     let counter = this.counters.get(invocation);
-    if (!counter) this.counters.set(invocation, (counter = { at: now, perQueue: new Map() }));
+    if (!counter) {
+      counter = { at: now, perQueue: new Map() };
+      this.counters.set(invocation, counter);
+    }
     const n = (counter.perQueue.get(queue) ?? 0) + 1;
     counter.perQueue.set(queue, n);
     const key = `${invocation}|${queue}|${n}`;
@@ -166,7 +169,10 @@ export class DedupLedger {
   private readonly byQueue = new Map<string, Map<string, Extract<SqsRecord, { o: 'dedup' }>>>();
   add(entry: Extract<SqsRecord, { o: 'dedup' }>): void {
     let map = this.byQueue.get(entry.q);
-    if (!map) this.byQueue.set(entry.q, (map = new Map()));
+    if (!map) {
+      map = new Map();
+      this.byQueue.set(entry.q, map);
+    }
     map.set(entry.k, entry);
   }
   drop(queue: string): void {
