@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { STEMMER_LANGUAGES } from '../text/config.ts';
 import { ArtifactFormatError, decodeContainer, encodeContainer } from './binary.ts';
 import { linearClassifier, type LinearClassifier, type LinearModelData } from './linear.ts';
@@ -27,8 +27,8 @@ export const MODEL_FILES = {
 
 const partSchema = z.object({
   file: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  bytes: z.int().check(z.nonnegative()),
 });
 
 const preprocessSchema = z.object({
@@ -38,37 +38,37 @@ const preprocessSchema = z.object({
     z.object({ kind: z.literal('stem'), language: z.enum(STEMMER_LANGUAGES) }),
     z.object({ kind: z.literal('none') }),
   ]),
-  ngramRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
-  maxChars: z.number().int().positive(),
+  ngramRange: z.tuple([z.int().check(z.positive()), z.int().check(z.positive())]),
+  maxChars: z.int().check(z.positive()),
 });
 
 const lineageSchema = z.object({
-  dataset: z.object({ sha256: z.string(), rows: z.number().int().nonnegative(), source: z.string().optional() }),
-  feedback: z
-    .object({
-      count: z.number().int().nonnegative(),
-      watermark: z.string().optional(),
-      snapshotKey: z.string().optional(),
-    })
-    .optional(),
-  parentVersion: z.string().optional(),
+  dataset: z.object({ sha256: z.string(), rows: z.int().check(z.nonnegative()), source: z.optional(z.string()) }),
+  feedback: z.optional(
+    z.object({
+      count: z.int().check(z.nonnegative()),
+      watermark: z.optional(z.string()),
+      snapshotKey: z.optional(z.string()),
+    }),
+  ),
+  parentVersion: z.optional(z.string()),
 });
 
 export const manifestSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   formatVersion: z.literal(MODEL_FORMAT_VERSION),
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   createdAt: z.string(),
   profile: z.enum(PROFILE_NAMES),
   parameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   preprocess: preprocessSchema,
-  labels: z.array(z.string()).min(2),
-  numFeatures: z.number().int().nonnegative(),
-  trainingRows: z.number().int().nonnegative(),
+  labels: z.array(z.string()).check(z.minLength(2)),
+  numFeatures: z.int().check(z.nonnegative()),
+  trainingRows: z.int().check(z.nonnegative()),
   parts: z.object({ vectorizer: partSchema, classifier: partSchema }),
   lineage: lineageSchema,
-  validation: z.unknown().optional(),
-  metrics: z.unknown().optional(),
+  validation: z.optional(z.unknown()),
+  metrics: z.optional(z.unknown()),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema> & { readonly metrics?: Metrics };

@@ -11,10 +11,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../workflows/catalog.ts';
 
-/** Where the page's own files live. */
-export const STATIC_ROOT = fileURLToPath(new URL('./static/', import.meta.url));
+/** Where the page's own files live (from the project root: the same from src/web/ and from the compiled CLI in dist/cli/). */
+export const STATIC_ROOT = projectPath('src/web/static/');
 
 const require = createRequire(import.meta.url);
 

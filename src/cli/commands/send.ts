@@ -22,6 +22,21 @@ interface SendOptions extends TargetOptions {
 const executionArn = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
+/**
+ * How long to wait before each next look at the execution: a few ms at first
+ * (the pipeline takes tens of ms locally), growing by half each time up to
+ * 250 ms (a run that takes seconds on AWS costs a handful of calls, well
+ * within DescribeExecution's quota).
+ */
+export function pollDelays(firstMs = 5, maxMs = 250): () => number {
+  let next = firstMs;
+  return () => {
+    const delay = next;
+    next = Math.min(maxMs, next * 1.5);
+    return delay;
+  };
+}
+
 /** Follows the ticket's execution (named after its id) until it ends. */
 async function waitForResult(
   target: Target,
@@ -30,6 +45,7 @@ async function waitForResult(
 ): Promise<{ status: string; result?: ClassifiedMessage; error?: string; cause?: string }> {
   const arn = executionArn(required('CLASSIFY_STATE_MACHINE_ARN', target.config), executionNameFor(ticketId));
   const deadline = Date.now() + timeoutMs;
+  const delay = pollDelays();
   for (;;) {
     try {
       const execution = await target.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
@@ -46,7 +62,7 @@ async function waitForResult(
       if (!isAwsError(error, 'ExecutionDoesNotExist')) throw error;
     }
     if (Date.now() > deadline) return { status: 'WAITING' };
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, delay()));
   }
 }
 
