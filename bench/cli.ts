@@ -14,11 +14,14 @@
  *   workflow, its result read back and printed.
  *
  * Goals (issue 13): `--help` at most 150 ms, one `send` at most 400 ms (medians).
+ *
+ * `--baseline <checkout>` also runs the `triage` of another checkout of the
+ * project (e.g. a worktree of main) in the same rounds, against the same stack.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createAwsClients } from '../src/aws/clients.ts';
 import { table } from '../src/cli/output.ts';
@@ -34,9 +37,13 @@ import { saveBenchResult } from './results.ts';
 const program = new Command('bench:cli')
   .description('wall time of `triage --help`, `--version` and one `send`, beside `node -e 0`')
   .option('--runs <n>', 'fresh processes per command (the median is reported)', '15')
+  .option(
+    '--baseline <checkout>',
+    "also time another checkout's `triage` (e.g. a worktree of main), in the same rounds",
+  )
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
-const opts = program.opts<{ runs: string; json?: boolean }>();
+const opts = program.opts<{ runs: string; baseline?: string; json?: boolean }>();
 const runs = Number(opts.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number');
 const log = (line: string) => {
@@ -72,11 +79,15 @@ interface Case {
   /** What a successful run prints first on stdout. */
   readonly expect: RegExp;
 }
+const triageCases = (label: string, triage: string): Case[] => [
+  { name: `${label}triage --version`, args: [triage, '--version'], expect: /^\d+\.\d+\.\d+/ },
+  { name: `${label}triage --help`, args: [triage, '--help'], expect: /^Usage: triage/ },
+  { name: `${label}triage send "…"`, args: [triage, 'send', '--data-dir', dataDir, TICKET], expect: /^Hardware\s/ },
+];
 const CASES: readonly Case[] = [
   { name: 'node -e 0', args: ['-e', '0'], expect: /^$/ },
-  { name: 'triage --version', args: [TRIAGE, '--version'], expect: /^\d+\.\d+\.\d+/ },
-  { name: 'triage --help', args: [TRIAGE, '--help'], expect: /^Usage: triage/ },
-  { name: 'triage send "…"', args: [TRIAGE, 'send', '--data-dir', dataDir, TICKET], expect: /^Hardware\s/ },
+  ...triageCases('', TRIAGE),
+  ...(opts.baseline ? triageCases('baseline ', join(resolve(opts.baseline), 'bin', 'triage.mjs')) : []),
 ];
 
 interface Run {

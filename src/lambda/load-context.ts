@@ -1,3 +1,4 @@
+import type { AwsClients } from '../aws/clients.ts';
 import type { HandlerContext } from './context.ts';
 
 /**
@@ -10,4 +11,9 @@ import type { HandlerContext } from './context.ts';
  */
 export async function loadHandlerContext(): Promise<HandlerContext> {
   return (await import('./context.ts')).handlerContext();
+}
+
+/** {@link awsClients}, imported on first use (for the same reason). */
+export async function loadAwsClients(): Promise<AwsClients> {
+  return (await import('../aws/clients.ts')).awsClients();
 }
