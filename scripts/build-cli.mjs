@@ -63,8 +63,8 @@ const stamp = (file) => {
 /** Paths of the project's own files (esbuild's filters are Go regular expressions: no lookahead for "not node_modules"). */
 function projectFiles() {
   const names = readdirSync(PROJECT_ROOT).filter((name) => !['node_modules', 'dist', '.git'].includes(name));
-  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escape(PROJECT_ROOT)}/(${names.map(escape).join('|')})(/|$)`);
+  const literal = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal(PROJECT_ROOT)}/(${names.map(literal).join('|')})(/|$)`);
 }
 
 /** An esbuild plugin that records each project file's stamp just before esbuild reads it. */
