@@ -2,7 +2,8 @@ import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
 import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
-import { loadAwsClients, loadHandlerContext } from '../src/lambda/load-context.ts';
+import { loadAwsClients } from '../src/lambda/load-clients.ts';
+import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 

@@ -11,7 +11,7 @@ import {
   type Ticket,
 } from '../src/contracts/ticket-message.ts';
 import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
-import { loadAwsClients } from '../src/lambda/load-context.ts';
+import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 const ORIGINAL_BODY_LIMIT = 64 * 1024;
