@@ -92,15 +92,21 @@ const CASES: readonly Case[] = [
 
 interface Run {
   readonly ms: number;
+  /** CPU time of the process (user + system): less swayed by other work on a shared machine than wall time. */
+  readonly cpuMs: number;
   readonly ok: boolean;
   readonly detail: string;
 }
+
+/** Preloaded into each process: reports its CPU time on stderr as it exits. */
+const CPU_REPORTER =
+  "data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\n@cpu '+(u.user+u.system)/1000+'\\n')})";
 
 /** One fresh process, timed from spawn to exit (asynchronously: the stack in this process keeps serving). */
 function timed(args: readonly string[], expect: RegExp): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, ['--import', CPU_REPORTER, ...args], {
       env: { ...process.env, TRIAGE_DEBUG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,8 +117,10 @@ function timed(args: readonly string[], expect: RegExp): Promise<Run> {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
+      const cpuMs = Number(/\n@cpu ([\d.]+)\n/.exec(stderr)?.[1] ?? Number.NaN);
+      stderr = stderr.replace(/\n@cpu [\d.]+\n/, '');
       const ok = code === 0 && expect.test(stdout);
-      resolve({ ms, ok, detail: ok ? '' : `exit ${code}: ${(stderr || stdout).trim().split('\n')[0] ?? ''}` });
+      resolve({ ms, cpuMs, ok, detail: ok ? '' : `exit ${code}: ${(stderr || stdout).trim().split('\n')[0] ?? ''}` });
     });
   });
 }
@@ -143,6 +151,7 @@ const rows = CASES.map((c) => {
     minMs: sorted(ms)[0]!,
     maxMs: sorted(ms).at(-1)!,
     vsNode: median(ms) / floor,
+    cpuMedianMs: median(all.map((r) => r.cpuMs)),
     goalMs: GOALS[c.name] ?? null,
     failed: failures.length,
     ...(failures.length > 0 && { failure: failures[0]!.detail }),
@@ -155,17 +164,20 @@ if (opts.json) console.log(JSON.stringify(output, null, 2));
 else {
   console.log(
     `\n${table(
-      ['command', 'median', 'min', 'max', '× node -e 0', 'goal', 'failed runs'],
+      ['command', 'median', 'min', 'max', '× node -e 0', 'CPU (median)', 'goal', 'failed runs'],
       rows.map((r) => [
         r.command,
         `${r.medianMs.toFixed(0)} ms`,
         `${r.minMs.toFixed(0)} ms`,
         `${r.maxMs.toFixed(0)} ms`,
         `${r.vsNode.toFixed(2)}×`,
+        `${r.cpuMedianMs.toFixed(0)} ms`,
         r.goalMs === null ? '-' : `≤ ${r.goalMs} ms ${r.medianMs <= r.goalMs ? '(met)' : '(NOT met)'}`,
         r.failed === 0 ? '0' : `${r.failed} (${r.failure})`,
       ]),
     )}`,
   );
-  console.log(`\n${runs} runs of each, round-robin; medians. JSON: ${file}`);
+  console.log(
+    `\n${runs} runs of each, round-robin; wall-time medians (min, max) and the median CPU time (user + system) of the process. JSON: ${file}`,
+  );
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `triage` command. Runs the CLI compiled to JavaScript (dist/cli/, built
 // by scripts/build-cli.mjs on `npm install`), so nothing is transpiled at
-// start. When a source file changed since that build, it rebuilds first
-// (a fraction of a second, once per change); when it cannot build (another
+// start. When a file it was built from changed since, it rebuilds first
+// (a second or so, once per change); when it cannot build (another
 // process is building, a read-only install, a syntax error), it runs the
 // TypeScript sources through tsx as before. Either way it runs what is in src/.
 // TRIAGE_CLI=source always runs the sources through tsx.
@@ -16,6 +16,8 @@ if (process.env.TRIAGE_DEBUG) process.setSourceMapsEnabled(true);
 async function compiled() {
   if (process.env.TRIAGE_CLI === 'source') return false;
   if (isCliBuildFresh()) return true;
+  if (process.stderr.isTTY)
+    process.stderr.write('(compiling the CLI into dist/cli: missing, or older than the sources)\n');
   try {
     return (await buildCli()) !== undefined;
   } catch {
