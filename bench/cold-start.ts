@@ -147,20 +147,31 @@ if (opts.baseline) {
 
 const nodeFloor: number[] = [];
 const rows: Record<string, unknown>[] = [];
-for (const checkout of checkouts) {
-  for (const [name, event] of Object.entries(events)) {
+for (const [name, event] of Object.entries(events)) {
+  const bundles = [];
+  for (const checkout of checkouts) {
     const dir = join(work, `${checkout.label.trim() || 'this'}-${name}`);
-    const sizes = bundleSizes(await checkout.bundle(name, dir));
-    const runs: Measured[] = [];
-    for (let i = 0; i < Number(opts.runs); i++) {
-      const started = performance.now();
-      await run(process.execPath, ['-e', '0']);
-      nodeFloor.push(performance.now() - started);
-      const id = `${checkout.label.trim() || 'this'}-${i}-${Date.now()}`;
-      runs.push(
-        await freshProcess(['--input-type=module', '-e', CHILD, join(dir, 'index.mjs'), JSON.stringify(event(id))]),
+    bundles.push({ checkout, dir, sizes: bundleSizes(await checkout.bundle(name, dir)), runs: [] as Measured[] });
+  }
+  // Round-robin (node -e 0, then each checkout's bundle), so that the load of a shared machine falls on all alike.
+  for (let i = 0; i < Number(opts.runs); i++) {
+    const started = performance.now();
+    await run(process.execPath, ['-e', '0']);
+    nodeFloor.push(performance.now() - started);
+    for (const bundle of bundles) {
+      const id = `${bundle.checkout.label.trim() || 'this'}-${i}-${Date.now()}`;
+      bundle.runs.push(
+        await freshProcess([
+          '--input-type=module',
+          '-e',
+          CHILD,
+          join(bundle.dir, 'index.mjs'),
+          JSON.stringify(event(id)),
+        ]),
       );
     }
+  }
+  for (const { checkout, sizes, runs } of bundles) {
     const row = {
       handler: `${checkout.label}${name}`,
       startupKiB: sizes.startupBytes / 1024,
