@@ -25,6 +25,7 @@
 // every install): the build is fresh while they are unchanged.
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -52,7 +53,7 @@ const ENTRIES = {
 /** Packages left to Node's resolution at run time: servers and tools that load files of their own or native code. */
 const EXTERNAL = ['fauxqs', 'dynalite', 'aws-local-stepfunctions', 'tsx', 'esbuild'];
 
-/** Files the build depends on that are not among esbuild's inputs. */
+/** Files the build depends on that are not among esbuild's inputs (npm rewrites its hidden lockfile on every install). */
 const EXTRA_INPUTS = ['scripts/build-cli.mjs', 'node_modules/.package-lock.json'];
 
 const stamp = (file) => {
@@ -181,7 +182,11 @@ export async function buildCli({ outdir = CLI_DIR, log = () => {} } = {}) {
     const build_ = {
       format: FORMAT,
       builtAt: new Date().toISOString(),
-      inputs: Object.fromEntries([...inputs, ...EXTRA_INPUTS].sort().map((f) => [f, stamps.get(f) ?? stamp(f)])),
+      inputs: Object.fromEntries(
+        [...inputs, ...EXTRA_INPUTS.filter((f) => existsSync(join(PROJECT_ROOT, f)))]
+          .sort()
+          .map((f) => [f, stamps.get(f) ?? stamp(f)]),
+      ),
     };
     writeWhole(join(outdir, 'build.json'), `${JSON.stringify(build_, null, 1)}\n`);
     const written = new Set([...outputs.map((o) => o.name), 'build.json']);

@@ -28,7 +28,7 @@ const executionArn = (stateMachineArn: string, name: string) =>
  * 250 ms (a run that takes seconds on AWS costs a handful of calls, well
  * within DescribeExecution's quota).
  */
-export function pollDelays(firstMs = 5, maxMs = 250): () => number {
+function pollDelays(firstMs = 5, maxMs = 250): () => number {
   let next = firstMs;
   return () => {
     const delay = next;
