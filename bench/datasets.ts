@@ -46,7 +46,7 @@ export function hasDataset(name: DatasetName): boolean {
 export async function loadDataset(name: DatasetName): Promise<Dataset> {
   const f = FILES[name];
   const data = await readLabelledCsv(f.csv, { textColumn: f.text, labelColumn: f.label });
-  const split = await readSplitCsv(f.split, data.texts.length);
+  const split = await readSplitCsv(f.split, data);
   const pick = (rows: readonly number[]) => ({
     texts: rows.map((i) => data.texts[i]!),
     labels: rows.map((i) => data.labels[i]!),

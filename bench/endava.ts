@@ -24,6 +24,6 @@ export async function loadEndavaOrSkip(benchName: string): Promise<Endava> {
     process.exit(0);
   }
   const data = await readLabelledCsv(ENDAVA_CSV, { textColumn: 'Document', labelColumn: 'Topic_group' });
-  const split = await readSplitCsv(ENDAVA_SPLIT, data.texts.length);
+  const split = await readSplitCsv(ENDAVA_SPLIT, data);
   return { data, split };
 }

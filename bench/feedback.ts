@@ -257,8 +257,7 @@ try {
 
   // 4. The same, with the feedback labels shuffled, against the same first model.
   t0 = performance.now();
-  const rolledBack =
-    inServiceAfterHelpful !== v1 ? await rollback({ registry, store }, { by: 'bench:feedback' }) : null;
+  const rolledBack = inServiceAfterHelpful !== v1 ? await rollback({ registry }, { by: 'bench:feedback' }) : null;
   const ids = [...outputs.keys()].sort();
   const shuffledLabels = ids.map((id) => data.labels[rowOf.get(id)!]!);
   shuffleInPlace(shuffledLabels as unknown as number[], seededRandom(7));

@@ -29,8 +29,9 @@ interface StepSpec {
  * on a missing or an unused grant). Keyed by the catalog's handler names: a
  * step added to the catalog without an entry here fails synthesis.
  *
- * Only promote-model may write the in-service pointer of the models table, and
- * only with PutItem (`ModelRegistry.movePointer`); its other writes, and those
+ * Of the retraining steps only promote-model may write the in-service pointer
+ * of the models table (the only other writer is the review API, for an admin's
+ * decision by hand), and only with PutItem (`ModelRegistry.movePointer`); its other writes, and those
  * of train-candidate (registers the candidate) and reject-candidate (records why),
  * carry an IAM condition that excludes the pointer's key.
  */

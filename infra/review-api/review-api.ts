@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { IN_SERVICE_KEY } from '../../src/model-store/registry.ts';
 import { OTHER_FUNCTIONS } from '../../src/workflows/catalog.ts';
 import type { ClassificationWorkflow } from '../classification-workflow/classification-workflow.ts';
 import { TriageFunction, type TriageLogLevel } from '../functions/triage-function.ts';
@@ -87,12 +88,17 @@ export interface ReviewApiProps {
  * | predictions table | GetItem, UpdateItem | a ticket; feedback (conditional update) |
  * | its `recent`, `feedback` indexes | Query | the prediction list; stats |
  * | models table | GetItem, Scan | the pointer and a model; the registry (small) |
+ * | models table, the in-service pointer item only | PutItem | an admin puts a version in service or rolls back (conditional on the pointer's revision) |
+ * | models table, every item but the pointer | UpdateItem | the status of the versions put in or taken out of service |
  * | `models/*`, `evaluations/*` | GetObject (ListBucket of the prefix) | manifests (known categories, model detail); evaluation reports |
  * | retrain-model state machine | StartExecution, ListExecutions | `POST /api/retrain` (after checking none runs); runs |
  * | classify-ticket state machine (STANDARD) | ListExecutions | runs |
  * | executions of both | DescribeExecution, GetExecutionHistory | a run and its steps |
  *
- * It cannot write the models table (promoting by hand is the CLI's, not the API's).
+ * Besides the promote-model step, it is the only writer of the in-service
+ * pointer: an admin's decision (`POST /api/models/{version}/promote`,
+ * `POST /api/models/rollback`, roles in src/api/roles.ts), as with the CLI's
+ * `triage models promote|rollback`; automatic promotions stay the gate's.
  *
  * Access logs (JSON, no request bodies) go to CloudWatch Logs.
  */
@@ -113,7 +119,7 @@ export class ReviewApi extends Construct {
 
     this.handler = new TriageFunction(this, 'Handler', {
       handler: OTHER_FUNCTIONS.reviewApi,
-      description: 'review page API: predictions, feedback, models, retraining runs',
+      description: 'review page API: predictions, feedback, models (promote, roll back), retraining runs',
       logLevel: props.logLevel ?? 'INFO',
       logRetention,
       timeout: Duration.seconds(29),
@@ -130,6 +136,10 @@ export class ReviewApi extends Construct {
     tables.grant(role, 'predictions', ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     tables.grant(role, 'predictions', ['dynamodb:Query'], { indexes: ['recent', 'feedback'], table: false });
     tables.grant(role, 'models', ['dynamodb:GetItem', 'dynamodb:Scan']);
+    // Promote / roll back by hand: movePointer (PutItem of the pointer, conditional on its revision) and
+    // setStatus of the versions put in and taken out of service (UpdateItem, never of the pointer).
+    tables.grant(role, 'models', ['dynamodb:PutItem'], { onlyPartitionKeys: [IN_SERVICE_KEY] });
+    tables.grant(role, 'models', ['dynamodb:UpdateItem'], { exceptPartitionKeys: [IN_SERVICE_KEY] });
     modelBucket.grantRead(role, 'models');
     modelBucket.grantRead(role, 'evaluations');
     const readRuns = (workflow: string, stateMachine: sfn.StateMachine) => {

@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/event-handler/http';
 import type { Middleware, RequestContext } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { TriageError, type ErrorCode } from '../errors.ts';
 
 /**
@@ -17,8 +17,12 @@ import { TriageError, type ErrorCode } from '../errors.ts';
  * (src/errors.ts), and one place for middleware.
  *
  * Where later checks go:
- * - **Every request** (request hardening: content types, Origin /
- *   Sec-Fetch-Site, Host, response headers such as nosniff): a `Middleware`
+ * - **Built in, for every request**: a path that is not valid %-encoding is a
+ *   400; a body that is not `application/json` is a 415; every response has
+ *   `X-Content-Type-Options: nosniff`. (Host, Origin and Sec-Fetch-Site are
+ *   checked by the local server, src/local-stack/request-guard.ts; on AWS by
+ *   API Gateway, CORS and the JWT authorizer.)
+ * - **Every request** (other checks): a `Middleware`
  *   in {@link ApiOptions.middleware}. It runs for every request, matched or
  *   not, before the route, and may answer itself (return a `Response`), throw a
  *   `TriageError` (answered with its code's status), or change the response
@@ -42,7 +46,14 @@ export class ApiError extends TriageError {
   }
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+/** On every response of the API: browsers take the content type as sent, never guess one. */
+const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  ...NOSNIFF,
+} as const;
 
 /** A JSON response (never cached unless `headers` say otherwise). */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -64,7 +75,7 @@ export interface ApiRequest<Q = Record<string, string>> {
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
 
 /** One route of the API. */
-export interface ApiRoute<D, Q extends z.ZodType = z.ZodType<Record<string, string>>> {
+export interface ApiRoute<D, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, string>>> {
   readonly method: Method;
   /** e.g. `/api/predictions/:ticketId/feedback` */
   readonly path: `/${string}`;
@@ -76,8 +87,9 @@ export interface ApiRoute<D, Q extends z.ZodType = z.ZodType<Record<string, stri
 }
 
 /** A route with its query schema's type inferred (a list of routes holds routes of different queries). */
-export const route = <D, Q extends z.ZodType = z.ZodType<Record<string, string>>>(r: ApiRoute<D, Q>): ApiRoute<D> =>
-  r as unknown as ApiRoute<D>;
+export const route = <D, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, string>>>(
+  r: ApiRoute<D, Q>,
+): ApiRoute<D> => r as unknown as ApiRoute<D>;
 
 export interface ApiOptions<D> {
   readonly routes: readonly ApiRoute<D>[];
@@ -114,6 +126,31 @@ const rejectMalformedPath: Middleware = async ({ reqCtx, next }) => {
 };
 
 /**
+ * A request with a body must say it is JSON (`content-type: application/json`,
+ * UTF-8): anything else is refused with 415 before a route reads it. Besides
+ * saying what is wrong, this keeps pages of other sites out: a form post or a
+ * `no-cors` fetch can send `text/plain`, form or octet-stream bodies without
+ * asking the server first, but not `application/json`.
+ */
+const requireJsonBody: Middleware = async ({ reqCtx, next }) => {
+  const event = reqCtx.event as APIGatewayProxyEventV2;
+  if (event.body !== undefined && event.body !== '') {
+    const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+    const [type = '', ...params] = (header ?? '').split(';').map((p) => p.trim().toLowerCase());
+    const charset = params
+      .find((p) => p.startsWith('charset='))
+      ?.slice('charset='.length)
+      .replace(/"/g, '');
+    if (type !== 'application/json' || (charset !== undefined && charset !== 'utf-8'))
+      throw new ApiError(
+        'UnsupportedMediaType',
+        `the request body must be JSON sent with content-type: application/json${header ? ` (not ${header.slice(0, 100)})` : ' (the request has no content-type)'}`,
+      );
+  }
+  await next();
+};
+
+/**
  * The API as one function: API Gateway HTTP API event in, response out. Never
  * throws: an error of the product is answered with its code's status; any
  * other error is a 500 whose details go to the log only.
@@ -129,6 +166,7 @@ export function createApi<D>(
     await next();
   });
   router.use(rejectMalformedPath);
+  router.use(requireJsonBody);
   for (const middleware of options.middleware ?? []) router.use(middleware);
 
   for (const r of options.routes) {
@@ -225,6 +263,7 @@ export function createApi<D>(
         body: await response.text(),
       };
     }
+    result.headers = { ...result.headers, ...NOSNIFF };
     options.log?.('info', options.name, {
       method: event.requestContext?.http?.method,
       route: routeOf.get(event) ?? '(unmatched)',
@@ -236,7 +275,7 @@ export function createApi<D>(
 }
 
 /** Parses and validates a JSON body; 400 saying what is wrong otherwise. */
-export function parseBody<T extends z.ZodType>(
+export function parseBody<T extends z.ZodMiniType>(
   schema: T,
   request: ApiRequest<unknown>,
   options: { optional?: boolean } = {},
@@ -261,6 +300,7 @@ export function parseBody<T extends z.ZodType>(
 }
 
 /** `true`/`false` query parameters. */
-export const booleanParam = z
-  .enum(['true', 'false'], { message: 'must be true or false' })
-  .transform((v) => v === 'true');
+export const booleanParam = z.pipe(
+  z.enum(['true', 'false'], { error: 'must be true or false' }),
+  z.transform((v) => v === 'true'),
+);

@@ -1,16 +1,16 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
-import { describeModel, listModels } from '../operations/models.ts';
+import { describeModel, listModels, promoteByHand, rollback, rollbackTarget } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
 import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
 import type { PredictionStore } from '../storage/predictions.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
-import { describeRun, listRuns, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
+import { describeRun, listRuns, RUN_NAME, RUN_NAME_RULE, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
 import { elideTicketText } from './elide.ts';
 import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRequest, type ApiRoute } from './http.ts';
 import { roleCheck, type ApiAuthMode } from './roles.ts';
@@ -27,6 +27,8 @@ import { roleCheck, type ApiAuthMode } from './roles.ts';
  *   GET  /api/stats
  *   GET  /api/models
  *   GET  /api/models/{version}
+ *   POST /api/models/{version}/promote           {reason?, by?, expectedInService?}   admins: put it in service by hand
+ *   POST /api/models/rollback                    {reason?, by?, expectedInService?}   admins: back to the one before
  *   POST /api/retrain                            {by?}
  *   GET  /api/runs?workflow=&status=&limit=&cursor=
  *   GET  /api/runs/{executionName}?workflow=&history=&showText=
@@ -35,8 +37,8 @@ import { roleCheck, type ApiAuthMode } from './roles.ts';
 export interface ReviewApiDeps {
   readonly predictions: Pick<PredictionStore, 'list'>;
   readonly feedback: Pick<FeedbackStore, 'get' | 'submit' | 'undo' | 'stats'>;
-  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list'>;
-  readonly store: Pick<S3ModelStore, 'manifest' | 'getObject'>;
+  readonly registry: Pick<ModelRegistry, 'get' | 'inService' | 'list' | 'movePointer' | 'setStatus'>;
+  readonly store: Pick<S3ModelStore, 'manifest' | 'part' | 'getObject'>;
   readonly manifest: (version: string) => Promise<ModelManifest>;
   readonly sfn: Pick<SFNClient, 'send'>;
   /** State machine ARNs by workflow name (absent: not deployed / not configured). */
@@ -85,39 +87,61 @@ const ticketIdParam = (request: ApiRequest): string => {
   return ticketId;
 };
 
+/** Text of 1 to `max` characters, surrounding spaces removed first. */
+const trimmedText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+
 const listPredictionsQuery = z.object({
-  needsReview: booleanParam.optional(),
-  hasFeedback: booleanParam.optional(),
-  category: z.string().trim().min(1).max(200).optional(),
-  status: z.enum(['classified', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(2000).optional(),
+  needsReview: z.optional(booleanParam),
+  hasFeedback: z.optional(booleanParam),
+  category: z.optional(trimmedText(200)),
+  status: z.optional(z.enum(['classified', 'failed'])),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
 });
 
 const feedbackBody = z.strictObject({
   verdict: z.enum(['confirmed', 'corrected']),
-  category: z.string().trim().min(1).max(200).optional(),
-  by: z.string().trim().min(1).max(200).optional(),
-  allowNewCategory: z.boolean().optional(),
+  category: z.optional(trimmedText(200)),
+  by: z.optional(trimmedText(200)),
+  allowNewCategory: z.optional(z.boolean()),
 });
 
-const retrainBody = z.strictObject({ by: z.string().trim().min(1).max(200).optional() });
+const retrainBody = z.strictObject({ by: z.optional(trimmedText(200)) });
 
-const undoQuery = z.object({ at: z.iso.datetime().optional() });
+/** A person's decision on the model in service (promote, roll back): why, and what they saw in service. */
+const modelDecisionBody = z.strictObject({
+  reason: z.optional(z.string().check(z.trim(), z.maxLength(500))),
+  by: z.optional(trimmedText(200)),
+  /** The version the caller saw in service: 409 if another one is by now (the page sends it). */
+  expectedInService: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+});
 
-const workflowParam = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]).default('retrain-model');
+/** Model versions are S3 path segments (src/model-store/s3-model-store.ts); anything else names none. */
+const versionParam = (request: ApiRequest): string => {
+  const version = request.params.version!;
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(version))
+    throw new ApiError('BadRequest', 'a model version is 1-128 letters, digits, ".", "_" and "-"');
+  return version;
+};
+
+const undoQuery = z.object({ at: z.optional(z.iso.datetime()) });
+
+const workflowParam = z._default(
+  z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]),
+  'retrain-model' as WorkflowName,
+);
 
 const runQuery = z.object({
   workflow: workflowParam,
-  history: booleanParam.default(false),
-  showText: booleanParam.default(false),
+  history: z._default(booleanParam, false),
+  showText: z._default(booleanParam, false),
 });
 
 const listRunsQuery = z.object({
   workflow: workflowParam,
-  status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4000).optional(),
+  status: z.optional(z.enum(RUN_STATUSES)),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
 });
 
 function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {
@@ -195,6 +219,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     path: '/api/models',
     async handle(_request, deps) {
       const { inService, models } = await listModels(deps.registry);
+      const rollbackTo = inService ? ((await rollbackTarget(deps.registry, inService))?.version ?? null) : null;
       return json(200, {
         inService: inService
           ? {
@@ -202,6 +227,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
               since: inService.promotedAt,
               reason: inService.reason,
               previousVersion: inService.previousVersion ?? null,
+              rollbackTo,
             }
           : null,
         models,
@@ -212,7 +238,28 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     method: 'GET',
     path: '/api/models/:version',
     async handle(request, deps) {
-      return json(200, { model: await describeModel(deps, request.params.version!) });
+      return json(200, { model: await describeModel(deps, versionParam(request)) });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/models/:version/promote',
+    async handle(request, deps) {
+      const version = versionParam(request);
+      const { by: givenBy, ...decision } = parseBody(modelDecisionBody, request, { optional: true });
+      const by = callerOf(request.event) ?? givenBy;
+      const result = await promoteByHand(deps, version, { ...decision, ...(by && { by }) });
+      return json(200, result);
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/models/rollback',
+    async handle(request, deps) {
+      const { by: givenBy, ...decision } = parseBody(modelDecisionBody, request, { optional: true });
+      const by = callerOf(request.event) ?? givenBy;
+      const result = await rollback(deps, { ...decision, ...(by && { by }) });
+      return json(200, result);
     },
   }),
   route({
@@ -255,8 +302,7 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     async handle(request, deps) {
       const q = request.query;
       const executionName = request.params.executionName!;
-      if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName))
-        throw new ApiError('BadRequest', 'an execution name is 1-80 letters, digits, - and _');
+      if (!RUN_NAME.test(executionName)) throw new ApiError('BadRequest', RUN_NAME_RULE);
       const arn = stateMachineOf(deps, q.workflow);
       const { history, ...run } = await describeRun(deps.sfn, arn, executionName, { history: q.history });
       const body = { workflow: q.workflow, run, ...(history !== undefined && { history }), textShown: q.showText };

@@ -11,11 +11,12 @@ import { ApiError } from './http.ts';
  * | role | may |
  * | --- | --- |
  * | `reviewers` | read predictions, stats, models and runs; give and undo feedback |
- * | `admins` | everything reviewers may, and start a retraining |
+ * | `admins` | everything reviewers may; start a retraining, put a version in service, roll back |
  *
- * Promoting a version by hand and rolling back stay with operators who hold
- * IAM credentials (`triage models promote|rollback --target aws`): the API's
- * role cannot move the in-service pointer (only the promote-model step can).
+ * Putting a version in service and rolling back are a person's decisions,
+ * recorded with who made them (`by` from the token) and why; the retraining
+ * gate still decides every automatic promotion. Operators with IAM
+ * credentials do the same with `triage models promote|rollback --target aws`.
  */
 export const ROLES = ['reviewers', 'admins'] as const;
 export type Role = (typeof ROLES)[number];
@@ -39,6 +40,8 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'GET /api/stats': 'reviewers',
   'GET /api/models': 'reviewers',
   'GET /api/models/:version': 'reviewers',
+  'POST /api/models/:version/promote': 'admins',
+  'POST /api/models/rollback': 'admins',
   'GET /api/runs': 'reviewers',
   'GET /api/runs/:executionName': 'reviewers',
   'GET /api/workflows': 'reviewers',

@@ -16,6 +16,7 @@ export function retrainStateMachine(target: Target): string {
       target.where === 'local'
         ? 'the local stack has no retrain-model workflow (workflows/retrain-model.asl.json missing?)'
         : 'RETRAIN_STATE_MACHINE_ARN is not set',
+      'NotConfigured',
     );
   return arn;
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createAwsClients, type AwsClients } from '../aws/clients.ts';
 import { parseConfig, type Config } from '../config.ts';
 import { DEFAULT_DATA_DIR, readStackFile } from '../local-stack/stack-file.ts';
@@ -12,10 +12,13 @@ export interface TargetOptions {
 /** Adds `--target` and `--data-dir` to a command that talks to a running stack. */
 export function targetOptions(command: Command): Command {
   return command
-    .option(
-      '--target <where>',
-      'local (the stack `npm start` runs) or aws (settings from the environment: MODEL_BUCKET, INPUT_QUEUE_URL, ...)',
-      'local',
+    .addOption(
+      new Option(
+        '--target <where>',
+        'local (the stack `npm start` runs) or aws (settings from the environment: MODEL_BUCKET, INPUT_QUEUE_URL, ...)',
+      )
+        .choices(['local', 'aws'])
+        .default('local'),
     )
     .option('--data-dir <dir>', 'data directory of the local stack', DEFAULT_DATA_DIR);
 }
@@ -40,6 +43,7 @@ export function resolveTarget(options: TargetOptions): Target {
   if (!file)
     throw new CliError(
       `no local stack is running (nothing at ${dataDir}/local-stack.json): start it with \`npm start\` in another terminal, or use --target aws`,
+      'NotConfigured',
     );
   const config = parseConfig({ ...process.env, ...file.environment });
   return { where, config, clients: createAwsClients(config), ...(file.webUrl && { webUrl: file.webUrl }) };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { InvalidStepInputError } from './step-errors.ts';
 
 /**
@@ -6,7 +6,7 @@ import { InvalidStepInputError } from './step-errors.ts';
  * workflows/classify-ticket.asl.json). They stay small: tokens and a sparse
  * vector, never the model.
  */
-const modelVersion = z.string().min(1);
+const modelVersion = z.string().check(z.minLength(1));
 
 export const preprocessInput = z.object({ text: z.string(), modelVersion });
 export interface PreprocessOutput {
@@ -27,7 +27,7 @@ export interface VectorizeOutput {
 
 export const predictInput = z.object({
   vector: z.object({
-    indices: z.array(z.number().int().nonnegative()),
+    indices: z.array(z.int().check(z.nonnegative())),
     values: z.array(z.number()),
     terms: z.array(z.string()),
   }),
@@ -43,7 +43,7 @@ export interface PredictOutput {
 
 const ticket = z.object({
   ticketId: z.string(),
-  subject: z.string().optional(),
+  subject: z.optional(z.string()),
   text: z.string(),
   truncated: z.boolean(),
   receivedAt: z.string(),
@@ -63,13 +63,13 @@ export const publishInput = z.object({
 });
 
 export const recordFailureInput = z.object({
-  ticket: ticket.partial().extend({ ticketId: z.string() }),
+  ticket: z.extend(z.partial(ticket), { ticketId: z.string() }),
   executionName: z.string(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
 });
 
 /** Validates a step's input; a mismatch is a bug upstream, reported by name. */
-export function parseStepInput<T extends z.ZodType>(schema: T, event: unknown, step: string): z.infer<T> {
+export function parseStepInput<T extends z.ZodMiniType>(schema: T, event: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -3,13 +3,19 @@
  * route): a Node HTTP server on 127.0.0.1 that turns each request under
  * `/api/` into the event API Gateway would send the Lambda, calls the handler,
  * and turns its result back into an HTTP response the way API Gateway does.
- * Other paths go to `fallback` (the web page's static files, later).
+ * Other paths go to `fallback` (the web page's static files).
+ *
+ * Every request first passes the request guard (request-guard.ts: the Host,
+ * cross-site state changes); the server's own answers (a refusal, 404, 413,
+ * 500) are JSON with `X-Content-Type-Options: nosniff`, like the API's.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ERROR_CODES } from '../errors.ts';
 import { closeServer, endpointUrl, listen } from '../local/http-util.ts';
 import type { AuthorizerDecision } from './jwt-authorizer.ts';
+import { checkLocalRequest } from './request-guard.ts';
 
 export const API_PATH_PREFIX = '/api/';
 
@@ -72,7 +78,8 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  for (const [key, value] of url.searchParams)
+    query[key] = Object.hasOwn(query, key) ? `${query[key]},${value}` : value;
   const cookies = req.headers.cookie
     ?.split(';')
     .map((c) => c.trim())
@@ -81,6 +88,12 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_CONTENT.test(contentType);
   const method = (req.method ?? 'GET').toUpperCase();
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    path = url.pathname; // Not valid %-encoding: the handler answers 400 (rawPath is what it reads).
+  }
   return {
     version: '2.0',
     routeKey: '$default',
@@ -96,7 +109,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
       domainPrefix: 'local',
       http: {
         method,
-        path: decodeURIComponent(url.pathname),
+        path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -141,7 +154,7 @@ export function writeApiGatewayResult(res: ServerResponse, result: unknown): voi
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
   res.end(JSON.stringify(body));
 }
 
@@ -149,6 +162,11 @@ export function createHttpApiServer(options: HttpApiServerOptions): Server {
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   const server = createServer((req, res) => {
     void (async () => {
+      const refusal = checkLocalRequest(req, req.socket.localPort ?? 0);
+      if (refusal) {
+        req.resume();
+        return sendJson(res, ERROR_CODES[refusal.code].status, { error: refusal.code, message: refusal.message });
+      }
       const path = (req.url ?? '/').split('?')[0]!;
       if (!(path === '/api' || path.startsWith(API_PATH_PREFIX))) {
         if (options.fallback) return options.fallback(req, res);
@@ -162,7 +180,7 @@ export function createHttpApiServer(options: HttpApiServerOptions): Server {
         body = await readBody(req, limit);
       } catch (error) {
         if (error instanceof RequestTooLargeError)
-          return sendJson(res, 413, {
+          return sendJson(res, ERROR_CODES.PayloadTooLarge.status, {
             error: 'PayloadTooLarge',
             message: `the request body is larger than ${limit} bytes`,
           });

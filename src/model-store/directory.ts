@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -7,11 +8,41 @@ import {
   type ModelManifest,
   type PackagedModel,
 } from '../model/artifact.ts';
+import { TriageError } from '../errors.ts';
 import { loadTicketClassifier, type TicketClassifier } from '../model/ticket-classifier.ts';
 
-/** A model artifact as a plain directory (`triage train --out model/`). */
+/** Where a model directory cannot be written, said for the person who named it. */
+export class ModelDirectoryError extends TriageError {
+  override readonly name = 'ModelDirectoryError';
+  constructor(message: string) {
+    super(message, 'InvalidInput');
+  }
+}
+
+/** Refuses, before any work is done, a model directory that names an existing file. */
+export function checkModelDirectory(dir: string): void {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory())
+    throw new ModelDirectoryError(
+      `${dir} is a file, not a directory: name a directory for the model (it is created if missing)`,
+    );
+}
+
+/**
+ * A model artifact as a plain directory (`triage train --out model/`): created
+ * when missing, its model files replaced when it holds a model already.
+ */
 export async function saveModelDirectory(dir: string, model: PackagedModel): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ModelDirectoryError(
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? `${dir} is a file, not a directory: name a directory for the model (it is created if missing)`
+        : `cannot create the directory ${dir} (${code ?? (error as Error).message})`,
+    );
+  }
   // Parts first, manifest last: a directory with a manifest is complete.
   for (const [name, bytes] of Object.entries(model.files))
     if (name !== MODEL_FILES.manifest) await writeFile(join(dir, name), bytes);

@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } 
 import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
-import { TriageError } from '../errors.ts';
+import { InvalidCursorError, TicketConflictError } from './errors.ts';
 
 export const RECENT_LIST_KEY = 'ticket';
 
@@ -37,14 +37,6 @@ export interface PredictionFilters {
   readonly status?: TicketRecord['status'];
 }
 
-/** A list cursor that is not one this store handed out. */
-export class InvalidCursorError extends TriageError {
-  override readonly name = 'InvalidCursorError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'BadRequest', options);
-  }
-}
-
 const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 function decodeCursor(cursor: string): Record<string, unknown> {
@@ -56,14 +48,6 @@ function decodeCursor(cursor: string): Record<string, unknown> {
     // reported below
   }
   throw new InvalidCursorError('the cursor is not valid: pass the `cursor` of the previous page unchanged');
-}
-
-/** Another execution already recorded a different result for this ticket. */
-export class TicketConflictError extends TriageError {
-  override readonly name = 'TicketConflictError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'Internal', options);
-  }
 }
 
 export class PredictionStore {

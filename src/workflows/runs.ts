@@ -62,6 +62,10 @@ export class RunNotFoundError extends TriageError {
   }
 }
 
+/** The run (execution) names this product makes and looks up: 1-80 of [A-Za-z0-9_-] (AWS allows a few more). */
+export const RUN_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+export const RUN_NAME_RULE = 'a run name is 1-80 letters, digits, - and _ (e.g. ticket-1234)';
+
 /** `arn:...:stateMachine:<machine>` + name -> `arn:...:execution:<machine>:<name>`. */
 export const executionArnOf = (stateMachineArn: string, executionName: string): string =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;

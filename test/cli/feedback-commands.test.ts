@@ -84,7 +84,7 @@ describe('triage feedback', () => {
     [['feedback', 'C-2'], /error: say what is right: --correct .* or --category <name>/],
   ])('fails clearly: %j', async (args, message) => {
     const result = await triage(...args);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
 
@@ -125,7 +125,7 @@ describe('triage feedback', () => {
     const file = join(dir, 'bad.csv');
     writeFileSync(file, 'ticket,comment\nC-1,nice\n');
     const result = await triage('feedback', 'import', file);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/needs a category column .* or a verdict column/);
   });
 });
@@ -172,14 +172,14 @@ describe('triage retrain and triage models', () => {
       evaluation: { inServiceVersion: v1 },
     });
 
-    const back = await triage('models', 'rollback', '--by', 'ops');
+    const back = await triage('models', 'rollback', '--by', 'ops', '--reason', 'misroutes VPN tickets');
     expect(back).toMatchObject({
       code: 0,
       stdout: `rolled back: model ${v1} is in service again (${v2} is recorded as rolled back)\n`,
     });
     expect(await t.registry.get(v2)).toMatchObject({
       status: 'rejected',
-      statusReason: expect.stringMatching(/^rolled back by ops to /),
+      statusReason: expect.stringMatching(/^rolled back by ops to \S+ on \S+: misroutes VPN tickets/),
     });
     const forward = await triage('models', 'promote', v2, '--json');
     expect(JSON.parse(forward.stdout)).toEqual({ version: v2, previousVersion: v1 });

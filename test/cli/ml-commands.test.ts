@@ -175,14 +175,14 @@ describe('triage train / evaluate / predict', () => {
     ],
     [
       ['train', '--data', csv('bad.csv', 'text,label\n"unterminated,Hardware\n'), '--out', model],
-      /not a readable CSV file/,
+      /a double quote opened on line 2 is never closed/,
     ],
     [['train', '--data', good, '--profile', 'magic', '--out', model], /unknown profile "magic"/],
     [['evaluate', '--model', join(dir, 'missing-model'), '--data', good], /no model at .*missing-model/],
     [['predict', '--model', model, '   '], /ticket text is empty/],
     [
       ['train', '--data', good, '--target-precision', '1.5', '--out', model],
-      /--target-precision must be a number between 0 and 1/,
+      /option '--target-precision <p>' argument '1.5' is invalid. It must be a number from 0 to 1/,
     ],
     [['train', '--data', good, '--hold-out-categories', '2', '--out', model], /cannot hold out 2 of 3 categories/],
     [['train', '--data', good, '--unknown-label', 'Nope', '--out', model], /no training row has the label "Nope"/],
@@ -201,7 +201,7 @@ describe('triage train / evaluate / predict', () => {
     bytes[bytes.length - 1]! ^= 0xff;
     writeFileSync(file, bytes);
     const result = await triage('predict', '--model', corrupt, 'printer');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/classifier\.bin does not match its checksum/);
   });
 

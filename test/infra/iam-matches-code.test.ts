@@ -176,8 +176,15 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
 /** Settings every function gets from TriageFunction itself, whatever its code reads. */
 const SET_ON_EVERY_FUNCTION = new Set(['LOG_LEVEL']);
 
-/** Only this handler may write the models table's in-service pointer. */
-const POINTER_WRITERS = new Set(['promote-model']);
+/**
+ * Only these handlers may write the models table's in-service pointer:
+ * promote-model (the retraining gate's decision, every automatic promotion)
+ * and review-api (an admin's decision by hand, `POST /api/models/{version}/promote`
+ * and `POST /api/models/rollback`, recorded with who and why, as the CLI's
+ * `triage models promote|rollback` does with IAM credentials). Both move it
+ * with the same conditional write (ModelRegistry.movePointer).
+ */
+const POINTER_WRITERS = new Set(['promote-model', OTHER_FUNCTIONS.reviewApi]);
 const WRITE_ACTIONS = new Set([
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -668,8 +675,11 @@ describe('the analysis itself', () => {
     expect(access['pin-model-version']!.calls.map((c) => `${c.actions.join('+')} in ${c.via.at(-1)}`)).toEqual([
       'dynamodb:GetItem in src/model-store/registry.ts ModelRegistry.inService',
     ]);
-    expect(access['review-api']!.units).not.toContain('src/operations/models.ts promoteByHand');
-    expect(access['review-api']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
+    // The review API moves the pointer by hand only, through the CLI's operations; the gate's is not its.
+    expect(access['review-api']!.units).toContain('src/operations/models.ts promoteByHand');
+    expect(access['review-api']!.units).toContain('src/model-store/registry.ts ModelRegistry.movePointer');
+    expect(access['review-api']!.units).not.toContain('src/retraining/decide.ts promoteCandidate');
+    expect(access['gather-feedback']!.units).not.toContain('src/model-store/registry.ts ModelRegistry.movePointer');
   });
 });
 

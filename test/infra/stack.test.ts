@@ -90,6 +90,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'review-api': [
     ...LOGS,
     'dynamodb:GetItem',
+    'dynamodb:PutItem',
     'dynamodb:Query',
     'dynamodb:Scan',
     'dynamodb:UpdateItem',
@@ -417,7 +418,7 @@ describe('least privilege: the exact actions of every role', () => {
     expect(allowing(statements, 'sqs:ReceiveMessage').flatMap(resourcesOf)).toEqual([arnOf(s.stack.queues.input)]);
   });
 
-  it('only promote-model may write the in-service pointer (PutItem of that key only); every other write of the models table excludes it', () => {
+  it('only promote-model (the gate) and review-api (an admin by hand) may write the in-service pointer (PutItem of that key only); every other write of the models table excludes it', () => {
     const models = JSON.stringify(arnOf(s.stack.tables.table('models')));
     const writes = [
       'dynamodb:PutItem',
@@ -451,11 +452,12 @@ describe('least privilege: the exact actions of every role', () => {
         }
       }
     }
-    expect(pointerWriters).toEqual(['promote-model']);
+    expect(pointerWriters.sort()).toEqual(['promote-model', 'review-api']);
     expect(otherWriters.sort()).toEqual([
       'promote-model dynamodb:UpdateItem',
       'record-retrain-failure dynamodb:UpdateItem',
       'reject-candidate dynamodb:UpdateItem',
+      'review-api dynamodb:UpdateItem',
       'train-candidate dynamodb:PutItem',
     ]);
   });

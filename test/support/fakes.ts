@@ -8,7 +8,8 @@ import {
   type ModelStatus,
   type PointerChange,
 } from '../../src/model-store/registry.ts';
-import type { S3ModelStore } from '../../src/model-store/s3-model-store.ts';
+import { MODEL_FILES, parseManifest, type ModelManifest, type PackagedModel } from '../../src/model/artifact.ts';
+import { ModelNotFoundError, modelKey, type S3ModelStore } from '../../src/model-store/s3-model-store.ts';
 
 /**
  * In-memory stand-ins for the stores, behind the narrow interfaces the code
@@ -118,3 +119,34 @@ export const feedbackEntries = (entries: readonly FeedbackEntry[]) => ({
     yield* entries;
   },
 });
+
+/**
+ * Model versions in memory, read as S3ModelStore reads them: the manifest
+ * parsed and checked, a missing object is {@link ModelNotFoundError}.
+ */
+export class InMemoryModelStore implements Pick<S3ModelStore, 'manifest' | 'part' | 'getObject'> {
+  readonly objects = new Map<string, Uint8Array>();
+
+  put(model: PackagedModel): void {
+    for (const [file, bytes] of Object.entries(model.files))
+      this.objects.set(modelKey(model.manifest.version, file), bytes);
+  }
+
+  async manifest(version: string): Promise<ModelManifest> {
+    const bytes = await this.getObject(modelKey(version, MODEL_FILES.manifest), `model version ${version}`);
+    return parseManifest(new TextDecoder().decode(bytes));
+  }
+
+  async part(manifest: ModelManifest, part: 'vectorizer' | 'classifier'): Promise<Uint8Array> {
+    return this.getObject(
+      modelKey(manifest.version, manifest.parts[part].file),
+      `${part} of model version ${manifest.version}`,
+    );
+  }
+
+  async getObject(key: string, what = key): Promise<Uint8Array> {
+    const bytes = this.objects.get(key);
+    if (!bytes) throw new ModelNotFoundError(`${what} is not in memory://${key}`);
+    return bytes;
+  }
+}

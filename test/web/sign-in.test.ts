@@ -33,6 +33,9 @@ const TICKETS = MORE_KNOWN_TICKETS.slice(0, 6).map((r, i) => ({ ticketId: `SIGN-
 
 let t: TestStack;
 let browser: Browser;
+/** Two versions put in service one after the other: `v2` is in service, `v1` before it. */
+let v1: string;
+let v2: string;
 const problems: string[] = [];
 /** Every response of 400 and above the browsers got, as `status METHOD origin-kind path`. */
 const refusals: string[] = [];
@@ -100,7 +103,8 @@ describe.skipIf(!HAS_CHROMIUM)('sign-in and roles in Chromium, against `--auth o
       auth: { kind: 'oidc', tokenSeconds: TOKEN_SECONDS },
       settings: { MIN_NEW_FEEDBACK: '1' },
     });
-    await t.bootstrap();
+    v1 = await t.bootstrap();
+    v2 = await t.bootstrap({ extra: [{ text: 'the office wifi keeps dropping', label: 'Hardware' }] });
     const [launched] = await Promise.all([
       chromium.launch({
         executablePath: CHROMIUM,
@@ -187,24 +191,91 @@ describe.skipIf(!HAS_CHROMIUM)('sign-in and roles in Chromium, against `--auth o
     expect((await t.feedback.get(first))!.feedback!.by).toBe('reviewer@example.com');
     await page.screenshot({ path: join(SCREENSHOTS, 'sign-in-reviewer.png'), fullPage: true });
 
-    // Models: no retrain button for a reviewer, and the API refuses it, naming the role.
+    // Models: no retrain, put-in-service or roll-back button for a reviewer, and the API refuses them, naming the role.
     await page.goto(`${t.stack.webUrl}/#/models`);
     await page.locator('.models-table tbody tr').first().waitFor();
+    await page.locator('#model-heading').waitFor();
     expect(await page.getByRole('button', { name: 'Retrain now' }).count()).toBe(0);
-    const refused = await page.evaluate(async () => {
-      const key = Object.keys(window.sessionStorage).find((k: string) => k.startsWith('oidc.user:'));
-      const { id_token } = JSON.parse(window.sessionStorage.getItem(key));
-      const response = await fetch('/api/retrain', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${id_token}`, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      return { status: response.status, body: await response.json() };
-    });
-    expect(refused).toEqual({
+    expect(await page.getByRole('button', { name: 'Roll back' }).count()).toBe(0);
+    await page.goto(`${t.stack.webUrl}/#/models/${v1}`);
+    await expect.poll(() => page.locator('#model-heading').textContent()).toContain(v1);
+    expect(await page.getByRole('button', { name: 'Put in service' }).count()).toBe(0);
+    const post = (path: string) =>
+      page.evaluate(async (path: string) => {
+        const key = Object.keys(window.sessionStorage).find((k: string) => k.startsWith('oidc.user:'));
+        const { id_token } = JSON.parse(window.sessionStorage.getItem(key));
+        const response = await fetch(path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${id_token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        return { status: response.status, body: await response.json() };
+      }, path);
+    expect(await post('/api/retrain')).toEqual({
       status: 403,
       body: { error: 'Forbidden', message: 'POST /api/retrain needs the admins role; you have the reviewers role' },
     });
+    expect(await post('/api/models/rollback')).toEqual({
+      status: 403,
+      body: {
+        error: 'Forbidden',
+        message: 'POST /api/models/rollback needs the admins role; you have the reviewers role',
+      },
+    });
+    expect((await t.registry.inService())!.modelVersion).toBe(v2);
+    await page.context().close();
+  }, 60_000);
+
+  it('an admin rolls back and puts a version in service from the page, after confirming; the registry shows it', async () => {
+    const page = await freshPage();
+    await page.goto(`${t.stack.webUrl}/#/models`);
+    await signInAs(page, 'admin');
+    const row = (version: string) => page.locator(`.models-table tr[data-version="${version}"]`);
+    await expect.poll(() => row(v2).textContent()).toContain('In service');
+    await expect.poll(() => page.locator('#model-heading').textContent()).toContain(v2);
+    // The version in service has no "Put in service"; a version not in service has no "Roll back".
+    expect(await page.getByRole('button', { name: 'Put in service' }).count()).toBe(0);
+
+    // Roll back: a confirmation first; Escape leaves everything as it was.
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    const dialog = page.getByRole('dialog', { name: `Roll back ${v2}?` });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`${v1} goes back in service`);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await t.registry.inService())!.modelVersion).toBe(v2);
+
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    await dialog.getByRole('textbox', { name: /Why/ }).fill('the new model misroutes printer tickets');
+    await page.screenshot({ path: join(SCREENSHOTS, 'models-roll-back-dialog.png'), fullPage: true });
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    await page.locator('[data-moved="rollback"]').waitFor();
+    await expect.poll(() => row(v1).textContent()).toContain('In service');
+    expect(await row(v2).textContent()).toContain('Rejected');
+    expect(await t.registry.inService()).toMatchObject({
+      modelVersion: v1,
+      reason: `rolled back by admin@example.com from ${v2}: the new model misroutes printer tickets`,
+    });
+
+    // Put the rolled-back version in service again, from its own page.
+    await row(v2).getByRole('link').click();
+    await expect.poll(() => page.locator('#model-heading').textContent()).toContain(v2);
+    await page.getByRole('button', { name: 'Put in service' }).click();
+    const promote = page.getByRole('dialog', { name: `Put ${v2} in service?` });
+    expect(await promote.textContent()).toContain(`It replaces ${v1}`);
+    await promote.getByRole('button', { name: 'Put in service' }).click();
+    await page.locator('[data-moved="promote"]').waitFor();
+    await expect.poll(() => row(v2).textContent()).toContain('In service');
+    expect(await row(v2).textContent()).toContain('Promoted');
+    await expect
+      .poll(() => page.locator('.model-detail').textContent())
+      .toContain(`promoted by hand by admin@example.com (replacing ${v1})`);
+    expect(await t.registry.inService()).toMatchObject({
+      modelVersion: v2,
+      previousVersion: v1,
+      reason: 'promoted by hand by admin@example.com',
+    });
+    await page.screenshot({ path: join(SCREENSHOTS, 'models-put-in-service.png'), fullPage: true });
     await page.context().close();
   }, 60_000);
 
@@ -288,6 +359,7 @@ describe.skipIf(!HAS_CHROMIUM)('sign-in and roles in Chromium, against `--auth o
     expect(refusals).toEqual([
       '401 POST provider /interaction/…/login', // the wrong password
       '403 POST page /api/retrain', // a reviewer's retraining
+      '403 POST page /api/models/rollback', // a reviewer's rollback
       '400 POST provider /token', // the refresh after the global sign-out
     ]);
   });

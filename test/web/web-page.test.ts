@@ -338,6 +338,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     await page.locator('table.heatmap').waitFor();
     expect(await page.locator('table.heatmap td.cell').count()).toBe(9); // 3 categories
     expect(await rows.first().textContent()).toContain('In service');
+    // Without sign-in everyone may do everything: the rollback is offered (here with nothing to roll back to).
+    expect(await page.getByRole('button', { name: 'Roll back' }).isDisabled()).toBe(true);
+    expect(await page.locator('.model-actions').textContent()).toContain('No earlier model to roll back to.');
 
     await page.getByRole('button', { name: 'Retrain now' }).click();
     await page.locator('[data-outcome]').waitFor({ timeout: 60_000 });

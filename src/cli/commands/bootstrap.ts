@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
-import { CliError, percent, progress } from '../output.ts';
+import { CliError, percent, progress, warn } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 
@@ -26,11 +26,12 @@ export function registerBootstrap(program: Command): void {
       .option('--json', 'print the result as JSON'),
   ).action(async (options: BootstrapOptions) => {
     if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
-    const target = resolveTarget(options);
     const data = await readLabelledCsv(options.data, {
       textColumn: options.textColumn,
       labelColumn: options.labelColumn,
     });
+    data.warnings.forEach(warn);
+    const target = resolveTarget(options);
     const bar = progress(!options.json);
     const { store, registry } = storesOf(target);
     const result = await bootstrapModel(store, registry, {

@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
+import { describeUnseenLabels, readLabelledCsv, readSplitCsv, rowsOf } from '../../data/labelled-csv.ts';
 import { evaluatePredictions, type Evaluation, type EvaluatedPrediction } from '../../model/evaluation.ts';
 import type { Metrics } from '../../model/metrics.ts';
 import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import { retarget, type RoutingPolicy } from '../../model/routing.ts';
 import { loadModelDirectory } from '../../model-store/directory.ts';
-import { parseWholeNumber, targetPrecisionOption } from '../model-options.ts';
-import { CliError, percent, progress, table } from '../output.ts';
+import { precisionTarget, targetPrecisionOrDefault, wholeNumber } from '../options.ts';
+import { CliError, percent, progress, table, warn } from '../output.ts';
 
 interface EvaluateOptions {
   model: string;
@@ -18,10 +18,10 @@ interface EvaluateOptions {
   split?: string;
   predictions?: string;
   json?: boolean;
-  targetPrecision?: string;
+  targetPrecision?: number;
   unknownLabel?: string;
-  holdOutCategories?: string;
-  seed: string;
+  holdOutCategories?: number;
+  seed: number;
 }
 
 /** The routing and open-set figures of an evaluation, for people. */
@@ -76,6 +76,7 @@ export function registerEvaluate(program: Command): void {
     .option(
       '--target-precision <p>',
       "route with the threshold for this precision, re-fitted from the model's validation curve (default: the model's own; TARGET_PRECISION)",
+      precisionTarget,
     )
     .option(
       '--unknown-label <label>',
@@ -84,8 +85,9 @@ export function registerEvaluate(program: Command): void {
     .option(
       '--hold-out-categories <n>',
       'the categories the model was trained without (open-set protocol; default: those recorded in the model)',
+      wholeNumber(1, 10_000),
     )
-    .option('--seed <s>', 'seed for --hold-out-categories', '1')
+    .option('--seed <s>', 'seed for --hold-out-categories', wholeNumber(0, 2 ** 31 - 1), 1)
     .option('--json', 'print the metrics as JSON')
     .action(async (options: EvaluateOptions) => {
       const model = await loadModelDirectory(options.model);
@@ -93,14 +95,15 @@ export function registerEvaluate(program: Command): void {
         textColumn: options.textColumn,
         labelColumn: options.labelColumn,
       });
+      data.warnings.forEach(warn);
       const rows = options.split
-        ? (await readSplitCsv(options.split, data.texts.length)).test
+        ? rowsOf(await readSplitCsv(options.split, data), 'test')
         : data.texts.map((_, i) => i);
       const own = model.classifier.data.routing;
       const given = options.targetPrecision ?? process.env.TARGET_PRECISION;
       let routing = own;
       if (given !== undefined && given !== '') {
-        const target = targetPrecisionOption(options.targetPrecision);
+        const target = targetPrecisionOrDefault(options.targetPrecision, Number.NaN);
         if (!own?.curve)
           throw new CliError(
             `model ${model.manifest.version} has no stored precision curve (trained before routing was added): retrain it to use --target-precision`,
@@ -112,13 +115,20 @@ export function registerEvaluate(program: Command): void {
         options.holdOutCategories
           ? chooseHeldOutCategories(
               rows.map((r) => data.labels[r]!),
-              parseWholeNumber(options.holdOutCategories, '--hold-out-categories'),
-              parseWholeNumber(options.seed, '--seed'),
+              options.holdOutCategories,
+              options.seed,
             )
           : (recorded?.heldOutCategories ?? []),
       );
       const unknownLabel = options.unknownLabel ?? recorded?.unknownLabel;
       const openSet = heldOut.size > 0 || unknownLabel !== undefined;
+      if (!openSet) {
+        const unseen = describeUnseenLabels(
+          rows.map((r) => data.labels[r]!),
+          model.manifest.labels,
+        );
+        if (unseen) warn(unseen);
+      }
       const bar = progress(!options.json);
       const step = Math.max(1, Math.floor(rows.length / 200));
       const evaluated: EvaluatedPrediction[] = rows.map((r, i) => {
@@ -152,7 +162,7 @@ export function registerEvaluate(program: Command): void {
           stringify(
             rows.map((r, i) => {
               const e = evaluated[i]!;
-              return [r, e.actual, e.category, e.probability.toFixed(4), e.route, e.reason ?? ''];
+              return [data.rows[r], e.actual, e.category, e.probability.toFixed(4), e.route, e.reason ?? ''];
             }),
             { header: true, columns: ['row', 'true', 'pred', 'probability', 'route', 'reason'] },
           ),

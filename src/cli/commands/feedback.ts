@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { parse } from 'csv-parse/sync';
-import { readFile } from 'node:fs/promises';
-import { DataFileError } from '../../data/labelled-csv.ts';
+import { DataFileError, readCsvFile } from '../../data/csv-file.ts';
 import { knownCategories } from '../../operations/feedback.ts';
 import { FeedbackError, type FeedbackInput } from '../../feedback/rules.ts';
 import type { FeedbackStore } from '../../storage/feedback.ts';
-import { CliError, progress, table } from '../output.ts';
+import { nonEmpty, ticketId as ticketIdArgument, wholeNumber } from '../options.ts';
+import { CliError, progress, table, warn } from '../output.ts';
 import { storesOf } from '../stores.ts';
 import { resolveTarget, targetOptions, type TargetOptions } from '../target.ts';
 
@@ -20,7 +19,7 @@ interface FeedbackOptions extends TargetOptions {
 interface ImportOptions extends TargetOptions {
   by?: string;
   allowNewCategory?: boolean;
-  concurrency: string;
+  concurrency: number;
   json?: boolean;
 }
 
@@ -56,7 +55,7 @@ async function inputFor(
   };
 }
 
-function column(header: string[], names: string[]): number {
+function column(header: readonly string[], names: string[]): number {
   return header.findIndex((h) => names.includes(h.trim()));
 }
 
@@ -79,10 +78,10 @@ export function registerFeedback(program: Command): void {
       .description(
         'say whether a prediction was right: `feedback T-1 --correct`, `feedback T-1 --category Access`; or `feedback import corrections.csv`',
       )
-      .argument('[ticketId]', 'the ticket')
+      .argument('[ticketId]', 'the ticket', ticketIdArgument)
       .option('--correct', 'the predicted category is right')
-      .option('--category <name>', 'the right category (the predicted one confirms it, another corrects it)')
-      .option('--by <name>', 'who is giving the feedback')
+      .option('--category <name>', 'the right category (the predicted one confirms it, another corrects it)', nonEmpty)
+      .option('--by <name>', 'who is giving the feedback', nonEmpty)
       .option(
         '--allow-new-category',
         'accept a category the model does not know yet (it is learnt at the next retraining)',
@@ -129,32 +128,14 @@ export function registerFeedback(program: Command): void {
         'feedback for many tickets from a CSV: a ticketId column and a category and/or verdict column (optional: by)',
       )
       .argument('<file>', 'CSV with a header row')
-      .option('--by <name>', 'who gave the feedback (when the file has no "by" column)')
+      .option('--by <name>', 'who gave the feedback (when the file has no "by" column)', nonEmpty)
       .option('--allow-new-category', 'accept categories the model does not know yet')
-      .option('--concurrency <n>', 'tickets written at once', '8')
+      .option('--concurrency <n>', 'tickets written at once (1-64)', wholeNumber(1, 64), 8)
       .option('--json', 'print the summary as JSON'),
   ).action(async (file: string, options: ImportOptions) => {
-    const concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-      throw new CliError('--concurrency must be a whole number from 1 to 64');
-    let records: string[][];
-    try {
-      records = parse(await readFile(file), {
-        bom: true,
-        skip_empty_lines: true,
-        relax_column_count: true,
-      }) as string[][];
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new DataFileError(
-        code === 'ENOENT'
-          ? `file not found: ${file}`
-          : `${file} is not a readable CSV file: ${(error as Error).message}`,
-      );
-    }
-    const [header, ...rows] = records;
-    if (!header || rows.length === 0)
-      throw new DataFileError(`${file} has no rows (it needs a header row and one row per ticket)`);
+    const { concurrency } = options;
+    const { header, rows, lineOf, warnings } = await readCsvFile(file, { relaxColumnCount: true });
+    warnings.forEach(warn);
     const ticketAt = column(header, TICKET_COLUMNS);
     const categoryAt = column(header, CATEGORY_COLUMNS);
     const verdictAt = column(header, VERDICT_COLUMNS);
@@ -178,7 +159,7 @@ export function registerFeedback(program: Command): void {
     let done = 0;
     const processRow = async (index: number): Promise<void> => {
       const row = rows[index]!;
-      const line = index + 2;
+      const line = lineOf(index);
       const ticketId = (row[ticketAt] ?? '').trim();
       const cell = (at: number) => (at >= 0 ? (row[at] ?? '').trim() || undefined : undefined);
       try {

@@ -1,6 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { describeModel, listModels, promoteByHand, rollback, type ModelDetail } from '../../operations/models.ts';
+import {
+  describeModel,
+  listModels,
+  promoteByHand,
+  rollback,
+  type ManualDecision,
+  type ModelDetail,
+} from '../../operations/models.ts';
 import { renderModelReport } from '../../reports/model-report.ts';
 import { percent, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
@@ -13,6 +20,11 @@ interface JsonOption extends TargetOptions {
 
 const short = (text: string | undefined, max = 70) =>
   !text ? '' : text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/** Who decided and why, from `--by` and `--reason`. */
+const decisionOf = (options: { by?: string; reason?: string }): ManualDecision => ({
+  ...(options.by && { by: options.by }),
+  ...(options.reason && { reason: options.reason }),
+});
 const fig = (x: number | null | undefined) => (x === null || x === undefined ? '-' : percent(x));
 
 export function formatModel(model: ModelDetail): string {
@@ -129,10 +141,11 @@ export function registerModels(program: Command): void {
       .description('put a version in service by hand (bypasses the retraining gate; recorded as a manual promotion)')
       .argument('<version>', 'the model version')
       .option('--by <name>', 'who decided')
+      .option('--reason <text>', 'why (recorded with the decision)')
       .option('--json', 'print as JSON'),
-  ).action(async (version: string, options: JsonOption & { by?: string }) => {
+  ).action(async (version: string, options: JsonOption & { by?: string; reason?: string }) => {
     const deps = storesOf(resolveTarget(options));
-    const result = await promoteByHand(deps, version, { ...(options.by && { by: options.by }) });
+    const result = await promoteByHand(deps, version, decisionOf(options));
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else console.log(`model ${result.version} is in service (was ${result.previousVersion ?? 'none'})`);
   });
@@ -144,10 +157,11 @@ export function registerModels(program: Command): void {
         'put back the model that was in service before the current one (the current one is recorded as rolled back)',
       )
       .option('--by <name>', 'who decided')
+      .option('--reason <text>', 'why (recorded with the decision)')
       .option('--json', 'print as JSON'),
-  ).action(async (options: JsonOption & { by?: string }) => {
+  ).action(async (options: JsonOption & { by?: string; reason?: string }) => {
     const deps = storesOf(resolveTarget(options));
-    const result = await rollback(deps, { ...(options.by && { by: options.by }) });
+    const result = await rollback(deps, decisionOf(options));
     if (options.json) console.log(JSON.stringify(result, null, 2));
     else
       console.log(

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { loadModelDirectory } from '../../model-store/directory.ts';
+import { wholeNumber } from '../options.ts';
 import { CliError, percent } from '../output.ts';
 
 interface PredictOptions {
   model: string;
-  top: string;
-  explain: string;
+  top: number;
+  explain: number;
   json?: boolean;
 }
 
@@ -15,16 +16,13 @@ export function registerPredict(program: Command): void {
     .description('classify one ticket with a model directory: top categories and the words that decided it')
     .argument('<text...>', 'the ticket text')
     .requiredOption('--model <dir>', 'model directory (from `triage train`)')
-    .option('--top <k>', 'how many categories to show', '3')
-    .option('--explain <n>', 'how many deciding n-grams to show', '5')
+    .option('--top <k>', 'how many categories to show (1-100)', wholeNumber(1, 100), 3)
+    .option('--explain <n>', 'how many deciding n-grams to show (0-100)', wholeNumber(0, 100), 5)
     .option('--json', 'print the result as JSON')
     .action(async (words: string[], options: PredictOptions) => {
       const text = words.join(' ');
       if (text.trim() === '') throw new CliError('the ticket text is empty');
-      const topK = Number(options.top);
-      const explain = Number(options.explain);
-      if (!Number.isInteger(topK) || topK < 1) throw new CliError('--top must be a positive whole number');
-      if (!Number.isInteger(explain) || explain < 0) throw new CliError('--explain must be a whole number');
+      const { top: topK, explain } = options;
       const model = await loadModelDirectory(options.model);
       const result = model.classify(text, { topK, explain });
       if (options.json) {

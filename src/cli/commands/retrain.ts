@@ -84,7 +84,7 @@ export function registerRetrain(program: Command): void {
     else console.log(`\n${describeOutcome(run)}`);
     if (run.status !== 'SUCCEEDED') {
       if (options.json) process.exitCode = 1;
-      else throw new CliError(`run ${executionName} ${run.status.toLowerCase()}`);
+      else throw new CliError(`run ${executionName} ${run.status.toLowerCase()}`, 'Failed');
     }
   });
 }

@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { elideTicketText } from '../../api/elide.ts';
 import { isAwsError } from '../../aws/errors.ts';
 import { executionHistory, runStepsOf, type RunStepDetail } from '../../workflows/runs.ts';
+import { runName, wholeNumber } from '../options.ts';
 import { CliError, table } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
 import { WORKFLOWS, type WorkflowName } from '../../workflows/catalog.ts';
@@ -10,7 +11,7 @@ import { WORKFLOWS, type WorkflowName } from '../../workflows/catalog.ts';
 interface RunsOptions extends TargetOptions {
   workflow: string;
   status?: string;
-  limit: string;
+  limit: number;
   json?: boolean;
 }
 
@@ -22,6 +23,16 @@ interface ShowOptions extends TargetOptions {
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
+/** `--status failed` or `FAILED`. */
+function status(value: string): string {
+  const upper = value.toUpperCase();
+  if (!STATUSES.includes(upper)) throw new InvalidArgumentError(`It must be one of ${STATUSES.join(', ')}.`);
+  return upper;
+}
+
+const workflowOption = () =>
+  new Option('--workflow <name>', 'which workflow').choices(Object.keys(WORKFLOWS)).default('classify-ticket');
+
 function stateMachineArn(target: Target, workflow: string): string {
   if (!(workflow in WORKFLOWS))
     throw new CliError(`unknown workflow "${workflow}" (${Object.keys(WORKFLOWS).join(', ')})`);
@@ -29,7 +40,7 @@ function stateMachineArn(target: Target, workflow: string): string {
     (workflow as WorkflowName) === 'classify-ticket'
       ? target.config.CLASSIFY_STATE_MACHINE_ARN
       : target.config.RETRAIN_STATE_MACHINE_ARN;
-  if (!arn) throw new CliError(`the ${workflow} workflow is not deployed in this stack`);
+  if (!arn) throw new CliError(`the ${workflow} workflow is not deployed in this stack`, 'NotConfigured');
   return arn;
 }
 
@@ -41,18 +52,17 @@ export function registerRuns(program: Command): void {
     program
       .command('runs')
       .description('workflow executions, newest first (read through the Step Functions API: works locally and on AWS)')
-      .option('--workflow <name>', `which workflow (${Object.keys(WORKFLOWS).join(', ')})`, 'classify-ticket')
-      .option('--status <status>', `only runs in this status (${STATUSES.join(', ')})`)
-      .option('--limit <n>', 'how many', '20')
+      .addOption(workflowOption())
+      .option('--status <status>', `only runs in this status (${STATUSES.join(', ')})`, status)
+      .option('--limit <n>', 'how many (1-1000)', wholeNumber(1, 1000), 20)
       .option('--json', 'print JSON'),
   ).action(async (options: RunsOptions) => {
     const target = resolveTarget(options);
-    const status = options.status?.toUpperCase();
-    if (status && !STATUSES.includes(status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`);
+    const status = options.status;
     const list = await target.clients.sfn.send(
       new ListExecutionsCommand({
         stateMachineArn: stateMachineArn(target, options.workflow),
-        maxResults: Number(options.limit),
+        maxResults: options.limit,
         ...(status && { statusFilter: status as 'RUNNING' }),
       }),
     );
@@ -77,8 +87,8 @@ export function registerRuns(program: Command): void {
     runs
       .command('show')
       .description("one run's state-by-state history (ticket text hidden unless --show-text)")
-      .argument('<name>', 'the run (execution) name, e.g. ticket-1234')
-      .option('--workflow <name>', 'which workflow', 'classify-ticket')
+      .argument('<name>', 'the run (execution) name, e.g. ticket-1234', runName)
+      .addOption(workflowOption())
       .option('--show-text', 'show ticket text in state inputs/outputs')
       .option('--json', 'print JSON'),
   ).action(async (name: string, options: ShowOptions) => {

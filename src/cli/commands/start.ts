@@ -1,36 +1,48 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createAwsClients } from '../../aws/clients.ts';
 import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../local-stack/local-stack.ts';
-import { DEFAULT_DATA_DIR, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
+import { DEFAULT_DATA_DIR, readStackFile, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
 import { projectPath } from '../../workflows/catalog.ts';
-import { CliError, percent } from '../output.ts';
+import { port, wholeNumber } from '../options.ts';
+import { CliError, percent, warn } from '../output.ts';
 import { storesOf } from '../stores.ts';
 
 interface StartOptions {
   dataDir: string;
-  gatewayPort: string;
-  port: string;
-  pollers: string;
+  gatewayPort: number;
+  port: number;
+  pollers: number;
   demoData: string;
   profile: string;
-  auth: string;
-  oidcPort: string;
+  auth: (typeof AUTH_MODES)[number];
+  oidcPort: number;
 }
 
 const AUTH_MODES = ['none', 'oidc'] as const;
 
-const portOf = (value: string, option: string): number => {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new CliError(`${option} must be a port number, not "${value}"`);
-  return port;
-};
-
 export const DEMO_DATA = 'data/demo-tickets.csv';
+
+/** A second `start` on a data directory in use: say which stack has it and how to proceed. */
+function inUseMessage(error: unknown, dataDir: string): CliError | undefined {
+  if (!(error instanceof Error) || error.name !== 'DataDirInUseError') return undefined;
+  const holder = (error as Error & { holder: { pid: number; endpoints?: Record<string, string> } }).holder;
+  const web = readStackFile(dataDir)?.webUrl;
+  const where = [
+    `pid ${holder.pid}`,
+    ...(holder.endpoints?.gateway ? [`AWS endpoint ${holder.endpoints.gateway}`] : []),
+    ...(web ? [`web page ${web}`] : []),
+  ].join(', ');
+  return new CliError(
+    `a ticket-triage stack is already running on ${dataDir} (${where}).\n` +
+      `Use that one (npx triage send/runs find it), stop it (Ctrl-C in its terminal, or kill ${holder.pid}), ` +
+      'or start another with --data-dir <another dir> and other ports.',
+    'Conflict',
+  );
+}
 
 export function registerStart(program: Command): void {
   program
@@ -42,32 +54,39 @@ export function registerStart(program: Command): void {
     .option(
       '--gateway-port <port>',
       'one endpoint for every local AWS service (AWS_ENDPOINT_URL for outside tools)',
-      '4566',
+      port,
+      4566,
     )
-    .option('--port <port>', 'port of the web page and its API on 127.0.0.1', '8080')
-    .option('--pollers <n>', 'concurrent pollers of the input queue', '4')
+    .option('--port <port>', 'port of the web page and its API on 127.0.0.1', port, 8080)
+    .option('--pollers <n>', 'concurrent pollers of the input queue (1-32)', wholeNumber(1, 32), 4)
     .option('--demo-data <file>', 'tickets the first model is trained on when none is in service', DEMO_DATA)
     .option('--profile <name>', `profile of that first model (${PROFILE_NAMES.join(', ')})`, DEFAULT_PROFILE)
-    .option(
-      '--auth <mode>',
-      'sign-in for the web page and its API: none (anyone on this machine may do everything) or oidc (a local OpenID Connect provider with a reviewer and an admin, roles enforced as on AWS)',
-      'none',
+    .addOption(
+      new Option(
+        '--auth <mode>',
+        'sign-in for the web page and its API: none (anyone on this machine may do everything) or oidc (a local OpenID Connect provider with a reviewer and an admin, roles enforced as on AWS)',
+      )
+        .choices(AUTH_MODES)
+        .default('none'),
     )
-    .option('--oidc-port <port>', 'port of the local OpenID Connect provider on 127.0.0.1 (with --auth oidc)', '8081')
+    .option(
+      '--oidc-port <port>',
+      'port of the local OpenID Connect provider on 127.0.0.1 (with --auth oidc)',
+      port,
+      8081,
+    )
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
-      const httpPort = portOf(options.port, '--port');
-      if (!(AUTH_MODES as readonly string[]).includes(options.auth))
-        throw new CliError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${options.auth}"`);
-      const oidcPort = portOf(options.oidcPort, '--oidc-port');
       const started = performance.now();
       const stack = await startLocalStack({
         dataDir: options.dataDir,
-        ports: { gateway: Number(options.gatewayPort) },
-        eventSource: { pollers: Number(options.pollers) },
-        httpPort,
+        ports: { gateway: options.gatewayPort },
+        eventSource: { pollers: options.pollers },
+        httpPort: options.port,
         webPage: true,
-        ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: oidcPort } }),
+        ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: options.oidcPort } }),
+      }).catch((error: unknown) => {
+        throw inUseMessage(error, options.dataDir) ?? error;
       });
       const clients = createAwsClients(stack.config);
       const { store, registry } = storesOf({ where: 'local', config: stack.config, clients });
@@ -76,6 +95,7 @@ export function registerStart(program: Command): void {
         const demo = existsSync(options.demoData) ? options.demoData : projectPath(options.demoData);
         console.log(`no model in service yet: training a first one on ${options.demoData} ...`);
         const data = await readLabelledCsv(demo);
+        data.warnings.forEach(warn);
         const result = await bootstrapModel(store, registry, {
           texts: data.texts,
           labels: data.labels,

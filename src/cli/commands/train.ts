@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readLabelledCsv, readSplitCsv } from '../../data/labelled-csv.ts';
+import { readLabelledCsv, readSplitCsv, rowsOf } from '../../data/labelled-csv.ts';
 import { packageModel } from '../../model/artifact.ts';
 import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import {
@@ -9,11 +9,11 @@ import {
   PROFILE_NAMES,
   PROFILES,
 } from '../../model/profiles.ts';
-import { trainModel } from '../../model/train.ts';
+import { DEFAULT_TARGET_PRECISION, trainModel } from '../../model/train.ts';
 import { withTrainingSolver } from '../../training/solver.ts';
-import { parseShare, parseWholeNumber, targetPrecisionOption } from '../model-options.ts';
-import { saveModelDirectory } from '../../model-store/directory.ts';
-import { CliError, percent, progress } from '../output.ts';
+import { precisionTarget, share, targetPrecisionOrDefault, wholeNumber } from '../options.ts';
+import { checkModelDirectory, saveModelDirectory } from '../../model-store/directory.ts';
+import { CliError, percent, progress, warn } from '../output.ts';
 
 interface TrainOptions {
   data: string;
@@ -23,11 +23,11 @@ interface TrainOptions {
   profile: string;
   out: string;
   json?: boolean;
-  targetPrecision?: string;
+  targetPrecision?: number;
   unknownLabel?: string;
-  holdOutCategories?: string;
-  seed: string;
-  unknownRate?: string;
+  holdOutCategories?: number;
+  seed: number;
+  unknownRate?: number;
 }
 
 const PHASE_LABELS = { preprocess: 'preprocessing', validate: 'validating', fit: 'fitting' } as const;
@@ -48,6 +48,7 @@ export function registerTrain(program: Command): void {
     .option(
       '--target-precision <p>',
       'precision the automatic routes aim for: the probability threshold is fitted for it on validation rows (default: TARGET_PRECISION or 0.95)',
+      precisionTarget,
     )
     .option(
       '--unknown-label <label>',
@@ -56,11 +57,13 @@ export function registerTrain(program: Command): void {
     .option(
       '--hold-out-categories <n>',
       'open-set protocol: leave n random categories out of training (their test rows count as unknown in evaluate)',
+      wholeNumber(1, 10_000),
     )
-    .option('--seed <s>', 'seed for --hold-out-categories', '1')
+    .option('--seed <s>', 'seed for --hold-out-categories', wholeNumber(0, 2 ** 31 - 1), 1)
     .option(
       '--unknown-rate <r>',
       `share of validation rows the unknown rule may flag (default: ${OPEN_SET_UNKNOWN_RATE} with --unknown-label or --hold-out-categories, else the profile's)`,
+      share,
     )
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -70,19 +73,19 @@ export function registerTrain(program: Command): void {
     .action(async (options: TrainOptions) => {
       if (!isProfileName(options.profile))
         throw new CliError(`unknown profile "${options.profile}" (choose one of: ${PROFILE_NAMES.join(', ')})`);
+      checkModelDirectory(options.out);
       const data = await readLabelledCsv(options.data, {
         textColumn: options.textColumn,
         labelColumn: options.labelColumn,
       });
-      const targetPrecision = targetPrecisionOption(options.targetPrecision);
-      const seed = parseWholeNumber(options.seed, '--seed');
-      let rows = options.split
-        ? (await readSplitCsv(options.split, data.texts.length)).train
-        : data.texts.map((_, i) => i);
+      data.warnings.forEach(warn);
+      const targetPrecision = targetPrecisionOrDefault(options.targetPrecision, DEFAULT_TARGET_PRECISION);
+      const seed = options.seed;
+      let rows = options.split ? rowsOf(await readSplitCsv(options.split, data), 'train') : data.texts.map((_, i) => i);
       const heldOut = options.holdOutCategories
         ? chooseHeldOutOrFail(
             rows.map((i) => data.labels[i]!),
-            parseWholeNumber(options.holdOutCategories, '--hold-out-categories'),
+            options.holdOutCategories,
             seed,
           )
         : [];
@@ -95,24 +98,23 @@ export function registerTrain(program: Command): void {
       rows = rows.filter((i) => !leftOut.has(data.labels[i]!));
       const openSet = leftOut.size > 0;
       const unknownRate =
-        options.unknownRate !== undefined
-          ? parseShare(options.unknownRate, '--unknown-rate')
-          : openSet
-            ? OPEN_SET_UNKNOWN_RATE
-            : undefined;
+        options.unknownRate !== undefined ? options.unknownRate : openSet ? OPEN_SET_UNKNOWN_RATE : undefined;
       const bar = progress(!options.json);
       const started = performance.now();
       const profile = PROFILES[options.profile];
-      const model = await withTrainingSolver(rows.length, (solver) =>
-        trainModel({
-          texts: rows.map((i) => data.texts[i]!),
-          labels: rows.map((i) => data.labels[i]!),
-          profile,
-          targetPrecision,
-          ...(unknownRate !== undefined && { unknownRate }),
-          onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
-          ...(solver && { solver }),
-        }),
+      const model = await withTrainingSolver(
+        rows.length,
+        (solver) =>
+          trainModel({
+            texts: rows.map((i) => data.texts[i]!),
+            labels: rows.map((i) => data.labels[i]!),
+            profile,
+            targetPrecision,
+            ...(unknownRate !== undefined && { unknownRate }),
+            onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
+            ...(solver && { solver }),
+          }),
+        { onDone: (use) => use.degraded && warn(`trained on ${use.threads} thread(s): ${use.degraded}`) },
       ).finally(() => bar.stop());
       const packaged = packageModel(model, {
         lineage: { dataset: { sha256: data.sha256, rows: rows.length, source: options.data } },

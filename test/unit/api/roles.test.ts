@@ -37,11 +37,15 @@ describe('every route of the review API has a role, checked before the route run
     expect(Object.keys(ROUTE_ROLES).sort()).toEqual(ROUTES.map(keyOf).sort());
   });
 
-  it('reviewers read and give feedback; only admins start a retraining; an unlisted route needs admins', () => {
-    expect(ROUTES.filter((r) => roleFor(keyOf(r)) === 'admins').map(keyOf)).toEqual(['POST /api/retrain']);
+  it('reviewers read and give feedback; only admins retrain, promote and roll back; an unlisted route needs admins', () => {
+    expect(
+      ROUTES.filter((r) => roleFor(keyOf(r)) === 'admins')
+        .map(keyOf)
+        .sort(),
+    ).toEqual(['POST /api/models/:version/promote', 'POST /api/models/rollback', 'POST /api/retrain']);
     expect(roleFor('PUT /api/predictions/:ticketId/feedback')).toBe('reviewers');
     expect(roleFor('DELETE /api/predictions/:ticketId/feedback')).toBe('reviewers');
-    expect(roleFor('POST /api/models/:version/promote')).toBe('admins');
+    expect(roleFor('DELETE /api/models/:version')).toBe('admins');
   });
 
   it.each(ROUTES.map((r) => [keyOf(r), r] as const))(
@@ -62,9 +66,7 @@ describe('every route of the review API has a role, checked before the route run
       if (needed === 'admins') {
         const reviewer = await call({ sub: 'u2', 'cognito:groups': '[reviewers]' });
         expect(reviewer.statusCode).toBe(403);
-        expect(JSON.parse(reviewer.body).message).toBe(
-          'POST /api/retrain needs the admins role; you have the reviewers role',
-        );
+        expect(JSON.parse(reviewer.body).message).toBe(`${key} needs the admins role; you have the reviewers role`);
       }
     },
   );

@@ -108,8 +108,18 @@
  * @property {boolean} inService
  */
 
-/** @typedef {{ version: string, since: string }} InService */
+/**
+ * The version in service (`inService` of `GET /api/models`).
+ * @typedef {object} InService
+ * @property {string} version
+ * @property {string} since
+ * @property {string} reason why it was put in service
+ * @property {string | null} previousVersion the version it replaced
+ * @property {string | null} rollbackTo the version a rollback would put back (null: nothing to roll back to)
+ */
 /** @typedef {{ inService: InService | null, models: ModelSummary[] }} ModelsList */
+
+/** @typedef {{ version: string, previousVersion: string | null }} ModelMoved `POST /api/models/{version}/promote`, `POST /api/models/rollback`: now in service, and the one it replaced */
 
 /**
  * One version in full (`GET /api/models/{version}`).

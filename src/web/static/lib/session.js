@@ -12,8 +12,9 @@
  *
  * The API gets the ID token (its audience is the page's client, which the API
  * Gateway JWT authorizer checks; it names the person and their groups). The
- * groups decide what the page shows: reviewers review, admins also retrain
- * (the API enforces the same roles: src/api/roles.ts).
+ * groups decide what the page shows: reviewers review, admins also retrain,
+ * put a version in service and roll back (the API enforces the same roles:
+ * src/api/roles.ts).
  */
 
 /** Set while signed out on purpose, so that the page offers to sign in instead of signing in at once. */
@@ -64,14 +65,21 @@ export class SignInRequired extends Error {
 }
 
 /**
- * What the person may do: `review` (reviewers and admins) or `retrain`
- * (admins). Everything without sign-in.
- * @param {'review' | 'retrain'} action
+ * The role each thing the page offers needs: the API's roles for the same
+ * routes (src/api/roles.ts). Admins may do everything reviewers may.
+ * @type {Readonly<Record<'review' | 'retrain' | 'promote' | 'rollback', 'reviewers' | 'admins'>>}
+ */
+const ACTION_ROLES = { review: 'reviewers', retrain: 'admins', promote: 'admins', rollback: 'admins' };
+
+/**
+ * What the person may do: `review` (reviewers and admins); `retrain`, `promote`
+ * (put a version in service) and `rollback` (admins). Everything without sign-in.
+ * @param {keyof typeof ACTION_ROLES} action
  */
 export function can(action) {
   if (!manager) return true;
   const admin = session.groups.includes('admins');
-  return action === 'retrain' ? admin : admin || session.groups.includes('reviewers');
+  return ACTION_ROLES[action] === 'admins' ? admin : admin || session.groups.includes('reviewers');
 }
 
 /** @param {import('oidc-client-ts').User} user */

@@ -1,13 +1,17 @@
-/** Model versions, which is in service and why; one version's figures and confusion matrix; retrain now. */
 /**
- * @import { Metrics, ModelDetail, ModelsList, RetrainStarted, RunWithHistory } from '../lib/api-types.js'
+ * Model versions, which is in service and why; one version's figures and confusion matrix; retrain now;
+ * put a version in service or roll back (admins, after a confirmation).
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+/**
+ * @import { TargetedEvent } from 'preact'
+ * @import { InService, Metrics, ModelDetail, ModelMoved, ModelsList, RetrainStarted, RunWithHistory } from '../lib/api-types.js'
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, reviewer } from '../lib/api.js';
 import { dateTime, figure, percent } from '../lib/format.js';
 import { go, href } from '../lib/route.js';
-import { ErrorNote, StatusBadge } from '../components/common.js';
+import { Dialog, ErrorNote, StatusBadge } from '../components/common.js';
 import { can } from '../lib/session.js';
 
 const POLL_MS = 1_000;
@@ -18,12 +22,22 @@ const POLL_MS = 1_000;
  * @typedef {{ executionName?: string, status: string, outcome?: string, reason?: string, candidateVersion?: string }} Retrain
  */
 
+/**
+ * A change of the model in service the person is asked to confirm: put `version` in service, or roll it back.
+ * `expected` is the version in service they saw (the API refuses with 409 if another one is by now); `other` the
+ * version it replaces (promote) or that comes back (rollback).
+ * @typedef {{ kind: 'promote' | 'rollback', version: string, expected: string | null, other: string | null }} Decision
+ */
+
 /** @param {{ version: string | undefined }} props the version in the route (default: the one in service) */
 export function ModelsView({ version }) {
   const [registry, setRegistry] = useState(/** @type {ModelsList | null} */ (null));
   const [detail, setDetail] = useState(/** @type {ModelDetail | null} */ (null));
   const [error, setError] = useState(/** @type {unknown} */ (null));
   const [retrain, setRetrain] = useState(/** @type {Retrain | null} */ (null));
+  const [decision, setDecision] = useState(/** @type {Decision | null} */ (null));
+  const [moved, setMoved] = useState(/** @type {(ModelMoved & { kind: Decision['kind'] }) | null} */ (null));
+  const movedRef = useRef(/** @type {HTMLParagraphElement | null} */ (null));
 
   const loadRegistry = useCallback(async () => {
     try {
@@ -97,6 +111,14 @@ export function ModelsView({ version }) {
     }
   };
 
+  /** @param {Decision['kind']} kind @param {ModelMoved} result */
+  const decided = async (kind, result) => {
+    setDecision(null);
+    setMoved({ kind, ...result });
+    await loadRegistry();
+    movedRef.current?.focus();
+  };
+
   const inService = registry?.inService;
   return html`<section class="models">
     <div class="page-head">
@@ -118,6 +140,18 @@ export function ModelsView({ version }) {
           retrain.status !== 'RUNNING' && retrain.status !== 'NOT_STARTED'
             ? html`Run <a class="mono" href=${href('runs', ['retrain-model', /** @type {string} */ (retrain.executionName)])}>${retrain.executionName}</a> finished: <strong data-outcome=${retrain.outcome}>${retrain.outcome ?? retrain.status.toLowerCase()}</strong>${retrain.candidateVersion ? html` (version <span class="mono">${retrain.candidateVersion}</span>)` : ''}. ${retrain.reason ?? ''}`
             : null
+        }
+      </p>`
+      }
+    </div>
+    <div class="model-status" role="status" aria-live="polite">
+      ${
+        moved &&
+        html`<p class="notice" tabindex="-1" ref=${movedRef} data-moved=${moved.kind}>
+        ${
+          moved.kind === 'promote'
+            ? html`Version <span class="mono">${moved.version}</span> is in service now${moved.previousVersion ? html` (replacing <span class="mono">${moved.previousVersion}</span>)` : ''}.`
+            : html`Rolled back: <span class="mono">${moved.version}</span> is in service again; <span class="mono">${moved.previousVersion}</span> is recorded as rolled back.`
         }
       </p>`
       }
@@ -156,17 +190,129 @@ export function ModelsView({ version }) {
         </tbody>
       </table>
     </div>
-    ${detail && html`<${ModelDetail} model=${detail} />`}
+    ${detail && html`<${ModelDetail} model=${detail} inService=${inService ?? null} onAsk=${setDecision} />`}
+    <${DecisionDialog} decision=${decision} onClose=${() => setDecision(null)} onDone=${decided} onStale=${loadRegistry} />
   </section>`;
 }
 
-/** @param {{ model: ModelDetail }} props */
-function ModelDetail({ model }) {
+/**
+ * What an admin may do to the selected version: put it in service, or roll it back when it is in service.
+ * Nothing for reviewers (the API refuses them too).
+ * @param {{ model: ModelDetail, inService: InService | null, onAsk: (decision: Decision) => void }} props
+ */
+function ModelActions({ model, inService, onAsk }) {
+  // The registry's word first: it is reloaded at once after a change, the version's detail a moment later.
+  if (inService ? inService.version === model.version : model.inService) {
+    if (!can('rollback')) return null;
+    const comesBack = inService?.version === model.version ? inService.rollbackTo : null;
+    return html`<div class="model-actions">
+      <button
+        type="button"
+        onClick=${() => onAsk({ kind: 'rollback', version: model.version, expected: model.version, other: comesBack })}
+        disabled=${!comesBack}
+        aria-describedby=${comesBack ? undefined : 'rollback-none'}
+      >Roll back</button>
+      ${!comesBack && html`<span id="rollback-none" class="muted small">No earlier model to roll back to.</span>`}
+    </div>`;
+  }
+  if (!can('promote')) return null;
+  if (model.status !== 'promoted' && model.status !== 'rejected')
+    return html`<p class="muted small model-actions">A version no retraining has judged (${model.status}) cannot be put in service.</p>`;
+  return html`<div class="model-actions">
+    <button
+      type="button"
+      onClick=${() => onAsk({ kind: 'promote', version: model.version, expected: inService?.version ?? null, other: inService?.version ?? null })}
+    >Put in service</button>
+  </div>`;
+}
+
+/**
+ * Asks to confirm a change of the model in service (with an optional reason, recorded with it), then makes it.
+ * @param {{
+ *   decision: Decision | null,
+ *   onClose: () => void,
+ *   onDone: (kind: Decision['kind'], result: ModelMoved) => void,
+ *   onStale: () => unknown,
+ * }} props
+ */
+function DecisionDialog({ decision, onClose, onDone, onStale }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(/** @type {Error | null} */ (null));
+  useEffect(() => {
+    setReason('');
+    setBusy(false);
+    setError(null);
+  }, [decision]);
+
+  /** @param {TargetedEvent<HTMLFormElement>} event */
+  const submit = async (event) => {
+    event.preventDefault();
+    if (!decision || busy) return;
+    setBusy(true);
+    setError(null);
+    const by = reviewer.get();
+    const body = {
+      ...(reason.trim() && { reason: reason.trim() }),
+      ...(by && { by }),
+      ...(decision.expected && { expectedInService: decision.expected }),
+    };
+    const path =
+      decision.kind === 'promote'
+        ? `/api/models/${encodeURIComponent(decision.version)}/promote`
+        : '/api/models/rollback';
+    try {
+      /** @type {ModelMoved} */
+      const result = await api(path, { method: 'POST', body });
+      onDone(decision.kind, result);
+    } catch (e) {
+      setError(/** @type {Error} */ (e));
+      setBusy(false);
+      // Someone else changed the registry meanwhile: show it as it is now.
+      if (/** @type {{ status?: number }} */ (e).status === 409) onStale();
+    }
+  };
+
+  const promote = decision?.kind === 'promote';
+  const action = promote ? 'Put in service' : 'Roll back';
+  return html`<${Dialog} open=${decision !== null} onClose=${onClose} labelledBy="decision-heading" initialFocus="#decision-reason">
+    ${
+      decision &&
+      html`<form onSubmit=${submit}>
+      <h2 id="decision-heading">${promote ? html`Put <span class="mono">${decision.version}</span> in service?` : html`Roll back <span class="mono">${decision.version}</span>?`}</h2>
+      <p id="decision-effect">
+        ${
+          promote
+            ? html`It replaces ${decision.other ? html`<span class="mono">${decision.other}</span>` : 'no model'} for every ticket classified from now on, bypassing the retraining gate. This is recorded as your decision.`
+            : html`<span class="mono">${decision.other}</span> goes back in service for every ticket classified from now on; <span class="mono">${decision.version}</span> is recorded as rolled back. This is recorded as your decision.`
+        }
+      </p>
+      <label for="decision-reason">Why <span class="hint">(optional, recorded with it)</span></label>
+      <textarea
+        id="decision-reason"
+        rows="3"
+        maxlength="500"
+        value=${reason}
+        onInput=${(/** @type {TargetedEvent<HTMLTextAreaElement>} */ e) => setReason(e.currentTarget.value)}
+      ></textarea>
+      ${error && html`<p class="error-note" role="alert">${error.message}</p>`}
+      <div class="dialog-actions">
+        <button type="button" onClick=${onClose}>Cancel</button>
+        <button type="submit" class="primary" disabled=${busy} aria-describedby="decision-effect">${busy ? `${action}…` : action}</button>
+      </div>
+    </form>`
+    }
+  <//>`;
+}
+
+/** @param {{ model: ModelDetail, inService: InService | null, onAsk: (decision: Decision) => void }} props */
+function ModelDetail({ model, inService, onAsk }) {
   const metrics = model.metrics;
   const compared = model.comparedWith;
   const evaluation = model.evaluation;
   return html`<section class="model-detail" aria-labelledby="model-heading">
     <h2 id="model-heading">Version <span class="mono">${model.version}</span></h2>
+    <${ModelActions} model=${model} inService=${inService} onAsk=${onAsk} />
     <dl class="facts">
       <div><dt>Status</dt><dd><${StatusBadge} status=${model.status} />${model.inService ? ' in service' : ''}</dd></div>
       <div><dt>Profile</dt><dd>${model.profile}</dd></div>

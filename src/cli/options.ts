@@ -1,0 +1,95 @@
+/**
+ * The parsers of the CLI's option and argument values, shared by every
+ * command: numbers, ports, seconds, ticket ids, run names. Each is a
+ * commander `argParser` (`.option('--limit <n>', 'how many', count('--limit', 1, 1000), 20)`), so a
+ * bad value is refused before the command runs, with commander's
+ * `option '--limit <n>' argument 'abc' is invalid.` and what it must be, and
+ * exit code 2 (bad input). Checked on the text as typed: `1e3`, `0x10`,
+ * `2.0` and ` 7 ` are not whole numbers.
+ */
+import { InvalidArgumentError } from 'commander';
+import { ticketMessageSchema } from '../contracts/ticket-message.ts';
+import { RUN_NAME, RUN_NAME_RULE } from '../workflows/runs.ts';
+import { CliError } from './output.ts';
+
+const WHOLE = /^\d+$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A whole number from `min` to `max`, written in plain digits. */
+function parseWholeNumber(value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!WHOLE.test(value) || n < min || n > max)
+    throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+/** `--limit <n>`, `--concurrency <n>`, ...: a whole number from `min` to `max`. */
+export const wholeNumber =
+  (min: number, max: number) =>
+  (value: string): number =>
+    parseWholeNumber(value, min, max);
+
+/** A TCP port on 127.0.0.1 (0: any free port). */
+export const port = wholeNumber(0, 65535);
+
+/** A number of seconds from 0 to `max` (decimals allowed: `0.5`). */
+export const seconds =
+  (max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!DECIMAL.test(value) || n > max)
+      throw new InvalidArgumentError(`It must be a number of seconds from 0 to ${max}.`);
+    return n;
+  };
+
+/** A share from 0 to 1 (`0.95`, `.5` is not: write `0.5`). */
+export function share(value: string): number {
+  const n = Number(value);
+  if (!DECIMAL.test(value) || n > 1) throw new InvalidArgumentError('It must be a number from 0 to 1.');
+  return n;
+}
+
+/** A precision target: a share above 0. */
+export function precisionTarget(value: string): number {
+  const n = share(value);
+  if (n === 0) throw new InvalidArgumentError('It must be a number above 0 and at most 1.');
+  return n;
+}
+
+/**
+ * `--target-precision` when given, else the `TARGET_PRECISION` setting, else
+ * the default: the same check for both, naming where a bad value came from.
+ */
+export function targetPrecisionOrDefault(given: number | undefined, fallback: number): number {
+  if (given !== undefined) return given;
+  const setting = process.env.TARGET_PRECISION;
+  if (setting === undefined || setting === '') return fallback;
+  try {
+    return precisionTarget(setting);
+  } catch (error) {
+    throw new CliError(`TARGET_PRECISION "${setting}" is not a precision target: ${(error as Error).message}`);
+  }
+}
+
+/** A ticket id as the message contract takes it (src/contracts/ticket-message.ts): checked before anything is sent. */
+export function ticketId(value: string): string {
+  const parsed = ticketMessageSchema.shape.ticketId.safeParse(value);
+  if (!parsed.success || parsed.data === undefined) {
+    const issue = parsed.success ? 'must not be empty' : parsed.error.issues.map((i) => i.message).join('; ');
+    throw new InvalidArgumentError(`A ticket id ${issue} (this one has ${value.length} characters).`);
+  }
+  return parsed.data;
+}
+
+/** A run (execution) name. */
+export function runName(value: string): string {
+  if (!RUN_NAME.test(value))
+    throw new InvalidArgumentError(`${RUN_NAME_RULE[0]!.toUpperCase()}${RUN_NAME_RULE.slice(1)}.`);
+  return value;
+}
+
+/** Free text that must say something (a name, a category). */
+export function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('It must not be empty.');
+  return value.trim();
+}
