@@ -178,6 +178,13 @@ while (collector.count < total) {
   if (performance.now() - drainStart > 600_000) break;
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
+const instances = await stack.runtime.functions.instanceStats();
+log(
+  `  function instances (now / peak / cold starts / invocations that waited): ${Object.entries(instances)
+    .filter(([, s]) => s.started > 0)
+    .map(([name, s]) => `${name} ${s.instances}/${s.peak}/${s.started}/${s.waited}`)
+    .join(', ')}`,
+);
 const drainCpu = process.cpuUsage(drainCpuStart);
 await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
 const dlq = await clients.sqs.send(

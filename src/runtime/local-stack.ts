@@ -70,6 +70,14 @@ export interface LocalStack {
 const handlerFile = (name: string): string => projectPath(`handlers/${name}.ts`);
 
 /**
+ * The steps that load a model: CPU-bound, so more instances would add model
+ * copies (each instance loads its own, as on Lambda) but no throughput on a
+ * few cores. The other functions wait on I/O and get the runtime's default.
+ */
+const MODEL_STEPS = new Set<string>(['preprocess-ticket', 'vectorize-ticket', 'predict-category']);
+const MODEL_STEP_MAX_INSTANCES = 4;
+
+/**
  * The whole product on one machine: AWS-compatible servers, the same handlers
  * and ASL files as on AWS, and an SQS poller in place of Lambda's event-source
  * mapping. The handlers read their settings from `process.env`, as on Lambda.
@@ -116,9 +124,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const name of new Set<string>(functionNames)) {
       const override = options.functionOverrides?.[name];
       if (override) runtime.registerFunction(name, override as never);
-      // The real handlers run in the runtime's Lambda thread (imported there from their files).
-      else if (existsSync(handlerFile(name))) await runtime.registerFunctionModule(name, handlerFile(name));
+      // The real handlers run as Lambda-like instances in the runtime's Lambda thread (imported there from their files).
+      else if (existsSync(handlerFile(name)))
+        await runtime.registerFunctionModule(name, handlerFile(name), {
+          ...(MODEL_STEPS.has(name) && { maxInstances: MODEL_STEP_MAX_INSTANCES }),
+        });
     }
+
+    // One warm instance of each classification function, started in the background (cold starts
+    // happen on demand anyway; this only saves the first ticket from waiting for six in a row).
+    const classifyFunctions = [
+      OTHER_FUNCTIONS.startClassification,
+      ...Object.values(WORKFLOWS['classify-ticket'].functions),
+    ].filter((name) => !options.functionOverrides?.[name]);
+    void runtime.functions.warm(classifyFunctions).catch(() => undefined);
 
     const stateMachines: LocalStack['stateMachines'] = {};
     for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
