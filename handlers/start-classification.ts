@@ -10,15 +10,19 @@ import {
   InvalidTicketError,
   parseTicketMessage,
   type ClassificationInput,
+  type ParsedTicket,
 } from '../src/contracts/ticket-message.ts';
 import { aws } from '../src/lambda/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { cutText } from '../src/text/cut.ts';
 
-const ORIGINAL_BODY_LIMIT = 64 * 1024;
+/** The original body kept in a rejection (as JSON in UTF-8), so the record always fits in an SQS message. */
+const ORIGINAL_BODY_LIMIT_BYTES = 64 * 1024;
 
 const processor = new BatchProcessor(EventType.SQS);
 
 async function reject(record: SQSRecord, reason: string, receivedAt: string, ticketId?: string): Promise<void> {
+  const original = cutText(record.body, { maxJsonBytes: ORIGINAL_BODY_LIMIT_BYTES });
   const message: RejectedMessage = {
     schemaVersion: MESSAGE_SCHEMA_VERSION,
     kind: 'rejected',
@@ -27,8 +31,8 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
     messageId: record.messageId,
     receivedAt,
     rejectedAt: new Date().toISOString(),
-    originalBody: record.body.slice(0, ORIGINAL_BODY_LIMIT),
-    originalBodyTruncated: record.body.length > ORIGINAL_BODY_LIMIT,
+    originalBody: original.text,
+    originalBodyTruncated: original.cut,
   };
   await aws(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }));
   logger.warn('ticket rejected', { messageId: record.messageId, ticketId, reason });
@@ -38,13 +42,31 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
 const executionArn = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
+/** Same ticket again, or the id reused for another one: by the hash of the untruncated content when both have it. */
+function sameTicket(earlier: Partial<ClassificationInput>, now: ClassificationInput): boolean {
+  if (earlier.contentSha256 !== undefined) return earlier.contentSha256 === now.contentSha256;
+  return earlier.ticket?.text === now.ticket.text && earlier.ticket?.subject === now.ticket.subject;
+}
+
+/** What became of the earlier execution, for the duplicate's reason. */
+function whatHappened(name: string, status: string | undefined, error: string | undefined): string {
+  switch (status) {
+    case 'RUNNING':
+      return `is being classified by execution ${name}`;
+    case 'SUCCEEDED':
+      return `was classified by execution ${name} (its result is on the output queue)`;
+    default:
+      return `its classification, execution ${name}, ended ${status ?? 'UNKNOWN'}${error ? ` (${error})` : ''}: its failure is recorded on the rejected queue; to classify it again, send it with a new ticketId`;
+  }
+}
+
 async function startOne(record: SQSRecord): Promise<void> {
   const settings = config();
   const sentAt = Number(record.attributes?.SentTimestamp);
   const receivedAt = new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now()).toISOString();
-  let ticket;
+  let parsed: ParsedTicket;
   try {
-    ticket = parseTicketMessage(
+    parsed = parseTicketMessage(
       record.body,
       { messageId: record.messageId, receivedAt },
       { maxChars: settings.MAX_TICKET_CHARS, rejectChars: settings.REJECT_TICKET_CHARS },
@@ -53,9 +75,10 @@ async function startOne(record: SQSRecord): Promise<void> {
     if (error instanceof InvalidTicketError) return reject(record, error.message, receivedAt);
     throw error;
   }
+  const { ticket, contentSha256 } = parsed;
   const stateMachineArn = required('CLASSIFY_STATE_MACHINE_ARN', settings);
   const name = executionNameFor(ticket.ticketId);
-  const input: ClassificationInput = { ticket, messageId: record.messageId };
+  const input: ClassificationInput = { ticket, messageId: record.messageId, contentSha256 };
   try {
     await awsClients().sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {
@@ -68,11 +91,10 @@ async function startOne(record: SQSRecord): Promise<void> {
     );
     const earlier = JSON.parse(existing.input ?? '{}') as Partial<ClassificationInput>;
     if (earlier.messageId === record.messageId) return;
-    const same = earlier.ticket?.text === ticket.text;
     return reject(
       record,
-      same
-        ? `duplicate: ticket ${ticket.ticketId} was already received (message ${earlier.messageId}) and is classified by execution ${name}`
+      sameTicket(earlier, input)
+        ? `duplicate: ticket ${ticket.ticketId} was already received (message ${earlier.messageId}) and ${whatHappened(name, existing.status, existing.error)}`
         : `conflict: ticket id ${ticket.ticketId} was already used for a different ticket (execution ${name}); send it with a new ticketId`,
       receivedAt,
       ticket.ticketId,

@@ -25,10 +25,26 @@ import type {
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type FunctionRegistry } from '../lambda/function-registry.ts';
-import { assertJsonPathOnly, loadDefinitionText, type AslStateMachine } from './definition.ts';
+import {
+  assertJsonPathOnly,
+  forEachState,
+  loadDefinitionText,
+  type AslState,
+  type AslStateMachine,
+} from './definition.ts';
 import { SfnApiError } from './errors.ts';
 import { ExecutionHistoryRecorder } from './history.ts';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStoreLimits } from './execution-store.ts';
+import {
+  DataLimitExceededError,
+  exceedsPayloadLimit,
+  MAX_PAYLOAD_BYTES,
+  planTaskPayload,
+  splitTaskInput,
+  stateOutput,
+  withRawInputFields,
+  type TaskPayloadPlan,
+} from './payload-limits.ts';
 import { collectTaskStates, lambdaInvokeResponse, type TaskStateInfo } from './task-resources.ts';
 
 export interface RegisterStateMachineOptions {
@@ -69,6 +85,8 @@ interface MachineEntry {
   readonly definitionText: string;
   readonly machine: StateMachine;
   readonly tasks: readonly TaskStateInfo[];
+  /** Each Task's definition and how its payloads are checked (payload-limits.ts). */
+  readonly taskStates: ReadonlyMap<string, { readonly state: AslState; readonly plan: TaskPayloadPlan }>;
   readonly roleArn: string;
   readonly creationDate: Date;
 }
@@ -80,7 +98,6 @@ interface RunningExecution {
   readonly done: Promise<void>;
 }
 
-const MAX_PAYLOAD_BYTES = 256 * 1024;
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const STATUSES: readonly ExecutionStatus[] = [
   'RUNNING',
@@ -162,10 +179,15 @@ export class StepFunctionsService {
     }
     let tasks: TaskStateInfo[];
     let machine: StateMachine;
+    const taskStates = new Map<string, { state: AslState; plan: TaskPayloadPlan }>();
     try {
       assertJsonPathOnly(definition);
       tasks = collectTaskStates(definition);
-      machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      forEachState(definition, (name, state) => {
+        if (state.Type === 'Task') taskStates.set(name, { state, plan: planTaskPayload(state) });
+      });
+      const plans = new Map([...taskStates].map(([name, t]) => [name, t.plan]));
+      machine = new StateMachine(withRawInputFields(definition, plans) as unknown as StateMachineDefinition, {
         validationOptions: { checkArn: true, checkPaths: true },
       });
     } catch (err) {
@@ -178,6 +200,7 @@ export class StepFunctionsService {
       definitionText: text,
       machine,
       tasks,
+      taskStates,
       roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-${options.name}`,
       creationDate: this.machines.get(arn)?.creationDate ?? new Date(),
     };
@@ -209,13 +232,23 @@ export class StepFunctionsService {
 
   startExecution(input: { stateMachineArn?: string; name?: string; input?: string }): StartExecutionOutput {
     if (this.stopping) throw new SfnApiError('ServiceUnavailable', 'The local Step Functions service is stopping', 503);
+    // The API's own constraints come before the state machine is looked up, as on AWS.
+    if (input.name !== undefined && input.name.length > 80) {
+      throw new SfnApiError(
+        'ValidationException',
+        `1 validation error detected: Value '${input.name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80`,
+      );
+    }
+    const inputText = input.input ?? '{}';
+    if (exceedsPayloadLimit(inputText)) {
+      throw new SfnApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal to ${MAX_PAYLOAD_BYTES} bytes in UTF-8 encoding`,
+      );
+    }
     const entry = this.machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
     if (!EXECUTION_NAME.test(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${name}'`);
-    const inputText = input.input ?? '{}';
-    if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES) {
-      throw new SfnApiError('InvalidExecutionInput', 'The input exceeds the maximum size of 262144 bytes');
-    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(inputText);
@@ -472,9 +505,18 @@ export class StepFunctionsService {
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const task of entry.tasks) {
-      handlers[task.name] = async (input: unknown): Promise<never> => {
+      const { state, plan } = entry.taskStates.get(task.name)!;
+      const tooLarge = (what: string) =>
+        new DataLimitExceededError(
+          `The state/task '${task.name}' ${what} with a size exceeding the maximum number of bytes service limit.`,
+          plan.catchers,
+          plan.retriers,
+        );
+      handlers[task.name] = async (handed: unknown): Promise<never> => {
+        const { input, raw } = splitTaskInput(state, plan, handed);
         // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
         const inputJson = JSON.stringify(input ?? null);
+        if (exceedsPayloadLimit(inputJson)) throw tooLarge('has an input, after Parameters,');
         const invocation = recorder.beginTaskInvocation({
           stateName: task.name,
           resource: task.resource,
@@ -497,17 +539,9 @@ export class StepFunctionsService {
           result = lambdaInvokeResponse(payload, randomUUID());
           output = JSON.stringify(result);
         }
-        // UTF-8 is at most 3 bytes per UTF-16 unit: count bytes only when it could matter.
-        if (output.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
-          throw Object.assign(
-            new Error(
-              `The state/task '${task.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-            ),
-            {
-              name: 'States.DataLimitExceeded',
-            },
-          );
-        }
+        if (exceedsPayloadLimit(output)) throw tooLarge('returned a result');
+        if (raw !== undefined && exceedsPayloadLimit(JSON.stringify(stateOutput(plan, raw, result) ?? null)))
+          throw tooLarge('has an output');
         invocation.output = output;
         invocation.completedAt = Date.now();
         return result as never;
