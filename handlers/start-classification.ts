@@ -14,6 +14,7 @@ import {
 } from '../src/contracts/ticket-message.ts';
 import { aws } from '../src/lambda/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
+import { claimTicket } from '../src/lambda/once-per-ticket.ts';
 import { cutText } from '../src/text/cut.ts';
 
 /** The original body kept in a rejection (as JSON in UTF-8), so the record always fits in an SQS message. */
@@ -60,7 +61,55 @@ function whatHappened(name: string, status: string | undefined, error: string | 
   }
 }
 
-async function startOne(record: SQSRecord): Promise<void> {
+/**
+ * EXPRESS: no execution-name de-duplication, so the ticket is claimed first
+ * (once-per-ticket.ts). The message holding the claim starts an execution,
+ * again when it is redelivered (the first outcome is the only one to get out);
+ * any other message of the ticket is a duplicate or a conflict.
+ */
+async function startExpress(
+  record: SQSRecord,
+  input: ClassificationInput,
+  name: string,
+  context: Context,
+  receivedAt: string,
+): Promise<void> {
+  const { ticket } = input;
+  const claim = await aws(
+    claimTicket(
+      { ticketId: ticket.ticketId, messageId: record.messageId, contentSha256: input.contentSha256 ?? '' },
+      context,
+    ),
+  );
+  if (claim.status === 'duplicate')
+    return reject(
+      record,
+      `duplicate: ticket ${ticket.ticketId} was already received (message ${claim.messageId}) and is classified by executions named ${name}: its outcome is on the output queue or, if it failed, on the rejected queue`,
+      receivedAt,
+      ticket.ticketId,
+    );
+  if (claim.status === 'conflict')
+    return reject(
+      record,
+      `conflict: ticket id ${ticket.ticketId} was already used for a different ticket (executions named ${name}); send it with a new ticketId`,
+      receivedAt,
+      ticket.ticketId,
+    );
+  await aws(
+    awsClients().sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: required('CLASSIFY_STATE_MACHINE_ARN'),
+        name,
+        input: JSON.stringify(input),
+      }),
+    ),
+  );
+}
+
+/** Without a Lambda context (a direct call in a test): 30 s, the function's timeout. */
+const NO_CONTEXT = { getRemainingTimeInMillis: () => 30_000 } as Context;
+
+async function startOne(record: SQSRecord, context?: Context): Promise<void> {
   const settings = config();
   const sentAt = Number(record.attributes?.SentTimestamp);
   const receivedAt = new Date(Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now()).toISOString();
@@ -79,6 +128,8 @@ async function startOne(record: SQSRecord): Promise<void> {
   const stateMachineArn = required('CLASSIFY_STATE_MACHINE_ARN', settings);
   const name = executionNameFor(ticket.ticketId);
   const input: ClassificationInput = { ticket, messageId: record.messageId, contentSha256 };
+  if (settings.CLASSIFY_WORKFLOW_TYPE === 'EXPRESS')
+    return startExpress(record, input, name, context ?? NO_CONTEXT, receivedAt);
   try {
     await awsClients().sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {

@@ -35,6 +35,12 @@ export interface LocalStackOptions {
     /** Start polling the input queue at once (default true); else call `startEventSource()`. */
     readonly enabled?: boolean;
   };
+  /**
+   * The classify-ticket state machine's type (default STANDARD). EXPRESS runs
+   * with Express semantics (no execution-name de-duplication, at least once)
+   * and sets CLASSIFY_WORKFLOW_TYPE for the handlers.
+   */
+  readonly classifyWorkflowType?: 'STANDARD' | 'EXPRESS';
   /** Extra settings for the handlers (e.g. NEEDS_REVIEW_THRESHOLD). */
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
@@ -117,6 +123,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.settings,
     };
 
+    const classifyWorkflowType =
+      options.classifyWorkflowType ?? (options.settings?.CLASSIFY_WORKFLOW_TYPE === 'EXPRESS' ? 'EXPRESS' : 'STANDARD');
+    environment.CLASSIFY_WORKFLOW_TYPE = classifyWorkflowType;
+
     const functionNames = [
       ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
       ...Object.values(OTHER_FUNCTIONS),
@@ -146,7 +156,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const substitutions = Object.fromEntries(
         Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]),
       );
-      const { stateMachineArn } = await runtime.registerStateMachine({ name, definitionFile: file, substitutions });
+      const { stateMachineArn } = await runtime.registerStateMachine({
+        name,
+        definitionFile: file,
+        substitutions,
+        ...(name === 'classify-ticket' && { type: classifyWorkflowType }),
+      });
       stateMachines[name] = stateMachineArn;
     }
     if (stateMachines['classify-ticket']) environment.CLASSIFY_STATE_MACHINE_ARN = stateMachines['classify-ticket'];

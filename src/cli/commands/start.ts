@@ -18,6 +18,7 @@ interface StartOptions {
   pollers: string;
   demoData: string;
   profile: string;
+  workflowType: string;
 }
 
 export const DEMO_DATA = 'data/demo-tickets.csv';
@@ -38,8 +39,15 @@ export function registerStart(program: Command): void {
     .option('--pollers <n>', 'concurrent pollers of the input queue', '4')
     .option('--demo-data <file>', 'tickets the first model is trained on when none is in service', DEMO_DATA)
     .option('--profile <name>', `profile of that first model (${PROFILE_NAMES.join(', ')})`, DEFAULT_PROFILE)
+    .option(
+      '--workflow-type <type>',
+      "STANDARD or EXPRESS classification workflow (as CDK's -c classifyWorkflowType; default: CLASSIFY_WORKFLOW_TYPE or STANDARD)",
+    )
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
+      const workflowType = (options.workflowType ?? process.env.CLASSIFY_WORKFLOW_TYPE ?? 'STANDARD').toUpperCase();
+      if (workflowType !== 'STANDARD' && workflowType !== 'EXPRESS')
+        throw new CliError(`--workflow-type must be STANDARD or EXPRESS, not "${options.workflowType}"`);
       const httpPort = Number(options.port);
       if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)
         throw new CliError(`--port must be a port number, not "${options.port}"`);
@@ -48,6 +56,7 @@ export function registerStart(program: Command): void {
         dataDir: options.dataDir,
         ports: { gateway: Number(options.gatewayPort) },
         eventSource: { pollers: Number(options.pollers) },
+        classifyWorkflowType: workflowType,
         httpPort,
         httpFallback: createWebPageHandler(),
       });

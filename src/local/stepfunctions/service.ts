@@ -56,6 +56,26 @@ export interface RegisterStateMachineOptions {
   /** Values for `${Key}` placeholders (the same keys as CDK `definitionSubstitutions`). */
   readonly substitutions?: Readonly<Record<string, string>>;
   readonly roleArn?: string;
+  /**
+   * STANDARD (default) or EXPRESS. EXPRESS here has Express semantics where
+   * they matter to correctness: execution names are not de-duplicated (every
+   * StartExecution starts an execution, ARN `...:express:<machine>:<name>:<id>`),
+   * and executions and their steps run at least once ({@link ExpressAtLeastOnce}).
+   * Unlike AWS, DescribeExecution, ListExecutions and GetExecutionHistory work
+   * for them (locally there are no CloudWatch Logs to read instead).
+   */
+  readonly type?: 'STANDARD' | 'EXPRESS';
+}
+
+/**
+ * Express workflows run at least once: AWS may run an execution, or a step of
+ * it, more than once. Locally this happens when these hooks say so (tests).
+ */
+export interface ExpressAtLeastOnce {
+  /** Run this execution twice (a second, concurrent run with the same input). */
+  rerunExecution?(executionName: string): boolean;
+  /** Invoke this step's function twice (as after a lost response), the second result counting. */
+  repeatTask?(stateName: string, executionName: string): boolean;
 }
 
 export interface RegisteredStateMachine {
@@ -89,6 +109,7 @@ interface MachineEntry {
   readonly taskStates: ReadonlyMap<string, { readonly state: AslState; readonly plan: TaskPayloadPlan }>;
   readonly roleArn: string;
   readonly creationDate: Date;
+  readonly type: 'STANDARD' | 'EXPRESS';
 }
 
 interface RunningExecution {
@@ -134,6 +155,8 @@ export class StepFunctionsService {
   private readonly closedListeners = new Set<(record: ExecutionRecord) => void>();
   private readonly interruptedPolicy: 'restart' | 'abort';
   private stopping = false;
+  /** When an EXPRESS execution or step runs twice (tests). */
+  expressAtLeastOnce: ExpressAtLeastOnce = {};
 
   private constructor(options: StepFunctionsServiceOptions) {
     this.region = options.region;
@@ -203,6 +226,7 @@ export class StepFunctionsService {
       taskStates,
       roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-${options.name}`,
       creationDate: this.machines.get(arn)?.creationDate ?? new Date(),
+      type: options.type ?? 'STANDARD',
     };
     this.machines.set(arn, entry);
     const warnings = tasks
@@ -258,6 +282,11 @@ export class StepFunctionsService {
         `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`,
       );
     }
+    if (entry.type === 'EXPRESS') {
+      const started = this.startExpress(entry, name, inputText, parsed);
+      if (this.expressAtLeastOnce.rerunExecution?.(name)) this.startExpress(entry, name, inputText, parsed);
+      return started;
+    }
     const executionArn = this.executionArn(entry.name, name);
     const existing = this.store.get(executionArn);
     if (existing) {
@@ -266,6 +295,20 @@ export class StepFunctionsService {
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
+    const record = this.store.addRunning({
+      executionArn,
+      stateMachineArn: entry.arn,
+      name,
+      startDate: Date.now(),
+      input: inputText,
+    });
+    this.run(entry, record, parsed);
+    return { executionArn, startDate: new Date(record.startDate) };
+  }
+
+  /** An EXPRESS execution: never de-duplicated by name. */
+  private startExpress(entry: MachineEntry, name: string, inputText: string, parsed: unknown): StartExecutionOutput {
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:express:${entry.name}:${name}:${randomUUID()}`;
     const record = this.store.addRunning({
       executionArn,
       stateMachineArn: entry.arn,
@@ -365,7 +408,7 @@ export class StepFunctionsService {
       stateMachines: all.slice(start, start + limit).map((m) => ({
         stateMachineArn: m.arn,
         name: m.name,
-        type: 'STANDARD',
+        type: m.type,
         creationDate: m.creationDate,
       })),
       ...(start + limit < all.length ? { nextToken: encodeToken(start + limit) } : {}),
@@ -380,7 +423,7 @@ export class StepFunctionsService {
       status: 'ACTIVE',
       definition: m.definitionText,
       roleArn: m.roleArn,
-      type: 'STANDARD',
+      type: m.type,
       creationDate: m.creationDate,
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: false },
@@ -461,7 +504,7 @@ export class StepFunctionsService {
       record.input,
     );
     const execution = entry.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder) },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, record.name) },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: entry.roleArn },
@@ -502,6 +545,7 @@ export class StepFunctionsService {
   private taskHandlers(
     entry: MachineEntry,
     recorder: ExecutionHistoryRecorder,
+    executionName: string,
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const task of entry.tasks) {
@@ -527,6 +571,8 @@ export class StepFunctionsService {
         let result: unknown;
         let output: string;
         if (task.resource.kind === 'lambda-function') {
+          if (entry.type === 'EXPRESS' && this.expressAtLeastOnce.repeatTask?.(task.name, executionName))
+            await this.functions.invokeJson(task.resource.functionName, inputJson).catch(() => undefined);
           ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson));
         } else {
           const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
