@@ -158,6 +158,20 @@ async function startOne(record: SQSRecord, context?: Context): Promise<void> {
   });
 }
 
+/** A message that could not be started is retried (then dead-lettered): say why, by id (never its text). */
+async function startLogged(record: SQSRecord, context?: Context): Promise<void> {
+  try {
+    await startOne(record, context);
+  } catch (error) {
+    logger.warn('classification not started; the message will be retried (dead-lettered after maxReceiveCount)', {
+      messageId: record.messageId,
+      receiveCount: record.attributes?.ApproximateReceiveCount,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    throw error;
+  }
+}
+
 /**
  * SQS-triggered: validates each message and starts one `classify-ticket`
  * execution per ticket, named after the ticket id. Invalid messages go to the
@@ -165,7 +179,7 @@ async function startOne(record: SQSRecord, context?: Context): Promise<void> {
  * reported as a batch item failure and comes back later (then to the DLQ).
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, startOne, processor, {
+  processPartialResponse(event, startLogged, processor, {
     context,
     throwOnFullBatchFailure: false,
     processInParallel: true,

@@ -47,6 +47,11 @@ export interface LocalStackOptions {
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
   readonly functionOverrides?: Record<string, (event: never, context: never) => unknown>;
   /**
+   * Register these handler modules (file paths) instead of the real handlers of the same name: unlike
+   * `functionOverrides`, they run as Lambda-like instances, one invocation at a time each (tests).
+   */
+  readonly functionModules?: Record<string, string>;
+  /**
    * Port of the HTTP server for the feedback API (`/api/...`, on 127.0.0.1).
    * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
    */
@@ -135,8 +140,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const override = options.functionOverrides?.[name];
       if (override) runtime.registerFunction(name, override as never);
       // The real handlers run as Lambda-like instances in the runtime's Lambda thread (imported there from their files).
-      else if (existsSync(handlerFile(name)))
-        await runtime.registerFunctionModule(name, handlerFile(name), {
+      else if (options.functionModules?.[name] || existsSync(handlerFile(name)))
+        await runtime.registerFunctionModule(name, options.functionModules?.[name] ?? handlerFile(name), {
           ...(MODEL_STEPS.has(name) && { maxInstances: MODEL_STEP_MAX_INSTANCES }),
         });
     }
