@@ -87,6 +87,12 @@ const handlerFile = (name: string): string => projectPath(`handlers/${name}.ts`)
  */
 const MODEL_STEPS = new Set<string>(['preprocess-ticket', 'vectorize-ticket', 'predict-category']);
 const MODEL_STEP_MAX_INSTANCES = 4;
+/**
+ * Reserved concurrency of the other functions, where it differs from the
+ * runtime's default (64): PinModelVersion reads one DynamoDB item (cached for
+ * POINTER_CACHE_SECONDS per instance); more instances would only read it more often.
+ */
+const MAX_INSTANCES: Readonly<Record<string, number>> = { 'pin-model-version': 8 };
 
 /**
  * The whole product on one machine: AWS-compatible servers, the same handlers
@@ -143,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       else if (options.functionModules?.[name] || existsSync(handlerFile(name)))
         await runtime.registerFunctionModule(name, options.functionModules?.[name] ?? handlerFile(name), {
           ...(MODEL_STEPS.has(name) && { maxInstances: MODEL_STEP_MAX_INSTANCES }),
+          ...(MAX_INSTANCES[name] !== undefined && { maxInstances: MAX_INSTANCES[name] }),
         });
     }
 
