@@ -15,7 +15,7 @@ import {
 import { aws } from '../src/lambda/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { claimTicket } from '../src/lambda/once-per-ticket.ts';
-import { cutText } from '../src/text/cut.ts';
+import { cutText } from '../src/contracts/cut-text.ts';
 
 /** The original body kept in a rejection (as JSON in UTF-8), so the record always fits in an SQS message. */
 const ORIGINAL_BODY_LIMIT_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { cutText } from '../text/cut.ts';
+import { cutText } from './cut-text.ts';
 
 /**
  * The bytes a ticket may take in the classification workflow's state

@@ -9,7 +9,7 @@ import {
 import { fitTfidf } from '../../../src/model/tfidf.ts';
 import { PLAIN_WORDS_PREPROCESS } from '../../../src/model/profiles.ts';
 import { REFERENCE_PREPROCESS, type PreprocessConfig } from '../../../src/text/config.ts';
-import { jsonStringBytes } from '../../../src/text/cut.ts';
+import { jsonStringBytes } from '../../../src/contracts/cut-text.ts';
 import { createPreprocessor } from '../../../src/text/preprocess.ts';
 
 /**

@@ -6,7 +6,7 @@ import {
   MAX_TICKET_TEXT_BYTES,
   parseTicketMessage,
 } from '../../../src/contracts/ticket-message.ts';
-import { jsonStringBytes } from '../../../src/text/cut.ts';
+import { jsonStringBytes } from '../../../src/contracts/cut-text.ts';
 
 const meta = { messageId: 'm-1', receivedAt: '2026-01-01T00:00:00.000Z' };
 const limits = { maxChars: 20_000, rejectChars: 200_000 };
