@@ -38,6 +38,7 @@ const program = new Command('bench:pipeline')
   .option('--seconds <n>', 'length of the latency phase', '20')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
   .option('--in-memory', 'no data directory (npm start persists to one)')
+  .option('--workflow-type <type>', 'classify-ticket as STANDARD or EXPRESS', 'STANDARD')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -46,8 +47,13 @@ const opts = program.opts<{
   seconds: string;
   pollers: string;
   inMemory?: boolean;
+  workflowType: string;
   json?: boolean;
 }>();
+if (opts.workflowType !== 'STANDARD' && opts.workflowType !== 'EXPRESS') {
+  console.error(`--workflow-type must be STANDARD or EXPRESS, not "${opts.workflowType}"`);
+  process.exit(2);
+}
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
@@ -56,6 +62,7 @@ const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-b
 const stack = await startLocalStack({
   ...(dataDir && { dataDir }),
   eventSource: { pollers: Number(opts.pollers), enabled: false },
+  classifyWorkflowType: opts.workflowType,
 });
 const clients = createAwsClients(stack.config);
 const demo = await readLabelledCsv(projectPath('data/demo-tickets.csv'));
@@ -296,6 +303,8 @@ const output = {
   at: new Date().toISOString(),
   node: process.version,
   pollers: Number(opts.pollers),
+  workflowType: opts.workflowType,
+  instances,
   drain: { ...drain, accounted },
   latency,
   goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 },

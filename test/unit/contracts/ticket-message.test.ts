@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   contentHashOf,
+  executionNameFor,
   InvalidTicketError,
   MAX_SUBJECT_BYTES,
   MAX_TICKET_TEXT_BYTES,
@@ -103,5 +104,32 @@ describe('the message contract', () => {
     expect(() => parse({ ticketId, body: 'printer' })).toThrow(
       /"ticketId" must not contain control characters or unpaired surrogates/,
     );
+  });
+});
+
+describe('execution names from ticket ids', () => {
+  it.each([
+    ['plain', 'INC-1234', 'ticket-INC-1234'],
+    ['plain, 73 characters (the longest kept as it is)', 'a'.repeat(73), `ticket-${'a'.repeat(73)}`],
+  ])('%s ids are kept as they are', (_, id, name) => {
+    expect(executionNameFor(id)).toBe(name);
+  });
+
+  it('any other id: at most 80 characters of [A-Za-z0-9_-], and distinct ids get distinct names', () => {
+    const ids = [
+      'a'.repeat(74),
+      'x'.repeat(256),
+      'INC/1',
+      'INC_1',
+      'INC 1',
+      '工单-42',
+      '工单-43',
+      'T-🎫',
+      'T-\uffff',
+      'T-\ufffe',
+    ];
+    const names = ids.map(executionNameFor);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(new Set(names).size).toBe(ids.length);
   });
 });
