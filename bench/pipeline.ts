@@ -186,6 +186,7 @@ while (collector.count < total) {
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
 const instances = await stack.runtime.functions.instanceStats();
+const rssMb = process.memoryUsage().rss / 1024 / 1024;
 log(
   `  function instances (now / peak / cold starts / invocations that waited): ${Object.entries(instances)
     .filter(([, s]) => s.started > 0)
@@ -305,6 +306,7 @@ const output = {
   pollers: Number(opts.pollers),
   workflowType: opts.workflowType,
   instances,
+  rssMb,
   drain: { ...drain, accounted },
   latency,
   goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 },
