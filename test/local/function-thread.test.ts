@@ -60,6 +60,15 @@ describe('Lambda functions registered by module (instances in worker threads)', 
     expect((await functions.instanceStats()).serial!.started).toBe(3);
   });
 
+  it('each instance has its own copy of the stateful project modules it imports (here: its own SDK clients)', async () => {
+    await functions.registerModule('clients', fixture('thread-handlers.ts'), {
+      exportName: 'clientsPerInstance',
+      maxInstances: 3,
+    });
+    const sizes = await Promise.all(Array.from({ length: 6 }, () => functions.invoke('clients', { ms: 50 })));
+    expect(Math.max(...(sizes as number[]))).toBe(3);
+  });
+
   it('time out past the function timeout (Sandbox.Timedout); the instance is replaced, as Lambda resets it', async () => {
     await functions.registerModule('slow', fixture('thread-handlers.ts'), {
       exportName: 'slow',
