@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
@@ -62,6 +63,15 @@ describe('classify-ticket as EXPRESS: one outcome per ticket although executions
     expect(outcomesOf('X-1')).toHaveLength(1);
     const runs = t.stack.runtime.stepFunctions;
     await expect.poll(() => runs.runningCount, { timeout: 10_000 }).toBe(0);
+    // Both runs are listed; `triage runs show ticket-X-1` (an ARN built from the name) finds the newest.
+    const machine = t.stack.stateMachines['classify-ticket']!;
+    const listed = await t.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine }));
+    expect(listed.executions!.filter((e) => e.name === 'ticket-X-1')).toHaveLength(2);
+    expect(listed.executions!.every((e) => e.executionArn!.includes(':express:classify-ticket:'))).toBe(true);
+    const byName = await t.clients.sfn.send(
+      new DescribeExecutionCommand({ executionArn: `${machine.replace(':stateMachine:', ':execution:')}:ticket-X-1` }),
+    );
+    expect(byName.status).toBe('SUCCEEDED');
   });
 
   it('a redelivered message starts the execution again: still one result, no rejection', async () => {

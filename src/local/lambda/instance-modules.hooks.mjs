@@ -14,14 +14,44 @@ const PARAM = 'lambda-instance';
 const SHARED =
   /\/node_modules\/|\/src\/(text|model|contracts|storage|model-store)\/|\/src\/aws\/queues\.ts$|\/src\/lambda\/(errors|model-cache)\.ts$/;
 
+// Every instance imports the same files: their resolution and their
+// transpiled source are computed once (by tsx, the next hooks) and reused
+// for every copy, so a new instance costs little more than evaluating its modules.
+const resolved = new Map();
+const loaded = new Map();
+
+const withoutParam = (href) => {
+  const url = new URL(href);
+  url.searchParams.delete(PARAM);
+  return url.href;
+};
+
 export async function resolve(specifier, context, nextResolve) {
-  const result = await nextResolve(specifier, context);
   const parent = context.parentURL;
-  if (!parent || !result.url.startsWith('file:') || SHARED.test(result.url)) return result;
-  const instance = new URL(parent).searchParams.get(PARAM);
-  if (instance === null) return result;
+  const instance = parent ? new URL(parent).searchParams.get(PARAM) : null;
+  if (instance === null) return nextResolve(specifier, context);
+  const key = `${withoutParam(parent)}\0${specifier}`;
+  let result = resolved.get(key);
+  if (!result) {
+    result = await nextResolve(specifier, context);
+    if (result.url.startsWith('file:')) result = { ...result, url: withoutParam(result.url) };
+    resolved.set(key, result);
+  }
+  if (!result.url.startsWith('file:') || SHARED.test(result.url)) return { ...result, shortCircuit: true };
   const url = new URL(result.url);
-  if (url.searchParams.get(PARAM) === instance) return result;
   url.searchParams.set(PARAM, instance);
-  return { ...result, url: url.href };
+  return { ...result, url: url.href, shortCircuit: true };
+}
+
+export async function load(url, context, nextLoad) {
+  if (!url.startsWith('file:') || !new URL(url).searchParams.has(PARAM)) return nextLoad(url, context);
+  const key = withoutParam(url);
+  let result = loaded.get(key);
+  if (!result) {
+    result = nextLoad(url, context);
+    loaded.set(key, result);
+    result.catch(() => loaded.delete(key));
+  }
+  const { format, source } = await result;
+  return { format, source, shortCircuit: true };
 }

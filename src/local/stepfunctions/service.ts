@@ -473,9 +473,23 @@ export class StepFunctionsService {
   }
 
   private execution(arn: string | undefined): ExecutionRecord {
-    const record = arn === undefined ? undefined : this.store.get(arn);
+    const record = arn === undefined ? undefined : (this.store.get(arn) ?? this.newestExpressNamed(arn));
     if (!record) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return record;
+  }
+
+  /**
+   * Local convenience (AWS has no such lookup): `...:execution:<machine>:<name>` of an EXPRESS
+   * state machine names its newest execution of that name, so tools that build execution ARNs
+   * from names (`triage runs show`) work on Express executions too.
+   */
+  private newestExpressNamed(arn: string): ExecutionRecord | undefined {
+    const match = /^(arn:aws:states:[^:]+:[^:]+):execution:([^:]+):([^:]+)$/.exec(arn);
+    if (!match) return undefined;
+    const machine = this.machines.get(`${match[1]}:stateMachine:${match[2]}`);
+    if (machine?.type !== 'EXPRESS') return undefined;
+    for (const record of this.store.newestFirst(machine.arn, undefined)) if (record.name === match[3]) return record;
+    return undefined;
   }
 
   private resumeInterrupted(entry: MachineEntry): void {
