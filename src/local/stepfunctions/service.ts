@@ -110,7 +110,12 @@ interface MachineEntry {
   readonly roleArn: string;
   readonly creationDate: Date;
   readonly type: 'STANDARD' | 'EXPRESS';
+  /** Only Tasks (and Choice/Wait/Succeed/Fail, which add nothing) change the data: see taskHandlers. */
+  readonly onlyTasksChangeData: boolean;
 }
+
+/** Bytes the keys of a ResultPath may add around a result (`"preprocessed":` ...), generously. */
+const RESULT_PATH_ALLOWANCE = 256;
 
 interface RunningExecution {
   readonly record: ExecutionRecord;
@@ -227,6 +232,7 @@ export class StepFunctionsService {
       roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-${options.name}`,
       creationDate: this.machines.get(arn)?.creationDate ?? new Date(),
       type: options.type ?? 'STANDARD',
+      onlyTasksChangeData: onlyTasksChangeData(definition, taskStates),
     };
     this.machines.set(arn, entry);
     const warnings = tasks
@@ -518,7 +524,14 @@ export class StepFunctionsService {
       record.input,
     );
     const execution = entry.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, record.name) },
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(
+          entry,
+          recorder,
+          record.name,
+          Buffer.byteLength(record.input ?? '{}'),
+        ),
+      },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: entry.roleArn },
@@ -560,8 +573,13 @@ export class StepFunctionsService {
     entry: MachineEntry,
     recorder: ExecutionHistoryRecorder,
     executionName: string,
+    inputBytes: number,
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    // An upper bound of the state's size (bytes of its JSON), while only Tasks have changed it since the
+    // execution input (each adds at most its result): below the limit, a Task's output need not be built
+    // to be checked. Unknown (Infinity) after anything else: a failed or retried Task, a state of another kind.
+    let stateBytesBound = entry.onlyTasksChangeData ? inputBytes : Number.POSITIVE_INFINITY;
     for (const task of entry.tasks) {
       const { state, plan } = entry.taskStates.get(task.name)!;
       const tooLarge = (what: string) =>
@@ -571,6 +589,8 @@ export class StepFunctionsService {
           plan.retriers,
         );
       handlers[task.name] = async (handed: unknown): Promise<never> => {
+        const rawBytesBound = stateBytesBound;
+        stateBytesBound = Number.POSITIVE_INFINITY;
         const { input, raw } = splitTaskInput(state, plan, handed);
         // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
         const inputJson = JSON.stringify(input ?? null);
@@ -600,8 +620,15 @@ export class StepFunctionsService {
           output = JSON.stringify(result);
         }
         if (exceedsPayloadLimit(output)) throw tooLarge('returned a result');
-        if (raw !== undefined && exceedsPayloadLimit(JSON.stringify(stateOutput(plan, raw, result) ?? null)))
-          throw tooLarge('has an output');
+        if (raw !== undefined) {
+          const bound = rawBytesBound + Buffer.byteLength(output) + RESULT_PATH_ALLOWANCE;
+          if (bound <= MAX_PAYLOAD_BYTES) stateBytesBound = bound;
+          else {
+            const outputJson = JSON.stringify(stateOutput(plan, raw, result) ?? null);
+            if (exceedsPayloadLimit(outputJson)) throw tooLarge('has an output');
+            if (entry.onlyTasksChangeData) stateBytesBound = Buffer.byteLength(outputJson);
+          }
+        }
         invocation.output = output;
         invocation.completedAt = Date.now();
         return result as never;
@@ -609,6 +636,22 @@ export class StepFunctionsService {
     }
     return handlers;
   }
+}
+
+/**
+ * True when nothing but Task states, each of the plain form payload-limits.ts checks, can make the
+ * data bigger: no Pass, Map or Parallel state anywhere, no Task beyond that form.
+ */
+function onlyTasksChangeData(
+  definition: AslStateMachine,
+  taskStates: ReadonlyMap<string, { readonly plan: TaskPayloadPlan }>,
+): boolean {
+  let only = true;
+  forEachState(definition, (name, state) => {
+    if (state.Type === 'Task') only &&= taskStates.get(name)?.plan.carriesRawInput === true;
+    else if (!['Choice', 'Wait', 'Succeed', 'Fail'].includes(state.Type)) only = false;
+  });
+  return only;
 }
 
 /** `includeExecutionData: false`: the same events without inputs, outputs, errors and causes. */
