@@ -37,6 +37,7 @@ const program = new Command('bench:pipeline')
   .option('--seconds <n>', 'length of the latency phase', '20')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
   .option('--in-memory', 'no data directory (npm start persists to one)')
+  .option('--workflow-type <type>', 'classify-ticket as STANDARD or EXPRESS', 'STANDARD')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -45,8 +46,13 @@ const opts = program.opts<{
   seconds: string;
   pollers: string;
   inMemory?: boolean;
+  workflowType: string;
   json?: boolean;
 }>();
+if (opts.workflowType !== 'STANDARD' && opts.workflowType !== 'EXPRESS') {
+  console.error(`--workflow-type must be STANDARD or EXPRESS, not "${opts.workflowType}"`);
+  process.exit(2);
+}
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
@@ -55,6 +61,7 @@ const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-b
 const stack = await startLocalStack({
   ...(dataDir && { dataDir }),
   eventSource: { pollers: Number(opts.pollers), enabled: false },
+  classifyWorkflowType: opts.workflowType,
 });
 const clients = createAwsClients(stack.config);
 const stores = createStores(clients, stack.config);
@@ -174,6 +181,14 @@ while (collector.count < total) {
   if (performance.now() - drainStart > 600_000) break;
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
+const instances = await stack.runtime.functions.instanceStats();
+const rssMb = process.memoryUsage().rss / 1024 / 1024;
+log(
+  `  function instances (now / peak / cold starts / invocations that waited): ${Object.entries(instances)
+    .filter(([, s]) => s.started > 0)
+    .map(([name, s]) => `${name} ${s.instances}/${s.peak}/${s.started}/${s.waited}`)
+    .join(', ')}`,
+);
 const drainCpu = process.cpuUsage(drainCpuStart);
 await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
 const dlq = await clients.sqs.send(
@@ -285,6 +300,9 @@ const output = {
   at: new Date().toISOString(),
   node: process.version,
   pollers: Number(opts.pollers),
+  workflowType: opts.workflowType,
+  instances,
+  rssMb,
   drain: { ...drain, accounted },
   latency,
   goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 },

@@ -32,7 +32,7 @@ export const configSchema = z.object({
   MODELS_TABLE: z.string().default('ticket-triage-models'),
   /** DynamoDB table: one item per ticket (prediction + feedback). */
   PREDICTIONS_TABLE: z.string().default('ticket-triage-predictions'),
-  /** DynamoDB table used by Powertools idempotency (exactly one result per execution). */
+  /** DynamoDB table of the Powertools idempotency records (EXPRESS: ticket claims and first outcomes). */
   IDEMPOTENCY_TABLE: z.string().default('ticket-triage-idempotency'),
   INPUT_QUEUE_URL: optionalString,
   OUTPUT_QUEUE_URL: optionalString,
@@ -40,6 +40,15 @@ export const configSchema = z.object({
   REJECTED_QUEUE_URL: optionalString,
   CLASSIFY_STATE_MACHINE_ARN: optionalString,
   RETRAIN_STATE_MACHINE_ARN: optionalString,
+  /**
+   * Type of the classify-ticket state machine. EXPRESS runs executions and
+   * steps at least once and does not de-duplicate execution names, so the
+   * handlers keep the one-outcome-per-ticket guarantee themselves: the first
+   * message of a ticket claims it (start-classification) and only the first
+   * outcome of a ticket gets out (publish-result, record-failure), both with
+   * Powertools idempotency records in IDEMPOTENCY_TABLE.
+   */
+  CLASSIFY_WORKFLOW_TYPE: z.enum(['STANDARD', 'EXPRESS']).default('STANDARD'),
   /** Predictions less probable than this are flagged `needsReview`. */
   NEEDS_REVIEW_THRESHOLD: number(0.6, 0, 1),
   /** How many categories the output message lists. */

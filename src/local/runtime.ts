@@ -24,6 +24,7 @@ import {
   FunctionRegistry,
   type FunctionModuleOptions,
   type FunctionOptions,
+  type FunctionRegistryOptions,
   type LambdaHandler,
 } from './lambda/function-registry.ts';
 import { consoleLogger, type RuntimeLogger } from './logger.ts';
@@ -58,6 +59,8 @@ export interface LocalRuntimeOptions {
     readonly drainTimeoutMs?: number;
   };
   readonly logger?: RuntimeLogger;
+  /** Lambda functions registered by module: instances per function (see lambda/function-instances.ts). */
+  readonly lambda?: FunctionRegistryOptions;
   /**
    * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
    * runs on another core than the handlers and the interpreter) or this thread.
@@ -107,9 +110,10 @@ export interface LocalRuntime {
   environment(): Record<string, string>;
   registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
   /**
-   * Registers a handler module (file path) as function `name`; it runs in the
-   * Lambda functions' worker thread, so its SDK calls run in parallel with the
-   * interpreter and the servers. Resolves once the module is loaded there.
+   * Registers a handler module (file path) as function `name`: its instances
+   * (worker threads, one invocation at a time each, created on demand up to
+   * `maxInstances`) import it; their SDK calls run in parallel with the
+   * interpreter and the servers.
    */
   registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
@@ -136,7 +140,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   });
   const servers: Server[] = [];
   try {
-    const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID);
+    const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID, options.lambda);
     const stepFunctions = await StepFunctionsService.create({
       region,
       accountId: LOCAL_ACCOUNT_ID,

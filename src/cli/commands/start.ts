@@ -19,6 +19,7 @@ interface StartOptions {
   profile: string;
   auth: string;
   oidcPort: string;
+  workflowType?: string;
 }
 
 const AUTH_MODES = ['none', 'oidc'] as const;
@@ -54,17 +55,28 @@ export function registerStart(program: Command): void {
       'none',
     )
     .option('--oidc-port <port>', 'port of the local OpenID Connect provider on 127.0.0.1 (with --auth oidc)', '8081')
+    .option(
+      '--workflow-type <type>',
+      "STANDARD or EXPRESS classification workflow (as CDK's -c classifyWorkflowType; default: CLASSIFY_WORKFLOW_TYPE or STANDARD)",
+    )
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
       const httpPort = portOf(options.port, '--port');
       if (!(AUTH_MODES as readonly string[]).includes(options.auth))
         throw new CliError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${options.auth}"`);
       const oidcPort = portOf(options.oidcPort, '--oidc-port');
+      const requestedType = options.workflowType ?? process.env.CLASSIFY_WORKFLOW_TYPE ?? 'STANDARD';
+      const workflowType = requestedType.toUpperCase();
+      if (workflowType !== 'STANDARD' && workflowType !== 'EXPRESS')
+        throw new CliError(
+          `${options.workflowType === undefined ? 'CLASSIFY_WORKFLOW_TYPE' : '--workflow-type'} must be STANDARD or EXPRESS, not "${requestedType}"`,
+        );
       const started = performance.now();
       const stack = await startLocalStack({
         dataDir: options.dataDir,
         ports: { gateway: Number(options.gatewayPort) },
         eventSource: { pollers: Number(options.pollers) },
+        classifyWorkflowType: workflowType,
         httpPort,
         webPage: true,
         ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: oidcPort } }),
