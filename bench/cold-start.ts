@@ -84,7 +84,7 @@ const events: Record<string, unknown> = {
   'pin-model-version': { executionName: 'cold-start' },
   'preprocess-ticket': { text, modelVersion },
   'vectorize-ticket': { tokens: pre.tokens, modelVersion },
-  'predict-category': { vector: { indices: vec.indices, values: vec.values, terms: vec.terms }, modelVersion },
+  'predict-category': { vector: { packed: vec.packed }, tokens: pre.tokens, modelVersion },
   // Warm, the same request is refused (409: already in service) before any artifact is read.
   'review-api': {
     version: '2.0',

@@ -9,21 +9,24 @@ import { cutText } from './cut-text.ts';
  * or output over 256 KiB fails the execution (`States.DataLimitExceeded`).
  *
  * The text is carried as it is, then as its tokens (Preprocess), then as its
- * n-gram vector with a term, an index and a value per n-gram (Vectorize), and
- * the Predict state's output holds all of them plus the explanation. Measured
- * worst case (test/unit/contracts/ticket-budget.test.ts): text made of
- * distinct two-letter words, every unigram and bigram a vocabulary term,
- * which takes up to 24.2 bytes of payload per byte of text (26 is used). So the text (subject
- * included) is cut to {@link MAX_TICKET_TEXT_BYTES}, the subject (carried once
- * more on its own) to {@link MAX_SUBJECT_BYTES}, and {@link PAYLOAD_RESERVE_BYTES}
- * are kept for everything else (ids, names, the model version, categories, an
- * error's cause). Bytes are counted as JSON strings in UTF-8, as AWS counts.
+ * TF-IDF vector (Vectorize: a float32 value and an index gap per feature,
+ * packed in base64: packed-vector.ts), and the Predict state's output holds
+ * all of them plus the explanation. Measured worst case for every profile
+ * (test/unit/contracts/ticket-budget.test.ts): with the default profile's
+ * character n-grams, random long ASCII words, every n-gram a feature of a
+ * vocabulary as large as a packed vector can index, take up to 35.2 bytes of
+ * payload per byte of text (38 is used; word-only profiles: 10.2). So the
+ * text (subject included) is cut to {@link MAX_TICKET_TEXT_BYTES}, the subject
+ * (carried once more on its own) to {@link MAX_SUBJECT_BYTES}, and
+ * {@link PAYLOAD_RESERVE_BYTES} are kept for everything else (ids, names, the
+ * model version, categories, an error's cause: up to 32 KiB). Bytes are
+ * counted as JSON strings in UTF-8, as AWS counts.
  */
 export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
-export const WORST_CASE_PAYLOAD_BYTES_PER_TEXT_BYTE = 26;
+export const WORST_CASE_PAYLOAD_BYTES_PER_TEXT_BYTE = 38;
 export const PAYLOAD_RESERVE_BYTES = 40 * 1024;
 export const MAX_SUBJECT_BYTES = 2 * 1024;
-export const MAX_TICKET_TEXT_BYTES = 8 * 1024;
+export const MAX_TICKET_TEXT_BYTES = 5.5 * 1024;
 
 /** Characters a ticket id may not contain: controls, and halves of surrogate pairs (not Unicode text). */
 const ID_FORBIDDEN =

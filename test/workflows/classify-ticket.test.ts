@@ -7,6 +7,8 @@ import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts'
 import { toSqsJson } from '../../src/aws/queues.ts';
 import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
 import { executionNameFor } from '../../src/contracts/ticket-message.ts';
+import { DEFAULT_PROFILE } from '../../src/model/profiles.ts';
+import { loadTicketClassifier } from '../../src/model/ticket-classifier.ts';
 import { TransientError } from '../../src/contracts/step-errors.ts';
 import { assertJsonPathOnly } from '../../src/local/index.ts';
 import { projectPath, WORKFLOWS } from '../../src/workflows/catalog.ts';
@@ -295,6 +297,30 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     await t.until(() => t.outputs.some((o) => o.ticketId === 'T-pinned'));
     expect(t.outputs.find((o) => o.ticketId === 'T-pinned')!.modelVersion).toBe(v1);
     expect(t.outputs.find((o) => o.ticketId === 'T-after')!.modelVersion).toBe(v2);
+  });
+
+  it('a model with character n-grams (the default profile) explains in words, as `triage predict` does', async () => {
+    const version = await t.bootstrap({ profile: DEFAULT_PROFILE });
+    await t.send({ ticketId: 'T-char', subject: 'Printer', body: 'the printer on floor two is jammed again' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-char'));
+    expect(t.outputs.find((o) => o.ticketId === 'T-char')!.modelVersion).toBe(version);
+    const record = (await t.predictions.get('T-char'))!;
+    const manifest = await t.store.manifest(version);
+    const model = await loadTicketClassifier(manifest, {
+      vectorizer: await t.store.part(manifest, 'vectorizer'),
+      classifier: await t.store.part(manifest, 'classifier'),
+    });
+    const expected = model.classify(record.text, { topK: 3, explain: 8 });
+    expect(record.category).toBe(expected.category);
+    const explanation = record.explanation!;
+    expect(explanation.length).toBeGreaterThan(0);
+    expect(explanation.map((e) => e.term)).toEqual(expected.explanation.map((e) => e.term));
+    explanation.forEach((e, i) => {
+      expect(e.weight).toBeCloseTo(expected.explanation[i]!.weight, 4);
+    });
+    // Words and word n-grams of the ticket, never character n-grams (" pr", "ed ").
+    const words = new Set(record.text.toLowerCase().split(/\W+/));
+    for (const { term } of explanation) for (const word of term.split(' ')) expect(words).toContain(word);
   });
 });
 
