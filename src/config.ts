@@ -55,7 +55,11 @@ export const configSchema = z.object({
   TOP_K: number(3, 1, 50),
   /** How many deciding n-grams are recorded for the review page. */
   EXPLAIN_TERMS: number(8, 0, 100),
-  /** Ticket text beyond this many characters is cut (and the result flagged `truncated`). */
+  /**
+   * Ticket text beyond this many characters is cut (and the result flagged
+   * `truncated`); the message contract's byte budget (5.5 KiB, ticket-message.ts)
+   * cuts first unless this is set lower.
+   */
   MAX_TICKET_CHARS: number(20_000, 100, 200_000),
   /** A message whose text is longer than this is rejected rather than cut. */
   REJECT_TICKET_CHARS: number(200_000, 1_000, 10_000_000),

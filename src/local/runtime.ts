@@ -59,7 +59,10 @@ export interface LocalRuntimeOptions {
     readonly drainTimeoutMs?: number;
   };
   readonly logger?: RuntimeLogger;
-  /** Lambda functions registered by module: instances per function (see lambda/function-instances.ts). */
+  /**
+   * Lambda functions registered by module: most instances per function, and
+   * the modules every instance shares (see lambda/function-instances.ts).
+   */
   readonly lambda?: FunctionRegistryOptions;
   /**
    * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
@@ -111,9 +114,10 @@ export interface LocalRuntime {
   registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
   /**
    * Registers a handler module (file path) as function `name`: its instances
-   * (worker threads, one invocation at a time each, created on demand up to
-   * `maxInstances`) import it; their SDK calls run in parallel with the
-   * interpreter and the servers.
+   * (in the Lambda functions' worker thread, one invocation at a time each,
+   * created on demand up to `maxInstances`, each with its own copy of the
+   * modules) import it; their SDK calls run in parallel with the interpreter
+   * and the servers.
    */
   registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
