@@ -1,25 +1,32 @@
 import { config } from '../src/config.ts';
+import { unpackVector } from '../src/contracts/packed-vector.ts';
 import { parseStepInput, predictInput, type PredictOutput } from '../src/contracts/steps.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { loadHandlerContext } from '../src/lambda/load-context.ts';
-import { InvalidStepInputError } from '../src/contracts/step-errors.ts';
+import { contributionsToExplain, explainPrediction } from '../src/model/explain.ts';
 
-/** `Predict`: sparse vector -> category, probability, top-k and the n-grams that decided it. */
+/**
+ * `Predict`: sparse vector -> category, probability, top-k and the terms that
+ * decided it, named from the model's vocabulary and, for character n-grams,
+ * in the ticket's words (the same explanation as `triage predict`).
+ */
 export const handler = async (event: unknown): Promise<PredictOutput> => {
   const input = parseStepInput(predictInput, event, 'Predict');
-  const { vector } = input;
-  if (vector.indices.length !== vector.values.length || vector.indices.length !== vector.terms.length) {
-    throw new InvalidStepInputError('Predict: vector indices, values and terms differ in length');
-  }
+  const vector = unpackVector(input.vector.packed);
   const settings = config();
-  const classifier = await withTransientErrors((await loadHandlerContext()).models.classifier(input.modelVersion));
-  const prediction = classifier.predict(vector, { topK: settings.TOP_K, explain: settings.EXPLAIN_TERMS });
-  const termOf = new Map(vector.indices.map((index, i) => [index, vector.terms[i]!]));
+  const { models } = await loadHandlerContext();
+  const [classifier, vectorizer] = await withTransientErrors(
+    Promise.all([models.classifier(input.modelVersion), models.vectorizer(input.modelVersion)]),
+  );
+  const prediction = classifier.predict(vector, {
+    topK: settings.TOP_K,
+    explain: contributionsToExplain(vectorizer, vector.indices.length, settings.EXPLAIN_TERMS),
+  });
   return {
     category: prediction.category,
     probability: prediction.probability,
     top: prediction.top.map((t) => ({ category: t.category, probability: t.probability })),
-    explanation: (prediction.explanation ?? []).map((e) => ({ term: termOf.get(e.feature)!, weight: e.contribution })),
+    explanation: explainPrediction(prediction.explanation ?? [], vectorizer, input.tokens, settings.EXPLAIN_TERMS),
     needsReview: prediction.probability < settings.NEEDS_REVIEW_THRESHOLD,
   };
 };

@@ -1,6 +1,6 @@
 /**
  * The parsers of the CLI's option and argument values, shared by every
- * command: numbers, ports, seconds, ticket ids, run names. Each is a
+ * command: numbers, ports, seconds, ticket ids, run names, workflow types. Each is a
  * commander `argParser` (`.option('--limit <n>', 'how many', count('--limit', 1, 1000), 20)`), so a
  * bad value is refused before the command runs, with commander's
  * `option '--limit <n>' argument 'abc' is invalid.` and what it must be, and
@@ -68,6 +68,33 @@ export function targetPrecisionOrDefault(given: number | undefined, fallback: nu
     return precisionTarget(setting);
   } catch (error) {
     throw new CliError(`TARGET_PRECISION "${setting}" is not a precision target: ${(error as Error).message}`);
+  }
+}
+
+/** The types of the classify-ticket state machine (CDK's `-c classifyWorkflowType`). */
+export const WORKFLOW_TYPES = ['STANDARD', 'EXPRESS'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
+/** `--workflow-type`: STANDARD or EXPRESS, in any case (as CDK's context value). */
+export function workflowType(value: string): WorkflowType {
+  const upper = value.toUpperCase();
+  if (!(WORKFLOW_TYPES as readonly string[]).includes(upper))
+    throw new InvalidArgumentError(`It must be ${WORKFLOW_TYPES.join(' or ')}.`);
+  return upper as WorkflowType;
+}
+
+/**
+ * `--workflow-type` when given, else the `CLASSIFY_WORKFLOW_TYPE` setting,
+ * else STANDARD: the same check for both, naming where a bad value came from.
+ */
+export function workflowTypeOrDefault(given: WorkflowType | undefined): WorkflowType {
+  if (given !== undefined) return given;
+  const setting = process.env.CLASSIFY_WORKFLOW_TYPE;
+  if (setting === undefined || setting === '') return 'STANDARD';
+  try {
+    return workflowType(setting);
+  } catch (error) {
+    throw new CliError(`CLASSIFY_WORKFLOW_TYPE "${setting}" is not a workflow type: ${(error as Error).message}`);
   }
 }
 

@@ -43,7 +43,8 @@ export interface SolverPool extends OneVsRestRunner {
  * (this code may sit in `index.mjs` or in a chunk one folder down).
  */
 export function defaultWorkerUrl(moduleUrl: string = import.meta.url): URL | undefined {
-  if (moduleUrl.endsWith('.ts')) return new URL('./solver-worker.mjs', moduleUrl);
+  // The local Lambda runtime loads a copy of the modules per function instance, told apart by a query.
+  if (new URL(moduleUrl).pathname.endsWith('.ts')) return new URL('./solver-worker.mjs', moduleUrl);
   for (const candidate of [`./${BUNDLED_WORKER_FILE}`, `../${BUNDLED_WORKER_FILE}`]) {
     const url = new URL(candidate, moduleUrl);
     if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;

@@ -108,6 +108,10 @@ describe('defaultWorkerUrl', () => {
     expect(defaultWorkerUrl('file:///project/src/training/solver-pool.ts')?.href).toBe(
       'file:///project/src/training/solver-worker.mjs',
     );
+    // A module copy of the local Lambda runtime's function instance (npm start).
+    expect(defaultWorkerUrl('file:///project/src/training/solver-pool.ts?lambda-instance=3')?.href).toBe(
+      'file:///project/src/training/solver-worker.mjs',
+    );
     const bundle = mkdtempSync(join(tmpdir(), 'bundle-'));
     mkdirSync(join(bundle, 'chunks'));
     expect(defaultWorkerUrl(pathToFileURL(join(bundle, 'index.mjs')).href)).toBeUndefined();
