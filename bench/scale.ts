@@ -371,12 +371,21 @@ interface SizeResult extends Measured {
   artifactBytes: number;
 }
 const sizeResults: SizeResult[] = [];
+const failures: string[] = [];
 for (const rows of sizes)
   for (const profile of profiles as ProfileName[]) {
     log(
       `training ${profile} on ${rows.toLocaleString('en')} synthetic tickets (${threads} thread${threads > 1 ? 's' : ''})...`,
     );
-    const r = child({ kind: 'train', rows, profile, threads, seed }) as unknown as SizeResult;
+    let r: SizeResult;
+    try {
+      r = child({ kind: 'train', rows, profile, threads, seed }) as unknown as SizeResult;
+    } catch (error) {
+      // Keep the sizes measured so far: report the failure, go on with the next run.
+      failures.push(`${profile} at ${rows.toLocaleString('en')} tickets: ${(error as Error).message}`);
+      log(`  failed: ${(error as Error).message}`);
+      continue;
+    }
     sizeResults.push({ ...r, rows, profile });
     log(`  ${r.wallSeconds.toFixed(1)} s, ${r.cpuSeconds.toFixed(1)} s CPU, peak ${(r.rssPeak / MB).toFixed(0)} MB`);
   }
@@ -468,6 +477,7 @@ const output = {
   sizes: sizeResults,
   vocabulary: { real: realPoints, synthetic: vocabulary, realHeapsBeta: realBeta, syntheticHeapsBeta: syntheticBeta },
   steps: stepResults,
+  failures,
   lambda: LAMBDA,
 };
 const file = saveBenchResult('scale', output);
@@ -520,5 +530,7 @@ else {
       `\nRetraining steps at ${stepRows.toLocaleString('en')} training rows (in-memory DynamoDB/S3 stand-ins; ${threads} solver thread${threads > 1 ? 's' : ''})\n` +
         table(['step', 'rows', 'wall', 'CPU', 'peak RSS', 'Lambda (CDK)', 'use'], stepRowsOut),
     );
+  for (const failure of failures) console.log(`\nFAILED: ${failure}`);
   console.log(`\nJSON: ${file}`);
 }
+if (failures.length > 0) process.exitCode = 1;

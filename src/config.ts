@@ -105,10 +105,11 @@ export const configSchema = z.object({
   /**
    * At most this many training rows in a retraining: the base training set,
    * then the most recent feedback (the oldest is left out). The default keeps
-   * the Retrain step well inside its Lambda (10,240 MB, 15 minutes): see
-   * docs/models.md, "Scale".
+   * the Retrain step inside its Lambda (10,240 MB, 15 minutes) with room: 6.0 GB
+   * and 267 CPU-seconds at 1M rows, about 7.5 GB at 1.25M (docs/benchmarks.md,
+   * `npm run bench:scale`).
    */
-  RETRAIN_MAX_ROWS: number(1_500_000, 1_000, 100_000_000),
+  RETRAIN_MAX_ROWS: number(1_250_000, 1_000, 100_000_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -38,7 +38,9 @@ interface StepSpec {
 export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'gather-feedback': {
     description: 'retrain-model GatherFeedback: feedback since the last model -> a snapshot in S3',
-    memorySize: 512,
+    // Holds every feedback row, then the snapshot's bytes: 2.3 GB peak at 1.2M feedback items
+    // (1M training rows; npm run bench:scale, docs/benchmarks.md).
+    memorySize: 4096,
     timeout: Duration.minutes(5),
     environment: ['PREDICTIONS_TABLE', 'MODELS_TABLE', 'MODEL_BUCKET'],
     grant: (fn, { modelBucket, tables }) => {
@@ -51,7 +53,9 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   },
   'train-candidate': {
     description: 'retrain-model Retrain: base training set + feedback -> a candidate model in S3',
-    memorySize: 3008,
+    // Lambda's most: 6 vCPUs for the solver threads, and 6.0 GB peak at 1M training rows
+    // (npm run bench:scale); RETRAIN_MAX_ROWS caps the rows at what fits.
+    memorySize: 10240,
     timeout: Duration.minutes(15),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
     grant: (fn, { modelBucket, tables }) => {
@@ -65,6 +69,8 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   },
   'evaluate-model': {
     description: 'retrain-model Evaluate: candidate vs the model in service on the same holdout',
+    // Reads the whole snapshot, keeps the held-out rows: 1.1 GB peak, 189 CPU-seconds for 253k held-out rows
+    // (1M training rows; npm run bench:scale).
     memorySize: 2048,
     timeout: Duration.minutes(10),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],

@@ -96,6 +96,11 @@ export function compareCodePoints(a: string, b: string): number {
   return ca.length - cb.length;
 }
 
+/** `target.push(...items)` without spreading: a spread of a million arguments overflows the stack. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** Stratified hold-out: about `share` of every class with 2+ rows, seeded. */
 export function stratifiedHoldout(
   y: Int32Array,
@@ -111,8 +116,8 @@ export function stratifiedHoldout(
   for (const rows of byClass) {
     shuffleInPlace(rows, random);
     const take = rows.length >= 2 ? Math.max(1, Math.round(rows.length * share)) : 0;
-    holdout.push(...rows.slice(0, take));
-    train.push(...rows.slice(take));
+    appendAll(holdout, rows.slice(0, take));
+    appendAll(train, rows.slice(take));
   }
   return {
     train: Int32Array.from(train.sort((a, b) => a - b)),
@@ -141,7 +146,7 @@ export function stratifiedHoldouts(
     const take = rows.length >= 2 ? Math.max(1, Math.round(rows.length * share)) : 0;
     let at = 0;
     for (let k = 0; k < folds && rows.length - at - take >= 1; k++) {
-      out[k]!.push(...rows.slice(at, at + take));
+      appendAll(out[k]!, rows.slice(at, at + take));
       at += take;
     }
   }
@@ -348,7 +353,10 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     );
     folds.forEach((fold, k) => {
       const usable = usableGiven(seenWithout(trains[k]!), keep);
-      holdoutScores.push(...scoreRowsOver(calibrations[k]!.model, x, fold, usable, features.wordFeatures, blockWeight));
+      appendAll(
+        holdoutScores,
+        scoreRowsOver(calibrations[k]!.model, x, fold, usable, features.wordFeatures, blockWeight),
+      );
     });
     validateMs += performance.now() - tv;
     if (spec.c !== 'auto') candidates.push({ value: chosen, accuracy: accuracyOf(holdoutScores) });
@@ -363,7 +371,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       const yTrain = Int32Array.from(train, (i) => y[i]!);
       for (const [g, value] of grid.entries()) {
         const fit = fitNaiveBayes(xTrain, yTrain, labels, { variant: spec.variant, alpha: value });
-        perValue[g]!.push(...scoreRowsOver(fit, x, fold, seen, features.wordFeatures, blockWeight));
+        appendAll(perValue[g]!, scoreRowsOver(fit, x, fold, seen, features.wordFeatures, blockWeight));
       }
     }
     let best = 0;
@@ -375,7 +383,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       onProgress?.({ phase: 'validate', done: g + 1, total: grid.length });
     }
     chosen = grid[best]!;
-    holdoutScores.push(...perValue[best]!);
+    appendAll(holdoutScores, perValue[best]!);
     validateMs += performance.now() - tv;
     full = fitNaiveBayes(x, y, labels, { variant: spec.variant, alpha: chosen });
   }

@@ -377,6 +377,10 @@ describe('functions', () => {
     expect(props('vectorize-ticket')).toMatchObject({ MemorySize: 1024, Timeout: 25 });
     expect(props('predict-category')).toMatchObject({ MemorySize: 1024, Timeout: 25 });
     expect(props('start-classification')).toMatchObject({ MemorySize: 256, Timeout: 30 });
+    // The retraining steps at a million training rows (npm run bench:scale, docs/benchmarks.md).
+    expect(props('gather-feedback')).toMatchObject({ MemorySize: 4096, Timeout: 300 });
+    expect(props('train-candidate')).toMatchObject({ MemorySize: 10240, Timeout: 900 });
+    expect(props('evaluate-model')).toMatchObject({ MemorySize: 2048, Timeout: 600 });
   });
 });
 

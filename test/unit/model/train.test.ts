@@ -20,6 +20,12 @@ describe('stratifiedHoldouts', () => {
     expect(Array.from(folds[0]!).filter((r) => y[r] === 2)).toHaveLength(1);
     expect(Array.from(folds[1]!).filter((r) => y[r] === 2)).toHaveLength(0); // only 2 rows: one stays
   });
+
+  it('takes a million rows of one class (no spread of a million arguments: it overflows the stack)', () => {
+    const many = new Int32Array(2_000_000);
+    const [fold] = stratifiedHoldouts(many, 1, 0.5, 1, 1);
+    expect(fold).toHaveLength(1_000_000);
+  });
 });
 
 describe('trainModel routing', async () => {
