@@ -4,7 +4,12 @@ import { handlerContext } from '../src/lambda/context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { InvalidStepInputError } from '../src/contracts/step-errors.ts';
 
-/** `Predict`: sparse vector -> category, probability, top-k and the n-grams that decided it. */
+/**
+ * `Predict`: sparse vector -> category, probability, top-k, the n-grams that
+ * decided it, and the route: `auto`, or `review` with the reason, under the
+ * model's own routing policy (fitted at training for its target precision;
+ * models from before routing: the old fixed 0.6 threshold).
+ */
 export const handler = async (event: unknown): Promise<PredictOutput> => {
   const input = parseStepInput(predictInput, event, 'Predict');
   const { vector } = input;
@@ -20,6 +25,8 @@ export const handler = async (event: unknown): Promise<PredictOutput> => {
     probability: prediction.probability,
     top: prediction.top.map((t) => ({ category: t.category, probability: t.probability })),
     explanation: (prediction.explanation ?? []).map((e) => ({ term: termOf.get(e.feature)!, weight: e.contribution })),
-    needsReview: prediction.probability < settings.NEEDS_REVIEW_THRESHOLD,
+    route: prediction.route,
+    ...(prediction.reason && { reason: prediction.reason }),
+    needsReview: prediction.route === 'review',
   };
 };

@@ -2,6 +2,7 @@ import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
+import { legacyRoute } from '../src/contracts/routing.ts';
 import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
 import { handlerContext } from '../src/lambda/context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
@@ -15,6 +16,10 @@ import { logger } from '../src/lambda/logger.ts';
 export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
   const input = parseStepInput(publishInput, event, 'PublishResult');
   const { ticket, prediction, modelVersion, executionName } = input;
+  const routed = prediction.route
+    ? { route: prediction.route, ...(prediction.reason && { reason: prediction.reason }) }
+    : legacyRoute(prediction.needsReview);
+  const needsReview = routed.route === 'review';
   const classifiedAt = new Date().toISOString();
   await withTransientErrors(
     handlerContext().predictions.record({
@@ -29,7 +34,8 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
       probability: prediction.probability,
       top: prediction.top,
       explanation: prediction.explanation,
-      needsReview: prediction.needsReview,
+      ...routed,
+      needsReview,
       modelVersion,
       classifiedAt,
     }),
@@ -41,7 +47,8 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
     category: prediction.category,
     probability: prediction.probability,
     top: prediction.top,
-    needsReview: prediction.needsReview,
+    ...routed,
+    needsReview,
     modelVersion,
     executionName,
     receivedAt: ticket.receivedAt,

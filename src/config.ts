@@ -40,8 +40,14 @@ export const configSchema = z.object({
   REJECTED_QUEUE_URL: optionalString,
   CLASSIFY_STATE_MACHINE_ARN: optionalString,
   RETRAIN_STATE_MACHINE_ARN: optionalString,
-  /** Predictions less probable than this are flagged `needsReview`. */
-  NEEDS_REVIEW_THRESHOLD: number(0.6, 0, 1),
+  /**
+   * The precision a model's automatic routes aim for: training (and every
+   * retraining) fits the probability threshold that reaches it on rows the
+   * model was not fitted on, and stores it in the model. The same default as
+   * the model core's `DEFAULT_TARGET_PRECISION` (a unit test holds them equal;
+   * this file stays free of model code).
+   */
+  TARGET_PRECISION: z.coerce.number().gt(0).max(1).default(0.95),
   /** How many categories the output message lists. */
   TOP_K: number(3, 1, 50),
   /** How many deciding n-grams are recorded for the review page. */
@@ -81,8 +87,13 @@ export const configSchema = z.object({
   FEEDBACK_HOLDOUT_SHARE: number(0.2, 0, 0.9),
   /** The gate: a candidate is promoted when its accuracy >= the model in service's minus this ... */
   ACCURACY_TOLERANCE: number(0, 0, 1),
-  /** ... and its macro-F1 >= the model in service's minus this. */
+  /** ... and its macro-F1 >= the model in service's minus this ... */
   MACRO_F1_TOLERANCE: number(0.01, 0, 1),
+  /**
+   * ... and its coverage (share of holdout tickets routed automatically, each
+   * model with its own routing policy) >= the model in service's minus this.
+   */
+  COVERAGE_TOLERANCE: number(0.02, 0, 1),
   /**
    * Profile of retrained models (reference, naive-bayes-tuned, linear-svm); default: the profile of
    * the model in service. Checked by the Retrain step, so that config stays free of model code
@@ -93,9 +104,19 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Settings that are no longer read, and what to do instead: set, they are refused rather than silently ignored. */
+export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  NEEDS_REVIEW_THRESHOLD:
+    'each model now routes at the threshold fitted at training for TARGET_PRECISION (default 0.95), and models trained before routing was added route at the old fixed 0.6; unset NEEDS_REVIEW_THRESHOLD (set TARGET_PRECISION to choose the precision of automatic routes)',
+};
+
 let cached: Config | undefined;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  for (const [name, instead] of Object.entries(RETIRED_SETTINGS)) {
+    if (env[name] !== undefined && env[name] !== '')
+      throw new ConfigError(`setting ${name} is no longer read: ${instead}`);
+  }
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -112,6 +133,33 @@ export function config(): Config {
 
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/**
+ * One setting from `env`, checked as the loader checks it; undefined when it
+ * is not set (for code that has a fallback of its own, such as a model's own
+ * target precision). Refuses a bad value with the setting's name.
+ */
+export function settingIfSet<K extends keyof Config>(
+  key: K,
+  env: Record<string, string | undefined> = process.env,
+): Config[K] | undefined {
+  const value = env[key];
+  if (value === undefined || value === '') return undefined;
+  const parsed = configSchema.shape[key].safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`setting ${String(key)} is invalid: "${value}": ${issue.message}`);
+  }
+  return parsed.data as Config[K];
+}
+
+/** One setting from `env`, checked as the loader checks it, or its default when unset. */
+export function setting<K extends keyof Config>(
+  key: K,
+  env: Record<string, string | undefined> = process.env,
+): Config[K] {
+  return settingIfSet(key, env) ?? (configSchema.shape[key].parse(undefined) as Config[K]);
 }
 
 /** A setting this code path cannot do without. */

@@ -63,13 +63,6 @@ export interface ClassificationWorkflowProps {
    */
   readonly maxBatchingWindow?: Duration;
 
-  /**
-   * Predictions less probable than this are flagged `needsReview` (NEEDS_REVIEW_THRESHOLD).
-   *
-   * @default - the product's default (`src/config.ts`)
-   */
-  readonly needsReviewThreshold?: number;
-
   /** @default 'INFO' */
   readonly logLevel?: TriageLogLevel;
 
@@ -167,8 +160,6 @@ export class ClassificationWorkflow extends Construct {
       'classify-ticket Predict: vector -> category and probabilities',
       1024,
     );
-    if (props.needsReviewThreshold !== undefined)
-      predict.setEnvironment('NEEDS_REVIEW_THRESHOLD', String(props.needsReviewThreshold));
 
     const publish = new TriageFunction(this, 'PublishResult', {
       ...common,

@@ -8,9 +8,9 @@
  * `2.0` and ` 7 ` are not whole numbers.
  */
 import { InvalidArgumentError } from 'commander';
+import { setting, settingIfSet } from '../config.ts';
 import { ticketMessageSchema } from '../contracts/ticket-message.ts';
 import { RUN_NAME, RUN_NAME_RULE } from '../workflows/runs.ts';
-import { CliError } from './output.ts';
 
 const WHOLE = /^\d+$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -57,18 +57,17 @@ export function precisionTarget(value: string): number {
 }
 
 /**
- * `--target-precision` when given, else the `TARGET_PRECISION` setting, else
- * the default: the same check for both, naming where a bad value came from.
+ * `--target-precision` when given, else the `TARGET_PRECISION` setting when
+ * it is set (read by the settings loader, `src/config.ts`, which names it when
+ * its value is bad), else undefined.
  */
-export function targetPrecisionOrDefault(given: number | undefined, fallback: number): number {
-  if (given !== undefined) return given;
-  const setting = process.env.TARGET_PRECISION;
-  if (setting === undefined || setting === '') return fallback;
-  try {
-    return precisionTarget(setting);
-  } catch (error) {
-    throw new CliError(`TARGET_PRECISION "${setting}" is not a precision target: ${(error as Error).message}`);
-  }
+export function targetPrecisionIfGiven(given: number | undefined): number | undefined {
+  return given ?? settingIfSet('TARGET_PRECISION');
+}
+
+/** `--target-precision` when given, else the `TARGET_PRECISION` setting, or its default (0.95). */
+export function targetPrecisionOrDefault(given: number | undefined): number {
+  return given ?? setting('TARGET_PRECISION');
 }
 
 /** A ticket id as the message contract takes it (src/contracts/ticket-message.ts): checked before anything is sent. */

@@ -7,7 +7,14 @@ import { z } from 'zod';
  */
 const executionName = z.string().min(1);
 const version = z.string().min(1);
-const summary = z.object({ accuracy: z.number(), macroF1: z.number() });
+/** What the gate compares. */
+const required = z.object({ accuracy: z.number(), macroF1: z.number(), coverage: z.number() });
+/** One model's figures on the holdout (targetPrecision null: no routing policy, the old fixed threshold). */
+const figures = required.extend({
+  autoPrecision: z.number(),
+  ece: z.number(),
+  targetPrecision: z.number().nullable(),
+});
 
 export const gatherFeedbackInput = z.object({ executionName });
 
@@ -23,9 +30,9 @@ export const evaluationSummary = z.object({
   evaluationKey: z.string().min(1),
   candidateVersion: version,
   inServiceVersion: version.nullable(),
-  candidate: summary,
-  inService: summary.nullable(),
-  required: summary,
+  candidate: figures,
+  inService: figures.nullable(),
+  required,
   accepted: z.boolean(),
   reason: z.string(),
   holdoutRows: z.number().int().nonnegative(),

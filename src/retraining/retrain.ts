@@ -14,6 +14,12 @@ export interface RetrainInput {
   readonly watermark: string | null;
   /** Profile of the candidate; default: the profile of the model in service. */
   readonly profile?: ProfileName;
+  /**
+   * The precision the candidate's automatic routes aim for (`TARGET_PRECISION`):
+   * its threshold is fitted for it on validation rows it was not fitted on.
+   * Default: the model core's.
+   */
+  readonly targetPrecision?: number;
 }
 
 /** What `Retrain` passes on. */
@@ -25,6 +31,13 @@ export interface CandidateSummary {
   readonly feedbackRows: number;
   /** The model in service when the candidate was trained (null: none). */
   readonly parentVersion: string | null;
+  /** Its routing policy, fitted at training: the target, the threshold, and what it achieved on the validation rows. */
+  readonly routing: {
+    readonly targetPrecision: number;
+    readonly threshold: number;
+    readonly validationCoverage: number;
+    readonly validationPrecision: number;
+  };
 }
 
 /** A short tag of the execution, so two runs on the same data never make the same version. */
@@ -59,6 +72,7 @@ export async function trainCandidate(
     texts: rows.map((r) => r.text),
     labels: rows.map((r) => r.label),
     profile: PROFILES[profile],
+    ...(input.targetPrecision !== undefined && { targetPrecision: input.targetPrecision }),
   });
   const lineage = {
     dataset: { sha256: meta.sha256, rows: base.length, source: meta.source },
@@ -106,5 +120,11 @@ export async function trainCandidate(
     baseRows: base.length,
     feedbackRows: feedback.length,
     parentVersion: pointer?.modelVersion ?? null,
+    routing: {
+      targetPrecision: trained.routing.targetPrecision,
+      threshold: trained.routing.threshold,
+      validationCoverage: trained.routing.fitted.coverage,
+      validationPrecision: trained.routing.fitted.precision,
+    },
   };
 }

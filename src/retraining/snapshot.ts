@@ -62,6 +62,6 @@ export function parseSnapshot(text: string, key: string): SnapshotRow[] {
     });
 }
 
-export async function readSnapshot(store: S3ModelStore, key: string): Promise<SnapshotRow[]> {
+export async function readSnapshot(store: Pick<S3ModelStore, 'getObject'>, key: string): Promise<SnapshotRow[]> {
   return parseSnapshot(new TextDecoder().decode(await store.getObject(key, `feedback snapshot ${key}`)), key);
 }

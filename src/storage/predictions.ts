@@ -2,7 +2,9 @@ import { isAwsError } from '../aws/errors.ts';
 import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
+import type { ReviewReason, Route } from '../model/routing.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
+import { legacyRoute } from '../contracts/routing.ts';
 import { TriageError } from '../errors.ts';
 
 export const RECENT_LIST_KEY = 'ticket';
@@ -21,6 +23,11 @@ export interface TicketRecord {
   readonly probability?: number;
   readonly top?: readonly CategoryProbability[];
   readonly explanation?: readonly Explanation[];
+  /** `auto` or `review` (absent on tickets classified before routing was added: see {@link routeOf}). */
+  readonly route?: Route;
+  /** Why it goes to review. */
+  readonly reason?: ReviewReason;
+  /** `route === 'review'`. */
   readonly needsReview?: boolean;
   readonly modelVersion?: string;
   readonly classifiedAt: string;
@@ -31,10 +38,25 @@ export interface TicketRecord {
 /** Filters of {@link PredictionStore.list}. */
 export interface PredictionFilters {
   readonly needsReview?: boolean;
+  /** The route; tickets classified before routing was added count by their `needsReview`. */
+  readonly route?: Route;
+  /** Why the ticket goes to review (implies `route: 'review'`, whatever `route` says); older tickets in review count as `low-confidence`. */
+  readonly reason?: ReviewReason;
   /** The predicted category. */
   readonly category?: string;
   readonly hasFeedback?: boolean;
   readonly status?: TicketRecord['status'];
+}
+
+/**
+ * The route of a recorded ticket: its own, or for one classified before
+ * routing was added, the one its `needsReview` implies (undefined for a
+ * failed classification).
+ */
+export function routeOf(record: Pick<TicketRecord, 'route' | 'reason' | 'needsReview' | 'status'>) {
+  if (record.route) return { route: record.route, ...(record.reason && { reason: record.reason }) };
+  if (record.status !== 'classified' || record.needsReview === undefined) return undefined;
+  return legacyRoute(record.needsReview);
 }
 
 /** A list cursor that is not one this store handed out. */
@@ -127,6 +149,25 @@ export class PredictionStore {
           ? '#needsReview = :needsReview'
           : '(attribute_not_exists(#needsReview) OR #needsReview = :needsReview)',
       );
+    }
+    if (filters.route !== undefined || filters.reason !== undefined) {
+      names['#route'] = 'route';
+      names['#needsReviewOfOld'] = 'needsReview';
+      const route = filters.reason !== undefined ? 'review' : filters.route!;
+      values[':route'] = route;
+      values[':oldNeedsReview'] = route === 'review';
+      // Tickets classified before routing was added have no route: their needsReview says it.
+      const old = '(attribute_not_exists(#route) AND #needsReviewOfOld = :oldNeedsReview)';
+      if (filters.reason === undefined) conditions.push(`(#route = :route OR ${old})`);
+      else {
+        names['#reason'] = 'reason';
+        values[':reason'] = filters.reason;
+        conditions.push(
+          filters.reason === 'low-confidence'
+            ? `((#route = :route AND #reason = :reason) OR ${old})`
+            : '(#route = :route AND #reason = :reason)',
+        );
+      }
     }
     if (filters.category !== undefined) {
       names['#category'] = 'category';

@@ -136,7 +136,7 @@ describe('triage retrain and triage models', () => {
     expect(retrained.code).toBe(0);
     expect(retrained.stdout).toMatch(/^retraining started: retrain-/);
     expect(retrained.stdout).toMatch(
-      / {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}AccuracyHolds\n {2}Promote\n/,
+      / {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}GateHolds\n {2}Promote\n/,
     );
     expect(retrained.stdout).toMatch(/promoted: model \S+ is in service\n {2}candidate: accuracy/);
     const v2 = (await t.registry.inService())!.modelVersion;

@@ -354,9 +354,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     // Its run, drawn: the gate's branch taken.
     await page.locator('.retrain-status a').click();
-    await page.locator('.graph-svg .node[data-state="AccuracyHolds"]').waitFor();
+    await page.locator('.graph-svg .node[data-state="GateHolds"]').waitFor();
     await expect
-      .poll(() => page.locator('.graph-svg .node[data-state="AccuracyHolds"]').getAttribute('data-status'))
+      .poll(() => page.locator('.graph-svg .node[data-state="GateHolds"]').getAttribute('data-status'))
       .toBe('succeeded');
     const branch = outcome === 'promoted' ? 'Promote' : 'Reject';
     expect(await page.locator(`.graph-svg .node[data-state="${branch}"]`).getAttribute('data-status')).toBe(

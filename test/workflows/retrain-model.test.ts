@@ -78,7 +78,7 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
       'EnoughNewFeedback',
       'Retrain',
       'Evaluate',
-      'AccuracyHolds',
+      'GateHolds',
       'Promote',
     ]);
     expect(run.output).toMatchObject({
@@ -166,7 +166,7 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
       'EnoughNewFeedback',
       'Retrain',
       'Evaluate',
-      'AccuracyHolds',
+      'GateHolds',
       'Reject',
     ]);
     expect(run.output).toMatchObject({

@@ -7,7 +7,7 @@ import type { Metrics } from '../../model/metrics.ts';
 import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import { retarget, type RoutingPolicy } from '../../model/routing.ts';
 import { loadModelDirectory } from '../../model-store/directory.ts';
-import { precisionTarget, targetPrecisionOrDefault, wholeNumber } from '../options.ts';
+import { precisionTarget, targetPrecisionIfGiven, wholeNumber } from '../options.ts';
 import { CliError, percent, progress, table, warn } from '../output.ts';
 
 interface EvaluateOptions {
@@ -100,10 +100,9 @@ export function registerEvaluate(program: Command): void {
         ? rowsOf(await readSplitCsv(options.split, data), 'test')
         : data.texts.map((_, i) => i);
       const own = model.classifier.data.routing;
-      const given = options.targetPrecision ?? process.env.TARGET_PRECISION;
+      const target = targetPrecisionIfGiven(options.targetPrecision);
       let routing = own;
-      if (given !== undefined && given !== '') {
-        const target = targetPrecisionOrDefault(options.targetPrecision, Number.NaN);
+      if (target !== undefined) {
         if (!own?.curve)
           throw new CliError(
             `model ${model.manifest.version} has no stored precision curve (trained before routing was added): retrain it to use --target-precision`,
