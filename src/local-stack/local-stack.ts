@@ -48,7 +48,7 @@ export interface LocalStackOptions {
     /** Start polling the input queue at once (default true); else call `startEventSource()`. */
     readonly enabled?: boolean;
   };
-  /** Extra settings for the handlers (e.g. NEEDS_REVIEW_THRESHOLD). */
+  /** Extra settings for the handlers (e.g. TARGET_PRECISION). */
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */

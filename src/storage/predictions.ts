@@ -151,23 +151,22 @@ export class PredictionStore {
       );
     }
     if (filters.route !== undefined || filters.reason !== undefined) {
-      names['#route'] = 'route';
-      names['#needsReviewOfOld'] = 'needsReview';
       const route = filters.reason !== undefined ? 'review' : filters.route!;
+      names['#route'] = 'route';
       values[':route'] = route;
-      values[':oldNeedsReview'] = route === 'review';
-      // Tickets classified before routing was added have no route: their needsReview says it.
-      const old = '(attribute_not_exists(#route) AND #needsReviewOfOld = :oldNeedsReview)';
-      if (filters.reason === undefined) conditions.push(`(#route = :route OR ${old})`);
-      else {
+      let routed = '#route = :route';
+      if (filters.reason !== undefined) {
         names['#reason'] = 'reason';
         values[':reason'] = filters.reason;
-        conditions.push(
-          filters.reason === 'low-confidence'
-            ? `((#route = :route AND #reason = :reason) OR ${old})`
-            : '(#route = :route AND #reason = :reason)',
-        );
+        routed = '(#route = :route AND #reason = :reason)';
       }
+      // Tickets classified before routing was added have no route: their needsReview says it (review: low confidence).
+      if (filters.reason === undefined || filters.reason === 'low-confidence') {
+        names['#oldNeedsReview'] = 'needsReview';
+        values[':oldNeedsReview'] = route === 'review';
+        routed = `(${routed} OR (attribute_not_exists(#route) AND #oldNeedsReview = :oldNeedsReview))`;
+      }
+      conditions.push(routed);
     }
     if (filters.category !== undefined) {
       names['#category'] = 'category';

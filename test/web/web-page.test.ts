@@ -76,7 +76,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     t = await startTestStack({
-      settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '5' },
+      settings: { MIN_NEW_FEEDBACK: '5' },
       httpFallback: createWebPageHandler(),
       functionOverrides: {
         'vectorize-ticket': async (e: { tokens: string[] }) => {

@@ -56,7 +56,9 @@ describe('workflowGraph', () => {
       ['NotEnoughFeedback', 'default', 'default'],
     ]);
     const gate = graph.edges.find((e) => e.from === 'GateHolds' && e.kind === 'choice')!;
-    expect(gate.title).toBe('candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1');
+    expect(gate.title).toBe(
+      'candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1 and candidate.coverage ≥ required.coverage',
+    );
   });
 
   it('describes rules in a few words', () => {
