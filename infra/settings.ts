@@ -30,7 +30,7 @@ export interface TriageSettings {
   readonly targetPrecision?: number;
   /**
    * `coverageTolerance`: 0..1 (COVERAGE_TOLERANCE): how far a candidate's coverage may fall below the model in
-   * service's before the gate refuses it; default: the product's (0.02).
+   * service's before the gate refuses it; default: the product's (0.03).
    */
   readonly coverageTolerance?: number;
   /** `startClassificationConcurrency`: max concurrent start-classification invocations (2..1000, default 5). */

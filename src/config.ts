@@ -90,10 +90,12 @@ export const configSchema = z.object({
   /** ... and its macro-F1 >= the model in service's minus this ... */
   MACRO_F1_TOLERANCE: number(0.01, 0, 1),
   /**
-   * ... and its coverage (share of holdout tickets routed automatically, each
-   * model with its own routing policy) >= the model in service's minus this.
+   * ... and its coverage at the target precision (share of holdout tickets
+   * routed automatically while right at least TARGET_PRECISION of the time,
+   * each model with its own routing policy) >= the model in service's minus
+   * this. Equally good models differ by up to ~2 points (`npm run bench:gate`).
    */
-  COVERAGE_TOLERANCE: number(0.02, 0, 1),
+  COVERAGE_TOLERANCE: number(0.03, 0, 1),
   /**
    * Profile of retrained models (reference, naive-bayes-tuned, linear-svm); default: the profile of
    * the model in service. Checked by the Retrain step, so that config stays free of model code

@@ -141,7 +141,7 @@ export interface RetrainWorkflowProps {
   /**
    * How far a candidate's coverage may fall below the model in service's (COVERAGE_TOLERANCE, on the Evaluate step).
    *
-   * @default - the product's default (`src/config.ts`: 0.02)
+   * @default - the product's default (`src/config.ts`: 0.03)
    */
   readonly coverageTolerance?: number;
 

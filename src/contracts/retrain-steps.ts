@@ -8,9 +8,10 @@ import { z } from 'zod';
 const executionName = z.string().min(1);
 const version = z.string().min(1);
 /** What the gate compares. */
-const required = z.object({ accuracy: z.number(), macroF1: z.number(), coverage: z.number() });
+const required = z.object({ accuracy: z.number(), macroF1: z.number(), coverageAtTarget: z.number() });
 /** One model's figures on the holdout (targetPrecision null: no routing policy, the old fixed threshold). */
 const figures = required.extend({
+  coverage: z.number(),
   autoPrecision: z.number(),
   ece: z.number(),
   targetPrecision: z.number().nullable(),

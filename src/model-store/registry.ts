@@ -21,6 +21,8 @@ export interface ComparedWith {
   readonly macroF1: number | null;
   /** Its coverage on the same holdout (under its policy, re-fitted for the candidate's target when they differed). */
   readonly coverage?: number | null;
+  /** Its coverage at the target precision on the same holdout (what the gate compared). */
+  readonly coverageAtTarget?: number | null;
   readonly autoPrecision?: number | null;
   /** The target precision it was judged at (null: no routing policy). */
   readonly targetPrecision?: number | null;
@@ -41,6 +43,8 @@ export interface ModelRecord {
   readonly coverage?: number;
   /** Precision of those automatic routes. */
   readonly autoPrecision?: number;
+  /** Share routed automatically while right at least `targetPrecision` of the time (what the gate compares). */
+  readonly coverageAtTarget?: number;
   /** Expected calibration error of its probabilities (15 bins). */
   readonly ece?: number;
   /** The precision its routing policy aims for (absent: no routing policy, the old fixed 0.6 threshold). */

@@ -190,12 +190,18 @@ ${
         ['required accuracy', pct(evaluation.gate.required.accuracy, 2)],
         ['required macro-F1', pct(evaluation.gate.required.macroF1, 2)],
         [
-          'required coverage',
+          'required coverage at the target precision',
           evaluation.gate.coverageCompared === false
             ? 'not compared'
-            : evaluation.gate.required.coverage === undefined
+            : evaluation.gate.required.coverageAtTarget === undefined
               ? undefined
-              : pct(evaluation.gate.required.coverage, 2),
+              : pct(evaluation.gate.required.coverageAtTarget, 2),
+        ],
+        [
+          'coverage at the target precision',
+          evaluation.figures
+            ? `${pct(evaluation.figures.candidate.coverageAtTarget, 2)} (in service then ${pct(evaluation.figures.inService?.coverageAtTarget, 2)})`
+            : undefined,
         ],
         [
           'tolerances',

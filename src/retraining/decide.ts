@@ -32,6 +32,7 @@ function judgedFields(evaluation: EvaluationSummary): Partial<ModelRecord> {
     accuracy: inService?.accuracy ?? null,
     macroF1: inService?.macroF1 ?? null,
     coverage: inService?.coverage ?? null,
+    coverageAtTarget: inService?.coverageAtTarget ?? null,
     autoPrecision: inService?.autoPrecision ?? null,
     targetPrecision: inService?.targetPrecision ?? null,
   };
@@ -39,6 +40,7 @@ function judgedFields(evaluation: EvaluationSummary): Partial<ModelRecord> {
     accuracy: candidate.accuracy,
     macroF1: candidate.macroF1,
     coverage: candidate.coverage,
+    coverageAtTarget: candidate.coverageAtTarget,
     autoPrecision: candidate.autoPrecision,
     ece: candidate.ece,
     ...(candidate.targetPrecision !== null && { targetPrecision: candidate.targetPrecision }),

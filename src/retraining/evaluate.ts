@@ -1,5 +1,5 @@
 import { evaluatePredictions, type EvaluatedPrediction, type Evaluation } from '../model/evaluation.ts';
-import { retarget, type RoutingPolicy } from '../model/routing.ts';
+import { fitThreshold, retarget, type RoutingPolicy } from '../model/routing.ts';
 import { loadTicketClassifier, type TicketClassifier } from '../model/ticket-classifier.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
@@ -24,6 +24,8 @@ export interface JudgedPolicy {
 
 /** The figures of one model on the holdout that the registry records and the gate reads. */
 export interface JudgedFigures extends GateFigures {
+  /** Share of the holdout routed automatically under its policy. */
+  readonly coverage: number;
   /** Precision of the tickets routed automatically. */
   readonly autoPrecision: number;
   /** Expected calibration error of the top probability (15 bins). */
@@ -50,6 +52,8 @@ export interface EvaluationReport {
   readonly inService: Evaluation | null;
   /** The routing policy each model was judged under (null: none, the old fixed 0.6 threshold). */
   readonly routing: { readonly candidate: JudgedPolicy | null; readonly inService: JudgedPolicy | null };
+  /** What the gate compared: each model's figures, coverage at its target precision included. */
+  readonly figures: { readonly candidate: JudgedFigures; readonly inService: JudgedFigures | null };
   /** Accuracy on each part of the holdout. */
   readonly bySource: {
     readonly base: { readonly rows: number; readonly candidate: number; readonly inService: number | null };
@@ -175,15 +179,40 @@ const judgedPolicy = (policy: RoutingPolicy | undefined, refittedFrom?: number):
       }
     : null;
 
+/**
+ * The share of `rows` a model routes automatically at `target` precision:
+ * all its automatic routes when they are right at least that often on these
+ * rows; else only its most probable ones, down to the lowest probability at
+ * which they still are (its threshold raised, never lowered). A policy
+ * fitted on few validation rows can promise more than it keeps; this counts
+ * what it keeps. 0 without a target (no routing policy).
+ */
+export function coverageAtTarget(rows: readonly EvaluatedPrediction[], target: number | null): number {
+  if (target === null || rows.length === 0) return 0;
+  const auto = rows.filter((r) => r.route === 'auto');
+  const kept = fitThreshold(
+    auto.map((r) => r.probability),
+    auto.map((r) => r.category === r.actual),
+    target,
+  );
+  return (kept.coverage * auto.length) / rows.length;
+}
+
 /** The figures of one model's evaluation the registry records and the gate reads. */
-export function judgedFiguresOf(evaluation: Evaluation, policy: RoutingPolicy | undefined): JudgedFigures {
+export function judgedFiguresOf(
+  evaluation: Evaluation,
+  rows: readonly EvaluatedPrediction[],
+  policy: RoutingPolicy | undefined,
+): JudgedFigures {
+  const target = policy?.targetPrecision ?? null;
   return {
     accuracy: evaluation.accuracy,
     macroF1: evaluation.macroF1,
+    coverageAtTarget: coverageAtTarget(rows, target),
     coverage: evaluation.routing.coverage,
     autoPrecision: evaluation.routing.autoPrecision,
     ece: evaluation.ece,
-    targetPrecision: policy?.targetPrecision ?? null,
+    targetPrecision: target,
   };
 }
 
@@ -231,15 +260,14 @@ export async function evaluateCandidate(
   const actual = rows.map((r) => r.label);
   const predicted = routed.map((m) => m.map((r) => r.category));
   const labels = [...new Set([...candidate.manifest.labels, ...(current?.manifest.labels ?? [])])];
-  const evaluate = (m: readonly RoutedPrediction[]) =>
-    evaluatePredictions(
-      m.map((r, i) => ({ ...r, actual: actual[i]! })),
-      { labels },
-    );
-  const candidateMetrics = evaluate(routed[0]!);
-  const currentMetrics = current ? evaluate(routed[1]!) : null;
-  const candidateFigures = judgedFiguresOf(candidateMetrics, policies.candidate);
-  const currentFigures = currentMetrics ? judgedFiguresOf(currentMetrics, policies.inService) : null;
+  const withActual = (m: readonly RoutedPrediction[]) => m.map((r, i) => ({ ...r, actual: actual[i]! }));
+  const candidateRows = withActual(routed[0]!);
+  const currentRows = current ? withActual(routed[1]!) : null;
+  const candidateMetrics = evaluatePredictions(candidateRows, { labels });
+  const currentMetrics = currentRows ? evaluatePredictions(currentRows, { labels }) : null;
+  const candidateFigures = judgedFiguresOf(candidateMetrics, candidateRows, policies.candidate);
+  const currentFigures =
+    currentMetrics && currentRows ? judgedFiguresOf(currentMetrics, currentRows, policies.inService) : null;
   const gate = decideGate(candidateFigures, currentFigures ?? undefined, input.tolerances);
 
   const evaluationKey = evaluationKeyFor(input.candidateVersion);
@@ -262,6 +290,7 @@ export async function evaluateCandidate(
       candidate: judgedPolicy(policies.candidate),
       inService: current ? judgedPolicy(policies.inService, policies.refittedFrom) : null,
     },
+    figures: { candidate: candidateFigures, inService: currentFigures },
     bySource: {
       base: {
         rows: base.length,

@@ -1,23 +1,28 @@
 /**
  * The promotion gate: a candidate replaces the model in service only when it
  * is at least as good on the same holdout, within tolerances: accuracy,
- * macro-F1, and coverage (the share of tickets it routes automatically, each
- * model under its own routing policy). The retrain workflow's `GateHolds`
- * Choice state compares the candidate's numbers with the `required` numbers
- * computed here (the same comparison as `accepted`), so the decision is
- * visible in the state machine and tested here.
+ * macro-F1, and coverage at the target precision (the share of tickets each
+ * model routes automatically under its own routing policy while those routes
+ * are right at least as often as the target; see `coverageAtTarget`). The
+ * retrain workflow's `GateHolds` Choice state compares the candidate's numbers
+ * with the `required` numbers computed here (the same comparison as
+ * `accepted`), so the decision is visible in the state machine and tested here.
  */
 export interface MetricSummary {
   readonly accuracy: number;
   readonly macroF1: number;
-  /** Share of the holdout routed automatically (not to review) under the model's routing policy. */
-  readonly coverage: number;
+  /**
+   * Share of the holdout routed automatically at the target precision: the
+   * model's own automatic routes, narrowed to its most probable ones when they
+   * fall short of the target on the holdout (0 without a routing policy).
+   */
+  readonly coverageAtTarget: number;
 }
 
 /** What the gate knows of one model on the holdout. */
 export interface GateFigures extends MetricSummary {
   /**
-   * The target precision of the routing policy `coverage` was measured under;
+   * The target precision of the routing policy `coverageAtTarget` was measured under;
    * null: the model has no routing policy (trained before routing was added:
    * it routes at the old fixed 0.6 threshold).
    */
@@ -29,7 +34,7 @@ export interface GateTolerances {
   readonly accuracy: number;
   /** Macro-F1 may drop by at most this much. */
   readonly macroF1: number;
-  /** Coverage at the target precision may drop by at most this much. */
+  /** Coverage at the target precision may drop by at most this much (COVERAGE_TOLERANCE). */
   readonly coverage: number;
 }
 
@@ -75,7 +80,7 @@ export function decideGate(
   if (!inService) {
     return {
       accepted: true,
-      required: { accuracy: 0, macroF1: 0, coverage: 0 },
+      required: { accuracy: 0, macroF1: 0, coverageAtTarget: 0 },
       coverageCompared: false,
       reason: 'no model is in service: the first candidate is promoted',
     };
@@ -84,16 +89,16 @@ export function decideGate(
   const required: MetricSummary = {
     accuracy: Math.max(0, inService.accuracy - tolerances.accuracy),
     macroF1: Math.max(0, inService.macroF1 - tolerances.macroF1),
-    coverage: notComparable ? 0 : Math.max(0, inService.coverage - tolerances.coverage),
+    coverageAtTarget: notComparable ? 0 : Math.max(0, inService.coverageAtTarget - tolerances.coverage),
   };
   const accuracyHolds = candidate.accuracy >= required.accuracy;
   const macroF1Holds = candidate.macroF1 >= required.macroF1;
-  const coverageHolds = candidate.coverage >= required.coverage;
+  const coverageHolds = candidate.coverageAtTarget >= required.coverageAtTarget;
   const accuracyText = `accuracy ${pct(candidate.accuracy)} vs ${pct(inService.accuracy)} in service (tolerance ${pt(tolerances.accuracy)})`;
   const macroText = `macro-F1 ${pct(candidate.macroF1)} vs ${pct(inService.macroF1)} in service (tolerance ${pt(tolerances.macroF1)})`;
   const coverageText = notComparable
     ? `coverage not compared: ${notComparable}`
-    : `coverage ${pct(candidate.coverage)} vs ${pct(inService.coverage)} in service at ${pct(candidate.targetPrecision!)} target precision (tolerance ${pt(tolerances.coverage)})`;
+    : `coverage at ${pct(candidate.targetPrecision!)} precision ${pct(candidate.coverageAtTarget)} vs ${pct(inService.coverageAtTarget)} in service (tolerance ${pt(tolerances.coverage)})`;
   const compared = notComparable === undefined;
   if (accuracyHolds && macroF1Holds && coverageHolds) {
     const held = compared ? 'accuracy and coverage hold' : 'accuracy holds';
@@ -107,7 +112,7 @@ export function decideGate(
   const failed = [
     !accuracyHolds && `${accuracyText} is below the required ${pct(required.accuracy)}`,
     !macroF1Holds && `${macroText} is below the required ${pct(required.macroF1)}`,
-    !coverageHolds && `${coverageText} is below the required ${pct(required.coverage)}`,
+    !coverageHolds && `${coverageText} is below the required ${pct(required.coverageAtTarget)}`,
   ].filter((f): f is string => typeof f === 'string');
   const what = listOf([...(accuracyHolds && macroF1Holds ? [] : ['accuracy']), ...(coverageHolds ? [] : ['coverage'])]);
   return {

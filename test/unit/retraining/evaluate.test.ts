@@ -6,6 +6,7 @@ import { fixedThresholdPolicy, type RoutingPolicy } from '../../../src/model/rou
 import { trainModel } from '../../../src/model/train.ts';
 import { modelKey } from '../../../src/model-store/s3-model-store.ts';
 import {
+  coverageAtTarget,
   evaluateCandidate,
   judgingPolicies,
   readEvaluation,
@@ -83,15 +84,20 @@ describe('the Evaluate step: both models on the same holdout, each under its own
     expect(summary.candidate).toEqual({
       accuracy: report.candidate.accuracy,
       macroF1: report.candidate.macroF1,
+      coverageAtTarget: expect.any(Number),
       coverage: report.candidate.routing.coverage,
       autoPrecision: report.candidate.routing.autoPrecision,
       ece: report.candidate.ece,
       targetPrecision: 0.95,
     });
     expect(summary.inService).toMatchObject({ coverage: report.inService!.routing.coverage, targetPrecision: 0.95 });
-    expect(summary.required.coverage).toBeCloseTo(Math.max(0, summary.inService!.coverage - 0.02), 12);
+    expect(summary.candidate.coverageAtTarget).toBeLessThanOrEqual(summary.candidate.coverage);
+    expect(summary.required.coverageAtTarget).toBeCloseTo(Math.max(0, summary.inService!.coverageAtTarget - 0.02), 12);
+    expect(report.figures).toEqual({ candidate: summary.candidate, inService: summary.inService });
     expect(report.gate).toMatchObject({ coverageCompared: true, tolerances });
-    expect(report.gate.reason).toMatch(/coverage .* at 95\.00% target precision \(tolerance 2\.00 pt\)/);
+    expect(report.gate.reason).toMatch(
+      /coverage at 95\.00% precision \d+\.\d+% vs \d+\.\d+% in service \(tolerance 2\.00 pt\)/,
+    );
     expect(report.routing.candidate).toMatchObject({ targetPrecision: 0.95, perCategory: 0 });
     expect(report.routing.inService).not.toHaveProperty('refittedFrom');
     expect(report.candidate.routing.perCategory.map((c) => c.label)).toEqual(['Access', 'Hardware', 'Purchase']);
@@ -108,15 +114,60 @@ describe('the Evaluate step: both models on the same holdout, each under its own
     const { summary, report } = await evaluate(undefined, await formatOne('old'));
     expect(report.routing.inService).toBeNull();
     expect(summary.inService).toMatchObject({ targetPrecision: null });
-    expect(summary.required.coverage).toBe(0);
+    expect(summary.required.coverageAtTarget).toBe(0);
     expect(report.gate.coverageCompared).toBe(false);
     expect(report.gate.reason).toMatch(/coverage not compared: the model in service has no routing policy/);
   });
 
   it('the first candidate: no model in service, nothing compared', async () => {
     const { summary, report } = await evaluate(undefined);
-    expect(summary).toMatchObject({ inService: null, accepted: true, required: { coverage: 0 } });
+    expect(summary).toMatchObject({ inService: null, accepted: true, required: { coverageAtTarget: 0 } });
     expect(report.routing).toEqual({ candidate: expect.objectContaining({ targetPrecision: 0.95 }), inService: null });
+  });
+});
+
+describe('coverage at the target precision', () => {
+  /** Tickets of one model: `right` says whether its category is right. */
+  const rows = (spec: [probability: number, right: boolean, route?: 'auto' | 'review'][]) =>
+    spec.map(([probability, right, route]) => ({
+      actual: 'A',
+      category: right ? 'A' : 'B',
+      probability,
+      route: route ?? (probability >= 0.5 ? ('auto' as const) : ('review' as const)),
+    }));
+
+  it('is the coverage when the automatic routes reach the target', () => {
+    const r = rows([
+      [0.9, true],
+      [0.8, true],
+      [0.7, true],
+      [0.4, false],
+    ]);
+    expect(coverageAtTarget(r, 0.95)).toBe(0.75);
+  });
+
+  it('narrows to the most probable routes when they fall short of it (the threshold raised, never lowered)', () => {
+    const r = rows([
+      [0.9, true],
+      [0.8, true],
+      [0.7, false],
+      [0.6, true],
+      [0.45, true], // a review: never counted, however right
+      [0.3, false],
+    ]);
+    // Automatic: 4 routes at 75%; at 95% only the top two hold.
+    expect(coverageAtTarget(r, 0.95)).toBeCloseTo(2 / 6, 12);
+    expect(coverageAtTarget(r, 0.75)).toBeCloseTo(4 / 6, 12);
+  });
+
+  it('is 0 when nothing reaches the target, without a target, and on no rows', () => {
+    const r = rows([
+      [0.9, false],
+      [0.8, true],
+    ]);
+    expect(coverageAtTarget(r, 0.95)).toBe(0);
+    expect(coverageAtTarget(rows([[0.9, true]]), null)).toBe(0);
+    expect(coverageAtTarget([], 0.95)).toBe(0);
   });
 });
 

@@ -5,11 +5,11 @@ import { decideGate, type GateFigures } from '../../../src/retraining/gate.ts';
 import { aslDefinition, stateInput } from '../../support/steps.ts';
 
 const tolerances = { accuracy: 0, macroF1: 0.25, coverage: 0.02 };
-/** A model's figures; coverage measured under a policy for `target` (null: no routing policy). */
-const m = (accuracy: number, macroF1: number, coverage = 0.8, target: number | null = 0.95): GateFigures => ({
+/** A model's figures; coverage at the target of its policy for `target` (null: no routing policy). */
+const m = (accuracy: number, macroF1: number, coverageAtTarget = 0.8, target: number | null = 0.95): GateFigures => ({
   accuracy,
   macroF1,
-  coverage,
+  coverageAtTarget,
   targetPrecision: target,
 });
 
@@ -27,7 +27,7 @@ describe('the promotion gate', () => {
 
   it('requires the in-service figures minus the tolerances, and says which figure failed', () => {
     const decision = decideGate(m(0.7, 0.7), m(0.75, 0.75), tolerances);
-    expect(decision.required).toEqual({ accuracy: 0.75, macroF1: 0.5, coverage: 0.78 });
+    expect(decision.required).toEqual({ accuracy: 0.75, macroF1: 0.5, coverageAtTarget: 0.78 });
     expect(decision.reason).toMatch(
       /^accuracy does not hold: accuracy 70\.00% vs 75\.00% in service \(tolerance 0\.00 pt\) is below the required 75\.00%$/,
     );
@@ -42,7 +42,7 @@ describe('the promotion gate', () => {
   it('promotes the first candidate when no model is in service', () => {
     expect(decideGate(m(0.1, 0.1, 0), undefined, tolerances)).toMatchObject({
       accepted: true,
-      required: { accuracy: 0, macroF1: 0, coverage: 0 },
+      required: { accuracy: 0, macroF1: 0, coverageAtTarget: 0 },
       coverageCompared: false,
     });
   });
@@ -65,20 +65,22 @@ describe('the promotion gate', () => {
       ['nothing routed automatically any more', 0, false],
     ])('%s (%s vs 80% in service, tolerance 2 pt)', (_, coverage, accepted) => {
       const decision = decideGate(m(0.9, 0.9, coverage), m(0.8, 0.8, 0.8), tolerances);
-      expect(decision).toMatchObject({ accepted, coverageCompared: true, required: { coverage: 0.78 } });
+      expect(decision).toMatchObject({ accepted, coverageCompared: true, required: { coverageAtTarget: 0.78 } });
     });
 
     it('refuses a candidate that is more accurate but routes fewer tickets automatically, and says so', () => {
       const decision = decideGate(m(0.9, 0.9, 0.7), m(0.8, 0.8, 0.8), tolerances);
       expect(decision.accepted).toBe(false);
       expect(decision.reason).toBe(
-        'coverage does not hold: coverage 70.00% vs 80.00% in service at 95.00% target precision (tolerance 2.00 pt) is below the required 78.00%',
+        'coverage does not hold: coverage at 95.00% precision 70.00% vs 80.00% in service (tolerance 2.00 pt) is below the required 78.00%',
       );
     });
 
     it('names both when accuracy and coverage fail', () => {
       const decision = decideGate(m(0.7, 0.9, 0.5), m(0.8, 0.8, 0.8), tolerances);
-      expect(decision.reason).toMatch(/^accuracy and coverage do not hold: accuracy 70\.00% .*; coverage 50\.00% /);
+      expect(decision.reason).toMatch(
+        /^accuracy and coverage do not hold: accuracy 70\.00% .*; coverage at 95\.00% precision 50\.00% /,
+      );
     });
 
     it('tolerance 0: coverage must not drop at all', () => {
@@ -89,7 +91,7 @@ describe('the promotion gate', () => {
     it('is not compared when the model in service has no routing policy (trained before routing)', () => {
       // Its coverage is at the old fixed 0.6 threshold: higher, and not at any precision target.
       const decision = decideGate(m(0.9, 0.9, 0.6), m(0.8, 0.8, 0.9, null), tolerances);
-      expect(decision).toMatchObject({ accepted: true, coverageCompared: false, required: { coverage: 0 } });
+      expect(decision).toMatchObject({ accepted: true, coverageCompared: false, required: { coverageAtTarget: 0 } });
       expect(decision.reason).toMatch(
         /^accuracy holds: .*; coverage not compared: the model in service has no routing policy \(trained before routing was added, it routes at the old fixed 0\.6 threshold\)$/,
       );

@@ -57,7 +57,7 @@ describe('workflowGraph', () => {
     ]);
     const gate = graph.edges.find((e) => e.from === 'GateHolds' && e.kind === 'choice')!;
     expect(gate.title).toBe(
-      'candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1 and candidate.coverage ≥ required.coverage',
+      'candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1 and candidate.coverageAtTarget ≥ required.coverageAtTarget',
     );
   });
 
