@@ -86,11 +86,11 @@ const figures: JudgedFigures[] = routed.map((rows, m) => {
   return judgedFiguresOf(evaluation, withActual, models[m]!.classifier.data.routing);
 });
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
-figures.forEach((f, m) =>
+figures.forEach((f, m) => {
   console.log(
     `  seed ${seeds[m]}: accuracy ${pct(f.accuracy)}, coverage ${pct(f.coverage)} at precision ${pct(f.autoPrecision)}, coverage at the target ${pct(f.coverageAtTarget)}, ECE ${pct(f.ece)}`,
-  ),
-);
+  );
+});
 
 const pairs: [JudgedFigures, JudgedFigures][] = [];
 for (let a = 0; a < figures.length; a++)
