@@ -328,6 +328,19 @@ describe('GET /api/models', () => {
     });
     expect(model.metrics.perClass).toHaveLength(3);
     expect(model.metrics.confusion).toHaveLength(3);
+    // Its routing, and the coverage / precision of its automatic routes and ECE on the bootstrap holdout.
+    expect(model.routing).toEqual({ targetPrecision: 0.95, threshold: expect.any(Number) });
+    expect(model.metrics.routing.perCategory.map((c: { label: string }) => c.label)).toEqual([
+      'Access',
+      'Hardware',
+      'Purchase',
+    ]);
+    expect(model).toMatchObject({
+      coverage: model.metrics.routing.coverage,
+      autoPrecision: model.metrics.routing.autoPrecision,
+      ece: model.metrics.ece,
+      targetPrecision: 0.95,
+    });
     expect(model.serviceHistory).toEqual([
       expect.objectContaining({ event: 'put in service', reason: 'bootstrap from test fixtures' }),
     ]);
