@@ -36,10 +36,10 @@ module.exports = {
     {
       name: 'pure-core-stays-inside',
       comment:
-        'src/text and src/model import only each other (and the error base class, src/errors.ts, which imports nothing).',
+        'src/text and src/model import only each other (and the error base class, src/errors.ts, which imports nothing, and the schema library, src/zod.ts).',
       severity: 'error',
       from: { path: '^src/(text|model)/' },
-      to: { path: '^src/', pathNot: ['^src/(text|model)/', '^src/errors\\.ts$'] },
+      to: { path: '^src/', pathNot: ['^src/(text|model)/', '^src/errors\\.ts$', '^src/zod\\.ts$'] },
     },
     {
       name: 'errors-import-nothing',
@@ -47,6 +47,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/errors\\.ts$' },
       to: {},
+    },
+    {
+      name: 'zod-imports-only-zod',
+      comment: 'src/zod.ts (zod/mini with English messages) is imported by every layer, the pure core included.',
+      severity: 'error',
+      from: { path: '^src/zod\\.ts$' },
+      to: { pathNot: '^node_modules/zod/' },
     },
     {
       name: 'only-local-stack-and-cli-use-the-emulator',

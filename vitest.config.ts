@@ -16,6 +16,7 @@ const UNIT = [
   'test/invariants/**/*.test.ts',
   'test/local/asl-guard.test.ts',
   'test/local/execution-store.test.ts',
+  'test/local/journal.test.ts',
 ];
 
 export default defineConfig({

@@ -8,7 +8,14 @@
  *     a full accounting: every input is exactly one result or one rejection.
  *  2. Latency: tickets sent at a steady rate below saturation; p50/p95 from
  *     send to the result arriving on the output queue.
+ *
+ * By default it compares durability on (`fsync`, what `npm start` does: every
+ * acknowledgement waits for its group commit) and off (acknowledged before
+ * written): one child process per run, the modes alternating for `--rounds`
+ * rounds (the machine's load drifts; alternating spreads it over both), and
+ * prints the median of each and their ratio. `--durability <mode>` runs one.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +32,7 @@ import { table } from '../src/cli/output.ts';
 import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
 import { bootstrapModel } from '../src/operations/bootstrap.ts';
+import { DURABILITY_LEVELS, type Durability } from '../src/local/journal.ts';
 import { createStores } from '../src/storage/stores.ts';
 import { startLocalStack } from '../src/local-stack/local-stack.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
@@ -37,6 +45,9 @@ const program = new Command('bench:pipeline')
   .option('--seconds <n>', 'length of the latency phase', '20')
   .option('--pollers <n>', 'input-queue pollers (as `npm start`)', '4')
   .option('--in-memory', 'no data directory (npm start persists to one)')
+  .option('--durability <mode>', `one run with this durability (${DURABILITY_LEVELS.join(', ')})`)
+  .option('--compare <modes>', 'durability modes to compare (runs alternate between them)', 'fsync,off')
+  .option('--rounds <n>', 'runs per mode when comparing (medians are reported)', '3')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -45,15 +56,118 @@ const opts = program.opts<{
   seconds: string;
   pollers: string;
   inMemory?: boolean;
+  durability?: string;
+  compare: string;
+  rounds: string;
   json?: boolean;
 }>();
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
 
+if (opts.durability === undefined && !opts.inMemory) {
+  // Compare: one child process per mode, the same settings, back to back.
+  const modes = opts.compare.split(',').map((m) => m.trim());
+  const bad = modes.find((m) => !DURABILITY_LEVELS.includes(m as Durability));
+  if (bad !== undefined) {
+    console.error(`--compare: "${bad}" is not one of ${DURABILITY_LEVELS.join(', ')}`);
+    process.exit(2);
+  }
+  const runs: { mode: string; output: PipelineOutput }[] = [];
+  const rounds = Number(opts.rounds);
+  for (let round = 1; round <= rounds; round++)
+    for (const mode of modes) {
+      log(`--- durability ${mode} (round ${round}/${rounds}) ---`);
+      const child = spawnSync(
+        process.execPath,
+        [
+          projectPath('bin/run-ts.mjs'),
+          projectPath('bench/pipeline.ts'),
+          '--durability',
+          mode,
+          '--json',
+          '--tickets',
+          opts.tickets,
+          '--rate',
+          opts.rate,
+          '--seconds',
+          opts.seconds,
+          '--pollers',
+          opts.pollers,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
+      if (child.status !== 0 && child.stdout.trim() === '') {
+        console.error(`the ${mode} run failed (exit ${child.status})`);
+        process.exit(1);
+      }
+      const output = JSON.parse(child.stdout) as PipelineOutput;
+      runs.push({ mode, output });
+      log(
+        `${mode}: ${output.drain.perSecond.toFixed(0)} tickets/s, p95 ${output.latency.p95Ms.toFixed(0)} ms, ${output.drain.accounted ? 'all accounted for' : 'ACCOUNTING MISMATCH'}`,
+      );
+    }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const summary = modes.map((mode) => {
+    const mine = runs.filter((r) => r.mode === mode).map((r) => r.output);
+    return {
+      mode,
+      runs: mine.length,
+      drainPerSecond: median(mine.map((o) => o.drain.perSecond)),
+      drainPerSecondAll: mine.map((o) => Math.round(o.drain.perSecond)),
+      cpuMsPerTicket: median(mine.map((o) => o.drain.cpuMsPerTicket)),
+      p50Ms: median(mine.map((o) => o.latency.p50Ms)),
+      p95Ms: median(mine.map((o) => o.latency.p95Ms)),
+      accounted: mine.every((o) => o.drain.accounted),
+    };
+  });
+  const base = summary.find((r) => r.mode === 'off');
+  const result = { at: new Date().toISOString(), node: process.version, summary, runs };
+  const file = saveBenchResult('pipeline-durability', result);
+  if (opts.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log(
+      '\n' +
+        table(
+          [
+            'durability',
+            'drain tickets/s (median)',
+            'each run',
+            'vs off',
+            'CPU-ms/ticket (median)',
+            `p50 / p95 ms at ${opts.rate}/s (median)`,
+            'accounted for',
+          ],
+          summary.map((r) => [
+            r.mode,
+            r.drainPerSecond.toFixed(0),
+            r.drainPerSecondAll.join(' '),
+            base ? `${((r.drainPerSecond / base.drainPerSecond) * 100).toFixed(0)}%` : '-',
+            r.cpuMsPerTicket.toFixed(2),
+            `${r.p50Ms.toFixed(0)} / ${r.p95Ms.toFixed(0)}`,
+            r.accounted ? 'yes' : 'NO',
+          ]),
+        ),
+    );
+    console.log(`\ngoals with durability on: drain >= 500/s, p95 <= 150 ms at 300/s, every ticket accounted for`);
+    console.log(`JSON: ${file}`);
+  }
+  process.exit(runs.every((r) => r.output.drain.accounted) ? 0 : 1);
+}
+const durability = (opts.durability ?? 'fsync') as Durability;
+if (!DURABILITY_LEVELS.includes(durability)) {
+  console.error(`--durability must be one of ${DURABILITY_LEVELS.join(', ')}`);
+  process.exit(2);
+}
+
 const dataDir = opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'triage-bench-pipeline-'));
 const stack = await startLocalStack({
   ...(dataDir && { dataDir }),
+  durability,
   eventSource: { pollers: Number(opts.pollers), enabled: false },
 });
 const clients = createAwsClients(stack.config);
@@ -284,6 +398,7 @@ if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 const output = {
   at: new Date().toISOString(),
   node: process.version,
+  durability: dataDir ? durability : 'in-memory',
   pollers: Number(opts.pollers),
   drain: { ...drain, accounted },
   latency,
@@ -317,3 +432,8 @@ else {
   console.log(`\nJSON: ${file}`);
 }
 process.exitCode = accounted ? 0 : 1;
+
+interface PipelineOutput {
+  readonly drain: { readonly perSecond: number; readonly cpuMsPerTicket: number; readonly accounted: boolean };
+  readonly latency: { readonly p50Ms: number; readonly p95Ms: number };
+}

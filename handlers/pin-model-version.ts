@@ -1,6 +1,6 @@
 import { config } from '../src/config.ts';
-import { handlerContext } from '../src/lambda/context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
+import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { NoModelInServiceError } from '../src/contracts/step-errors.ts';
 
 let cached: { version: string; until: number } | undefined;
@@ -13,7 +13,7 @@ let cached: { version: string; until: number } | undefined;
 export const handler = async (): Promise<{ modelVersion: string }> => {
   const now = Date.now();
   if (cached && cached.until > now) return { modelVersion: cached.version };
-  const pointer = await withTransientErrors(handlerContext().registry.inService());
+  const pointer = await withTransientErrors((await loadHandlerContext()).registry.inService());
   if (!pointer)
     throw new NoModelInServiceError('no model is in service: train and promote one first (`triage bootstrap`)');
   cached = { version: pointer.modelVersion, until: now + config().POINTER_CACHE_SECONDS * 1000 };

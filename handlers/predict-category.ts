@@ -1,7 +1,7 @@
 import { config } from '../src/config.ts';
 import { parseStepInput, predictInput, type PredictOutput } from '../src/contracts/steps.ts';
-import { handlerContext } from '../src/lambda/context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
+import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { InvalidStepInputError } from '../src/contracts/step-errors.ts';
 
 /**
@@ -17,7 +17,7 @@ export const handler = async (event: unknown): Promise<PredictOutput> => {
     throw new InvalidStepInputError('Predict: vector indices, values and terms differ in length');
   }
   const settings = config();
-  const classifier = await withTransientErrors(handlerContext().models.classifier(input.modelVersion));
+  const classifier = await withTransientErrors((await loadHandlerContext()).models.classifier(input.modelVersion));
   const prediction = classifier.predict(vector, { topK: settings.TOP_K, explain: settings.EXPLAIN_TERMS });
   const termOf = new Map(vector.indices.map((index, i) => [index, vector.terms[i]!]));
   return {

@@ -1,10 +1,10 @@
-import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
 import { legacyRoute } from '../src/contracts/routing.ts';
 import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
-import { handlerContext } from '../src/lambda/context.ts';
+import { loadAwsClients } from '../src/lambda/load-clients.ts';
+import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
@@ -22,7 +22,7 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
   const needsReview = routed.route === 'review';
   const classifiedAt = new Date().toISOString();
   await withTransientErrors(
-    handlerContext().predictions.record({
+    (await loadHandlerContext()).predictions.record({
       ticketId: ticket.ticketId,
       executionName,
       status: 'classified',
@@ -56,7 +56,9 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
     truncated: ticket.truncated,
   };
   await withTransientErrors(
-    sendJson(awsClients().sqs, required('OUTPUT_QUEUE_URL', config()), message, { category: prediction.category }),
+    sendJson((await loadAwsClients()).sqs, required('OUTPUT_QUEUE_URL', config()), message, {
+      category: prediction.category,
+    }),
   );
   logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
   return message;

@@ -1,11 +1,11 @@
-import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type FailedMessage } from '../src/contracts/messages.ts';
 import { causeMessage } from '../src/contracts/step-errors.ts';
 import { parseStepInput, recordFailureInput } from '../src/contracts/steps.ts';
-import { handlerContext } from '../src/lambda/context.ts';
-import { TicketConflictError } from '../src/storage/predictions.ts';
+import { loadAwsClients } from '../src/lambda/load-clients.ts';
+import { loadHandlerContext } from '../src/lambda/load-context.ts';
+import { TicketConflictError } from '../src/storage/errors.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 
@@ -28,7 +28,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
     cause,
     failedAt,
   };
-  const store = handlerContext().predictions;
+  const store = (await loadHandlerContext()).predictions;
   await withTransientErrors(
     store
       .record({
@@ -48,7 +48,7 @@ export const handler = async (event: unknown): Promise<FailedMessage> => {
       }),
   );
   await withTransientErrors(
-    sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }),
+    sendJson((await loadAwsClients()).sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }),
   );
   logger.warn('classification failed', { ticketId: ticket.ticketId, executionName, error: error.Error });
   return message;

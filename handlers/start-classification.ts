@@ -1,7 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { awsClients } from '../src/aws/clients.ts';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type RejectedMessage } from '../src/contracts/messages.ts';
@@ -13,6 +11,7 @@ import {
   type Ticket,
 } from '../src/contracts/ticket-message.ts';
 import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
+import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { logger } from '../src/lambda/logger.ts';
 
 const ORIGINAL_BODY_LIMIT = 64 * 1024;
@@ -31,7 +30,9 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
     originalBody: record.body.slice(0, ORIGINAL_BODY_LIMIT),
     originalBodyTruncated: record.body.length > ORIGINAL_BODY_LIMIT,
   };
-  await withTransientErrors(sendJson(awsClients().sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }));
+  await withTransientErrors(
+    sendJson((await loadAwsClients()).sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }),
+  );
   logger.warn('ticket rejected', { messageId: record.messageId, ticketId, reason });
 }
 
@@ -57,14 +58,16 @@ async function startOne(record: SQSRecord): Promise<void> {
   const stateMachineArn = required('CLASSIFY_STATE_MACHINE_ARN', settings);
   const name = executionNameFor(ticket.ticketId);
   const input: ClassificationInput = { ticket, messageId: record.messageId };
+  const { sfn } = await loadAwsClients();
+  const commands = await import('@aws-sdk/client-sfn');
   try {
-    await awsClients().sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    await sfn.send(new commands.StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {
     if (!isAwsError(error, 'ExecutionAlreadyExists')) return withTransientErrors(Promise.reject(error));
     // Either this very message came back (SQS redelivery after its execution finished): nothing to do;
     // or another message carried the same ticket id: record it as a duplicate, never classify twice.
     const existing = await withTransientErrors(
-      awsClients().sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) })),
+      sfn.send(new commands.DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) })),
     );
     const earlier = JSON.parse(existing.input ?? '{}') as Partial<ClassificationInput>;
     if (earlier.messageId === record.messageId) return;

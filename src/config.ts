@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { TriageError } from './errors.ts';
 
 /** A missing or malformed setting, named by its environment variable. */
@@ -9,8 +9,9 @@ export class ConfigError extends TriageError {
   }
 }
 
-const optionalString = z.string().trim().min(1).optional();
-const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
+const optionalString = z.optional(z.string().check(z.trim(), z.minLength(1)));
+const number = (fallback: number, min: number, max: number) =>
+  z._default(z.coerce.number().check(z.gte(min), z.lte(max)), fallback);
 
 /**
  * Every setting of the product, read from the environment in one place. The
@@ -19,21 +20,21 @@ const number = (fallback: number, min: number, max: number) => z.coerce.number()
  * local servers; on AWS it is unset.
  */
 export const configSchema = z.object({
-  AWS_REGION: z.string().default('us-east-1'),
-  AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
+  AWS_ENDPOINT_URL: z.optional(z.url()),
   /** Per-service endpoints (the SDK's standard names); the local runtime sets these, its servers listen on different ports. */
-  AWS_ENDPOINT_URL_S3: z.url().optional(),
-  AWS_ENDPOINT_URL_SQS: z.url().optional(),
-  AWS_ENDPOINT_URL_DYNAMODB: z.url().optional(),
-  AWS_ENDPOINT_URL_SFN: z.url().optional(),
+  AWS_ENDPOINT_URL_S3: z.optional(z.url()),
+  AWS_ENDPOINT_URL_SQS: z.optional(z.url()),
+  AWS_ENDPOINT_URL_DYNAMODB: z.optional(z.url()),
+  AWS_ENDPOINT_URL_SFN: z.optional(z.url()),
   /** S3 bucket with model versions, feedback snapshots and the base training set. */
-  MODEL_BUCKET: z.string().default('ticket-triage-models'),
+  MODEL_BUCKET: z._default(z.string(), 'ticket-triage-models'),
   /** DynamoDB table: the model registry and the pointer to the version in service. */
-  MODELS_TABLE: z.string().default('ticket-triage-models'),
+  MODELS_TABLE: z._default(z.string(), 'ticket-triage-models'),
   /** DynamoDB table: one item per ticket (prediction + feedback). */
-  PREDICTIONS_TABLE: z.string().default('ticket-triage-predictions'),
+  PREDICTIONS_TABLE: z._default(z.string(), 'ticket-triage-predictions'),
   /** DynamoDB table used by Powertools idempotency (exactly one result per execution). */
-  IDEMPOTENCY_TABLE: z.string().default('ticket-triage-idempotency'),
+  IDEMPOTENCY_TABLE: z._default(z.string(), 'ticket-triage-idempotency'),
   INPUT_QUEUE_URL: optionalString,
   OUTPUT_QUEUE_URL: optionalString,
   /** Messages that can never succeed, and failed classifications, each with its reason. */
@@ -47,7 +48,7 @@ export const configSchema = z.object({
    * the model core's `DEFAULT_TARGET_PRECISION` (a unit test holds them equal;
    * this file stays free of model code).
    */
-  TARGET_PRECISION: z.coerce.number().gt(0).max(1).default(0.95),
+  TARGET_PRECISION: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.95),
   /** How many categories the output message lists. */
   TOP_K: number(3, 1, 50),
   /** How many deciding n-grams are recorded for the review page. */
@@ -58,14 +59,14 @@ export const configSchema = z.object({
   REJECT_TICKET_CHARS: number(200_000, 1_000, 10_000_000),
   /** How long a warm PinModelVersion step trusts the pointer it read (0 = read it every time). */
   POINTER_CACHE_SECONDS: number(2, 0, 300),
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  LOG_LEVEL: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']), 'INFO'),
   /**
    * How the review API knows its callers: `jwt` (on AWS, and locally with
    * `triage start --auth oidc`): every request carries the claims of a JWT
    * authorizer and the caller's groups decide what it may do (src/api/roles.ts);
    * `none` (the local stack without sign-in): everyone may do everything.
    */
-  REVIEW_API_AUTH: z.enum(['none', 'jwt']).default('none'),
+  REVIEW_API_AUTH: z._default(z.enum(['none', 'jwt']), 'none'),
 
   // ---- retraining (workflows/retrain-model.asl.json) ----
   /**
@@ -73,11 +74,10 @@ export const configSchema = z.object({
    * (`rate(1 day)`, `cron(0 3 * * ? *)`, UTC) or `off`. On AWS the CDK
    * schedule (context `retrainSchedule`) plays this part.
    */
-  RETRAIN_SCHEDULE: z
-    .string()
-    .trim()
-    .regex(/^(off|rate\(.+\)|cron\(.+\))$/i, 'must be rate(...), cron(...) or off')
-    .default('cron(0 3 * * ? *)'),
+  RETRAIN_SCHEDULE: z._default(
+    z.string().check(z.trim(), z.regex(/^(off|rate\(.+\)|cron\(.+\))$/i, 'must be rate(...), cron(...) or off')),
+    'cron(0 3 * * ? *)',
+  ),
   /** A retraining runs only when at least this many feedback items are new since the last evaluated candidate. */
   MIN_NEW_FEEDBACK: number(20, 1, 1_000_000),
   /**

@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/event-handler/http';
 import type { Middleware, RequestContext } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { TriageError, type ErrorCode } from '../errors.ts';
 
 /**
@@ -75,7 +75,7 @@ export interface ApiRequest<Q = Record<string, string>> {
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
 
 /** One route of the API. */
-export interface ApiRoute<D, Q extends z.ZodType = z.ZodType<Record<string, string>>> {
+export interface ApiRoute<D, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, string>>> {
   readonly method: Method;
   /** e.g. `/api/predictions/:ticketId/feedback` */
   readonly path: `/${string}`;
@@ -87,8 +87,9 @@ export interface ApiRoute<D, Q extends z.ZodType = z.ZodType<Record<string, stri
 }
 
 /** A route with its query schema's type inferred (a list of routes holds routes of different queries). */
-export const route = <D, Q extends z.ZodType = z.ZodType<Record<string, string>>>(r: ApiRoute<D, Q>): ApiRoute<D> =>
-  r as unknown as ApiRoute<D>;
+export const route = <D, Q extends z.ZodMiniType = z.ZodMiniType<Record<string, string>>>(
+  r: ApiRoute<D, Q>,
+): ApiRoute<D> => r as unknown as ApiRoute<D>;
 
 export interface ApiOptions<D> {
   readonly routes: readonly ApiRoute<D>[];
@@ -274,7 +275,7 @@ export function createApi<D>(
 }
 
 /** Parses and validates a JSON body; 400 saying what is wrong otherwise. */
-export function parseBody<T extends z.ZodType>(
+export function parseBody<T extends z.ZodMiniType>(
   schema: T,
   request: ApiRequest<unknown>,
   options: { optional?: boolean } = {},
@@ -299,6 +300,7 @@ export function parseBody<T extends z.ZodType>(
 }
 
 /** `true`/`false` query parameters. */
-export const booleanParam = z
-  .enum(['true', 'false'], { message: 'must be true or false' })
-  .transform((v) => v === 'true');
+export const booleanParam = z.pipe(
+  z.enum(['true', 'false'], { error: 'must be true or false' }),
+  z.transform((v) => v === 'true'),
+);

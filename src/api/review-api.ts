@@ -1,14 +1,14 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import type { ModelManifest } from '../model/artifact.ts';
 import type { ModelRegistry } from '../model-store/registry.ts';
 import type { S3ModelStore } from '../model-store/s3-model-store.ts';
 import { describeModel, listModels, promoteByHand, rollback, rollbackTarget } from '../operations/models.ts';
 import { submitFeedback } from '../operations/feedback.ts';
 import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
-import { routeOf, type PredictionStore } from '../storage/predictions.ts';
-import { PREDICTION_ROUTES, REVIEW_REASONS } from '../contracts/routing.ts';
+import type { PredictionStore } from '../storage/predictions.ts';
+import { PREDICTION_ROUTES, REVIEW_REASONS, routeOf } from '../contracts/routing.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
 import { describeRun, listRuns, RUN_NAME, RUN_NAME_RULE, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
@@ -89,32 +89,35 @@ const ticketIdParam = (request: ApiRequest): string => {
   return ticketId;
 };
 
+/** Text of 1 to `max` characters, surrounding spaces removed first. */
+const trimmedText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+
 const listPredictionsQuery = z.object({
-  route: z.enum(PREDICTION_ROUTES).optional(),
-  reason: z.enum(REVIEW_REASONS).optional(),
-  needsReview: booleanParam.optional(),
-  hasFeedback: booleanParam.optional(),
-  category: z.string().trim().min(1).max(200).optional(),
-  status: z.enum(['classified', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(2000).optional(),
+  route: z.optional(z.enum(PREDICTION_ROUTES)),
+  reason: z.optional(z.enum(REVIEW_REASONS)),
+  needsReview: z.optional(booleanParam),
+  hasFeedback: z.optional(booleanParam),
+  category: z.optional(trimmedText(200)),
+  status: z.optional(z.enum(['classified', 'failed'])),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
 });
 
 const feedbackBody = z.strictObject({
   verdict: z.enum(['confirmed', 'corrected']),
-  category: z.string().trim().min(1).max(200).optional(),
-  by: z.string().trim().min(1).max(200).optional(),
-  allowNewCategory: z.boolean().optional(),
+  category: z.optional(trimmedText(200)),
+  by: z.optional(trimmedText(200)),
+  allowNewCategory: z.optional(z.boolean()),
 });
 
-const retrainBody = z.strictObject({ by: z.string().trim().min(1).max(200).optional() });
+const retrainBody = z.strictObject({ by: z.optional(trimmedText(200)) });
 
 /** A person's decision on the model in service (promote, roll back): why, and what they saw in service. */
 const modelDecisionBody = z.strictObject({
-  reason: z.string().trim().max(500).optional(),
-  by: z.string().trim().min(1).max(200).optional(),
+  reason: z.optional(z.string().check(z.trim(), z.maxLength(500))),
+  by: z.optional(trimmedText(200)),
   /** The version the caller saw in service: 409 if another one is by now (the page sends it). */
-  expectedInService: z.string().min(1).max(128).optional(),
+  expectedInService: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 /** Model versions are S3 path segments (src/model-store/s3-model-store.ts); anything else names none. */
@@ -125,21 +128,24 @@ const versionParam = (request: ApiRequest): string => {
   return version;
 };
 
-const undoQuery = z.object({ at: z.iso.datetime().optional() });
+const undoQuery = z.object({ at: z.optional(z.iso.datetime()) });
 
-const workflowParam = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]).default('retrain-model');
+const workflowParam = z._default(
+  z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]),
+  'retrain-model' as WorkflowName,
+);
 
 const runQuery = z.object({
   workflow: workflowParam,
-  history: booleanParam.default(false),
-  showText: booleanParam.default(false),
+  history: z._default(booleanParam, false),
+  showText: z._default(booleanParam, false),
 });
 
 const listRunsQuery = z.object({
   workflow: workflowParam,
-  status: z.enum(RUN_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(4000).optional(),
+  status: z.optional(z.enum(RUN_STATUSES)),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4000))),
 });
 
 function stateMachineOf(deps: ReviewApiDeps, workflow: WorkflowName): string {

@@ -1,4 +1,3 @@
-import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { TransientError } from '../contracts/step-errors.ts';
 
 /**
@@ -17,11 +16,17 @@ export function isAwsError(error: unknown, name: string): boolean {
  * `@smithy/service-error-classification`: what the SDK's standard retry
  * strategy retries): throttling (`ThrottlingException`, 429, ...) or
  * transient (5xx, timeouts, `ECONNRESET`-like network errors, `$retryable`).
+ *
+ * Imported when an error happens, not at start: `@smithy/core/retry` brings
+ * the SDK's retry middleware with it (~90 KiB a cold start would parse), and
+ * any code that has an AWS error in hand has loaded an SDK client, and with it
+ * that module, already.
  */
-export function isRetryableAwsError(error: unknown): boolean {
+export async function isRetryableAwsError(error: unknown): Promise<boolean> {
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as Parameters<typeof isTransientError>[0];
-  return isThrottlingError(e) || isTransientError(e);
+  const retry = await import('@smithy/core/retry');
+  const e = error as Parameters<typeof retry.isTransientError>[0];
+  return retry.isThrottlingError(e) || retry.isTransientError(e);
 }
 
 /**
@@ -42,7 +47,7 @@ export async function withTransientErrors<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (!isRetryableAwsError(error)) throw error;
+    if (!(await isRetryableAwsError(error))) throw error;
     const e = error as { name?: string; code?: string; message?: string };
     throw new TransientError(`${e.name ?? e.code}: ${e.message ?? 'temporary failure'}`, { cause: error });
   }

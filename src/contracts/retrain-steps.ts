@@ -1,52 +1,56 @@
-import { z } from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * The payloads between the retraining workflow's states (see
  * workflows/retrain-model.asl.json): S3 keys, versions and a few figures,
  * never data.
  */
-const executionName = z.string().min(1);
-const version = z.string().min(1);
+const executionName = z.string().check(z.minLength(1));
+const version = z.string().check(z.minLength(1));
 /** What the gate compares. */
 const required = z.object({ accuracy: z.number(), macroF1: z.number(), coverageAtTarget: z.number() });
 /** One model's figures on the holdout (targetPrecision null: no routing policy, the old fixed threshold). */
-const figures = required.extend({
+const figures = z.extend(required, {
   coverage: z.number(),
   autoPrecision: z.number(),
   ece: z.number(),
-  targetPrecision: z.number().nullable(),
+  targetPrecision: z.nullable(z.number()),
 });
 
 export const gatherFeedbackInput = z.object({ executionName });
 
 export const retrainInput = z.object({
   executionName,
-  snapshotKey: z.string().min(1),
-  watermark: z.string().nullable(),
+  snapshotKey: z.string().check(z.minLength(1)),
+  watermark: z.nullable(z.string()),
 });
 
-export const evaluateInput = z.object({ executionName, candidateVersion: version, snapshotKey: z.string().min(1) });
+export const evaluateInput = z.object({
+  executionName,
+  candidateVersion: version,
+  snapshotKey: z.string().check(z.minLength(1)),
+});
 
 export const evaluationSummary = z.object({
-  evaluationKey: z.string().min(1),
+  evaluationKey: z.string().check(z.minLength(1)),
   candidateVersion: version,
-  inServiceVersion: version.nullable(),
+  inServiceVersion: z.nullable(version),
   candidate: figures,
-  inService: figures.nullable(),
+  inService: z.nullable(figures),
   required,
   accepted: z.boolean(),
   reason: z.string(),
-  holdoutRows: z.number().int().nonnegative(),
+  holdoutRows: z.int().check(z.nonnegative()),
 });
 
 export const promoteInput = z.object({ executionName, evaluation: evaluationSummary });
 
 /** What the execution state holds when a step fails (the Catch put the error in `error`). */
 const failedState = z.looseObject({
-  feedback: z.looseObject({}).optional(),
-  candidate: z.looseObject({ version: version.optional() }).optional(),
-  evaluation: z.looseObject({ accepted: z.boolean().optional() }).optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  feedback: z.optional(z.looseObject({})),
+  candidate: z.optional(z.looseObject({ version: z.optional(version) })),
+  evaluation: z.optional(z.looseObject({ accepted: z.optional(z.boolean()) })),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
 });
 
 /** `Reject` (reject-candidate): a candidate the gate rejected. */

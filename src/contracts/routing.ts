@@ -21,3 +21,19 @@ void reasonsComplete;
 export function legacyRoute(needsReview: boolean): { route: Route; reason?: ReviewReason } {
   return needsReview ? { route: 'review', reason: 'low-confidence' } : { route: 'auto' };
 }
+
+/**
+ * The route of a recorded ticket: its own, or for one classified before
+ * routing was added, the one its `needsReview` implies (undefined for a
+ * failed classification, which has none).
+ */
+export function routeOf(record: {
+  readonly route?: Route;
+  readonly reason?: ReviewReason;
+  readonly needsReview?: boolean;
+  readonly status: string;
+}): { route: Route; reason?: ReviewReason } | undefined {
+  if (record.route) return { route: record.route, ...(record.reason && { reason: record.reason }) };
+  if (record.status !== 'classified' || record.needsReview === undefined) return undefined;
+  return legacyRoute(record.needsReview);
+}

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { ReviewReason, Route } from '../model/routing.ts';
-import { REVIEW_REASONS, PREDICTION_ROUTES } from './routing.ts';
+import * as z from '../zod.ts';
+import { PREDICTION_ROUTES, REVIEW_REASONS } from './routing.ts';
 import { InvalidStepInputError } from './step-errors.ts';
 
 /**
@@ -8,7 +8,7 @@ import { InvalidStepInputError } from './step-errors.ts';
  * workflows/classify-ticket.asl.json). They stay small: tokens and a sparse
  * vector, never the model.
  */
-const modelVersion = z.string().min(1);
+const modelVersion = z.string().check(z.minLength(1));
 
 export const preprocessInput = z.object({ text: z.string(), modelVersion });
 export interface PreprocessOutput {
@@ -29,7 +29,7 @@ export interface VectorizeOutput {
 
 export const predictInput = z.object({
   vector: z.object({
-    indices: z.array(z.number().int().nonnegative()),
+    indices: z.array(z.int().check(z.nonnegative())),
     values: z.array(z.number()),
     terms: z.array(z.string()),
   }),
@@ -49,7 +49,7 @@ export interface PredictOutput {
 
 const ticket = z.object({
   ticketId: z.string(),
-  subject: z.string().optional(),
+  subject: z.optional(z.string()),
   text: z.string(),
   truncated: z.boolean(),
   receivedAt: z.string(),
@@ -65,20 +65,20 @@ export const publishInput = z.object({
     top: z.array(z.object({ category: z.string(), probability: z.number() })),
     explanation: z.array(z.object({ term: z.string(), weight: z.number() })),
     /** Absent only from a Predict step that ran before routing was added (an execution in flight across a deployment). */
-    route: z.enum(PREDICTION_ROUTES).optional(),
-    reason: z.enum(REVIEW_REASONS).optional(),
+    route: z.optional(z.enum(PREDICTION_ROUTES)),
+    reason: z.optional(z.enum(REVIEW_REASONS)),
     needsReview: z.boolean(),
   }),
 });
 
 export const recordFailureInput = z.object({
-  ticket: ticket.partial().extend({ ticketId: z.string() }),
+  ticket: z.extend(z.partial(ticket), { ticketId: z.string() }),
   executionName: z.string(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
 });
 
 /** Validates a step's input; a mismatch is a bug upstream, reported by name. */
-export function parseStepInput<T extends z.ZodType>(schema: T, event: unknown, step: string): z.infer<T> {
+export function parseStepInput<T extends z.ZodMiniType>(schema: T, event: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { TriageError } from '../errors.ts';
 
 /**
@@ -12,11 +12,13 @@ import { TriageError } from '../errors.ts';
  * allowed and ignored.
  */
 export const ticketMessageSchema = z.looseObject({
-  ticketId: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional(),
-  subject: z.string().optional(),
-  body: z.string().optional(),
-  description: z.string().optional(),
-  text: z.string().optional(),
+  ticketId: z.optional(
+    z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256, 'must be at most 256 characters')),
+  ),
+  subject: z.optional(z.string()),
+  body: z.optional(z.string()),
+  description: z.optional(z.string()),
+  text: z.optional(z.string()),
 });
 
 /** A message that can never be classified; the reason is written for a person. */

@@ -38,6 +38,8 @@ export const LOCAL_QUEUES = {
 
 export interface LocalStackOptions {
   readonly dataDir?: string;
+  /** What an acknowledgement waits for (see LocalRuntimeOptions.durability). Default `fsync`. */
+  readonly durability?: LocalRuntimeOptions['durability'];
   readonly ports?: LocalRuntimeOptions['ports'];
   /** The SQS -> start-classification event-source mapping. */
   readonly eventSource?: {
@@ -118,6 +120,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
     ...(options.ports && { ports: options.ports }),
     ...(options.logger && { logger: options.logger }),
+    ...(options.durability && { durability: options.durability }),
+    // Executions interrupted by a crash run again only once the handlers' environment is in place (below).
+    stepFunctions: { resumeInterrupted: 'when-asked' },
   });
   try {
     const { emulators } = runtime;
@@ -182,6 +187,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       models: settings.MODELS_TABLE,
       idempotency: settings.IDEMPOTENCY_TABLE,
     });
+    // Everything the handlers need is in place: executions a crash interrupted can run again.
+    const resumed = runtime.resumeInterruptedExecutions();
+    if (resumed > 0) options.logger?.info('restarted interrupted executions', { count: resumed });
 
     let eventSource: SqsEventSourceMapping | undefined;
     const startEventSource = async (): Promise<SqsEventSourceMapping> => {

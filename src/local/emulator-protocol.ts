@@ -7,6 +7,7 @@
  */
 import type { RequestListener } from 'node:http';
 import type { MessagePort } from 'node:worker_threads';
+import type { Durability } from './journal.ts';
 
 /** The account id in every local ARN and queue URL (fauxqs' default). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -24,8 +25,15 @@ export interface StartEmulatorsOptions {
   readonly dataDir?: string;
   readonly ports?: EmulatorPorts;
   readonly region?: string;
-  /** How often changed SQS state is snapshotted (ms). Default 1000. */
-  readonly sqsSnapshotIntervalMs?: number;
+  /**
+   * When a change counts as committed and is acknowledged: `fsync` (default;
+   * on disk, survives power loss), `process` (handed to the OS, survives a
+   * crash or `kill -9` of the process), `off` (answered before it is written:
+   * for measuring the cost only). See journal.ts.
+   */
+  readonly durability?: Durability;
+  /** Checkpoint the SQS journal when its log passes this size. Default 64 MiB. */
+  readonly sqsCheckpointAtBytes?: number;
   /** Milliseconds dynalite keeps tables CREATING/UPDATING/DELETING. Default 0. */
   readonly dynamodbTableTransitionMs?: number;
   /** Run the servers on this thread (`main`, the default) or in a worker thread (`worker`). */
@@ -53,7 +61,7 @@ export interface Emulators {
   createQueue(name: string, options?: CreateQueueOptions): { queueUrl: string; queueArn: string };
   /** Creates a bucket (idempotent). */
   createBucket(name: string): void;
-  /** Writes the SQS snapshot now (no-op when not persistent). */
+  /** Resolves when every SQS change so far is committed (no-op when not persistent). */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * The emulators (fauxqs S3+SQS, dynalite DynamoDB, with their persistence) in
  * a worker thread of the same process. They still serve HTTP on 127.0.0.1 and
  * the clients still talk HTTP to them; the point is the second core: request
- * parsing, the emulators' own work, LevelDB and the SQS snapshots run in
+ * parsing, the emulators' own work, LevelDB and the SQS journal run in
  * parallel with the Lambda handlers, the interpreter and the SDK clients on
  * the main thread (measured: drain CPU moved off the main thread ≈ 30%).
  *

@@ -5,9 +5,14 @@
  * - DynamoDB: dynalite's own LevelDB store (`<dataDir>/dynamodb`).
  * - S3: fauxqs is memory-only, so its store is wrapped with write-through disk
  *   persistence (`<dataDir>/s3`, see fauxqs/s3-persistence.ts).
- * - SQS: fauxqs is memory-only, so queues and messages are snapshotted to
- *   `<dataDir>/sqs/queues.json` while they change and on stop, and reloaded on
- *   start (see fauxqs/sqs-persistence.ts for the limits).
+ * - SQS: fauxqs is memory-only, so every change is journaled
+ *   (`<dataDir>/sqs/`, see fauxqs/sqs-persistence.ts and journal.ts) and a
+ *   request that changed SQS is answered only once its change is committed.
+ *
+ * `durability` says what "committed" means for all three: `fsync` (default:
+ * on disk, survives power loss), `process` (handed to the OS, survives a
+ * crash or `kill -9` of this process), `off` (answered before it is written:
+ * for measuring the cost only).
  *
  * Queue URLs are `http://127.0.0.1:<port>/000000000000/<name>`; a request for
  * any URL whose last path segment names an existing queue is accepted (as SQS
@@ -19,16 +24,28 @@
  * LevelDB and snapshot work run on another core than the Lambda handlers,
  * the interpreter and the SDK clients.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
-import { loadFauxqsStoreClasses, type FauxqsSqsStore } from './fauxqs/internals.ts';
+import { syncDynamoDbWrites } from './dynamodb-durability.ts';
+import { loadFauxqsStoreClasses, type FauxqsSqsRouterClass, type FauxqsSqsStore } from './fauxqs/internals.ts';
 import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
-import { restoreSqsStore, saveSqsSnapshot } from './fauxqs/sqs-persistence.ts';
+import {
+  captureSqsStore,
+  DedupLedger,
+  InvocationSends,
+  journalQueueMetadata,
+  journalSqsChanges,
+  readLegacySnapshot,
+  restoreSqsStore,
+  type SqsRecord,
+} from './fauxqs/sqs-persistence.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, type Emulators, type StartEmulatorsOptions } from './emulator-protocol.ts';
 import { closeServer, endpointUrl, listen, LOOPBACK_HOST } from './http-util.ts';
+import { INVOCATION_HEADER } from './invocation-identity.ts';
+import { Journal, journalExists } from './journal.ts';
 
 export {
   DEFAULT_REGION,
@@ -39,7 +56,17 @@ export {
   type StartEmulatorsOptions,
 } from './emulator-protocol.ts';
 
-const SQS_READ_ONLY_OPS = new Set(['GetQueueUrl', 'GetQueueAttributes', 'ListQueues', 'ListQueueTags']);
+/** SQS operations answered without waiting for the journal (they change nothing, or only receive counts). */
+const SQS_NO_COMMIT_OPS = new Set([
+  'GetQueueUrl',
+  'GetQueueAttributes',
+  'ListQueues',
+  'ListQueueTags',
+  'ReceiveMessage',
+  'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
+]);
+const SQS_TAG_OPS = new Set(['TagQueue', 'UntagQueue']);
 
 /** The queue name in any SQS queue URL form (its last path segment). */
 const queueNameOfUrl = (url: string): string => url.slice(url.lastIndexOf('/') + 1);
@@ -51,7 +78,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
   const region = options.region ?? DEFAULT_REGION;
   const dataDir = options.dataDir;
-  const { SqsStore, S3Store, SnsStore } = await loadFauxqsStoreClasses();
+  const { SqsStore, S3Store, SnsStore, SqsRouter } = await loadFauxqsStoreClasses();
 
   // --- S3 + SQS (fauxqs) ---
   const sqsStore = new SqsStore();
@@ -62,49 +89,63 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const queueArn = (name: string): string => `arn:aws:sqs:${region}:${LOCAL_ACCOUNT_ID}:${name}`;
   makeQueueUrlsCanonical(sqsStore, queueUrl);
 
+  const durability = options.durability ?? 'fsync';
+  let journal: Journal<SqsRecord> | undefined;
+  const dedupIds = new DedupLedger();
+  const sends = new InvocationSends();
+  if (dataDir) {
+    trackInvocations(SqsRouter);
+    const s3Dir = join(dataDir, 's3');
+    restoreS3Store(s3Store, s3Dir);
+    attachS3WriteThrough(s3Store, s3Dir, { sync: durability === 'fsync' });
+    const sqsDir = join(dataDir, 'sqs');
+    const legacyFile = join(sqsDir, 'queues.json');
+    const legacy = journalExists(sqsDir, 'sqs') ? [] : readLegacySnapshot(legacyFile);
+    const opened = Journal.open<SqsRecord>(sqsDir, 'sqs', {
+      durability,
+      ...(options.sqsCheckpointAtBytes !== undefined ? { checkpointAtBytes: options.sqsCheckpointAtBytes } : {}),
+    });
+    journal = opened.journal;
+    restoreSqsStore(sqsStore, [...legacy, ...opened.records], queueUrl, dedupIds, sends);
+    journalSqsChanges(sqsStore, journal, dedupIds, sends);
+    const sqsJournal = journal;
+    const checkpoint = (): Promise<void> => sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds, sends));
+    sqsJournal.onCheckpointDue(() => {
+      checkpoint().catch((err: unknown) => console.error('[local-runtime] SQS checkpoint failed:', err));
+    });
+    // One base to start from next time (and the old snapshot file folded in).
+    await checkpoint();
+    rmSync(legacyFile, { force: true });
+  }
+
   const app = buildApp({
     logger: false,
     defaultRegion: region,
     stores: { sqsStore, s3Store, snsStore: new SnsStore() } as unknown as NonNullable<BuildAppOptions['stores']>,
   });
-  let sqsDirty = false;
-  app.addHook('onRequest', (request, _reply, done) => {
-    const target = request.headers['x-amz-target'];
-    if (typeof target === 'string' && target.startsWith('AmazonSQS.') && !SQS_READ_ONLY_OPS.has(target.slice(10))) {
-      sqsDirty = true;
-    }
-    done();
-  });
+  if (journal) {
+    const sqsJournal = journal;
+    // Acknowledged means durable: a request that changed SQS is answered once its change is committed.
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const target = request.headers['x-amz-target'];
+      if (typeof target !== 'string' || !target.startsWith('AmazonSQS.')) return payload;
+      const operation = target.slice('AmazonSQS.'.length);
+      if (SQS_NO_COMMIT_OPS.has(operation)) return payload;
+      if (SQS_TAG_OPS.has(operation)) journalQueueMetadata(sqsStore, sqsJournal);
+      await sqsJournal.commit();
+      return payload;
+    });
+  }
   // fauxqs' startFauxqs() always binds 0.0.0.0; buildApp() + listen lets us bind loopback only.
   await app.listen({ port: options.ports?.fauxqs ?? 0, host: LOOPBACK_HOST });
   fauxqsPort = (app.server.address() as AddressInfo).port;
 
-  const sqsFile = dataDir ? join(dataDir, 'sqs', 'queues.json') : undefined;
-  if (dataDir && sqsFile) {
-    const s3Dir = join(dataDir, 's3');
-    restoreS3Store(s3Store, s3Dir);
-    attachS3WriteThrough(s3Store, s3Dir);
-    mkdirSync(join(dataDir, 'sqs'), { recursive: true });
-    restoreSqsStore(sqsStore, sqsFile, queueUrl);
-  }
-
-  let saving: Promise<void> = Promise.resolve();
-  const flush = (): Promise<void> => {
-    if (!sqsFile) return Promise.resolve();
-    sqsDirty = false;
-    saving = saving.then(() => saveSqsSnapshot(sqsStore, sqsFile));
-    return saving;
-  };
-  const snapshotTimer = sqsFile
-    ? setInterval(() => {
-        if (sqsDirty) flush().catch((err: unknown) => console.error('[local-runtime] SQS snapshot failed:', err));
-      }, options.sqsSnapshotIntervalMs ?? 1000)
-    : undefined;
-  snapshotTimer?.unref();
+  const flush = (): Promise<void> => journal?.commit() ?? Promise.resolve();
 
   // --- DynamoDB (dynalite) ---
   const transitionMs = options.dynamodbTableTransitionMs ?? 0;
   if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  if (dataDir && durability === 'fsync') await syncDynamoDbWrites();
   const dynamoServer = dynalite({
     ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
     createTableMs: transitionMs,
@@ -116,6 +157,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);
   } catch (err) {
     await app.close();
+    await journal?.close();
     throw err;
   }
 
@@ -140,9 +182,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
         });
       }
       const existing = sqsStore.getQueueByName(name);
-      if (existing) Object.assign(existing.attributes, attributes);
+      if (existing) existing.setAttributes(attributes);
       else sqsStore.createQueue(name, queueUrl(name), queueArn(name), attributes);
-      sqsDirty = true;
       return { queueUrl: queueUrl(name), queueArn: queueArn(name) };
     },
     createBucket(name) {
@@ -150,12 +191,34 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     },
     flush,
     async stop() {
-      if (snapshotTimer) clearInterval(snapshotTimer);
       await app.close();
-      await flush();
+      if (journal) {
+        const sqsJournal = journal;
+        await sqsJournal.checkpoint(() => captureSqsStore(sqsStore, dedupIds, sends));
+        await sqsJournal.close();
+      }
       await closeServer(dynamoServer);
     },
   };
+}
+
+const tracking = Symbol.for('ticket-triage.local.sqs-invocations');
+
+/**
+ * fauxqs calls an action's handler synchronously inside `SqsRouter.handle`:
+ * the sends it makes belong to the request's invocation (header), if any.
+ * Installed once per thread.
+ */
+function trackInvocations(SqsRouter: FauxqsSqsRouterClass): void {
+  const proto = SqsRouter.prototype as FauxqsSqsRouterClass['prototype'] & Record<symbol, boolean>;
+  if (proto[tracking]) return;
+  const handle = proto.handle;
+  proto.handle = function handleAsInvocation(this: unknown, request, reply) {
+    const header = request.headers[INVOCATION_HEADER];
+    const key = typeof header === 'string' ? decodeURIComponent(header) : undefined;
+    return InvocationSends.during(key, () => handle.call(this, request, reply));
+  };
+  proto[tracking] = true;
 }
 
 /**

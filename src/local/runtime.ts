@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientSettings } from '../aws/loopback-client-settings.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
 import { createGatewayServer } from './gateway.ts';
@@ -26,6 +27,7 @@ import {
   type FunctionOptions,
   type LambdaHandler,
 } from './lambda/function-registry.ts';
+import type { Durability } from './journal.ts';
 import { consoleLogger, type RuntimeLogger } from './logger.ts';
 import { startSchedule, type ScheduleHandle, type ScheduleOptions } from './schedule.ts';
 import type { ExecutionStoreLimits } from './stepfunctions/execution-store.ts';
@@ -56,7 +58,20 @@ export interface LocalRuntimeOptions {
     readonly interruptedExecutions?: 'restart' | 'abort';
     /** How long stop() waits for running executions (ms). Default 10,000. */
     readonly drainTimeoutMs?: number;
+    /**
+     * When interrupted executions restart: as soon as their state machine is
+     * registered (`on-register`, default) or when `resumeInterruptedExecutions()`
+     * is called (`when-asked`: once the functions' environment is in place).
+     */
+    readonly resumeInterrupted?: 'on-register' | 'when-asked';
   };
+  /**
+   * With a data directory, when a change counts as done and is acknowledged:
+   * `fsync` (default: on disk, survives power loss), `process` (handed to the
+   * OS: survives a crash or `kill -9` of the process, not power loss), `off`
+   * (acknowledged before it is written; only to measure what durability costs).
+   */
+  readonly durability?: Durability;
   readonly logger?: RuntimeLogger;
   /**
    * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
@@ -114,6 +129,8 @@ export interface LocalRuntime {
   registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
   addSqsEventSource(options: AddSqsEventSourceOptions): Promise<SqsEventSourceMapping>;
+  /** Restarts the executions a stop or crash interrupted (see `stepFunctions.resumeInterrupted`); returns how many. */
+  resumeInterruptedExecutions(): number;
   schedule(expression: string, task: () => unknown, options?: ScheduleOptions): ScheduleHandle;
   /** Stops schedules, event sources (finishing in-flight batches), executions, servers; flushes state. */
   stop(): Promise<void>;
@@ -127,13 +144,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = options.dataDir;
   const logger = options.logger ?? consoleLogger();
   const ports = options.ports ?? {};
+  const durability = options.durability ?? 'fsync';
 
-  const emulators = await startEmulators({
-    ...(dataDir !== undefined ? { dataDir } : {}),
-    ports: { fauxqs: ports.fauxqs ?? 0, dynamodb: ports.dynamodb ?? 0 },
-    region,
-    thread: options.emulatorThread ?? 'worker',
-  });
+  // First, before anything opens a file there: one runtime per data directory.
+  const lock: DataDirLock | undefined = dataDir !== undefined ? lockDataDir(dataDir) : undefined;
+  let emulators: Emulators;
+  try {
+    emulators = await startEmulators({
+      ...(dataDir !== undefined ? { dataDir } : {}),
+      ports: { fauxqs: ports.fauxqs ?? 0, dynamodb: ports.dynamodb ?? 0 },
+      region,
+      thread: options.emulatorThread ?? 'worker',
+      durability,
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const servers: Server[] = [];
   try {
     const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID);
@@ -146,6 +173,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.stepFunctions?.interruptedExecutions
         ? { interruptedExecutions: options.stepFunctions.interruptedExecutions }
         : {}),
+      ...(options.stepFunctions?.resumeInterrupted
+        ? { resumeInterrupted: options.stepFunctions.resumeInterrupted }
+        : {}),
+      durability,
     });
     const sfnServer = createStepFunctionsServer(stepFunctions);
     servers.push(sfnServer);
@@ -165,6 +196,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamodb: emulators.endpoints.dynamodb,
       stepFunctions: endpointUrl(sfnPort),
     };
+    lock?.update({ ...endpoints });
     const clientConfig = (service: LocalService = 'gateway'): LocalClientConfig => ({
       endpoint: endpoints[service],
       region,
@@ -216,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         eventSources.add(mapping);
         return mapping;
       },
+      resumeInterruptedExecutions: () => stepFunctions.resumeInterruptedExecutions(),
       schedule(expression, task, scheduleOptions) {
         const handle = startSchedule(expression, task, scheduleOptions);
         schedules.add(handle);
@@ -229,11 +262,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         sqsClient.destroy();
         await Promise.all(servers.map((s) => closeServer(s)));
         await emulators.stop();
+        lock?.release();
       },
     };
   } catch (err) {
     await Promise.allSettled(servers.map((s) => closeServer(s)));
     await emulators.stop();
+    lock?.release();
     throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../zod.ts';
 import { STEMMER_LANGUAGES } from '../text/config.ts';
 import { ArtifactFormatError, decodeContainer, encodeContainer } from './binary.ts';
 import { linearClassifier, type LinearClassifier, type LinearModelData } from './linear.ts';
@@ -34,8 +34,8 @@ export const MODEL_FILES = {
 
 const partSchema = z.object({
   file: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().nonnegative(),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  bytes: z.int().check(z.nonnegative()),
 });
 
 const preprocessSchema = z.object({
@@ -45,78 +45,78 @@ const preprocessSchema = z.object({
     z.object({ kind: z.literal('stem'), language: z.enum(STEMMER_LANGUAGES) }),
     z.object({ kind: z.literal('none') }),
   ]),
-  ngramRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
-  maxChars: z.number().int().positive(),
+  ngramRange: z.tuple([z.int().check(z.positive()), z.int().check(z.positive())]),
+  maxChars: z.int().check(z.positive()),
 });
 
 const lineageSchema = z.object({
-  dataset: z.object({ sha256: z.string(), rows: z.number().int().nonnegative(), source: z.string().optional() }),
-  feedback: z
-    .object({
-      count: z.number().int().nonnegative(),
-      watermark: z.string().optional(),
-      snapshotKey: z.string().optional(),
-    })
-    .optional(),
-  parentVersion: z.string().optional(),
+  dataset: z.object({ sha256: z.string(), rows: z.int().check(z.nonnegative()), source: z.optional(z.string()) }),
+  feedback: z.optional(
+    z.object({
+      count: z.int().check(z.nonnegative()),
+      watermark: z.optional(z.string()),
+      snapshotKey: z.optional(z.string()),
+    }),
+  ),
+  parentVersion: z.optional(z.string()),
 });
 
 const routingSchema = z.object({
   targetPrecision: z.number(),
-  confidenceZ: z.number().optional(),
+  confidenceZ: z.optional(z.number()),
   threshold: z.number(),
-  perCategory: z.record(z.string(), z.number()).optional(),
-  unknown: z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() }).optional(),
-  curve: z.object({ rows: z.array(z.number()), right: z.array(z.number()) }).optional(),
+  perCategory: z.optional(z.record(z.string(), z.number())),
+  unknown: z.optional(z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() })),
+  curve: z.optional(z.object({ rows: z.array(z.number()), right: z.array(z.number()) })),
   fitted: z.object({
-    rows: z.number().int().nonnegative(),
+    rows: z.int().check(z.nonnegative()),
     coverage: z.number(),
     precision: z.number(),
-    perCategoryNote: z.string().optional(),
+    perCategoryNote: z.optional(z.string()),
   }),
 });
 
 const featuresSchema = z.object({
-  sublinearTf: z.boolean().optional(),
-  minDf: z.number().int().positive().optional(),
-  float32: z.boolean().optional(),
-  char: z
-    .object({
-      ngramRange: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  sublinearTf: z.optional(z.boolean()),
+  minDf: z.optional(z.int().check(z.positive())),
+  float32: z.optional(z.boolean()),
+  char: z.optional(
+    z.object({
+      ngramRange: z.tuple([z.int().check(z.positive()), z.int().check(z.positive())]),
       sublinearTf: z.boolean(),
-      minDf: z.number().int().positive(),
-      weight: z.number().positive(),
-    })
-    .optional(),
+      minDf: z.int().check(z.positive()),
+      weight: z.number().check(z.positive()),
+    }),
+  ),
 });
 
 export const manifestSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   formatVersion: z.union([z.literal(1), z.literal(2)]),
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   createdAt: z.string(),
   profile: z.enum(PROFILE_NAMES),
   parameters: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   preprocess: preprocessSchema,
   /** TF-IDF options beyond the word n-grams (absent: raw counts, word n-grams only). */
-  features: featuresSchema.optional(),
+  features: z.optional(featuresSchema),
   /** When predictions are routed automatically (absent in version 1 models). */
-  routing: routingSchema.optional(),
+  routing: z.optional(routingSchema),
   /** Categories left out of training as unknown (`--unknown-label`, `--hold-out-categories`). */
-  openSet: z
-    .object({
-      unknownLabel: z.string().optional(),
-      heldOutCategories: z.array(z.string()).optional(),
-      seed: z.number().int().optional(),
-    })
-    .optional(),
-  labels: z.array(z.string()).min(2),
-  numFeatures: z.number().int().nonnegative(),
-  trainingRows: z.number().int().nonnegative(),
+  openSet: z.optional(
+    z.object({
+      unknownLabel: z.optional(z.string()),
+      heldOutCategories: z.optional(z.array(z.string())),
+      seed: z.optional(z.int()),
+    }),
+  ),
+  labels: z.array(z.string()).check(z.minLength(2)),
+  numFeatures: z.int().check(z.nonnegative()),
+  trainingRows: z.int().check(z.nonnegative()),
   parts: z.object({ vectorizer: partSchema, classifier: partSchema }),
   lineage: lineageSchema,
-  validation: z.unknown().optional(),
-  metrics: z.unknown().optional(),
+  validation: z.optional(z.unknown()),
+  metrics: z.optional(z.unknown()),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema> & { readonly metrics?: Metrics };

@@ -4,8 +4,7 @@ import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { ReviewReason, Route } from '../model/routing.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
-import { legacyRoute } from '../contracts/routing.ts';
-import { TriageError } from '../errors.ts';
+import { InvalidCursorError, TicketConflictError } from './errors.ts';
 
 export const RECENT_LIST_KEY = 'ticket';
 
@@ -23,7 +22,7 @@ export interface TicketRecord {
   readonly probability?: number;
   readonly top?: readonly CategoryProbability[];
   readonly explanation?: readonly Explanation[];
-  /** `auto` or `review` (absent on tickets classified before routing was added: see {@link routeOf}). */
+  /** `auto` or `review` (absent on tickets classified before routing was added: see `routeOf`, src/contracts/routing.ts). */
   readonly route?: Route;
   /** Why it goes to review. */
   readonly reason?: ReviewReason;
@@ -48,25 +47,6 @@ export interface PredictionFilters {
   readonly status?: TicketRecord['status'];
 }
 
-/**
- * The route of a recorded ticket: its own, or for one classified before
- * routing was added, the one its `needsReview` implies (undefined for a
- * failed classification).
- */
-export function routeOf(record: Pick<TicketRecord, 'route' | 'reason' | 'needsReview' | 'status'>) {
-  if (record.route) return { route: record.route, ...(record.reason && { reason: record.reason }) };
-  if (record.status !== 'classified' || record.needsReview === undefined) return undefined;
-  return legacyRoute(record.needsReview);
-}
-
-/** A list cursor that is not one this store handed out. */
-export class InvalidCursorError extends TriageError {
-  override readonly name = 'InvalidCursorError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'BadRequest', options);
-  }
-}
-
 const encodeCursor = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 function decodeCursor(cursor: string): Record<string, unknown> {
@@ -78,14 +58,6 @@ function decodeCursor(cursor: string): Record<string, unknown> {
     // reported below
   }
   throw new InvalidCursorError('the cursor is not valid: pass the `cursor` of the previous page unchanged');
-}
-
-/** Another execution already recorded a different result for this ticket. */
-export class TicketConflictError extends TriageError {
-  override readonly name = 'TicketConflictError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'Internal', options);
-  }
 }
 
 export class PredictionStore {

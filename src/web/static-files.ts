@@ -13,11 +13,11 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../workflows/catalog.ts';
 import { NO_SIGN_IN, signInConnectOrigins, type WebPageConfig } from './page-config.ts';
 
-/** Where the page's own files live. */
-export const STATIC_ROOT = fileURLToPath(new URL('./static/', import.meta.url));
+/** Where the page's own files live (from the project root: the same from src/web/ and from the compiled CLI in dist/cli/). */
+export const STATIC_ROOT = projectPath('src/web/static/');
 
 const require = createRequire(import.meta.url);
 

@@ -26,6 +26,8 @@ describe('code-access analysis', () => {
       expect.stringMatching(/^dynamodb:GetItem GetCommand TableName=\$MODELS_TABLE id=\? `event`/),
       // AuditedStore.read, reached through `store.read()` on a Store; a required() setting.
       'dynamodb:PutItem PutCommand TableName=$OUTPUT_QUEUE_URL id="@audit"',
+      // `new commands.UpdateCommand(...)` on the namespace of `await import('@aws-sdk/lib-dynamodb')`.
+      'dynamodb:UpdateItem UpdateCommand TableName=$IDEMPOTENCY_TABLE id="lazy"',
     ]);
   });
 
@@ -51,6 +53,6 @@ describe('code-access analysis', () => {
         .filter((r) => r.site.startsWith('test/'))
         .map((r) => `${r.name}${r.required ? '!' : ''}`)
         .sort(),
-    ).toEqual(['MODELS_TABLE', 'OUTPUT_QUEUE_URL!', 'PREDICTIONS_TABLE']);
+    ).toEqual(['IDEMPOTENCY_TABLE', 'MODELS_TABLE', 'OUTPUT_QUEUE_URL!', 'PREDICTIONS_TABLE']);
   });
 });

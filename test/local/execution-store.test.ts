@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecutionStore } from '../../src/local/stepfunctions/execution-store.ts';
@@ -20,6 +20,7 @@ describe('execution store', () => {
   it('keeps histories out of the execution log, snapshots them periodically and on shutdown, and loads them back', async () => {
     const dir = join(data.dir, 'a');
     const store = new ExecutionStore(dir, { historySnapshotMs: 50 });
+    await store.load();
     let built = 0;
     const add = (name: string) => {
       const record = store.addRunning({
@@ -46,7 +47,11 @@ describe('execution store', () => {
     await eventually(() => (built > 0 ? true : undefined)); // ...until the periodic snapshot
     add('two');
     await store.shutdown();
-    const log = readFileSync(join(dir, 'executions.jsonl'), 'utf8');
+    const log = readdirSync(dir)
+      .filter((f) => f.startsWith('executions.'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('');
+    expect(log).toContain('"arn:x:two"');
     expect(log).not.toContain('"events"');
     expect(readFileSync(join(dir, 'histories.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
 

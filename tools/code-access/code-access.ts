@@ -839,8 +839,12 @@ export class CodeAccessAnalyzer {
       });
       return undefined;
     }
-    const construction = node.parent;
-    if (construction?.kind !== SyntaxKind.NewExpression || construction.expression !== node) {
+    // `new XCommand(...)`, or `new sdk.XCommand(...)` on a module namespace (`import * as sdk`, or
+    // `const sdk = await import(...)` where the package is loaded on first use).
+    const constructed =
+      node.parent?.kind === SyntaxKind.PropertyAccessExpression && node.parent.name === node ? node.parent : node;
+    const construction = constructed.parent;
+    if (construction?.kind !== SyntaxKind.NewExpression || construction.expression !== constructed) {
       // `instanceof` or a type position: not a call.
       if (
         node.parent?.kind === SyntaxKind.TypeReference ||

@@ -49,6 +49,21 @@ type Outcome =
   | { status: 'REJECTED'; reason: string; earlier: { status: string; result?: ClassifiedMessage } };
 
 /**
+ * How long to wait before each next look at the execution: a few ms at first
+ * (the pipeline takes tens of ms locally), growing by half each time up to
+ * 250 ms (a run that takes seconds on AWS costs a handful of calls, well
+ * within DescribeExecution's quota).
+ */
+function pollDelays(firstMs = 5, maxMs = 250): () => number {
+  let next = firstMs;
+  return () => {
+    const delay = next;
+    next = Math.min(maxMs, next * 1.5);
+    return delay;
+  };
+}
+
+/**
  * Follows the ticket's execution (named after its id) until it ends. An
  * execution started by another message (the id was used before) means this
  * message is rejected as a duplicate or a conflict: said at once, not after
@@ -57,6 +72,7 @@ type Outcome =
 async function waitForResult(target: Target, ticketId: string, messageId: string, timeoutMs: number): Promise<Outcome> {
   const arn = executionArnOf(required('CLASSIFY_STATE_MACHINE_ARN', target.config), executionNameFor(ticketId));
   const deadline = Date.now() + timeoutMs;
+  const delay = pollDelays();
   for (;;) {
     let execution: DescribeExecutionCommandOutput | undefined;
     try {
@@ -83,7 +99,7 @@ async function waitForResult(target: Target, ticketId: string, messageId: string
         };
     }
     if (Date.now() > deadline) return { status: 'WAITING' };
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, delay()));
   }
 }
 

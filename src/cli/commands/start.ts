@@ -5,7 +5,7 @@ import { readLabelledCsv } from '../../data/labelled-csv.ts';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../model/profiles.ts';
 import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../local-stack/local-stack.ts';
-import { DEFAULT_DATA_DIR, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
+import { DEFAULT_DATA_DIR, readStackFile, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
 import { projectPath } from '../../workflows/catalog.ts';
 import { port, wholeNumber } from '../options.ts';
 import { CliError, percent, warn } from '../output.ts';
@@ -25,6 +25,24 @@ interface StartOptions {
 const AUTH_MODES = ['none', 'oidc'] as const;
 
 export const DEMO_DATA = 'data/demo-tickets.csv';
+
+/** A second `start` on a data directory in use: say which stack has it and how to proceed. */
+function inUseMessage(error: unknown, dataDir: string): CliError | undefined {
+  if (!(error instanceof Error) || error.name !== 'DataDirInUseError') return undefined;
+  const holder = (error as Error & { holder: { pid: number; endpoints?: Record<string, string> } }).holder;
+  const web = readStackFile(dataDir)?.webUrl;
+  const where = [
+    `pid ${holder.pid}`,
+    ...(holder.endpoints?.gateway ? [`AWS endpoint ${holder.endpoints.gateway}`] : []),
+    ...(web ? [`web page ${web}`] : []),
+  ].join(', ');
+  return new CliError(
+    `a ticket-triage stack is already running on ${dataDir} (${where}).\n` +
+      `Use that one (npx triage send/runs find it), stop it (Ctrl-C in its terminal, or kill ${holder.pid}), ` +
+      'or start another with --data-dir <another dir> and other ports.',
+    'Conflict',
+  );
+}
 
 export function registerStart(program: Command): void {
   program
@@ -67,6 +85,8 @@ export function registerStart(program: Command): void {
         httpPort: options.port,
         webPage: true,
         ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: options.oidcPort } }),
+      }).catch((error: unknown) => {
+        throw inUseMessage(error, options.dataDir) ?? error;
       });
       const clients = createAwsClients(stack.config);
       const { store, registry } = storesOf({ where: 'local', config: stack.config, clients });

@@ -50,6 +50,18 @@ export interface FauxqsSqsQueue {
   fifoDelayed: Map<string, FauxqsSqsMessage[]>;
   sequenceCounter: number;
   isFifo(): boolean;
+  /** Every message put on the queue goes through here (sends and dead-letter moves). */
+  enqueue(msg: FauxqsSqsMessage): void;
+  dequeue(
+    maxCount: number,
+    visibilityTimeoutOverride?: number,
+    dlqResolver?: (arn: string) => FauxqsSqsQueue | undefined,
+  ): { MessageId: string; ReceiptHandle: string }[];
+  deleteMessage(receiptHandle: string): boolean;
+  changeVisibility(receiptHandle: string, timeoutSeconds: number): void;
+  purge(): void;
+  setAttributes(attributes: Record<string, string>): void;
+  recordDeduplication(dedupId: string, messageId: string, sequenceNumber?: string): void;
 }
 
 /** The parts of fauxqs' `SqsStore` we use. */
@@ -66,6 +78,7 @@ export interface FauxqsSqsStore {
   getQueue(url: string): FauxqsSqsQueue | undefined;
   getQueueByName(name: string): FauxqsSqsQueue | undefined;
   getQueueByArn(arn: string): FauxqsSqsQueue | undefined;
+  deleteQueue(url: string): boolean;
   listQueues(prefix?: string, maxResults?: number): FauxqsSqsQueue[];
   buildQueueUrl(queueName: string, port: string, requestHost: string, region: string): string;
 }
@@ -103,7 +116,15 @@ export interface FauxqsS3Store {
   readonly multipartUploads: Map<string, { bucket: string; key: string }>;
 }
 
+/** fauxqs' SQS request router: `handle` calls the action's handler synchronously before its first await. */
+export interface FauxqsSqsRouterClass {
+  readonly prototype: {
+    handle(request: { headers: Record<string, string | string[] | undefined> }, reply: unknown): Promise<unknown>;
+  };
+}
+
 export interface FauxqsStoreClasses {
+  readonly SqsRouter: FauxqsSqsRouterClass;
   readonly SqsStore: new () => FauxqsSqsStore;
   readonly S3Store: new () => FauxqsS3Store;
   readonly SnsStore: new () => object;
@@ -133,8 +154,14 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     const dist = fauxqsDistDir();
     const load = (file: string): Promise<Record<string, unknown>> =>
       import(pathToFileURL(join(dist, file)).href) as Promise<Record<string, unknown>>;
-    const [sqs, s3, sns] = await Promise.all([load('sqs/sqsStore.js'), load('s3/s3Store.js'), load('sns/snsStore.js')]);
+    const [sqs, s3, sns, router] = await Promise.all([
+      load('sqs/sqsStore.js'),
+      load('s3/s3Store.js'),
+      load('sns/snsStore.js'),
+      load('sqs/sqsRouter.js'),
+    ]);
     const classes = {
+      SqsRouter: router.SqsRouter as FauxqsStoreClasses['SqsRouter'],
       SqsStore: sqs.SqsStore as FauxqsStoreClasses['SqsStore'],
       S3Store: s3.S3Store as FauxqsStoreClasses['S3Store'],
       SnsStore: sns.SnsStore as FauxqsStoreClasses['SnsStore'],
@@ -142,8 +169,20 @@ export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
     for (const [name, cls] of Object.entries(classes)) {
       if (typeof cls !== 'function') throw new Error(`fauxqs internals changed: ${name} not found`);
     }
+    assertMethods('SqsRouter', classes.SqsRouter.prototype, ['handle']);
+    const probe = new classes.SqsStore().createQueue('probe', 'http://probe/probe', 'arn:probe');
+    assertMethods('SqsQueue', Object.getPrototypeOf(probe) as object, [
+      'enqueue',
+      'dequeue',
+      'deleteMessage',
+      'purge',
+      'setAttributes',
+      'recordDeduplication',
+      'isFifo',
+    ]);
     assertMethods('SqsStore', classes.SqsStore.prototype, [
       'createQueue',
+      'deleteQueue',
       'getQueue',
       'getQueueByName',
       'getQueueByArn',

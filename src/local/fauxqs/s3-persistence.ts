@@ -7,11 +7,26 @@
  * last (and atomically, via rename), so it marks a complete object.
  *
  * Writes are synchronous inside the store call, so an object acknowledged to
- * a client is on disk. S3 traffic here is light (models, snapshots), so the
- * blocking write is acceptable; all objects are also held in memory (fauxqs).
+ * a client has been handed to the OS (it survives `kill -9`); with
+ * `sync: true` the files and their folder are also fsynced before the store
+ * call returns (it survives power loss). S3 traffic here is light (models,
+ * snapshots), so the blocking write is acceptable; all objects are also held
+ * in memory (fauxqs).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import type { FauxqsS3Object, FauxqsS3Store } from './internals.ts';
 
@@ -28,10 +43,21 @@ const SAFE_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
 const objectFileBase = (key: string): string => createHash('sha256').update(key).digest('hex');
 
-function writeAtomic(path: string, data: Buffer | string): void {
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAtomic(path: string, data: Buffer | string, sync: boolean): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, data);
+  if (sync) fsyncPath(tmp);
   renameSync(tmp, path);
+  if (sync) fsyncPath(dirname(path));
 }
 
 /** Loads every persisted bucket/object into `store`. Call before wrapping it. */
@@ -65,7 +91,8 @@ export function restoreS3Store(store: FauxqsS3Store, dir: string): { buckets: nu
  * also applied to `dir`. fauxqs' own `deleteObjects` calls `this.deleteObject`,
  * so it is covered too.
  */
-export function attachS3WriteThrough(store: FauxqsS3Store, dir: string): void {
+export function attachS3WriteThrough(store: FauxqsS3Store, dir: string, options: { sync?: boolean } = {}): void {
+  const sync = options.sync ?? false;
   mkdirSync(dir, { recursive: true });
   const bucketDir = (bucket: string): string => {
     if (!SAFE_BUCKET_NAME.test(bucket)) throw new Error(`unsafe bucket name for the local data dir: ${bucket}`);
@@ -74,7 +101,7 @@ export function attachS3WriteThrough(store: FauxqsS3Store, dir: string): void {
   const writeObject = (bucket: string, obj: FauxqsS3Object): void => {
     const base = join(bucketDir(bucket), objectFileBase(obj.key));
     mkdirSync(bucketDir(bucket), { recursive: true });
-    writeAtomic(`${base}.bin`, obj.body);
+    writeAtomic(`${base}.bin`, obj.body, sync);
     const meta: StoredObjectMeta = {
       key: obj.key,
       contentType: obj.contentType,
@@ -82,12 +109,13 @@ export function attachS3WriteThrough(store: FauxqsS3Store, dir: string): void {
       lastModified: obj.lastModified.getTime(),
       metadata: obj.metadata,
     };
-    writeAtomic(`${base}.json`, JSON.stringify(meta));
+    writeAtomic(`${base}.json`, JSON.stringify(meta), sync);
   };
   const removeObject = (bucket: string, key: string): void => {
     const base = join(bucketDir(bucket), objectFileBase(key));
     rmSync(`${base}.json`, { force: true });
     rmSync(`${base}.bin`, { force: true });
+    if (sync && existsSync(bucketDir(bucket))) fsyncPath(bucketDir(bucket));
   };
   const emptyDir = (bucket: string): void => {
     rmSync(bucketDir(bucket), { recursive: true, force: true });

@@ -44,6 +44,8 @@ export interface InvokeRequest {
   readonly functionArn: string;
   readonly memoryLimitInMB: number;
   readonly deadline: number;
+  /** Identity of this invocation that a re-run after a crash shares (see ../invocation-identity.ts). */
+  readonly invocationKey?: string;
 }
 export interface LoadRequest {
   readonly type: 'load';

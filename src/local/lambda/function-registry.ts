@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
 import { toLambdaErrorPayload, type LambdaErrorPayload, type LambdaHandler } from './function-protocol.ts';
 import { FunctionThread } from './function-thread.ts';
 
@@ -66,7 +67,9 @@ export class FunctionRegistry {
   constructor(
     readonly region: string,
     readonly accountId: string,
-  ) {}
+  ) {
+    tagRequestsWithInvocation();
+  }
 
   /** Registers (or replaces) the handler of function `name`. */
   register(name: string, handler: LambdaHandler<never>, options: FunctionOptions = {}): void {
@@ -134,7 +137,11 @@ export class FunctionRegistry {
    * gets it parsed: its own copy); resolves with the result's JSON as well as
    * the parsed copy, so the caller need not serialise it again.
    */
-  async invokeJson(nameOrArn: string, eventJson: string): Promise<{ result: unknown; resultJson: string }> {
+  async invokeJson(
+    nameOrArn: string,
+    eventJson: string,
+    options: { invocationKey?: string } = {},
+  ): Promise<{ result: unknown; resultJson: string }> {
     const fn = this.functions.get(functionNameOf(nameOrArn));
     if (!fn) {
       throw new LambdaFunctionError({
@@ -177,6 +184,7 @@ export class FunctionRegistry {
           functionArn: this.functionArn(fn.name),
           memoryLimitInMB: fn.memoryLimitInMB,
           deadline,
+          ...(options.invocationKey !== undefined && { invocationKey: options.invocationKey }),
         });
         resultJson =
           (await Promise.race([
@@ -187,7 +195,10 @@ export class FunctionRegistry {
         const handler = fn.handler as LambdaHandler<never>;
         const context = this.contextFor(fn, deadline);
         const payload = JSON.parse(eventJson) as never;
-        const result = await Promise.race([Promise.resolve().then(() => handler(payload, context)), timedOut]);
+        const result = await Promise.race([
+          withInvocationKey(options.invocationKey, () => handler(payload, context)),
+          timedOut,
+        ]);
         resultJson = result === undefined ? 'null' : JSON.stringify(result);
       }
       return { result: JSON.parse(resultJson), resultJson };

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
 import {
   toLambdaErrorPayload,
   type FunctionThreadReply,
@@ -14,6 +15,8 @@ import {
   type LambdaHandler,
   type LoadRequest,
 } from './function-protocol.ts';
+
+tagRequestsWithInvocation();
 
 const port = parentPort;
 if (!port) throw new Error('function-thread.worker.ts must run in a worker thread');
@@ -60,7 +63,8 @@ async function handle(request: InvokeRequest | LoadRequest): Promise<FunctionThr
   try {
     const handler = await handlerOf(request.module, request.exportName);
     if (request.type === 'load') return { id: request.id, ok: true };
-    const result = await handler(JSON.parse(request.eventJson) as never, contextFor(request));
+    const event = JSON.parse(request.eventJson) as never;
+    const result = await withInvocationKey(request.invocationKey, () => handler(event, contextFor(request)));
     return { id: request.id, ok: true, ...(result !== undefined && { resultJson: JSON.stringify(result) }) };
   } catch (err) {
     return { id: request.id, ok: false, error: toLambdaErrorPayload(err) };

@@ -6,11 +6,13 @@
  *   that is what makes name de-duplication and ListExecutions work.
  * - Only the newest `maxExecutionsWithDetails` finished executions keep their
  *   input, output and history (itself capped at `maxEventsPerExecution`).
- * - With a directory, `executions.jsonl` gets a `start` line when an execution
- *   starts and an `end` line when it closes (status, dates, output, error;
- *   buffered, appended in batches); the file is rewritten from memory when it
- *   grows past `compactAtBytes` and on load. An execution with a `start` line
- *   and no `end` line was interrupted by a stop or crash of the runtime (see
+ * - With a directory, a journal (`executions.*`, see journal.ts) gets a
+ *   `start` record when an execution starts and an `end` record when it
+ *   closes (status, dates, output, error). `commit()` resolves once they are
+ *   durable: StartExecution answers only then, so a started execution is
+ *   never lost. The journal is checkpointed from memory when its log grows
+ *   past `compactAtBytes` and on load. An execution with a `start` record and
+ *   no `end` record was interrupted by a stop or crash of the runtime (see
  *   `interrupted()`).
  * - Histories are not in those lines (formatting and writing ~25 KB of JSON
  *   per execution was a fifth of the pipeline's CPU). Each execution keeps its
@@ -21,11 +23,12 @@
  *   execution rate. A crash loses at most that interval of histories (the
  *   executions themselves, their status and output are in the JSONL file).
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { Journal, journalExists, type Durability } from '../journal.ts';
 import { storedHistory, type HistorySource, type StoredHistoryEvent } from './history.ts';
 
 export interface ExecutionRecord {
@@ -52,7 +55,7 @@ export interface ExecutionStoreLimits {
   readonly maxExecutionsWithDetails?: number;
   /** History events kept per execution (the terminal event always is). Default 1,000. */
   readonly maxEventsPerExecution?: number;
-  /** Rewrite the JSONL file once it is larger than this. Default 64 MiB. */
+  /** Checkpoint the journal once its log is larger than this. Default 64 MiB. */
   readonly compactAtBytes?: number;
   /** How often the histories file is rewritten while executions finish (ms). Default 10,000. */
   readonly historySnapshotMs?: number;
@@ -75,10 +78,8 @@ type HistoryLine = { arn: string; events: StoredHistoryEvent[] };
 /** What `close()` records about an execution's end. */
 export type ExecutionEnd = Omit<EndLine, 't' | 'arn' | 'events'> & { history?: HistorySource };
 
-const FLUSH_INTERVAL_MS = 100;
 /** Histories formatted per event-loop turn when writing the snapshot (keeps the loop responsive). */
 const HISTORIES_PER_TURN = 50;
-const FLUSH_AT_BYTES = 1 << 20;
 
 export class ExecutionStore {
   readonly maxExecutions: number;
@@ -95,26 +96,24 @@ export class ExecutionStore {
   private detailed: ExecutionRecord[] = [];
   private nextSeq = 1;
 
-  private readonly file: string | undefined;
+  private readonly dir: string | undefined;
+  private readonly durability: Durability;
+  private journal: Journal<StartLine | EndLine> | undefined;
   private readonly historyFile: string | undefined;
   private historiesDirty = false;
   private historyWrite: Promise<void> = Promise.resolve();
   private readonly historyTimer: NodeJS.Timeout | undefined;
-  private buffer: string[] = [];
-  private bufferBytes = 0;
-  private fileBytes = 0;
-  private io: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
   private interruptedRecords: ExecutionRecord[] = [];
 
-  constructor(dir: string | undefined, limits: ExecutionStoreLimits = {}) {
+  constructor(dir: string | undefined, limits: ExecutionStoreLimits = {}, durability: Durability = 'fsync') {
     this.maxExecutions = limits.maxExecutions ?? 50_000;
     this.maxExecutionsWithDetails = limits.maxExecutionsWithDetails ?? 1_000;
     this.maxEventsPerExecution = limits.maxEventsPerExecution ?? 1_000;
     this.compactAtBytes = limits.compactAtBytes ?? 64 << 20;
+    this.durability = durability;
+    this.dir = dir;
     if (dir) {
       mkdirSync(dir, { recursive: true });
-      this.file = join(dir, 'executions.jsonl');
       this.historyFile = join(dir, 'histories.jsonl');
       this.historyTimer = setInterval(() => {
         if (this.historiesDirty)
@@ -124,18 +123,17 @@ export class ExecutionStore {
     }
   }
 
-  /** Loads the JSONL file (if any) and rewrites it compactly. */
+  /** Opens the journal (reading what it holds) and checkpoints it. Call once, before anything else. */
   async load(): Promise<void> {
-    if (!this.file || !existsSync(this.file)) return;
-    const lines = readFileSync(this.file, 'utf8').split('\n');
-    for (const line of lines) {
-      if (line.length === 0) continue;
-      let parsed: StartLine | EndLine;
-      try {
-        parsed = JSON.parse(line) as StartLine | EndLine;
-      } catch {
-        continue; // a torn last line after a crash
-      }
+    if (!this.dir || this.journal) return;
+    const legacyFile = join(this.dir, 'executions.jsonl');
+    const legacy = journalExists(this.dir, 'executions') ? [] : readLegacyLines(legacyFile);
+    const opened = Journal.open<StartLine | EndLine>(this.dir, 'executions', {
+      durability: this.durability,
+      checkpointAtBytes: this.compactAtBytes,
+    });
+    this.journal = opened.journal;
+    for (const parsed of [...legacy, ...opened.records]) {
       if (parsed.t === 's') {
         const existing = this.byArn.get(parsed.arn);
         if (existing) {
@@ -159,6 +157,11 @@ export class ExecutionStore {
         if (record) this.applyEnd(record, parsed);
       }
     }
+    this.journal.onCheckpointDue(() => {
+      this.compact().catch((err: unknown) =>
+        console.error('[local-runtime] execution journal checkpoint failed:', err),
+      );
+    });
     if (this.historyFile && existsSync(this.historyFile)) {
       for (const line of readFileSync(this.historyFile, 'utf8').split('\n')) {
         if (line.length === 0) continue;
@@ -174,6 +177,7 @@ export class ExecutionStore {
     }
     this.interruptedRecords = this.order.filter((r) => r.status === 'RUNNING');
     await this.compact();
+    rmSync(legacyFile, { force: true });
   }
 
   /** Executions that were running when the runtime last stopped, oldest first. */
@@ -235,16 +239,23 @@ export class ExecutionStore {
     for (; i >= 0; i--) yield list[i] as ExecutionRecord;
   }
 
-  /** Writes buffered lines and, if new executions finished since the last snapshot, the histories. */
+  /** Resolves once every start and end recorded so far is durable (see journal.ts). */
+  commit(): Promise<void> {
+    return this.journal?.commit() ?? Promise.resolve();
+  }
+
+  /** Commits the journal and, if new executions finished since the last snapshot, writes the histories. */
   async flush(): Promise<void> {
-    await this.flushLines();
+    await this.commit();
     if (this.historiesDirty) await this.writeHistories();
   }
 
-  /** Final flush; stops the snapshot timer. */
+  /** Final flush; stops the snapshot timer and closes the journal. */
   async shutdown(): Promise<void> {
     if (this.historyTimer) clearInterval(this.historyTimer);
     await this.flush();
+    await this.journal?.close();
+    this.journal = undefined;
   }
 
   /** Rewrites histories.jsonl with the histories of the executions that keep details. */
@@ -271,36 +282,14 @@ export class ExecutionStore {
     return this.historyWrite;
   }
 
-  /** Writes buffered lines now. */
-  private flushLines(): Promise<void> {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (!this.file || this.buffer.length === 0) return this.io;
-    const chunk = this.buffer.join('');
-    const file = this.file;
-    this.buffer = [];
-    this.bufferBytes = 0;
-    this.io = this.io.then(async () => {
-      await appendFile(file, chunk);
-      this.fileBytes += Buffer.byteLength(chunk);
-      if (this.fileBytes > this.compactAtBytes) await this.rewrite();
-    });
-    return this.io;
-  }
-
-  /** Rewrites the file from memory (only what is still remembered). */
+  /** Checkpoints the journal from memory (only what is still remembered). */
   compact(): Promise<void> {
-    this.io = this.io.then(() => this.rewrite());
-    return this.io;
+    return this.journal?.checkpoint(() => this.captureLines()) ?? Promise.resolve();
   }
 
-  private async rewrite(): Promise<void> {
-    if (!this.file) return;
-    const lines: string[] = [];
+  private *captureLines(): Generator<StartLine | EndLine> {
     for (const r of this.order) {
-      const start: StartLine = {
+      yield {
         t: 's',
         seq: r.seq,
         arn: r.executionArn,
@@ -309,15 +298,8 @@ export class ExecutionStore {
         start: r.startDate,
         input: r.input ?? '',
       };
-      lines.push(JSON.stringify(start));
-      if (r.status !== 'RUNNING') lines.push(JSON.stringify(this.endLineOf(r)));
+      if (r.status !== 'RUNNING') yield this.endLineOf(r);
     }
-    // Lines buffered meanwhile are appended after the rewritten file, so nothing is lost.
-    const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
-    const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, this.file);
-    this.fileBytes = existsSync(this.file) ? statSync(this.file).size : 0;
   }
 
   private endLineOf(r: ExecutionRecord): EndLine {
@@ -365,15 +347,9 @@ export class ExecutionStore {
   }
 
   private append(line: StartLine | EndLine): void {
-    if (!this.file) return;
-    const text = `${JSON.stringify(line)}\n`;
-    this.buffer.push(text);
-    this.bufferBytes += text.length;
-    if (this.bufferBytes >= FLUSH_AT_BYTES) void this.flushLines();
-    else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => void this.flushLines(), FLUSH_INTERVAL_MS);
-      this.flushTimer.unref();
-    }
+    if (!this.dir) return;
+    if (!this.journal) throw new Error('ExecutionStore.load() must run before executions are recorded');
+    this.journal.append(line);
   }
 
   /** Drops details of old finished executions, then forgets the oldest finished ones. */
@@ -408,4 +384,19 @@ export class ExecutionStore {
     const detailed = new Set(this.detailed);
     this.detailed = this.detailed.filter((r) => detailed.has(r) && this.byArn.has(r.executionArn));
   }
+}
+
+/** The lines of `executions.jsonl`, written by earlier versions (read once, then replaced by the journal). */
+function readLegacyLines(file: string): (StartLine | EndLine)[] {
+  if (!existsSync(file)) return [];
+  const lines: (StartLine | EndLine)[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      lines.push(JSON.parse(line) as StartLine | EndLine);
+    } catch {
+      // a torn last line
+    }
+  }
+  return lines;
 }

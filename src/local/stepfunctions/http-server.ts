@@ -19,11 +19,20 @@ type Input<K extends keyof StepFunctionsService> = StepFunctionsService[K] exten
   : never;
 
 const OPERATIONS: Record<string, Operation> = {
-  StartExecution: (s, b) => s.startExecution(b as Input<'startExecution'>),
+  // Acknowledged means durable: answered once the start is committed to the journal.
+  StartExecution: async (s, b) => {
+    const started = await s.startExecution(b as Input<'startExecution'>);
+    await s.commit();
+    return started;
+  },
   DescribeExecution: (s, b) => s.describeExecution(b as Input<'describeExecution'>),
   ListExecutions: (s, b) => s.listExecutions(b as Input<'listExecutions'>),
   GetExecutionHistory: (s, b) => s.getExecutionHistory(b as Input<'getExecutionHistory'>),
-  StopExecution: (s, b) => s.stopExecution(b as Input<'stopExecution'>),
+  StopExecution: async (s, b) => {
+    const stopped = await s.stopExecution(b as Input<'stopExecution'>);
+    await s.commit();
+    return stopped;
+  },
   ListStateMachines: (s, b) => s.listStateMachines(b as Input<'listStateMachines'>),
   DescribeStateMachine: (s, b) => s.describeStateMachine(b as Input<'describeStateMachine'>),
   CreateStateMachine: async (s, b) => {

@@ -24,6 +24,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { Durability } from '../journal.ts';
 import type { FunctionRegistry } from '../lambda/function-registry.ts';
 import { assertJsonPathOnly, loadDefinitionText, type AslStateMachine } from './definition.ts';
 import { SfnApiError } from './errors.ts';
@@ -61,6 +62,15 @@ export interface StepFunctionsServiceOptions {
    * machine is registered again (default), or record them as `ABORTED`.
    */
   readonly interruptedExecutions?: 'restart' | 'abort';
+  /**
+   * When interrupted executions are restarted: as soon as their state machine
+   * is registered (`on-register`, default), or only once
+   * `resumeInterruptedExecutions()` is called (`when-asked`: a runtime that
+   * still has to put its functions' environment in place says when it is ready).
+   */
+  readonly resumeInterrupted?: 'on-register' | 'when-asked';
+  /** When a started or finished execution counts as recorded (see journal.ts). Default `fsync`. */
+  readonly durability?: Durability;
 }
 
 interface MachineEntry {
@@ -79,6 +89,8 @@ interface RunningExecution {
   readonly abort: () => void;
   readonly done: Promise<void>;
 }
+
+const settled = Promise.resolve();
 
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: AWS execution names may not contain these control characters.
@@ -117,14 +129,16 @@ export class StepFunctionsService {
   private readonly running = new Map<string, RunningExecution>();
   private readonly closedListeners = new Set<(record: ExecutionRecord) => void>();
   private readonly interruptedPolicy: 'restart' | 'abort';
+  private resumeReady: boolean;
   private stopping = false;
 
   private constructor(options: StepFunctionsServiceOptions) {
     this.region = options.region;
     this.accountId = options.accountId;
     this.functions = options.functions;
-    this.store = new ExecutionStore(options.dataDir, options.limits);
+    this.store = new ExecutionStore(options.dataDir, options.limits, options.durability);
     this.interruptedPolicy = options.interruptedExecutions ?? 'restart';
+    this.resumeReady = (options.resumeInterrupted ?? 'on-register') === 'on-register';
   }
 
   /** Creates the service and loads persisted executions. */
@@ -186,8 +200,26 @@ export class StepFunctionsService {
     const warnings = tasks
       .filter((t) => t.timeoutSeconds === undefined)
       .map((t) => `Task ${t.name} has no TimeoutSeconds: it times out after 60 s locally (AWS default: none)`);
-    this.resumeInterrupted(entry);
+    if (this.resumeReady) this.resumeInterrupted(entry);
     return { stateMachineArn: arn, warnings };
+  }
+
+  /**
+   * Restarts the executions interrupted by the last stop or crash, for every
+   * registered state machine (and, from now on, for machines registered later).
+   * With `resumeInterrupted: 'when-asked'`, call it once the functions'
+   * environment is in place. Returns how many were restarted or aborted.
+   */
+  resumeInterruptedExecutions(): number {
+    this.resumeReady = true;
+    const before = this.store.interrupted().length;
+    for (const entry of this.machines.values()) this.resumeInterrupted(entry);
+    return before - this.store.interrupted().length;
+  }
+
+  /** Resolves once every execution start and end so far is durable; the HTTP layer answers after it. */
+  commit(): Promise<void> {
+    return this.store.commit();
   }
 
   /** Subscribes to executions closing (in-process helper, e.g. for benchmarks). Returns an unsubscribe. */
@@ -241,7 +273,7 @@ export class StepFunctionsService {
       startDate: Date.now(),
       input: inputText,
     });
-    this.run(entry, record, parsed);
+    this.run(entry, record, parsed, this.store.commit());
     return { executionArn, startDate: new Date(record.startDate) };
   }
 
@@ -416,12 +448,16 @@ export class StepFunctionsService {
         continue;
       }
       this.store.markRestarted(record);
-      this.run(entry, record, JSON.parse(record.input) as unknown);
+      this.run(entry, record, JSON.parse(record.input) as unknown, this.store.commit());
     }
   }
 
-  /** Starts the interpreter for a RUNNING record and closes the record when it ends. */
-  private run(entry: MachineEntry, record: ExecutionRecord, input: unknown): void {
+  /**
+   * Starts the interpreter for a RUNNING record and closes the record when it
+   * ends. No Task runs before `recorded` resolves (the start is durable), so an
+   * execution never has effects that a crash could leave without a record.
+   */
+  private run(entry: MachineEntry, record: ExecutionRecord, input: unknown, recorded: Promise<void> = settled): void {
     const recorder = new ExecutionHistoryRecorder(
       this.store.maxEventsPerExecution,
       entry.roleArn,
@@ -429,7 +465,7 @@ export class StepFunctionsService {
       record.input,
     );
     const execution = entry.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder) },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, recorded, record.executionArn) },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: entry.roleArn },
@@ -470,10 +506,18 @@ export class StepFunctionsService {
   private taskHandlers(
     entry: MachineEntry,
     recorder: ExecutionHistoryRecorder,
+    recorded: Promise<void>,
+    executionArn: string,
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    /** Invocations of each Task state in this run: with the execution, the invocation's identity across a crash. */
+    const attempts = new Map<string, number>();
     for (const task of entry.tasks) {
       handlers[task.name] = async (input: unknown): Promise<never> => {
+        await recorded;
+        const attempt = (attempts.get(task.name) ?? 0) + 1;
+        attempts.set(task.name, attempt);
+        const invocationKey = `${executionArn}#${task.name}#${attempt}`;
         // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
         const inputJson = JSON.stringify(input ?? null);
         const invocation = recorder.beginTaskInvocation({
@@ -486,7 +530,9 @@ export class StepFunctionsService {
         let result: unknown;
         let output: string;
         if (task.resource.kind === 'lambda-function') {
-          ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson));
+          ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson, {
+            invocationKey,
+          }));
         } else {
           const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
           if (typeof params.FunctionName !== 'string') {

@@ -1,6 +1,6 @@
 import type { Middleware } from '@aws-lambda-powertools/event-handler/types';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from '../../../src/zod.ts';
 import { ApiError, booleanParam, createApi, json, parseBody, route, type ApiRoute } from '../../../src/api/http.ts';
 import { FeedbackError } from '../../../src/feedback/rules.ts';
 import { apiGatewayEvent, type ApiRequest } from '../../support/api-events.ts';
@@ -19,7 +19,10 @@ const ROUTES: readonly ApiRoute<Deps>[] = [
   route({
     method: 'GET',
     path: '/api/items',
-    query: z.object({ full: booleanParam.optional(), limit: z.coerce.number().int().min(1).max(5).default(2) }),
+    query: z.object({
+      full: z.optional(booleanParam),
+      limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(5)), 2),
+    }),
     handle: (request, deps) =>
       json(200, { items: deps.items.slice(0, request.query.limit), full: request.query.full ?? false }),
   }),
@@ -34,7 +37,7 @@ const ROUTES: readonly ApiRoute<Deps>[] = [
   route({
     method: 'PUT',
     path: '/api/items/:id',
-    handle: (request) => json(200, parseBody(z.strictObject({ name: z.string().min(1) }), request)),
+    handle: (request) => json(200, parseBody(z.strictObject({ name: z.string().check(z.minLength(1)) }), request)),
   }),
   route({
     method: 'POST',

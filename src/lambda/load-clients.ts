@@ -1,0 +1,6 @@
+import type { AwsClients } from '../aws/clients.ts';
+
+/** The SDK clients (`awsClients()`), imported with the first event that needs them (see load-context.ts). */
+export async function loadAwsClients(): Promise<AwsClients> {
+  return (await import('../aws/clients.ts')).awsClients();
+}
