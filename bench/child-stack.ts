@@ -47,7 +47,13 @@ function readStackFileOf(dataDir: string, pid: number): StackFile | undefined {
 /** Starts `triage start --data-dir <dataDir>` on random ports and waits until it is ready. */
 export async function startChildStack(
   dataDir: string,
-  options: { env?: Record<string, string>; timeoutMs?: number; pollers?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    pollers?: number;
+    /** `--workflow-type` (default: the child's CLASSIFY_WORKFLOW_TYPE, else STANDARD). */
+    workflowType?: 'STANDARD' | 'EXPRESS';
+  } = {},
 ): Promise<ChildStack> {
   const started = performance.now();
   const child = spawn(
@@ -63,6 +69,7 @@ export async function startChildStack(
       '0',
       '--pollers',
       String(options.pollers ?? 4),
+      ...(options.workflowType ? ['--workflow-type', options.workflowType] : []),
     ],
     {
       env: { ...process.env, RETRAIN_SCHEDULE: 'off', POWERTOOLS_LOG_LEVEL: 'ERROR', ...options.env },

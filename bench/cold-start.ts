@@ -110,10 +110,7 @@ const events: Record<string, (id: string) => unknown> = {
   'pin-model-version': () => ({ executionName: 'cold-start' }),
   'preprocess-ticket': () => ({ text, modelVersion }),
   'vectorize-ticket': () => ({ tokens: pre.tokens, modelVersion }),
-  'predict-category': () => ({
-    vector: { indices: vec.indices, values: vec.values, terms: vec.terms },
-    modelVersion,
-  }),
+  'predict-category': () => ({ vector: { packed: vec.packed }, tokens: pre.tokens, modelVersion }),
   'publish-result': (id) => ({
     ticket: { ticketId: `published-${id}`, text, truncated: false, receivedAt },
     modelVersion,

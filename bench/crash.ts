@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { Command } from 'commander';
+import { workflowType as workflowTypeOption, type WorkflowType } from '../src/cli/options.ts';
 import { table } from '../src/cli/output.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
@@ -26,14 +27,19 @@ import { saveBenchResult } from './results.ts';
 const program = new Command('bench:crash')
   .description('kill -9 the local stack mid-work, restart it, and account for every acknowledged ticket')
   .option('--tickets <n>', 'tickets per scenario, sent in one burst', '2000')
-  .option('--workflow-type <type>', 'classify-ticket as STANDARD or EXPRESS', 'STANDARD')
+  .option(
+    '--workflow-type <type>',
+    'classify-ticket as STANDARD or EXPRESS (passed to `triage start --workflow-type`)',
+    workflowTypeOption,
+    'STANDARD',
+  )
   .option('--scenarios <names>', 'comma-separated subset of the scenarios (default: all)')
   .option('--keep', 'keep the data directories (printed)')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
   tickets: string;
-  workflowType: string;
+  workflowType: WorkflowType;
   scenarios?: string;
   keep?: boolean;
   json?: boolean;
@@ -41,18 +47,14 @@ const opts = program.opts<{
 const log = (line: string) => {
   if (!opts.json) console.error(line);
 };
-const workflowType = opts.workflowType.toUpperCase();
-if (workflowType !== 'STANDARD' && workflowType !== 'EXPRESS') {
-  console.error(`--workflow-type must be STANDARD or EXPRESS, not "${opts.workflowType}"`);
-  process.exit(2);
-}
+const workflowType = opts.workflowType;
 const total = Number(opts.tickets);
 if (!Number.isInteger(total) || total < 10) {
   console.error(`--tickets must be a whole number of at least 10, not "${opts.tickets}"`);
   process.exit(2);
 }
-/** How the child learns the workflow type (the runtime registers classify-ticket with it). */
-const childEnv = { CLASSIFY_WORKFLOW_TYPE: workflowType };
+/** How the child is started: `triage start --workflow-type <type>` (the runtime registers classify-ticket with it). */
+const childOptions = { workflowType };
 
 /** When to kill: after N acknowledged sends, once N results are on the output queue, N ms after a restart, or once every ticket has its outcome. */
 type Kill =
@@ -95,7 +97,7 @@ const root = mkdtempSync(join(tmpdir(), 'triage-bench-crash-'));
 const seed = join(root, 'seed');
 log(`preparing a data directory with a model in service (${seed}) ...`);
 {
-  const stack = await startChildStack(seed, { env: childEnv });
+  const stack = await startChildStack(seed, childOptions);
   const type = await registeredWorkflowType(stack.environment);
   if (type !== workflowType) {
     await stack.stop();
@@ -143,7 +145,7 @@ interface Outcome {
 async function runScenario(scenario: Scenario, index: number): Promise<Outcome> {
   const dir = join(root, scenario.name);
   cpSync(seed, dir, { recursive: true });
-  let stack: ChildStack = await startChildStack(dir, { env: childEnv });
+  let stack: ChildStack = await startChildStack(dir, childOptions);
   let clients: ChildClients = childClients(stack.environment);
   const queues = () => ({
     input: stack.environment.INPUT_QUEUE_URL!,
@@ -222,7 +224,7 @@ async function runScenario(scenario: Scenario, index: number): Promise<Outcome> 
     log(`  ${scenario.name}: killed (${k + 1}/${scenario.kills.length}), ${acknowledged.size} acknowledged so far`);
     await sender;
     clients.destroy();
-    stack = await startChildStack(dir, { env: childEnv });
+    stack = await startChildStack(dir, childOptions);
     clients = childClients(stack.environment);
     restartMs.push(stack.startMs);
     killed = false;

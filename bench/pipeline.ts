@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Command } from 'commander';
 import { createAwsClients } from '../src/aws/clients.ts';
+import { workflowType as workflowTypeOption, type WorkflowType } from '../src/cli/options.ts';
 import { table } from '../src/cli/output.ts';
 import type { ClassifiedMessage, RejectedQueueMessage } from '../src/contracts/messages.ts';
 import { readLabelledCsv } from '../src/data/labelled-csv.ts';
@@ -48,6 +49,7 @@ const program = new Command('bench:pipeline')
   .option('--durability <mode>', `one run with this durability (${DURABILITY_LEVELS.join(', ')})`)
   .option('--compare <modes>', 'durability modes to compare (runs alternate between them)', 'fsync,off')
   .option('--rounds <n>', 'runs per mode when comparing (medians are reported)', '3')
+  .option('--workflow-type <type>', 'classify-ticket as STANDARD or EXPRESS', workflowTypeOption, 'STANDARD')
   .option('--json', 'print only the JSON result')
   .parse(process.argv);
 const opts = program.opts<{
@@ -59,6 +61,7 @@ const opts = program.opts<{
   durability?: string;
   compare: string;
   rounds: string;
+  workflowType: WorkflowType;
   json?: boolean;
 }>();
 const log = (line: string) => {
@@ -94,6 +97,8 @@ if (opts.durability === undefined && !opts.inMemory) {
           opts.seconds,
           '--pollers',
           opts.pollers,
+          '--workflow-type',
+          opts.workflowType,
         ],
         { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 },
       );
@@ -126,7 +131,13 @@ if (opts.durability === undefined && !opts.inMemory) {
     };
   });
   const base = summary.find((r) => r.mode === 'off');
-  const result = { at: new Date().toISOString(), node: process.version, summary, runs };
+  const result = {
+    at: new Date().toISOString(),
+    node: process.version,
+    workflowType: opts.workflowType,
+    summary,
+    runs,
+  };
   const file = saveBenchResult('pipeline-durability', result);
   if (opts.json) console.log(JSON.stringify(result, null, 2));
   else {
@@ -169,6 +180,7 @@ const stack = await startLocalStack({
   ...(dataDir && { dataDir }),
   durability,
   eventSource: { pollers: Number(opts.pollers), enabled: false },
+  classifyWorkflowType: opts.workflowType,
 });
 const clients = createAwsClients(stack.config);
 const stores = createStores(clients, stack.config);
@@ -288,6 +300,14 @@ while (collector.count < total) {
   if (performance.now() - drainStart > 600_000) break;
 }
 const drainSeconds = (performance.now() - drainStart) / 1000;
+const instances = await stack.runtime.functions.instanceStats();
+const rssMb = process.memoryUsage().rss / 1024 / 1024;
+log(
+  `  function instances (now / peak / cold starts / invocations that waited): ${Object.entries(instances)
+    .filter(([, s]) => s.started > 0)
+    .map(([name, s]) => `${name} ${s.instances}/${s.peak}/${s.started}/${s.waited}`)
+    .join(', ')}`,
+);
 const drainCpu = process.cpuUsage(drainCpuStart);
 await new Promise((r) => setTimeout(r, 1500)); // anything arriving late would be a duplicate
 const dlq = await clients.sqs.send(
@@ -400,6 +420,9 @@ const output = {
   node: process.version,
   durability: dataDir ? durability : 'in-memory',
   pollers: Number(opts.pollers),
+  workflowType: opts.workflowType,
+  instances,
+  rssMb,
   drain: { ...drain, accounted },
   latency,
   goals: { drainPerSecond: 500, p95Ms: 150, atRate: 300 },

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
@@ -12,9 +13,18 @@ import { logger } from '../src/lambda/logger.ts';
  * `PublishResult`: records the prediction for the review page (DynamoDB),
  * then puts the result on the output queue. The record is conditional on the
  * execution, so a retried step cannot record a second, different result.
+ * EXPRESS: only the ticket's first outcome gets out (once-per-ticket.ts); a
+ * later run returns that outcome and sends nothing.
  */
-export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
+export const handler = async (event: unknown, context: Context): Promise<unknown> => {
   const input = parseStepInput(publishInput, event, 'PublishResult');
+  if (config().CLASSIFY_WORKFLOW_TYPE !== 'EXPRESS') return publish(input);
+  // Powertools idempotency (and the SDK clients it uses) load only on the EXPRESS path.
+  const { firstOutcome } = await import('../src/lambda/once-per-ticket.ts');
+  return firstOutcome(input.ticket.ticketId, context, () => publish(input));
+};
+
+async function publish(input: ReturnType<typeof publishInput.parse>): Promise<ClassifiedMessage> {
   const { ticket, prediction, modelVersion, executionName } = input;
   const routed = prediction.route
     ? { route: prediction.route, ...(prediction.reason && { reason: prediction.reason }) }
@@ -62,4 +72,4 @@ export const handler = async (event: unknown): Promise<ClassifiedMessage> => {
   );
   logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
   return message;
-};
+}

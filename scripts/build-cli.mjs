@@ -15,7 +15,9 @@
 // - The two worker threads of `triage start` are entry points of their own,
 //   next to main.mjs, where `new URL('./<name>.worker.mjs', import.meta.url)`
 //   finds them. The function thread still registers tsx: it imports the
-//   handlers' TypeScript, as the Lambda steps run from source locally.
+//   handlers' TypeScript, as the Lambda steps run from source locally; and
+//   its module hook (one copy of the modules per function instance) is an
+//   entry point too, found the same way.
 // - Every output file sits two directories below the project, as the sources
 //   in src/<dir>/ do, so paths relative to import.meta.url that climb to the
 //   project root (`projectPath()`) resolve the same from either.
@@ -43,11 +45,16 @@ export const CLI_DIR = join(PROJECT_ROOT, 'dist', 'cli');
 export const CLI_MAIN = join(CLI_DIR, 'main.mjs');
 const FORMAT = 1;
 
-/** The entry points: the CLI and the two worker threads of the local runtime (`triage start`). */
+/**
+ * The entry points: the CLI, the two worker threads of the local runtime (`triage start`), and the
+ * module resolution hook the function thread registers (`new URL('./instance-modules.hooks.mjs',
+ * import.meta.url)`: module.register() loads it as a file of its own, next to the worker).
+ */
 const ENTRIES = {
   main: 'src/cli/main.ts',
   'emulator-thread.worker': 'src/local/emulator-thread.worker.ts',
   'function-thread.worker': 'src/local/lambda/function-thread.worker.mjs',
+  'instance-modules.hooks': 'src/local/lambda/instance-modules.hooks.mjs',
 };
 
 /** Packages left to Node's resolution at run time: servers and tools that load files of their own or native code. */

@@ -33,7 +33,7 @@ export const configSchema = z.object({
   MODELS_TABLE: z._default(z.string(), 'ticket-triage-models'),
   /** DynamoDB table: one item per ticket (prediction + feedback). */
   PREDICTIONS_TABLE: z._default(z.string(), 'ticket-triage-predictions'),
-  /** DynamoDB table used by Powertools idempotency (exactly one result per execution). */
+  /** DynamoDB table of the Powertools idempotency records (EXPRESS: ticket claims and first outcomes). */
   IDEMPOTENCY_TABLE: z._default(z.string(), 'ticket-triage-idempotency'),
   INPUT_QUEUE_URL: optionalString,
   OUTPUT_QUEUE_URL: optionalString,
@@ -49,11 +49,24 @@ export const configSchema = z.object({
    * this file stays free of model code).
    */
   TARGET_PRECISION: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.95),
+  /**
+   * Type of the classify-ticket state machine. EXPRESS runs executions and
+   * steps at least once and does not de-duplicate execution names, so the
+   * handlers keep the one-outcome-per-ticket guarantee themselves: the first
+   * message of a ticket claims it (start-classification) and only the first
+   * outcome of a ticket gets out (publish-result, record-failure), both with
+   * Powertools idempotency records in IDEMPOTENCY_TABLE.
+   */
+  CLASSIFY_WORKFLOW_TYPE: z._default(z.enum(['STANDARD', 'EXPRESS']), 'STANDARD'),
   /** How many categories the output message lists. */
   TOP_K: number(3, 1, 50),
   /** How many deciding n-grams are recorded for the review page. */
   EXPLAIN_TERMS: number(8, 0, 100),
-  /** Ticket text beyond this many characters is cut (and the result flagged `truncated`). */
+  /**
+   * Ticket text beyond this many characters is cut (and the result flagged
+   * `truncated`); the message contract's byte budget (5.5 KiB, ticket-message.ts)
+   * cuts first unless this is set lower.
+   */
   MAX_TICKET_CHARS: number(20_000, 100, 200_000),
   /** A message whose text is longer than this is rejected rather than cut. */
   REJECT_TICKET_CHARS: number(200_000, 1_000, 10_000_000),

@@ -30,10 +30,12 @@ export interface ClassificationWorkflowProps {
    *
    * **EXPRESS**: about 100x cheaper (per request + duration, about $0.0012 per
    * 1,000 tickets), but at-least-once: an execution can run more than once, and
-   * execution names are not deduplicated, so a redelivered message is classified
-   * again and can put a second result on the output queue (the predictions table
-   * keeps one record per ticket; consumers must deduplicate by `ticketId` /
-   * `executionName`). No execution history in the console: what happened is only
+   * execution names are not deduplicated. The handlers keep one outcome per
+   * ticket all the same (src/lambda/once-per-ticket.ts): start-classification
+   * claims each ticket (duplicate / conflict decided there), and only a
+   * ticket's first outcome leaves PublishResult / RecordFailure (Powertools
+   * idempotency records in the idempotency table, ~4 more DynamoDB writes per
+   * ticket). No execution history in the console: what happened is only
    * in CloudWatch Logs (logged at level ALL, still without execution data);
    * DescribeExecution is not available; at most 5 minutes per execution.
    *
@@ -91,11 +93,11 @@ const STEPS = WORKFLOWS['classify-ticket'].functions;
  *
  * | function | may |
  * | --- | --- |
- * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions (STANDARD only); SendMessage to the rejected queue |
+ * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions (STANDARD only); SendMessage to the rejected queue; item actions on the idempotency table (EXPRESS: the ticket's claim) |
  * | pin-model-version | GetItem on the models table |
  * | preprocess-ticket, vectorize-ticket, predict-category | GetObject under `models/` (and ListBucket of that prefix) |
- * | publish-result | UpdateItem on the predictions table (the record is an update, so feedback given meanwhile survives a retried step); SendMessage to the output queue |
- * | record-failure | UpdateItem on the predictions table; SendMessage to the rejected queue |
+ * | publish-result | UpdateItem on the predictions table (the record is an update, so feedback given meanwhile survives a retried step); SendMessage to the output queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
+ * | record-failure | UpdateItem on the predictions table; SendMessage to the rejected queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
  *
  * Logging never includes ticket text: the Lambdas log ids (Powertools), and the
  * state machine logs without execution data (STANDARD: level ERROR, i.e. only
@@ -161,6 +163,19 @@ export class ClassificationWorkflow extends Construct {
       1024,
     );
 
+    // One outcome per ticket under EXPRESS (src/lambda/once-per-ticket.ts): Powertools idempotency records.
+    const oncePerTicket = {
+      CLASSIFY_WORKFLOW_TYPE: workflowType === sfn.StateMachineType.EXPRESS ? 'EXPRESS' : 'STANDARD',
+      IDEMPOTENCY_TABLE: tables.table('idempotency').tableName,
+    };
+    const allowIdempotencyRecords = (fn: TriageFunction) =>
+      tables.grant(fn.role, 'idempotency', [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ]);
+
     const publish = new TriageFunction(this, 'PublishResult', {
       ...common,
       handler: STEPS.PublishResultFunctionArn,
@@ -168,9 +183,11 @@ export class ClassificationWorkflow extends Construct {
       environment: {
         PREDICTIONS_TABLE: tables.table('predictions').tableName,
         OUTPUT_QUEUE_URL: queues.output.queueUrl,
+        ...oncePerTicket,
       },
     });
     tables.grant(publish.role, 'predictions', ['dynamodb:UpdateItem']);
+    allowIdempotencyRecords(publish);
     allowSend(publish, queues.output.queueArn);
 
     const recordFailure = new TriageFunction(this, 'RecordFailure', {
@@ -181,9 +198,11 @@ export class ClassificationWorkflow extends Construct {
       environment: {
         PREDICTIONS_TABLE: tables.table('predictions').tableName,
         REJECTED_QUEUE_URL: queues.rejected.queueUrl,
+        ...oncePerTicket,
       },
     });
     tables.grant(recordFailure.role, 'predictions', ['dynamodb:UpdateItem']);
+    allowIdempotencyRecords(recordFailure);
     allowSend(recordFailure, queues.rejected.queueArn);
 
     this.steps = {
@@ -222,9 +241,11 @@ export class ClassificationWorkflow extends Construct {
       environment: {
         CLASSIFY_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         REJECTED_QUEUE_URL: queues.rejected.queueUrl,
+        ...oncePerTicket,
       },
     });
     const start = this.startClassification;
+    allowIdempotencyRecords(start);
     start.allow(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
     );

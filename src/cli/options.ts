@@ -1,6 +1,6 @@
 /**
  * The parsers of the CLI's option and argument values, shared by every
- * command: numbers, ports, seconds, ticket ids, run names. Each is a
+ * command: numbers, ports, seconds, ticket ids, run names, workflow types. Each is a
  * commander `argParser` (`.option('--limit <n>', 'how many', count('--limit', 1, 1000), 20)`), so a
  * bad value is refused before the command runs, with commander's
  * `option '--limit <n>' argument 'abc' is invalid.` and what it must be, and
@@ -11,6 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { setting, settingIfSet } from '../config.ts';
 import { ticketMessageSchema } from '../contracts/ticket-message.ts';
 import { RUN_NAME, RUN_NAME_RULE } from '../workflows/runs.ts';
+import { CliError } from './output.ts';
 
 const WHOLE = /^\d+$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -68,6 +69,33 @@ export function targetPrecisionIfGiven(given: number | undefined): number | unde
 /** `--target-precision` when given, else the `TARGET_PRECISION` setting, or its default (0.95). */
 export function targetPrecisionOrDefault(given: number | undefined): number {
   return given ?? setting('TARGET_PRECISION');
+}
+
+/** The types of the classify-ticket state machine (CDK's `-c classifyWorkflowType`). */
+export const WORKFLOW_TYPES = ['STANDARD', 'EXPRESS'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
+/** `--workflow-type`: STANDARD or EXPRESS, in any case (as CDK's context value). */
+export function workflowType(value: string): WorkflowType {
+  const upper = value.toUpperCase();
+  if (!(WORKFLOW_TYPES as readonly string[]).includes(upper))
+    throw new InvalidArgumentError(`It must be ${WORKFLOW_TYPES.join(' or ')}.`);
+  return upper as WorkflowType;
+}
+
+/**
+ * `--workflow-type` when given, else the `CLASSIFY_WORKFLOW_TYPE` setting,
+ * else STANDARD: the same check for both, naming where a bad value came from.
+ */
+export function workflowTypeOrDefault(given: WorkflowType | undefined): WorkflowType {
+  if (given !== undefined) return given;
+  const value = process.env.CLASSIFY_WORKFLOW_TYPE;
+  if (value === undefined || value === '') return 'STANDARD';
+  try {
+    return workflowType(value);
+  } catch (error) {
+    throw new CliError(`CLASSIFY_WORKFLOW_TYPE "${value}" is not a workflow type: ${(error as Error).message}`);
+  }
 }
 
 /** A ticket id as the message contract takes it (src/contracts/ticket-message.ts): checked before anything is sent. */

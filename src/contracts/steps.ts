@@ -5,8 +5,9 @@ import { InvalidStepInputError } from './step-errors.ts';
 
 /**
  * The payloads between the classification workflow's states (see
- * workflows/classify-ticket.asl.json). They stay small: tokens and a sparse
- * vector, never the model.
+ * workflows/classify-ticket.asl.json). They stay small: tokens and a packed
+ * sparse vector, never the model (what a ticket may take in them is bounded by
+ * the message contract's byte budget, ticket-message.ts).
  */
 const modelVersion = z.string().check(z.minLength(1));
 
@@ -18,21 +19,18 @@ export interface PreprocessOutput {
 
 export const vectorizeInput = z.object({ tokens: z.array(z.string()), modelVersion });
 export interface VectorizeOutput {
-  /** Feature indices (ascending) and TF-IDF values. */
-  readonly indices: number[];
-  readonly values: number[];
-  /** The n-gram of each index (for the explanation shown to reviewers). */
-  readonly terms: string[];
+  /** The TF-IDF vector: feature indices and float32 values, packed (packed-vector.ts). */
+  readonly packed: string;
+  /** How many features it has. */
+  readonly features: number;
   /** N-grams of the text the model has never seen. */
   readonly unknown: number;
 }
 
+/** The vector, and the ticket's tokens (the explanation of a model with character n-grams is in words). */
 export const predictInput = z.object({
-  vector: z.object({
-    indices: z.array(z.int().check(z.nonnegative())),
-    values: z.array(z.number()),
-    terms: z.array(z.string()),
-  }),
+  vector: z.object({ packed: z.string() }),
+  tokens: z.array(z.string()),
   modelVersion,
 });
 export interface PredictOutput {

@@ -25,6 +25,7 @@ import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../w
 import { NO_SIGN_IN, type WebPageConfig } from '../web/page-config.ts';
 import { createWebPageHandler } from '../web/static-files.ts';
 import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';
+import { SHARED_MODULES } from './shared-modules.ts';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { startLocalOidcProvider, type LocalOidcProvider } from './local-oidc-provider.ts';
 
@@ -50,11 +51,22 @@ export interface LocalStackOptions {
     /** Start polling the input queue at once (default true); else call `startEventSource()`. */
     readonly enabled?: boolean;
   };
+  /**
+   * The classify-ticket state machine's type (default STANDARD). EXPRESS runs
+   * with Express semantics (no execution-name de-duplication, at least once)
+   * and sets CLASSIFY_WORKFLOW_TYPE for the handlers.
+   */
+  readonly classifyWorkflowType?: 'STANDARD' | 'EXPRESS';
   /** Extra settings for the handlers (e.g. TARGET_PRECISION). */
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */
   readonly functionOverrides?: Readonly<Record<string, LambdaHandler<never>>>;
+  /**
+   * Register these handler modules (file paths) instead of the real handlers of the same name: unlike
+   * `functionOverrides`, they run as Lambda-like instances, one invocation at a time each (tests).
+   */
+  readonly functionModules?: Readonly<Record<string, string>>;
   /**
    * Port of the HTTP server for the review API (`/api/...`, on 127.0.0.1).
    * 0 or absent = a free port (`triage start` passes its `--port`, 8080 by default).
@@ -111,12 +123,27 @@ export interface LocalStack {
 const handlerFile = (name: string): string => projectPath(`handlers/${name}.ts`);
 
 /**
+ * The steps that load a model: CPU-bound, so more instances would add model
+ * copies (each instance loads its own, as on Lambda) but no throughput on a
+ * few cores. The other functions wait on I/O and get the runtime's default.
+ */
+const MODEL_STEPS = new Set<string>(['preprocess-ticket', 'vectorize-ticket', 'predict-category']);
+const MODEL_STEP_MAX_INSTANCES = 4;
+/**
+ * Reserved concurrency of the other functions, where it differs from the
+ * runtime's default (64): PinModelVersion reads one DynamoDB item (cached for
+ * POINTER_CACHE_SECONDS per instance); more instances would only read it more often.
+ */
+const MAX_INSTANCES: Readonly<Record<string, number>> = { 'pin-model-version': 8 };
+
+/**
  * The whole product on one machine: AWS-compatible servers, the same handlers
  * and ASL files as on AWS, and an SQS poller in place of Lambda's event-source
  * mapping. The handlers read their settings from `process.env`, as on Lambda.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const runtime = await startLocalRuntime({
+    lambda: { sharedModules: SHARED_MODULES.map(({ path }) => projectPath(path)) },
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
     ...(options.ports && { ports: options.ports }),
     ...(options.logger && { logger: options.logger }),
@@ -154,6 +181,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.settings,
     };
 
+    const classifyWorkflowType =
+      options.classifyWorkflowType ?? (options.settings?.CLASSIFY_WORKFLOW_TYPE === 'EXPRESS' ? 'EXPRESS' : 'STANDARD');
+    environment.CLASSIFY_WORKFLOW_TYPE = classifyWorkflowType;
+
     const functionNames = [
       ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
       ...Object.values(OTHER_FUNCTIONS),
@@ -161,9 +192,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const name of new Set<string>(functionNames)) {
       const override = options.functionOverrides?.[name];
       if (override) runtime.registerFunction(name, override);
-      // The real handlers run in the runtime's Lambda thread (imported there from their files).
-      else await runtime.registerFunctionModule(name, handlerFile(name));
+      // The real handlers run as Lambda-like instances in the runtime's Lambda thread (imported there from their files).
+      else
+        await runtime.registerFunctionModule(name, options.functionModules?.[name] ?? handlerFile(name), {
+          ...(MODEL_STEPS.has(name) && { maxInstances: MODEL_STEP_MAX_INSTANCES }),
+          ...(MAX_INSTANCES[name] !== undefined && { maxInstances: MAX_INSTANCES[name] }),
+        });
     }
+
+    // One warm instance of each classification function, started in the background (cold starts
+    // happen on demand anyway; this only saves the first ticket from waiting for six in a row).
+    const classifyFunctions = [
+      OTHER_FUNCTIONS.startClassification,
+      ...Object.values(WORKFLOWS['classify-ticket'].functions),
+    ].filter((name) => !options.functionOverrides?.[name]);
+    void runtime.functions.warm(classifyFunctions).catch(() => undefined);
 
     const stateMachines: LocalStack['stateMachines'] = {};
     for (const [name, workflow] of Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][]) {
@@ -171,7 +214,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const substitutions = Object.fromEntries(
         Object.entries(workflow.functions).map(([key, fn]) => [key, runtime.functions.functionArn(fn)]),
       );
-      const { stateMachineArn } = await runtime.registerStateMachine({ name, definitionFile: file, substitutions });
+      const { stateMachineArn } = await runtime.registerStateMachine({
+        name,
+        definitionFile: file,
+        substitutions,
+        ...(name === 'classify-ticket' && { type: classifyWorkflowType }),
+      });
       stateMachines[name] = stateMachineArn;
     }
     if (stateMachines['classify-ticket']) environment.CLASSIFY_STATE_MACHINE_ARN = stateMachines['classify-ticket'];

@@ -25,6 +25,7 @@ import {
   FunctionRegistry,
   type FunctionModuleOptions,
   type FunctionOptions,
+  type FunctionRegistryOptions,
   type LambdaHandler,
 } from './lambda/function-registry.ts';
 import type { Durability } from './journal.ts';
@@ -74,6 +75,11 @@ export interface LocalRuntimeOptions {
   readonly durability?: Durability;
   readonly logger?: RuntimeLogger;
   /**
+   * Lambda functions registered by module: most instances per function, and
+   * the modules every instance shares (see lambda/function-instances.ts).
+   */
+  readonly lambda?: FunctionRegistryOptions;
+  /**
    * Where S3, SQS and DynamoDB run: a worker thread (default; their work then
    * runs on another core than the handlers and the interpreter) or this thread.
    */
@@ -122,9 +128,11 @@ export interface LocalRuntime {
   environment(): Record<string, string>;
   registerFunction<E = never, R = unknown>(name: string, handler: LambdaHandler<E, R>, options?: FunctionOptions): void;
   /**
-   * Registers a handler module (file path) as function `name`; it runs in the
-   * Lambda functions' worker thread, so its SDK calls run in parallel with the
-   * interpreter and the servers. Resolves once the module is loaded there.
+   * Registers a handler module (file path) as function `name`: its instances
+   * (in the Lambda functions' worker thread, one invocation at a time each,
+   * created on demand up to `maxInstances`, each with its own copy of the
+   * modules) import it; their SDK calls run in parallel with the interpreter
+   * and the servers.
    */
   registerFunctionModule(name: string, modulePath: string, options?: FunctionModuleOptions): Promise<void>;
   registerStateMachine(options: RegisterStateMachineOptions): Promise<RegisteredStateMachine>;
@@ -163,7 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   }
   const servers: Server[] = [];
   try {
-    const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID);
+    const functions = new FunctionRegistry(region, LOCAL_ACCOUNT_ID, options.lambda);
     const stepFunctions = await StepFunctionsService.create({
       region,
       accountId: LOCAL_ACCOUNT_ID,

@@ -1,6 +1,6 @@
 import { createPreprocessor, type Preprocessor } from '../text/preprocess.ts';
 import { decodeClassifier, decodeVectorizer, type ModelManifest } from './artifact.ts';
-import { explainInWords } from './explain.ts';
+import { contributionsToExplain, explainPrediction } from './explain.ts';
 import type { CategoryProbability, LinearClassifier } from './linear.ts';
 import type { ReviewReason, Route, RoutingPolicy } from './routing.ts';
 import type { TfidfVectorizer } from './tfidf.ts';
@@ -69,31 +69,16 @@ export function assembleTicketClassifier(
       const { tokens, truncated } = preprocessor.preprocess(text);
       const x = vectorizer.transform(tokens);
       const explain = options.explain ?? 0;
-      const hasChars = vectorizer.charFeaturesFrom < vectorizer.vocabulary.size;
       const prediction = classifier.predict(x, {
         topK: options.topK ?? 3,
-        // Character n-grams are explained through their words: every contribution is needed.
-        explain: explain > 0 && hasChars ? x.indices.length : explain,
+        explain: contributionsToExplain(vectorizer, x.indices.length, explain),
         ...(options.routing && { routing: options.routing }),
       });
       return {
         category: prediction.category,
         probability: prediction.probability,
         top: prediction.top,
-        explanation: hasChars
-          ? explainInWords(
-              (prediction.explanation ?? []).map((e) => ({
-                term: vectorizer.vocabulary.term(e.feature),
-                weight: e.contribution,
-                char: e.feature >= vectorizer.charFeaturesFrom,
-              })),
-              tokens,
-              explain,
-            )
-          : (prediction.explanation ?? []).map((e) => ({
-              term: vectorizer.vocabulary.term(e.feature),
-              weight: e.contribution,
-            })),
+        explanation: explainPrediction(prediction.explanation ?? [], vectorizer, tokens, explain),
         truncated,
         unknownTerms: x.unknown,
         route: prediction.route,

@@ -133,7 +133,7 @@ export function stratifiedHoldouts(
   return out.map((rows) => Int32Array.from(rows.sort((a, b) => a - b)));
 }
 
-function tfidfOptions(profile: ProfileSpec): TfidfOptions {
+export function tfidfOptions(profile: ProfileSpec): TfidfOptions {
   const f = profile.features ?? {};
   return {
     ngramRange: profile.preprocess.ngramRange,

@@ -66,8 +66,13 @@ const WORD_CHAR = /[\p{L}\p{N}_]/u;
 export function cutAtWordBoundary(text: string, max: number): string {
   if (text.length <= max) return text;
   let end = max;
-  if (WORD_CHAR.test(text[end] ?? '')) {
-    while (end > 0 && WORD_CHAR.test(text[end - 1]!)) end--;
+  // Never between the two halves of a surrogate pair.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  if (WORD_CHAR.test(text.slice(end, end + 2).match(/^./su)?.[0] ?? '')) {
+    while (end > 0 && WORD_CHAR.test(text.slice(Math.max(0, end - 2), end).match(/.$/su)?.[0] ?? '')) {
+      end -= (text.slice(Math.max(0, end - 2), end).match(/.$/su)?.[0] ?? ' ').length;
+    }
   }
   return text.slice(0, end);
 }

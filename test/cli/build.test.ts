@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,13 +84,17 @@ describe('the compiled CLI (scripts/build-cli.mjs)', () => {
       'src/local/emulator-thread.ts': './emulator-thread.worker.mjs: an entry point of the build, next to main.mjs',
       'src/local/lambda/function-thread.ts':
         './function-thread.worker.mjs: an entry point of the build, next to main.mjs',
+      'src/local/lambda/function-thread.worker.mjs':
+        './instance-modules.hooks.mjs (module.register): an entry point of the build, next to the worker',
       'src/web/static-files.ts': "createRequire: resolves preact and htm from the project's node_modules",
     };
     const users = Object.keys(metafile.inputs)
       .filter((file) => !file.startsWith('node_modules/') && /\.(ts|mjs)$/.test(file))
-      .filter((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8').includes('import.meta.url'))
-      .filter((file) => !file.endsWith('.worker.mjs'));
+      .filter((file) => readFileSync(join(PROJECT_ROOT, file), 'utf8').includes('import.meta.url'));
     expect(users.sort()).toEqual(Object.keys(reviewed).sort());
+    // What those URLs name is in the build, where they look for it.
+    for (const file of ['emulator-thread.worker.mjs', 'function-thread.worker.mjs', 'instance-modules.hooks.mjs'])
+      expect(existsSync(join(outdir, file)), file).toBe(true);
   });
 
   it('runs the whole product: `start --auth oidc` with its worker threads, the web page, sign-in, and `send` against it', async () => {

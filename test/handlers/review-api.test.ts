@@ -425,6 +425,15 @@ describe('routing and the local HTTP server', () => {
     expect(((await list.json()) as { items: { ticketId: string }[] }).items.map((i) => i.ticketId)).toContain('API-07');
     const outside = await fetch(`${t.stack.webUrl}/index.html`);
     expect(outside.status).toBe(404);
+    // An error thrown by a store (a module the Lambda instances share) keeps its status from the one
+    // error table: the instance's error handler and the store see the same TriageError class.
+    const unknown = await fetch(`${t.stack.webUrl}/api/predictions/NO-SUCH-TICKET/feedback`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verdict: 'confirmed', by: 'http' }),
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: 'UnknownTicket' });
   });
 });
 

@@ -160,7 +160,11 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
     name: '@aws-lambda-powertools/event-handler',
     reason: "The review API's HTTP router: routes an API Gateway event to a handler in memory.",
   },
-  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the three above.' },
+  { name: '@aws-lambda-powertools/commons', reason: 'Helpers of the Powertools packages.' },
+  {
+    name: '@aws-lambda-powertools/jmespath',
+    reason: 'JMESPath of Powertools idempotency (finds the key in the payload).',
+  },
   { name: 'zod', reason: 'Validation.' },
   { name: 'natural', reason: 'Stemmers (lazy chunks).' },
   { name: 'stopwords-iso', reason: 'Stop word lists (a dependency of natural).' },
@@ -171,6 +175,29 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
   { name: 'fast-xml-parser', reason: "The S3 client's XML." },
   { name: 'strnum', reason: 'Number parsing of fast-xml-parser.' },
   { name: 'uuid', reason: 'Idempotency tokens of the SDK.' },
+];
+
+/**
+ * npm packages that call AWS themselves, and what they call: the analysis
+ * cannot see inside them, so their calls are added to what the handler's code
+ * calls whenever its bundle holds them. Powertools idempotency reads and
+ * writes its records (src/lambda/once-per-ticket.ts builds its persistence
+ * layer on the table named by IDEMPOTENCY_TABLE).
+ */
+const PACKAGES_WITH_AWS_CALLS: readonly { readonly name: string; readonly calls: readonly AwsCall[] }[] = [
+  {
+    name: '@aws-lambda-powertools/idempotency',
+    calls: [
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        service: 'dynamodb',
+        sdkClass: 'DynamoDBPersistenceLayer',
+        site: 'node_modules/@aws-lambda-powertools/idempotency (persistence/DynamoDBPersistenceLayer.js)',
+        via: ['src/lambda/once-per-ticket.ts records'],
+        inputs: { TableName: [{ kind: 'env', name: 'IDEMPOTENCY_TABLE' }] },
+      },
+    ],
+  },
 ];
 
 /** Settings every function gets from TriageFunction itself, whatever its code reads. */
@@ -329,7 +356,8 @@ function needsOf(
     }
     return [...new Set(settings)];
   };
-  for (const call of access.calls) {
+  const packageCalls = PACKAGES_WITH_AWS_CALLS.filter((p) => access.packages.includes(p.name)).flatMap((p) => p.calls);
+  for (const call of [...access.calls, ...packageCalls]) {
     for (const action of call.actions) {
       switch (call.service) {
         case 'dynamodb': {
@@ -639,6 +667,7 @@ describe('the analysis itself', () => {
 
   it('every npm package in a bundle is one that makes no AWS call of its own (the analysis does not look inside packages)', () => {
     const known = (pkg: string) =>
+      PACKAGES_WITH_AWS_CALLS.some((p) => p.name === pkg) ||
       PACKAGES_WITHOUT_AWS_CALLS.some((p) => (typeof p.name === 'string' ? p.name === pkg : p.name.test(pkg)));
     const unknown = HANDLERS.flatMap((h) =>
       access[h]!.packages.filter((p) => !known(p)).map(

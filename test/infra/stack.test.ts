@@ -56,6 +56,11 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'start-classification': [
     ...LOGS,
     ...SQS_CONSUME,
+    // The ticket's claim under EXPRESS (Powertools idempotency records).
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
     'sqs:SendMessage',
     'states:DescribeExecution',
     'states:StartExecution',
@@ -64,8 +69,23 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   'preprocess-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'vectorize-ticket': [...LOGS, 's3:GetObject', 's3:ListBucket'],
   'predict-category': [...LOGS, 's3:GetObject', 's3:ListBucket'],
-  'publish-result': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
-  'record-failure': [...LOGS, 'dynamodb:UpdateItem', 'sqs:SendMessage'],
+  // + the ticket's first outcome under EXPRESS (Powertools idempotency records).
+  'publish-result': [
+    ...LOGS,
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'sqs:SendMessage',
+  ],
+  'record-failure': [
+    ...LOGS,
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'sqs:SendMessage',
+  ],
   'gather-feedback': [...LOGS, 'dynamodb:Query', 'dynamodb:Scan', 's3:AbortMultipartUpload', 's3:PutObject'],
   'train-candidate': [
     ...LOGS,
@@ -297,13 +317,18 @@ describe('functions', () => {
     ]);
     const fixed = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'LOG_LEVEL'];
     const expected: Record<string, string[]> = {
-      'start-classification': ['CLASSIFY_STATE_MACHINE_ARN', 'REJECTED_QUEUE_URL'],
+      'start-classification': [
+        'CLASSIFY_STATE_MACHINE_ARN',
+        'CLASSIFY_WORKFLOW_TYPE',
+        'IDEMPOTENCY_TABLE',
+        'REJECTED_QUEUE_URL',
+      ],
       'pin-model-version': ['MODELS_TABLE'],
       'preprocess-ticket': ['MODEL_BUCKET'],
       'vectorize-ticket': ['MODEL_BUCKET'],
       'predict-category': ['MODEL_BUCKET'],
-      'publish-result': ['OUTPUT_QUEUE_URL', 'PREDICTIONS_TABLE'],
-      'record-failure': ['PREDICTIONS_TABLE', 'REJECTED_QUEUE_URL'],
+      'publish-result': ['CLASSIFY_WORKFLOW_TYPE', 'IDEMPOTENCY_TABLE', 'OUTPUT_QUEUE_URL', 'PREDICTIONS_TABLE'],
+      'record-failure': ['CLASSIFY_WORKFLOW_TYPE', 'IDEMPOTENCY_TABLE', 'PREDICTIONS_TABLE', 'REJECTED_QUEUE_URL'],
       'gather-feedback': ['MODELS_TABLE', 'MODEL_BUCKET', 'PREDICTIONS_TABLE'],
       'train-candidate': ['MODELS_TABLE', 'MODEL_BUCKET'],
       'evaluate-model': ['MODELS_TABLE', 'MODEL_BUCKET'],
@@ -398,11 +423,22 @@ describe('least privilege: the exact actions of every role', () => {
 
   it('publish-result: UpdateItem predictions + SendMessage output; record-failure: UpdateItem predictions + SendMessage rejected', () => {
     const predictions = arnOf(s.stack.tables.table('predictions'));
-    expect(allowing(statementsOf('publish-result'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
+    // UpdateItem on the idempotency table too: the ticket's first outcome (EXPRESS).
+    const idempotency = arnOf(s.stack.tables.table('idempotency'));
+    expect(allowing(statementsOf('publish-result'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([
+      predictions,
+      idempotency,
+    ]);
     expect(allowing(statementsOf('publish-result'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([
       arnOf(s.stack.queues.output),
     ]);
-    expect(allowing(statementsOf('record-failure'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([predictions]);
+    expect(allowing(statementsOf('record-failure'), 'dynamodb:UpdateItem').flatMap(resourcesOf)).toEqual([
+      predictions,
+      idempotency,
+    ]);
+    for (const handler of ['publish-result', 'record-failure', 'start-classification'])
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'])
+        expect(allowing(statementsOf(handler), action).flatMap(resourcesOf)).toEqual([idempotency]);
     expect(allowing(statementsOf('record-failure'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([
       arnOf(s.stack.queues.rejected),
     ]);

@@ -4,8 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as preprocessHandler } from '../../handlers/preprocess-ticket.ts';
 import { handler as startHandler } from '../../handlers/start-classification.ts';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
+import { toSqsJson } from '../../src/aws/queues.ts';
 import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
 import { executionNameFor } from '../../src/contracts/ticket-message.ts';
+import { DEFAULT_PROFILE } from '../../src/model/profiles.ts';
+import { loadTicketClassifier } from '../../src/model/ticket-classifier.ts';
 import { TransientError } from '../../src/contracts/step-errors.ts';
 import { assertJsonPathOnly } from '../../src/local/index.ts';
 import { projectPath, WORKFLOWS } from '../../src/workflows/catalog.ts';
@@ -17,6 +20,8 @@ const faults = {
   transientVectorize: new Map<string, number>(), // marker -> failures left
   brokenVectorize: new Set<string>(),
   slowPreprocess: new Map<string, Promise<void>>(),
+  /** marker -> KiB of tokens Preprocess adds, and of terms Vectorize adds (each under 256 KiB, together over). */
+  hugeSteps: new Set<string>(),
 };
 const markerOf = (text: string) => /\bmarker(\w+)/.exec(text)?.[1] ?? '';
 
@@ -29,11 +34,18 @@ beforeAll(async () => {
     functionOverrides: {
       'preprocess-ticket': async (event: { text: string }) => {
         await faults.slowPreprocess.get(markerOf(event.text));
-        return preprocessHandler(event);
+        const result = await preprocessHandler(event);
+        if (faults.hugeSteps.has(markerOf(event.text)))
+          return { ...result, tokens: [...result.tokens, ...Array.from({ length: 15_000 }, (_, i) => `filler${i}`)] };
+        return result;
       },
       'vectorize-ticket': async (event: { tokens: string[] }) => {
         const marker = event.tokens.map((tok) => /^marker(\w+)/.exec(tok)?.[1]).find(Boolean) ?? '';
         if (faults.brokenVectorize.has(marker)) throw new Error('the vocabulary is corrupt for this ticket');
+        if (faults.hugeSteps.has(marker)) {
+          const vector = await vectorizeHandler(event);
+          return { ...vector, padding: 'p'.repeat(110 * 1024) };
+        }
         const left = faults.transientVectorize.get(marker) ?? 0;
         if (left > 0) {
           faults.transientVectorize.set(marker, left - 1);
@@ -174,9 +186,81 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(t.outputs.filter((o) => o.ticketId === 'T-broken')).toHaveLength(0);
   });
 
+  it('a state output over 256 KiB: States.DataLimitExceeded, caught by name, recorded on the rejected queue', async () => {
+    faults.hugeSteps.add('huge1');
+    await t.send({ ticketId: 'T-huge', body: 'screen broken markerhuge1' });
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-huge'));
+    const failure = t.rejections.find((r) => r.ticketId === 'T-huge') as FailedMessage;
+    expect(failure).toMatchObject({ kind: 'failed', error: 'States.DataLimitExceeded' });
+    expect(failure.cause).toMatch(/'Vectorize' has an output with a size exceeding/);
+    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: arnOf('T-huge') }))).error).toBe(
+      'States.DataLimitExceeded',
+    );
+  });
+
+  it('a long CJK subject is cut to its byte budget and classified at once (no dead letter)', async () => {
+    // 4,800 characters, 14 KB: REJECT_TICKET_CHARS is 5,000 in this stack (200,000 by default).
+    await t.send({ ticketId: 'T-cjk', subject: '打印机卡纸 '.repeat(800), body: 'the printer is jammed' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-cjk'));
+    expect(t.outputs.find((o) => o.ticketId === 'T-cjk')!.truncated).toBe(true);
+    const record = await t.predictions.get('T-cjk');
+    expect(Buffer.byteLength(record!.subject!)).toBeLessThanOrEqual(2048);
+    expect(record!.subject!.endsWith('打印机卡纸')).toBe(true);
+  });
+
+  it('a subject alone is classified; JSON after a byte-order mark is accepted', async () => {
+    await t.send({ ticketId: 'T-title', subject: 'printer jammed on floor two' });
+    await t.send(`\ufeff${JSON.stringify({ ticketId: 'T-bom', body: 'the printer is jammed' })}`);
+    await t.until(() => ['T-title', 'T-bom'].every((id) => t.outputs.some((o) => o.ticketId === id)));
+  });
+
+  it.each([
+    ['an emoji', 'T-🎫'],
+    ['U+FFFF and U+FFFE', 'T-\uffff\ufffe'],
+  ])('a ticket id with %s is answered under that very id (result and failure record)', async (_, id) => {
+    // A producer escapes U+FFFE/U+FFFF in its JSON (SQS refuses them raw), as toSqsJson does.
+    await t.send(toSqsJson({ ticketId: id, body: 'printer jammed' }));
+    faults.brokenVectorize.add('idfail');
+    await t.send(toSqsJson({ ticketId: `${id}-f`, body: 'keyboard stuck markeridfail' }));
+    await t.until(() => t.outputs.some((o) => o.ticketId === id) && t.rejections.some((r) => r.ticketId === `${id}-f`));
+    expect(t.outputs.find((o) => o.ticketId === id)!.executionName).toMatch(/^ticket-T-_+-?[0-9a-f]{24}$/);
+  });
+
+  it('duplicate or conflict is decided on the full text, not the cut one', async () => {
+    const start = 'printer jammed '.repeat(200); // longer than MAX_TICKET_CHARS (1000 here)
+    await t.send({ ticketId: 'T-long-a', body: `${start} first ending` });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-long-a'));
+    await t.send({ ticketId: 'T-long-a', body: `${start} second ending` });
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-long-a'));
+    expect((t.rejections.find((r) => r.ticketId === 'T-long-a') as RejectedMessage).reason).toMatch(/^conflict: /);
+  });
+
+  it('a duplicate of a ticket whose classification failed says so (not "is classified by")', async () => {
+    faults.brokenVectorize.add('dupfail');
+    const ticket = { ticketId: 'T-dup-failed', body: 'mouse broken markerdupfail' };
+    await t.send(ticket);
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-dup-failed' && r.kind === 'failed'));
+    await t.send(ticket);
+    await t.until(() => t.rejections.some((r) => r.ticketId === 'T-dup-failed' && r.kind === 'rejected'));
+    const reason = (t.rejections.find((r) => r.ticketId === 'T-dup-failed' && r.kind === 'rejected') as RejectedMessage)
+      .reason;
+    expect(reason).toMatch(/execution ticket-T-dup-failed, ended FAILED \(Error\): its failure is recorded/);
+    expect(reason).not.toMatch(/is classified by/);
+  });
+
   it.each([
     ['not JSON', 'hello, my printer is broken', /the message is not JSON/],
-    ['no text', { ticketId: 'P-2', subject: 'help' }, /no ticket text: put it in "body", "description" or "text"/],
+    [
+      'no text',
+      { ticketId: 'P-2', subject: ' ' },
+      /no ticket text: put it in "subject", "body", "description" or "text"/,
+    ],
+    [
+      'a ticket id with a control character',
+      { ticketId: 'P-6\u0007', body: 'printer' },
+      /"ticketId" must not contain control characters or unpaired surrogates/,
+    ],
+    ['a ticket id with an unpaired surrogate', '{"ticketId":"P-7\\ud83c","body":"printer"}', /unpaired surrogates/],
     ['wrong types', { ticketId: 'P-3', body: 42 }, /"body" must be a string/],
     ['a JSON array', [1, 2], /the message must be a JSON object/],
     [
@@ -222,6 +306,30 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     await t.until(() => t.outputs.some((o) => o.ticketId === 'T-pinned'));
     expect(t.outputs.find((o) => o.ticketId === 'T-pinned')!.modelVersion).toBe(v1);
     expect(t.outputs.find((o) => o.ticketId === 'T-after')!.modelVersion).toBe(v2);
+  });
+
+  it('a model with character n-grams (the default profile) explains in words, as `triage predict` does', async () => {
+    const version = await t.bootstrap({ profile: DEFAULT_PROFILE });
+    await t.send({ ticketId: 'T-char', subject: 'Printer', body: 'the printer on floor two is jammed again' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'T-char'));
+    expect(t.outputs.find((o) => o.ticketId === 'T-char')!.modelVersion).toBe(version);
+    const record = (await t.predictions.get('T-char'))!;
+    const manifest = await t.store.manifest(version);
+    const model = await loadTicketClassifier(manifest, {
+      vectorizer: await t.store.part(manifest, 'vectorizer'),
+      classifier: await t.store.part(manifest, 'classifier'),
+    });
+    const expected = model.classify(record.text, { topK: 3, explain: 8 });
+    expect(record.category).toBe(expected.category);
+    const explanation = record.explanation!;
+    expect(explanation.length).toBeGreaterThan(0);
+    expect(explanation.map((e) => e.term)).toEqual(expected.explanation.map((e) => e.term));
+    explanation.forEach((e, i) => {
+      expect(e.weight).toBeCloseTo(expected.explanation[i]!.weight, 4);
+    });
+    // Words and word n-grams of the ticket, never character n-grams (" pr", "ed ").
+    const words = new Set(record.text.toLowerCase().split(/\W+/));
+    for (const { term } of explanation) for (const word of term.split(' ')) expect(words).toContain(word);
   });
 });
 

@@ -7,7 +7,7 @@ import { bootstrapModel } from '../../operations/bootstrap.ts';
 import { startLocalStack } from '../../local-stack/local-stack.ts';
 import { DEFAULT_DATA_DIR, readStackFile, removeStackFile, writeStackFile } from '../../local-stack/stack-file.ts';
 import { projectPath } from '../../workflows/catalog.ts';
-import { port, wholeNumber } from '../options.ts';
+import { port, wholeNumber, workflowType, workflowTypeOrDefault, type WorkflowType } from '../options.ts';
 import { CliError, percent, warn } from '../output.ts';
 import { storesOf } from '../stores.ts';
 
@@ -20,6 +20,7 @@ interface StartOptions {
   profile: string;
   auth: (typeof AUTH_MODES)[number];
   oidcPort: number;
+  workflowType?: WorkflowType;
 }
 
 const AUTH_MODES = ['none', 'oidc'] as const;
@@ -75,13 +76,20 @@ export function registerStart(program: Command): void {
       port,
       8081,
     )
+    .option(
+      '--workflow-type <type>',
+      "STANDARD or EXPRESS classification workflow (as CDK's -c classifyWorkflowType; default: CLASSIFY_WORKFLOW_TYPE or STANDARD)",
+      workflowType,
+    )
     .action(async (options: StartOptions) => {
       if (!isProfileName(options.profile)) throw new CliError(`unknown profile "${options.profile}"`);
+      const classifyWorkflowType = workflowTypeOrDefault(options.workflowType);
       const started = performance.now();
       const stack = await startLocalStack({
         dataDir: options.dataDir,
         ports: { gateway: options.gatewayPort },
         eventSource: { pollers: options.pollers },
+        classifyWorkflowType,
         httpPort: options.port,
         webPage: true,
         ...(options.auth === 'oidc' && { auth: { kind: 'oidc', port: options.oidcPort } }),

@@ -148,18 +148,36 @@ function assertMethods(what: string, proto: object, methods: readonly string[]):
   }
 }
 
+/**
+ * The characters SQS accepts in a message body: #x9 | #xA | #xD | #x20-#xD7FF
+ * | #xE000-#xFFFD | #x10000-#x10FFFF. fauxqs 1.9.2 tests bodies with a
+ * regular expression without the `u` flag, so it refuses every character
+ * outside the Basic Multilingual Plane (an emoji, as two surrogates) with
+ * `InvalidMessageContents`, which SQS accepts. Its send actions share that one
+ * RegExp object: its `test` is replaced by the right rule (which also refuses
+ * unpaired surrogates, as SQS does).
+ */
+export const SQS_INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+function acceptWhatSqsAccepts(fauxqsRule: unknown): void {
+  if (!(fauxqsRule instanceof RegExp)) throw new Error('fauxqs internals changed: INVALID_MESSAGE_BODY_CHAR not found');
+  fauxqsRule.test = (text: string) => SQS_INVALID_BODY_CHARACTER.test(text);
+}
+
 /** Loads fauxqs' store classes (cached). */
 export function loadFauxqsStoreClasses(): Promise<FauxqsStoreClasses> {
   cached ??= (async () => {
     const dist = fauxqsDistDir();
     const load = (file: string): Promise<Record<string, unknown>> =>
       import(pathToFileURL(join(dist, file)).href) as Promise<Record<string, unknown>>;
-    const [sqs, s3, sns, router] = await Promise.all([
+    const [sqs, s3, sns, router, sqsTypes] = await Promise.all([
       load('sqs/sqsStore.js'),
       load('s3/s3Store.js'),
       load('sns/snsStore.js'),
       load('sqs/sqsRouter.js'),
+      load('sqs/sqsTypes.js'),
     ]);
+    acceptWhatSqsAccepts(sqsTypes.INVALID_MESSAGE_BODY_CHAR);
     const classes = {
       SqsRouter: router.SqsRouter as FauxqsStoreClasses['SqsRouter'],
       SqsStore: sqs.SqsStore as FauxqsStoreClasses['SqsStore'],

@@ -1,9 +1,10 @@
 /**
  * What the Lambda functions' two threads share (function-registry.ts and
- * function-thread.ts on the main thread, function-thread.worker.ts in the
- * worker): the handler type, Lambda's error payload and the messages between
- * the threads. Each side imports this module and neither imports the other,
- * so the pair has no import cycle.
+ * function-thread.ts on the main thread, function-thread.worker.ts and
+ * function-instances.ts in the worker, where the instances of every function
+ * registered by module live): the handler type, Lambda's error payload and
+ * the messages between the threads. Each side imports this module and neither
+ * imports the other, so the pair has no import cycle.
  */
 import type { Context } from 'aws-lambda';
 
@@ -34,25 +35,85 @@ export function toLambdaErrorPayload(thrown: unknown): LambdaErrorPayload {
 
 // ---- messages between the main thread and the Lambda functions' worker ----
 
+/** What the worker thread starts with (its `workerData`). */
+export interface FunctionThreadData {
+  /**
+   * The modules every instance shares instead of importing its own copy
+   * (file: URLs; one ending in `/` is a folder): modules without module-level
+   * state. Packages under node_modules are always shared.
+   */
+  readonly sharedModules: readonly string[];
+}
+
+/** A function registered by module, as its instances need it. */
+export interface FunctionSpec {
+  readonly functionName: string;
+  /** File path or file: URL of the handler module. */
+  readonly module: string;
+  readonly exportName: string;
+  readonly functionArn: string;
+  readonly memoryLimitInMB: number;
+  /** The most instances at once (Lambda: reserved concurrency). */
+  readonly maxInstances: number;
+}
+
+/** Register (or replace) a function; no instance is started yet. */
+export interface RegisterRequest {
+  readonly type: 'register';
+  readonly id: number;
+  readonly spec: FunctionSpec;
+}
+
+/** Start one instance of the function now (its init phase), unless it has one. */
+export interface WarmRequest {
+  readonly type: 'warm';
+  readonly id: number;
+  readonly functionName: string;
+}
+
+/** One invocation, on an idle instance of the function (or a new one, or the first to come free). */
 export interface InvokeRequest {
   readonly type: 'invoke';
   readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
-  readonly eventJson: string;
   readonly functionName: string;
-  readonly functionArn: string;
-  readonly memoryLimitInMB: number;
+  readonly eventJson: string;
+  /** Epoch ms when the function times out (`context.getRemainingTimeInMillis`). */
   readonly deadline: number;
   /** Identity of this invocation that a re-run after a crash shares (see ../invocation-identity.ts). */
   readonly invocationKey?: string;
 }
-export interface LoadRequest {
-  readonly type: 'load';
+
+/** The invocation `invocationId` timed out: its instance is retired, as Lambda resets the environment. */
+export interface AbandonRequest {
+  readonly type: 'abandon';
   readonly id: number;
-  readonly module: string;
-  readonly exportName: string;
+  readonly invocationId: number;
 }
+
+/** How many instances each function has (answered in `stats`). */
+export interface StatsRequest {
+  readonly type: 'stats';
+  readonly id: number;
+}
+
+export type FunctionThreadRequest = RegisterRequest | WarmRequest | InvokeRequest | AbandonRequest | StatsRequest;
+
+export interface InstanceStats {
+  /** Instances now (busy or idle). */
+  readonly instances: number;
+  /** The most instances there have been at once. */
+  readonly peak: number;
+  /** Instances started so far (cold starts). */
+  readonly started: number;
+  /** Invocations that waited for an instance to come free (the function was at `maxInstances`). */
+  readonly waited: number;
+}
+
 export type FunctionThreadReply =
-  | { readonly id: number; readonly ok: true; readonly resultJson?: string }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly resultJson?: string;
+      readonly stats?: Record<string, InstanceStats>;
+    }
   | { readonly id: number; readonly ok: false; readonly error: LambdaErrorPayload };

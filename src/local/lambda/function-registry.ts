@@ -2,9 +2,12 @@
  * Local Lambda functions, registered by name and invoked the way the Lambda
  * service invokes a Node.js handler: `handler(event, context)` with a JSON
  * copy of the payload, a Lambda `Context`, and a JSON copy of the result.
- * A function is either a handler object, called on this thread (`register`),
- * or a handler module, imported and called in the Lambda functions' worker
- * thread (`registerModule`, see function-thread.ts).
+ * A function is either a handler object, called on this thread (`register`;
+ * invocations run concurrently, sharing the object: for tests and tools), or
+ * a handler module (`registerModule`): instances created on demand in the
+ * Lambda functions' worker thread, each with its own copy of the module graph,
+ * each serving one invocation at a time, as Lambda execution environments do
+ * (function-instances.ts).
  *
  * A thrown error becomes a `LambdaFunctionError` whose `name` is the error's
  * `name` (Lambda's `errorType`), so Step Functions Retry/Catch match it as on
@@ -12,9 +15,16 @@
  * the JSON `{ errorType, errorMessage, trace }` that AWS puts in `Cause`.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
-import { toLambdaErrorPayload, type LambdaErrorPayload, type LambdaHandler } from './function-protocol.ts';
+import {
+  toLambdaErrorPayload,
+  type InstanceStats,
+  type LambdaErrorPayload,
+  type LambdaHandler,
+} from './function-protocol.ts';
 import { FunctionThread } from './function-thread.ts';
 
 export { toLambdaErrorPayload, type LambdaErrorPayload, type LambdaHandler } from './function-protocol.ts';
@@ -38,18 +48,42 @@ export class LambdaFunctionError extends Error {
 export interface FunctionModuleOptions extends FunctionOptions {
   /** The handler's export. Default `handler`. */
   readonly exportName?: string;
+  /** The most instances at once (Lambda: reserved concurrency). Default: the registry's `maxInstances`. */
+  readonly maxInstances?: number;
 }
+
+export interface FunctionRegistryOptions {
+  /** Default most instances per module function (default 64). */
+  readonly maxInstances?: number;
+  /**
+   * Modules that every instance of every module function shares instead of
+   * importing its own copy: file paths or file: URLs, a folder's ending in
+   * `/`. Only modules without module-level state belong here (definitions,
+   * immutable data), and whatever they import must be shared too. Packages
+   * under node_modules are always shared; everything else is per instance.
+   */
+  readonly sharedModules?: readonly string[];
+}
+
+/** A path or file: URL as a file: URL, a folder's (ending in `/`) keeping its slash. */
+const toFileUrl = (pathOrUrl: string): string => {
+  if (pathOrUrl.startsWith('file:')) return pathOrUrl;
+  const url = pathToFileURL(pathOrUrl).href;
+  return pathOrUrl.endsWith('/') && !url.endsWith('/') ? `${url}/` : url;
+};
 
 interface RegisteredFunction {
   readonly name: string;
   readonly handler?: LambdaHandler<never>;
-  /** Set for functions that run in the Lambda functions' worker thread. */
-  readonly module?: { readonly path: string; readonly exportName: string };
+  /** Set for functions registered by module (their instances run in the Lambda functions' thread). */
+  readonly module?: string;
   readonly timeoutSeconds: number;
   readonly memoryLimitInMB: number;
 }
 
 export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 900;
+/** Most instances of a module function at once, unless registered with another limit. */
+export const DEFAULT_MAX_INSTANCES = 64;
 
 /** `my-fn`, `my-fn:alias`, `123:function:my-fn`, `arn:aws:lambda:r:a:function:my-fn[:qualifier]` -> `my-fn`. */
 export function functionNameOf(nameOrArn: string): string {
@@ -67,7 +101,9 @@ export class FunctionRegistry {
   constructor(
     readonly region: string,
     readonly accountId: string,
+    private readonly options: FunctionRegistryOptions = {},
   ) {
+    // Handlers registered as objects run on this thread; their requests carry the invocation identity too.
     tagRequestsWithInvocation();
   }
 
@@ -84,27 +120,46 @@ export class FunctionRegistry {
 
   /**
    * Registers (or replaces) function `name` as a handler module (a file path
-   * or file: URL) that runs in the Lambda functions' worker thread. Resolves
-   * once the thread has imported it; rejects if it does not export a function.
+   * or file: URL). Its instances are started on demand (the first invocation
+   * is a cold start; `warm` starts one ahead); an import error or a missing
+   * export fails the invocation as on Lambda (`Runtime.ImportModuleError`,
+   * `Runtime.HandlerNotFound`). Rejects at once if the file does not exist.
    */
   async registerModule(name: string, modulePath: string, options: FunctionModuleOptions = {}): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new Error(`invalid Lambda function name: ${name}`);
-    const exportName = options.exportName ?? 'handler';
-    this.thread ??= new FunctionThread();
-    try {
-      await this.thread.load(modulePath, exportName);
-    } catch (err) {
-      throw new Error(`function ${name}: ${(err as LambdaErrorPayload).errorMessage ?? String(err)}`);
-    }
+    const file = modulePath.startsWith('file:') ? fileURLToPath(modulePath) : modulePath;
+    if (!existsSync(file)) throw new Error(`function ${name}: no such module ${modulePath}`);
+    const memoryLimitInMB = options.memoryLimitInMB ?? 1024;
+    this.thread ??= new FunctionThread({ sharedModules: (this.options.sharedModules ?? []).map(toFileUrl) });
+    await this.thread.register({
+      functionName: name,
+      module: modulePath,
+      exportName: options.exportName ?? 'handler',
+      functionArn: this.functionArn(name),
+      memoryLimitInMB,
+      maxInstances: options.maxInstances ?? this.options.maxInstances ?? DEFAULT_MAX_INSTANCES,
+    });
     this.functions.set(name, {
       name,
-      module: { path: modulePath, exportName },
+      module: modulePath,
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
-      memoryLimitInMB: options.memoryLimitInMB ?? 1024,
+      memoryLimitInMB,
     });
   }
 
-  /** Stops the Lambda functions' worker thread (if any). */
+  /** Starts one instance of each named module function (all by default) ahead of the first invocation. */
+  async warm(names: readonly string[] = this.names()): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    await Promise.all(names.filter((n) => this.functions.get(n)?.module).map((n) => thread.warm(n)));
+  }
+
+  /** Instances per module function: now, peak, cold starts, invocations that waited for one. */
+  async instanceStats(): Promise<Record<string, InstanceStats>> {
+    return (await this.thread?.stats()) ?? {};
+  }
+
+  /** Stops the Lambda functions' thread (every instance). */
   async close(): Promise<void> {
     await this.thread?.close();
     this.thread = undefined;
@@ -150,25 +205,25 @@ export class FunctionRegistry {
         trace: [],
       });
     }
-    const deadline = Date.now() + fn.timeoutSeconds * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
+    const timeoutMs = fn.timeoutSeconds * 1000;
+    try {
+      let resultJson: string;
+      const deadline = Date.now() + timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      let onTimeout = (): void => {};
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          onTimeout();
           reject(
             new LambdaFunctionError({
               errorType: 'Sandbox.Timedout',
               errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
               trace: [],
             }),
-          ),
-        fn.timeoutSeconds * 1000,
-      );
-    });
-    try {
-      let resultJson: string;
+          );
+        }, timeoutMs);
+      });
       if (fn.module) {
-        const { path, exportName } = fn.module;
         const thread = this.thread;
         if (!thread)
           throw new LambdaFunctionError({
@@ -176,37 +231,35 @@ export class FunctionRegistry {
             errorMessage: 'the local Lambda functions are stopped',
             trace: [],
           });
-        const call = thread.invoke({
-          module: path,
-          exportName,
-          eventJson,
-          functionName: fn.name,
-          functionArn: this.functionArn(fn.name),
-          memoryLimitInMB: fn.memoryLimitInMB,
-          deadline,
-          ...(options.invocationKey !== undefined && { invocationKey: options.invocationKey }),
-        });
-        resultJson =
-          (await Promise.race([
-            call.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))),
-            timedOut,
-          ])) ?? 'null';
+        const call = thread.invoke(fn.name, eventJson, deadline, options.invocationKey);
+        onTimeout = call.abandon;
+        try {
+          resultJson =
+            (await Promise.race([
+              call.result.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))),
+              timedOut,
+            ])) ?? 'null';
+        } finally {
+          clearTimeout(timer);
+        }
       } else {
         const handler = fn.handler as LambdaHandler<never>;
         const context = this.contextFor(fn, deadline);
         const payload = JSON.parse(eventJson) as never;
-        const result = await Promise.race([
-          withInvocationKey(options.invocationKey, () => handler(payload, context)),
-          timedOut,
-        ]);
-        resultJson = result === undefined ? 'null' : JSON.stringify(result);
+        try {
+          const result = await Promise.race([
+            withInvocationKey(options.invocationKey, () => handler(payload, context)),
+            timedOut,
+          ]);
+          resultJson = result === undefined ? 'null' : JSON.stringify(result);
+        } finally {
+          clearTimeout(timer);
+        }
       }
       return { result: JSON.parse(resultJson), resultJson };
     } catch (err) {
       if (err instanceof LambdaFunctionError) throw err;
       throw new LambdaFunctionError(toLambdaErrorPayload(err));
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,21 +1,31 @@
 /**
- * Lambda functions registered by module run in a worker thread of their own
- * (one for all such functions, like one warm container per process): the
- * handler modules are imported there, called with a JSON copy of the event
- * and a Lambda `Context`, and their result comes back as JSON. Their AWS SDK
- * clients therefore run on that thread too, still talking HTTP to the local
- * servers — which is the point: the SDK's client-side work (≈40% of the
- * pipeline's CPU) runs in parallel with the interpreter and the servers
- * instead of on the same thread.
+ * The Lambda functions' worker thread, seen from the main thread: every
+ * function registered by module has its instances there
+ * (function-instances.ts: one invocation at a time per instance, each with
+ * its own module graph). The handlers' SDK clients run on that thread too,
+ * still talking HTTP to the local servers: their client-side work (≈40% of the
+ * pipeline's CPU) runs in parallel with the interpreter and the servers.
  *
  * The thread shares `process.env` with the main thread (SHARE_ENV), so
  * handlers read the settings the runtime puts there, as on Lambda. The
  * messages between the two threads are in function-protocol.ts.
  */
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { FunctionThreadReply, InvokeRequest, LambdaErrorPayload, LoadRequest } from './function-protocol.ts';
+import type {
+  FunctionSpec,
+  FunctionThreadData,
+  FunctionThreadReply,
+  FunctionThreadRequest,
+  InstanceStats,
+  LambdaErrorPayload,
+} from './function-protocol.ts';
 
-type Pending = { resolve: (resultJson: string | undefined) => void; reject: (error: LambdaErrorPayload) => void };
+type Pending = {
+  resolve: (reply: Extract<FunctionThreadReply, { ok: true }>) => void;
+  reject: (error: LambdaErrorPayload) => void;
+};
+
+type RequestBody = FunctionThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 export class FunctionThread {
   private readonly worker: Worker;
@@ -23,16 +33,17 @@ export class FunctionThread {
   private nextId = 1;
   private closed = false;
 
-  constructor() {
+  constructor(data: FunctionThreadData = { sharedModules: [] }) {
     this.worker = new Worker(new URL('./function-thread.worker.mjs', import.meta.url), {
       env: SHARE_ENV,
       name: 'local-lambda',
+      workerData: data,
     });
     this.worker.on('message', (reply: FunctionThreadReply) => {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
-      if (reply.ok) waiter.resolve(reply.resultJson);
+      if (reply.ok) waiter.resolve(reply);
       else waiter.reject(reply.error);
     });
     this.worker.on('error', (err) => console.error('[local-runtime] Lambda function thread failed:', err));
@@ -48,7 +59,8 @@ export class FunctionThread {
     });
   }
 
-  private request(message: Omit<InvokeRequest, 'id'> | Omit<LoadRequest, 'id'>): Promise<string | undefined> {
+  /** The id the next request gets (an invocation's id, to abandon it). */
+  private send(message: RequestBody, id = this.nextId++): Promise<Extract<FunctionThreadReply, { ok: true }>> {
     if (this.closed) {
       return Promise.reject({
         errorType: 'Lambda.ServiceException',
@@ -56,21 +68,53 @@ export class FunctionThread {
         trace: [],
       } satisfies LambdaErrorPayload);
     }
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...message, id });
     });
   }
 
-  /** Imports the module in the thread; rejects (with a Lambda error payload) if it has no such export function. */
-  async load(module: string, exportName: string): Promise<void> {
-    await this.request({ type: 'load', module, exportName });
+  async register(spec: FunctionSpec): Promise<void> {
+    await this.send({ type: 'register', spec });
   }
 
-  /** Calls the handler; resolves with the result's JSON (undefined for an undefined result). */
-  invoke(request: Omit<InvokeRequest, 'id' | 'type'>): Promise<string | undefined> {
-    return this.request({ type: 'invoke', ...request });
+  async warm(functionName: string): Promise<void> {
+    await this.send({ type: 'warm', functionName });
+  }
+
+  /**
+   * Calls the function on one of its instances; resolves with the result's
+   * JSON (undefined for an undefined result). `invocationKey` is the
+   * invocation's identity that a re-run after a crash shares (the handler runs
+   * inside `withInvocationKey`). `abandon()` retires the instance (after a timeout).
+   */
+  invoke(
+    functionName: string,
+    eventJson: string,
+    deadline: number,
+    invocationKey?: string,
+  ): { result: Promise<string | undefined>; abandon: () => void } {
+    const id = this.nextId++;
+    const request = {
+      type: 'invoke',
+      functionName,
+      eventJson,
+      deadline,
+      ...(invocationKey !== undefined && { invocationKey }),
+    } as const;
+    return {
+      result: this.send(request, id).then((r) => r.resultJson),
+      abandon: () => {
+        const waiter = this.pending.get(id);
+        this.pending.delete(id);
+        waiter?.reject({ errorType: 'Sandbox.Timedout', errorMessage: 'abandoned', trace: [] });
+        void this.send({ type: 'abandon', invocationId: id }).catch(() => undefined);
+      },
+    };
+  }
+
+  async stats(): Promise<Record<string, InstanceStats>> {
+    return (await this.send({ type: 'stats' })).stats ?? {};
   }
 
   async close(): Promise<void> {

@@ -26,10 +26,26 @@ import type {
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Durability } from '../journal.ts';
 import type { FunctionRegistry } from '../lambda/function-registry.ts';
-import { assertJsonPathOnly, loadDefinitionText, type AslStateMachine } from './definition.ts';
+import {
+  assertJsonPathOnly,
+  forEachState,
+  loadDefinitionText,
+  type AslState,
+  type AslStateMachine,
+} from './definition.ts';
 import { SfnApiError } from './errors.ts';
 import { ExecutionHistoryRecorder } from './history.ts';
 import { ExecutionStore, type ExecutionRecord, type ExecutionStoreLimits } from './execution-store.ts';
+import {
+  DataLimitExceededError,
+  exceedsPayloadLimit,
+  MAX_PAYLOAD_BYTES,
+  planTaskPayload,
+  splitTaskInput,
+  stateOutput,
+  withRawInputFields,
+  type TaskPayloadPlan,
+} from './payload-limits.ts';
 import { collectTaskStates, lambdaInvokeResponse, type TaskStateInfo } from './task-resources.ts';
 
 export interface RegisterStateMachineOptions {
@@ -41,6 +57,26 @@ export interface RegisterStateMachineOptions {
   /** Values for `${Key}` placeholders (the same keys as CDK `definitionSubstitutions`). */
   readonly substitutions?: Readonly<Record<string, string>>;
   readonly roleArn?: string;
+  /**
+   * STANDARD (default) or EXPRESS. EXPRESS here has Express semantics where
+   * they matter to correctness: execution names are not de-duplicated (every
+   * StartExecution starts an execution, ARN `...:express:<machine>:<name>:<id>`),
+   * and executions and their steps run at least once ({@link ExpressAtLeastOnce}).
+   * Unlike AWS, DescribeExecution, ListExecutions and GetExecutionHistory work
+   * for them (locally there are no CloudWatch Logs to read instead).
+   */
+  readonly type?: 'STANDARD' | 'EXPRESS';
+}
+
+/**
+ * Express workflows run at least once: AWS may run an execution, or a step of
+ * it, more than once. Locally this happens when these hooks say so (tests).
+ */
+export interface ExpressAtLeastOnce {
+  /** Run this execution twice (a second, concurrent run with the same input). */
+  rerunExecution?(executionName: string): boolean;
+  /** Invoke this step's function twice (as after a lost response), the second result counting. */
+  repeatTask?(stateName: string, executionName: string): boolean;
 }
 
 export interface RegisteredStateMachine {
@@ -79,9 +115,17 @@ interface MachineEntry {
   readonly definitionText: string;
   readonly machine: StateMachine;
   readonly tasks: readonly TaskStateInfo[];
+  /** Each Task's definition and how its payloads are checked (payload-limits.ts). */
+  readonly taskStates: ReadonlyMap<string, { readonly state: AslState; readonly plan: TaskPayloadPlan }>;
   readonly roleArn: string;
   readonly creationDate: Date;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  /** Only Tasks (and Choice/Wait/Succeed/Fail, which add nothing) change the data: see taskHandlers. */
+  readonly onlyTasksChangeData: boolean;
 }
+
+/** Bytes the keys of a ResultPath may add around a result (`"preprocessed":` ...), generously. */
+const RESULT_PATH_ALLOWANCE = 256;
 
 interface RunningExecution {
   readonly record: ExecutionRecord;
@@ -92,7 +136,6 @@ interface RunningExecution {
 
 const settled = Promise.resolve();
 
-const MAX_PAYLOAD_BYTES = 256 * 1024;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: AWS execution names may not contain these control characters.
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 const STATUSES: readonly ExecutionStatus[] = [
@@ -131,6 +174,8 @@ export class StepFunctionsService {
   private readonly interruptedPolicy: 'restart' | 'abort';
   private resumeReady: boolean;
   private stopping = false;
+  /** When an EXPRESS execution or step runs twice (tests). */
+  expressAtLeastOnce: ExpressAtLeastOnce = {};
 
   private constructor(options: StepFunctionsServiceOptions) {
     this.region = options.region;
@@ -177,10 +222,15 @@ export class StepFunctionsService {
     }
     let tasks: TaskStateInfo[];
     let machine: StateMachine;
+    const taskStates = new Map<string, { state: AslState; plan: TaskPayloadPlan }>();
     try {
       assertJsonPathOnly(definition);
       tasks = collectTaskStates(definition);
-      machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      forEachState(definition, (name, state) => {
+        if (state.Type === 'Task') taskStates.set(name, { state, plan: planTaskPayload(state) });
+      });
+      const plans = new Map([...taskStates].map(([name, t]) => [name, t.plan]));
+      machine = new StateMachine(withRawInputFields(definition, plans) as unknown as StateMachineDefinition, {
         validationOptions: { checkArn: true, checkPaths: true },
       });
     } catch (err) {
@@ -193,8 +243,11 @@ export class StepFunctionsService {
       definitionText: text,
       machine,
       tasks,
+      taskStates,
       roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-${options.name}`,
       creationDate: this.machines.get(arn)?.creationDate ?? new Date(),
+      type: options.type ?? 'STANDARD',
+      onlyTasksChangeData: onlyTasksChangeData(definition, taskStates),
     };
     this.machines.set(arn, entry);
     const warnings = tasks
@@ -242,13 +295,23 @@ export class StepFunctionsService {
 
   startExecution(input: { stateMachineArn?: string; name?: string; input?: string }): StartExecutionOutput {
     if (this.stopping) throw new SfnApiError('ServiceUnavailable', 'The local Step Functions service is stopping', 503);
+    // The API's own constraints come before the state machine is looked up, as on AWS.
+    if (input.name !== undefined && input.name.length > 80) {
+      throw new SfnApiError(
+        'ValidationException',
+        `1 validation error detected: Value '${input.name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80`,
+      );
+    }
+    const inputText = input.input ?? '{}';
+    if (exceedsPayloadLimit(inputText)) {
+      throw new SfnApiError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have size less than or equal to ${MAX_PAYLOAD_BYTES} bytes in UTF-8 encoding`,
+      );
+    }
     const entry = this.machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
     if (!EXECUTION_NAME.test(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${name}'`);
-    const inputText = input.input ?? '{}';
-    if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES) {
-      throw new SfnApiError('InvalidExecutionInput', 'The input exceeds the maximum size of 262144 bytes');
-    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(inputText);
@@ -258,6 +321,11 @@ export class StepFunctionsService {
         `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`,
       );
     }
+    if (entry.type === 'EXPRESS') {
+      const started = this.startExpress(entry, name, inputText, parsed);
+      if (this.expressAtLeastOnce.rerunExecution?.(name)) this.startExpress(entry, name, inputText, parsed);
+      return started;
+    }
     const executionArn = this.executionArn(entry.name, name);
     const existing = this.store.get(executionArn);
     if (existing) {
@@ -266,6 +334,26 @@ export class StepFunctionsService {
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
+    const record = this.store.addRunning({
+      executionArn,
+      stateMachineArn: entry.arn,
+      name,
+      startDate: Date.now(),
+      input: inputText,
+    });
+    this.run(entry, record, parsed, this.store.commit());
+    return { executionArn, startDate: new Date(record.startDate) };
+  }
+
+  /**
+   * An EXPRESS execution: never de-duplicated by name, and its ARN unique per
+   * start (AWS adds an id to Express ARNs), so two starts with one name are two
+   * executions with their own invocation identities. Its start is journaled as
+   * a STANDARD one is (answered after the commit; after a crash it runs again
+   * under the same ARN, so its re-run invocations keep their identities).
+   */
+  private startExpress(entry: MachineEntry, name: string, inputText: string, parsed: unknown): StartExecutionOutput {
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:express:${entry.name}:${name}:${randomUUID()}`;
     const record = this.store.addRunning({
       executionArn,
       stateMachineArn: entry.arn,
@@ -365,7 +453,7 @@ export class StepFunctionsService {
       stateMachines: all.slice(start, start + limit).map((m) => ({
         stateMachineArn: m.arn,
         name: m.name,
-        type: 'STANDARD',
+        type: m.type,
         creationDate: m.creationDate,
       })),
       ...(start + limit < all.length ? { nextToken: encodeToken(start + limit) } : {}),
@@ -380,7 +468,7 @@ export class StepFunctionsService {
       status: 'ACTIVE',
       definition: m.definitionText,
       roleArn: m.roleArn,
-      type: 'STANDARD',
+      type: m.type,
       creationDate: m.creationDate,
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: false },
@@ -430,9 +518,23 @@ export class StepFunctionsService {
   }
 
   private execution(arn: string | undefined): ExecutionRecord {
-    const record = arn === undefined ? undefined : this.store.get(arn);
+    const record = arn === undefined ? undefined : (this.store.get(arn) ?? this.newestExpressNamed(arn));
     if (!record) throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return record;
+  }
+
+  /**
+   * Local convenience (AWS has no such lookup): `...:execution:<machine>:<name>` of an EXPRESS
+   * state machine names its newest execution of that name, so tools that build execution ARNs
+   * from names (`triage runs show`) work on Express executions too.
+   */
+  private newestExpressNamed(arn: string): ExecutionRecord | undefined {
+    const match = /^(arn:aws:states:[^:]+:[^:]+):execution:([^:]+):([^:]+)$/.exec(arn);
+    if (!match) return undefined;
+    const machine = this.machines.get(`${match[1]}:stateMachine:${match[2]}`);
+    if (machine?.type !== 'EXPRESS') return undefined;
+    for (const record of this.store.newestFirst(machine.arn, undefined)) if (record.name === match[3]) return record;
+    return undefined;
   }
 
   private resumeInterrupted(entry: MachineEntry): void {
@@ -465,7 +567,15 @@ export class StepFunctionsService {
       record.input,
     );
     const execution = entry.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(entry, recorder, recorded, record.executionArn) },
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(
+          entry,
+          recorder,
+          recorded,
+          record,
+          Buffer.byteLength(record.input ?? '{}'),
+        ),
+      },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: entry.roleArn },
@@ -507,19 +617,38 @@ export class StepFunctionsService {
     entry: MachineEntry,
     recorder: ExecutionHistoryRecorder,
     recorded: Promise<void>,
-    executionArn: string,
+    execution: ExecutionRecord,
+    inputBytes: number,
   ): Record<string, (input: unknown) => Promise<never>> {
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    const { executionArn, name: executionName } = execution;
     /** Invocations of each Task state in this run: with the execution, the invocation's identity across a crash. */
     const attempts = new Map<string, number>();
+    const nextInvocationKey = (stateName: string): string => {
+      const attempt = (attempts.get(stateName) ?? 0) + 1;
+      attempts.set(stateName, attempt);
+      return `${executionArn}#${stateName}#${attempt}`;
+    };
+    // An upper bound of the state's size (bytes of its JSON), while only Tasks have changed it since the
+    // execution input (each adds at most its result): below the limit, a Task's output need not be built
+    // to be checked. Unknown (Infinity) after anything else: a failed or retried Task, a state of another kind.
+    let stateBytesBound = entry.onlyTasksChangeData ? inputBytes : Number.POSITIVE_INFINITY;
     for (const task of entry.tasks) {
-      handlers[task.name] = async (input: unknown): Promise<never> => {
+      const { state, plan } = entry.taskStates.get(task.name)!;
+      const tooLarge = (what: string) =>
+        new DataLimitExceededError(
+          `The state/task '${task.name}' ${what} with a size exceeding the maximum number of bytes service limit.`,
+          plan.catchers,
+          plan.retriers,
+        );
+      handlers[task.name] = async (handed: unknown): Promise<never> => {
         await recorded;
-        const attempt = (attempts.get(task.name) ?? 0) + 1;
-        attempts.set(task.name, attempt);
-        const invocationKey = `${executionArn}#${task.name}#${attempt}`;
+        const rawBytesBound = stateBytesBound;
+        stateBytesBound = Number.POSITIVE_INFINITY;
+        const { input, raw } = splitTaskInput(state, plan, handed);
         // The JSON of the Task's input is what the function receives (parsed again: its own copy) and what the history shows.
         const inputJson = JSON.stringify(input ?? null);
+        if (exceedsPayloadLimit(inputJson)) throw tooLarge('has an input, after Parameters,');
         const invocation = recorder.beginTaskInvocation({
           stateName: task.name,
           resource: task.resource,
@@ -530,8 +659,13 @@ export class StepFunctionsService {
         let result: unknown;
         let output: string;
         if (task.resource.kind === 'lambda-function') {
+          // An Express step run twice (test hook) is a second invocation: an identity of its own.
+          if (entry.type === 'EXPRESS' && this.expressAtLeastOnce.repeatTask?.(task.name, executionName))
+            await this.functions
+              .invokeJson(task.resource.functionName, inputJson, { invocationKey: nextInvocationKey(task.name) })
+              .catch(() => undefined);
           ({ result, resultJson: output } = await this.functions.invokeJson(task.resource.functionName, inputJson, {
-            invocationKey,
+            invocationKey: nextInvocationKey(task.name),
           }));
         } else {
           const params = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
@@ -540,20 +674,23 @@ export class StepFunctionsService {
               name: 'States.Runtime',
             });
           }
-          const payload = await this.functions.invoke(params.FunctionName, params.Payload ?? {});
+          const { result: payload } = await this.functions.invokeJson(
+            params.FunctionName,
+            JSON.stringify(params.Payload ?? {}),
+            { invocationKey: nextInvocationKey(task.name) },
+          );
           result = lambdaInvokeResponse(payload, randomUUID());
           output = JSON.stringify(result);
         }
-        // UTF-8 is at most 3 bytes per UTF-16 unit: count bytes only when it could matter.
-        if (output.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) {
-          throw Object.assign(
-            new Error(
-              `The state/task '${task.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-            ),
-            {
-              name: 'States.DataLimitExceeded',
-            },
-          );
+        if (exceedsPayloadLimit(output)) throw tooLarge('returned a result');
+        if (raw !== undefined) {
+          const bound = rawBytesBound + Buffer.byteLength(output) + RESULT_PATH_ALLOWANCE;
+          if (bound <= MAX_PAYLOAD_BYTES) stateBytesBound = bound;
+          else {
+            const outputJson = JSON.stringify(stateOutput(plan, raw, result) ?? null);
+            if (exceedsPayloadLimit(outputJson)) throw tooLarge('has an output');
+            if (entry.onlyTasksChangeData) stateBytesBound = Buffer.byteLength(outputJson);
+          }
         }
         invocation.output = output;
         invocation.completedAt = Date.now();
@@ -562,6 +699,22 @@ export class StepFunctionsService {
     }
     return handlers;
   }
+}
+
+/**
+ * True when nothing but Task states, each of the plain form payload-limits.ts checks, can make the
+ * data bigger: no Pass, Map or Parallel state anywhere, no Task beyond that form.
+ */
+function onlyTasksChangeData(
+  definition: AslStateMachine,
+  taskStates: ReadonlyMap<string, { readonly plan: TaskPayloadPlan }>,
+): boolean {
+  let only = true;
+  forEachState(definition, (name, state) => {
+    if (state.Type === 'Task') only &&= taskStates.get(name)?.plan.carriesRawInput === true;
+    else if (!['Choice', 'Wait', 'Succeed', 'Fail'].includes(state.Type)) only = false;
+  });
+  return only;
 }
 
 /** `includeExecutionData: false`: the same events without inputs, outputs, errors and causes. */

@@ -38,7 +38,7 @@ describe('workflowGraph', () => {
       'PublishResult',
     ]);
     expect(new Set(catches.map((e) => e.to))).toEqual(new Set(['RecordFailure']));
-    expect(catches[0]!.title).toBe('catch States.ALL');
+    expect(catches[0]!.title).toBe('catch States.DataLimitExceeded, States.ALL');
     expect(
       graph.edges
         .filter((e) => e.to === END)

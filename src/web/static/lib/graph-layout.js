@@ -141,7 +141,10 @@ export function workflowGraph(definition, functions = {}) {
     }
     for (const c of state.Catch ?? []) {
       const errors = (c.ErrorEquals ?? []).join(', ');
-      add(name, c.Next, 'catch', 'catch', `catch ${errors}`);
+      // Several catchers to the same state (e.g. States.DataLimitExceeded, which States.ALL does not match): one edge.
+      const same = edges.find((e) => e.from === name && e.to === c.Next && e.kind === 'catch');
+      if (same) same.title = `${same.title}, ${errors}`;
+      else add(name, c.Next, 'catch', 'catch', `catch ${errors}`);
     }
     if (state.End === true || state.Type === 'Succeed' || state.Type === 'Fail') add(name, END, 'end');
   }
