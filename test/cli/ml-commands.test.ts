@@ -97,6 +97,8 @@ describe('triage train / evaluate / predict', () => {
     expect(readFileSync(predictions, 'utf8').split('\n')[0]).toBe('row,true,pred,probability,route,reason');
     expect(metrics.coverage).toBeGreaterThanOrEqual(0);
     expect(metrics.coverage).toBeLessThanOrEqual(1);
+    expect(metrics.autoPrecision).toBeGreaterThanOrEqual(0);
+    expect(metrics.autoPrecision).toBeLessThanOrEqual(1);
     expect(metrics.ece).toBeGreaterThanOrEqual(0);
     expect(metrics.targetPrecision).toBe(0.95);
     expect(metrics.perCategoryRouting).toHaveLength(3);
@@ -108,6 +110,15 @@ describe('triage train / evaluate / predict', () => {
     expect(['auto', 'review']).toContain(result.route);
     expect(result.needsReview).toBe(result.route === 'review');
     expect(result.explanation.map((e: { term: string }) => e.term)).toContain('printer');
+
+    // As text: the category, its probability and the same route (and reason), as `triage send` prints them.
+    const printed = await triage('predict', '--model', model, 'the', 'printer', 'is', 'jammed');
+    expect(printed.code).toBe(0);
+    const first = printed.stdout.split('\n')[0];
+    const reasonText = result.reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence';
+    expect(first).toBe(
+      `Hardware  ${(100 * result.probability).toFixed(1)}%   route: ${result.route === 'auto' ? 'auto' : `review (${reasonText})`}`,
+    );
   });
 
   it('trains without held-out categories and scores their rows as unknown', async () => {
