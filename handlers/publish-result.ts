@@ -7,7 +7,7 @@ import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
 import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
-import { logger } from '../src/lambda/logger.ts';
+import { loadLogger } from '../src/lambda/load-logger.ts';
 
 /**
  * `PublishResult`: records the prediction for the review page (DynamoDB),
@@ -70,6 +70,11 @@ async function publish(input: ReturnType<typeof publishInput.parse>): Promise<Cl
       category: prediction.category,
     }),
   );
-  logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
+  (await loadLogger()).debug('classified', {
+    ticketId: ticket.ticketId,
+    executionName,
+    modelVersion,
+    category: prediction.category,
+  });
   return message;
 }
