@@ -301,7 +301,7 @@ async function runChild(job: ChildJob): Promise<unknown> {
         executionName: 'scale',
         candidateVersion: version,
         snapshotKey,
-        tolerances: { accuracy: 0.005, macroF1: 0.01 },
+        tolerances: { accuracy: 0.005, macroF1: 0.01, coverage: 0.03 },
       },
     ),
   );

@@ -6,8 +6,8 @@
  * characters), next to what the earlier budgets would have cut. With
  * `--model <dir>` (a model directory, `triage train --out`), also the bytes of
  * the largest state each ticket makes in the classification workflow with that
- * model (Predict's output: the ticket, its tokens, the packed vector and the
- * explanation), and what the vector took before it was packed (indices,
+ * model (Predict's output: the ticket, its tokens, the packed vector, the
+ * explanation and the route), and what the vector took before it was packed (indices,
  * values and n-gram strings as JSON arrays).
  *
  *   npm run bench:budget -- --model /tmp/endava-char
@@ -65,6 +65,8 @@ function largestState(ticket: ReturnType<typeof parseTicketMessage>, m: TicketCl
       probability: classified.probability,
       top: classified.top,
       explanation: classified.explanation,
+      route: classified.route,
+      ...(classified.reason && { reason: classified.reason }),
       needsReview: classified.needsReview,
     },
   };

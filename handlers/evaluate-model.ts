@@ -7,8 +7,9 @@ import { logger } from '../src/lambda/logger.ts';
 import { evaluateCandidate, type EvaluationSummary } from '../src/retraining/evaluate.ts';
 
 /**
- * `Evaluate`: the candidate and the model in service on the same holdout; the
- * full report goes to S3, the figures the gate compares come back.
+ * `Evaluate`: the candidate and the model in service on the same holdout (each
+ * routing under its own policy); the full report goes to S3, the figures the
+ * gate compares come back.
  */
 export const handler = async (event: unknown): Promise<EvaluationSummary> => {
   const input = parseStepInput(evaluateInput, event, 'Evaluate');
@@ -17,7 +18,14 @@ export const handler = async (event: unknown): Promise<EvaluationSummary> => {
   const evaluation = await withTransientErrors(
     evaluateCandidate(
       { store: context.modelStore, registry: context.registry },
-      { ...input, tolerances: { accuracy: settings.ACCURACY_TOLERANCE, macroF1: settings.MACRO_F1_TOLERANCE } },
+      {
+        ...input,
+        tolerances: {
+          accuracy: settings.ACCURACY_TOLERANCE,
+          macroF1: settings.MACRO_F1_TOLERANCE,
+          coverage: settings.COVERAGE_TOLERANCE,
+        },
+      },
     ),
   );
   logger.info('candidate evaluated', {

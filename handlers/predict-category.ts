@@ -8,7 +8,10 @@ import { contributionsToExplain, explainPrediction } from '../src/model/explain.
 /**
  * `Predict`: sparse vector -> category, probability, top-k and the terms that
  * decided it, named from the model's vocabulary and, for character n-grams,
- * in the ticket's words (the same explanation as `triage predict`).
+ * in the ticket's words (the same explanation as `triage predict`); and the
+ * route: `auto`, or `review` with the reason, under the model's own routing
+ * policy (fitted at training for its target precision; models from before
+ * routing: the old fixed 0.6 threshold).
  */
 export const handler = async (event: unknown): Promise<PredictOutput> => {
   const input = parseStepInput(predictInput, event, 'Predict');
@@ -27,6 +30,8 @@ export const handler = async (event: unknown): Promise<PredictOutput> => {
     probability: prediction.probability,
     top: prediction.top.map((t) => ({ category: t.category, probability: t.probability })),
     explanation: explainPrediction(prediction.explanation ?? [], vectorizer, input.tokens, settings.EXPLAIN_TERMS),
-    needsReview: prediction.probability < settings.NEEDS_REVIEW_THRESHOLD,
+    route: prediction.route,
+    ...(prediction.reason && { reason: prediction.reason }),
+    needsReview: prediction.route === 'review',
   };
 };

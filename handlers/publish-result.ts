@@ -2,11 +2,12 @@ import type { Context } from 'aws-lambda';
 import { sendJson } from '../src/aws/queues.ts';
 import { config, required } from '../src/config.ts';
 import { MESSAGE_SCHEMA_VERSION, type ClassifiedMessage } from '../src/contracts/messages.ts';
+import { legacyRoute } from '../src/contracts/routing.ts';
 import { parseStepInput, publishInput } from '../src/contracts/steps.ts';
 import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
-import { logger } from '../src/lambda/logger.ts';
+import { loadLogger } from '../src/lambda/load-logger.ts';
 
 /**
  * `PublishResult`: records the prediction for the review page (DynamoDB),
@@ -25,6 +26,10 @@ export const handler = async (event: unknown, context: Context): Promise<unknown
 
 async function publish(input: ReturnType<typeof publishInput.parse>): Promise<ClassifiedMessage> {
   const { ticket, prediction, modelVersion, executionName } = input;
+  const routed = prediction.route
+    ? { route: prediction.route, ...(prediction.reason && { reason: prediction.reason }) }
+    : legacyRoute(prediction.needsReview);
+  const needsReview = routed.route === 'review';
   const classifiedAt = new Date().toISOString();
   await withTransientErrors(
     (await loadHandlerContext()).predictions.record({
@@ -39,7 +44,8 @@ async function publish(input: ReturnType<typeof publishInput.parse>): Promise<Cl
       probability: prediction.probability,
       top: prediction.top,
       explanation: prediction.explanation,
-      needsReview: prediction.needsReview,
+      ...routed,
+      needsReview,
       modelVersion,
       classifiedAt,
     }),
@@ -51,7 +57,8 @@ async function publish(input: ReturnType<typeof publishInput.parse>): Promise<Cl
     category: prediction.category,
     probability: prediction.probability,
     top: prediction.top,
-    needsReview: prediction.needsReview,
+    ...routed,
+    needsReview,
     modelVersion,
     executionName,
     receivedAt: ticket.receivedAt,
@@ -63,6 +70,11 @@ async function publish(input: ReturnType<typeof publishInput.parse>): Promise<Cl
       category: prediction.category,
     }),
   );
-  logger.debug('classified', { ticketId: ticket.ticketId, executionName, modelVersion, category: prediction.category });
+  (await loadLogger()).debug('classified', {
+    ticketId: ticket.ticketId,
+    executionName,
+    modelVersion,
+    category: prediction.category,
+  });
   return message;
 }

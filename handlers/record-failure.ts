@@ -8,7 +8,7 @@ import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { TicketConflictError } from '../src/storage/errors.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
-import { logger } from '../src/lambda/logger.ts';
+import { loadLogger } from '../src/lambda/load-logger.ts';
 
 /**
  * The failure path of `classify-ticket`: records why the ticket could not be
@@ -73,6 +73,6 @@ async function recordFailure(input: ReturnType<typeof recordFailureInput.parse>)
   await withTransientErrors(
     sendJson((await loadAwsClients()).sqs, required('REJECTED_QUEUE_URL', config()), message, { kind: 'failed' }),
   );
-  logger.warn('classification failed', { ticketId: ticket.ticketId, executionName, error: error.Error });
+  (await loadLogger()).warn('classification failed', { ticketId: ticket.ticketId, executionName, error: error.Error });
   return message;
 }

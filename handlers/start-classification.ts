@@ -12,7 +12,7 @@ import {
 } from '../src/contracts/ticket-message.ts';
 import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
 import { loadAwsClients } from '../src/lambda/load-clients.ts';
-import { logger } from '../src/lambda/logger.ts';
+import { loadLogger } from '../src/lambda/load-logger.ts';
 import { cutText } from '../src/contracts/cut-text.ts';
 
 /** The original body kept in a rejection (as JSON in UTF-8), so the record always fits in an SQS message. */
@@ -36,7 +36,7 @@ async function reject(record: SQSRecord, reason: string, receivedAt: string, tic
   await withTransientErrors(
     sendJson((await loadAwsClients()).sqs, required('REJECTED_QUEUE_URL'), message, { kind: 'rejected' }),
   );
-  logger.warn('ticket rejected', { messageId: record.messageId, ticketId, reason });
+  (await loadLogger()).warn('ticket rejected', { messageId: record.messageId, ticketId, reason });
 }
 
 /** `arn:...:stateMachine:<machine>` + name -> `arn:...:execution:<machine>:<name>`. */
@@ -156,7 +156,7 @@ async function startOne(record: SQSRecord, context?: Context): Promise<void> {
       ticket.ticketId,
     );
   }
-  logger.debug('classification started', {
+  (await loadLogger()).debug('classification started', {
     messageId: record.messageId,
     ticketId: ticket.ticketId,
     executionName: name,
@@ -168,11 +168,14 @@ async function startLogged(record: SQSRecord, context?: Context): Promise<void> 
   try {
     await startOne(record, context);
   } catch (error) {
-    logger.warn('classification not started; the message will be retried (dead-lettered after maxReceiveCount)', {
-      messageId: record.messageId,
-      receiveCount: record.attributes?.ApproximateReceiveCount,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-    });
+    (await loadLogger()).warn(
+      'classification not started; the message will be retried (dead-lettered after maxReceiveCount)',
+      {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      },
+    );
     throw error;
   }
 }

@@ -7,10 +7,15 @@ import { withTransientErrors } from '../src/aws/errors.ts';
 import { logger } from '../src/lambda/logger.ts';
 import { trainCandidate, type CandidateSummary } from '../src/retraining/retrain.ts';
 
-/** `Retrain`: base training set + the feedback snapshot's training rows -> a candidate version in S3, registered. */
+/**
+ * `Retrain`: base training set + the feedback snapshot's training rows -> a
+ * candidate version in S3, registered; its routing threshold fitted for
+ * TARGET_PRECISION on validation rows it was not fitted on.
+ */
 export const handler = async (event: unknown): Promise<CandidateSummary> => {
   const input = parseStepInput(retrainInput, event, 'Retrain');
-  const profile = config().RETRAIN_PROFILE;
+  const settings = config();
+  const profile = settings.RETRAIN_PROFILE;
   if (profile !== undefined && !isProfileName(profile)) {
     throw new ConfigError(`RETRAIN_PROFILE "${profile}" is not a profile (${PROFILE_NAMES.join(', ')})`);
   }
@@ -19,7 +24,12 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
   const candidate = await withTransientErrors(
     trainCandidate(
       { store: context.modelStore, registry: context.registry },
-      { ...input, ...(profile && { profile }), maxRows: config().RETRAIN_MAX_ROWS },
+      {
+        ...input,
+        ...(profile && { profile }),
+        targetPrecision: settings.TARGET_PRECISION,
+        maxRows: settings.RETRAIN_MAX_ROWS,
+      },
     ),
   );
   logger.info('candidate trained', {
@@ -29,6 +39,7 @@ export const handler = async (event: unknown): Promise<CandidateSummary> => {
     trainingRows: candidate.trainingRows,
     feedbackRows: candidate.feedbackRows,
     droppedFeedbackRows: candidate.droppedFeedbackRows,
+    routing: candidate.routing,
     seconds: (Date.now() - started) / 1000,
   });
   return candidate;

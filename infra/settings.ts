@@ -23,8 +23,16 @@ export interface TriageSettings {
   readonly signInDomainPrefix?: string;
   /** `logLevel`: DEBUG, INFO (default), WARN or ERROR. */
   readonly logLevel: TriageLogLevel;
-  /** `needsReviewThreshold`: 0..1; default: the product's (0.6). */
-  readonly needsReviewThreshold?: number;
+  /**
+   * `targetPrecision`: above 0, at most 1 (TARGET_PRECISION): the precision a retrained model's automatic
+   * routes aim for; default: the product's (0.95).
+   */
+  readonly targetPrecision?: number;
+  /**
+   * `coverageTolerance`: 0..1 (COVERAGE_TOLERANCE): how far a candidate's coverage may fall below the model in
+   * service's before the gate refuses it; default: the product's (0.03).
+   */
+  readonly coverageTolerance?: number;
   /** `startClassificationConcurrency`: max concurrent start-classification invocations (2..1000, default 5). */
   readonly startClassificationConcurrency: number;
   /** `alarmTopicArn`: an SNS topic every alarm notifies; default: alarms without actions. */
@@ -59,7 +67,18 @@ const contextSchema = z
     feedbackApiJwtIssuer: text.pipe(z.string().startsWith('https://', 'the issuer must be an https:// URL').optional()),
     feedbackApiJwtAudience: text,
     logLevel: upper(LOG_LEVELS, 'INFO', `is not one of ${LOG_LEVELS.join(', ')}`),
-    needsReviewThreshold: text
+    /** Retired: refused when set (see the superRefine below), so a deployment that set it learns what replaced it. */
+    needsReviewThreshold: text,
+    targetPrecision: text
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .pipe(
+        z
+          .number({ message: 'is not a number above 0 and at most 1' })
+          .gt(0, 'is not a number above 0 and at most 1')
+          .max(1, 'is not a number above 0 and at most 1')
+          .optional(),
+      ),
+    coverageTolerance: text
       .transform((v) => (v === undefined ? undefined : Number(v)))
       .pipe(
         z
@@ -96,6 +115,13 @@ const contextSchema = z
     ),
   })
   .superRefine((c, ctx) => {
+    if (c.needsReviewThreshold !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['needsReviewThreshold'],
+        message:
+          'is no longer a setting: each model routes at the threshold fitted at training for a target precision; remove it and set targetPrecision instead (default 0.95)',
+      });
     if ((c.feedbackApiJwtIssuer === undefined) !== (c.feedbackApiJwtAudience === undefined))
       ctx.addIssue({
         code: 'custom',
@@ -130,7 +156,8 @@ export function readSettings(node: Node): TriageSettings {
         },
       }),
     logLevel: c.logLevel,
-    ...(c.needsReviewThreshold !== undefined && { needsReviewThreshold: c.needsReviewThreshold }),
+    ...(c.targetPrecision !== undefined && { targetPrecision: c.targetPrecision }),
+    ...(c.coverageTolerance !== undefined && { coverageTolerance: c.coverageTolerance }),
     startClassificationConcurrency: c.startClassificationConcurrency,
     ...(c.alarmTopicArn && { alarmTopicArn: c.alarmTopicArn }),
     stateMachineTracing: c.stateMachineTracing === 'true',

@@ -51,13 +51,14 @@ export class TicketTriageStack extends Stack {
       maxConcurrency: settings.startClassificationConcurrency,
       logLevel: settings.logLevel,
       tracingEnabled: settings.stateMachineTracing,
-      ...(settings.needsReviewThreshold !== undefined && { needsReviewThreshold: settings.needsReviewThreshold }),
     });
 
     this.retrain = new RetrainWorkflow(this, 'Retrain', {
       modelBucket: this.modelBucket,
       tables: this.tables,
       schedule: settings.retrainSchedule,
+      ...(settings.targetPrecision !== undefined && { targetPrecision: settings.targetPrecision }),
+      ...(settings.coverageTolerance !== undefined && { coverageTolerance: settings.coverageTolerance }),
       logLevel: settings.logLevel,
       tracingEnabled: settings.stateMachineTracing,
     });

@@ -42,6 +42,14 @@ export const configSchema = z.object({
   CLASSIFY_STATE_MACHINE_ARN: optionalString,
   RETRAIN_STATE_MACHINE_ARN: optionalString,
   /**
+   * The precision a model's automatic routes aim for: training (and every
+   * retraining) fits the probability threshold that reaches it on rows the
+   * model was not fitted on, and stores it in the model. The same default as
+   * the model core's `DEFAULT_TARGET_PRECISION` (a unit test holds them equal;
+   * this file stays free of model code).
+   */
+  TARGET_PRECISION: z._default(z.coerce.number().check(z.gt(0), z.lte(1)), 0.95),
+  /**
    * Type of the classify-ticket state machine. EXPRESS runs executions and
    * steps at least once and does not de-duplicate execution names, so the
    * handlers keep the one-outcome-per-ticket guarantee themselves: the first
@@ -50,8 +58,6 @@ export const configSchema = z.object({
    * Powertools idempotency records in IDEMPOTENCY_TABLE.
    */
   CLASSIFY_WORKFLOW_TYPE: z._default(z.enum(['STANDARD', 'EXPRESS']), 'STANDARD'),
-  /** Predictions less probable than this are flagged `needsReview`. */
-  NEEDS_REVIEW_THRESHOLD: number(0.6, 0, 1),
   /** How many categories the output message lists. */
   TOP_K: number(3, 1, 50),
   /** How many deciding n-grams are recorded for the review page. */
@@ -94,8 +100,15 @@ export const configSchema = z.object({
   FEEDBACK_HOLDOUT_SHARE: number(0.2, 0, 0.9),
   /** The gate: a candidate is promoted when its accuracy >= the model in service's minus this ... */
   ACCURACY_TOLERANCE: number(0, 0, 1),
-  /** ... and its macro-F1 >= the model in service's minus this. */
+  /** ... and its macro-F1 >= the model in service's minus this ... */
   MACRO_F1_TOLERANCE: number(0.01, 0, 1),
+  /**
+   * ... and its coverage at the target precision (share of holdout tickets
+   * routed automatically while right at least TARGET_PRECISION of the time,
+   * each model with its own routing policy) >= the model in service's minus
+   * this. Equally good models differ by up to ~2 points (`npm run bench:gate`).
+   */
+  COVERAGE_TOLERANCE: number(0.03, 0, 1),
   /**
    * Profile of retrained models (reference, naive-bayes-tuned, linear-svm); default: the profile of
    * the model in service. Checked by the Retrain step, so that config stays free of model code
@@ -114,9 +127,19 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Settings that are no longer read, and what to do instead: set, they are refused rather than silently ignored. */
+export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  NEEDS_REVIEW_THRESHOLD:
+    'each model now routes at the threshold fitted at training for TARGET_PRECISION (default 0.95), and models trained before routing was added route at the old fixed 0.6; unset NEEDS_REVIEW_THRESHOLD (set TARGET_PRECISION to choose the precision of automatic routes)',
+};
+
 let cached: Config | undefined;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  for (const [name, instead] of Object.entries(RETIRED_SETTINGS)) {
+    if (env[name] !== undefined && env[name] !== '')
+      throw new ConfigError(`setting ${name} is no longer read: ${instead}`);
+  }
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -133,6 +156,33 @@ export function config(): Config {
 
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/**
+ * One setting from `env`, checked as the loader checks it; undefined when it
+ * is not set (for code that has a fallback of its own, such as a model's own
+ * target precision). Refuses a bad value with the setting's name.
+ */
+export function settingIfSet<K extends keyof Config>(
+  key: K,
+  env: Record<string, string | undefined> = process.env,
+): Config[K] | undefined {
+  const value = env[key];
+  if (value === undefined || value === '') return undefined;
+  const parsed = configSchema.shape[key].safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`setting ${String(key)} is invalid: "${value}": ${issue.message}`);
+  }
+  return parsed.data as Config[K];
+}
+
+/** One setting from `env`, checked as the loader checks it, or its default when unset. */
+export function setting<K extends keyof Config>(
+  key: K,
+  env: Record<string, string | undefined> = process.env,
+): Config[K] {
+  return settingIfSet(key, env) ?? (configSchema.shape[key].parse(undefined) as Config[K]);
 }
 
 /** A setting this code path cannot do without. */

@@ -65,13 +65,6 @@ export interface ClassificationWorkflowProps {
    */
   readonly maxBatchingWindow?: Duration;
 
-  /**
-   * Predictions less probable than this are flagged `needsReview` (NEEDS_REVIEW_THRESHOLD).
-   *
-   * @default - the product's default (`src/config.ts`)
-   */
-  readonly needsReviewThreshold?: number;
-
   /** @default 'INFO' */
   readonly logLevel?: TriageLogLevel;
 
@@ -169,8 +162,6 @@ export class ClassificationWorkflow extends Construct {
       'classify-ticket Predict: vector -> category and probabilities',
       1024,
     );
-    if (props.needsReviewThreshold !== undefined)
-      predict.setEnvironment('NEEDS_REVIEW_THRESHOLD', String(props.needsReviewThreshold));
 
     // One outcome per ticket under EXPRESS (src/lambda/once-per-ticket.ts): Powertools idempotency records.
     const oncePerTicket = {

@@ -137,6 +137,20 @@ export interface RetrainWorkflowProps {
    */
   readonly scheduleInput?: Readonly<Record<string, unknown>>;
 
+  /**
+   * The precision a retrained model's automatic routes aim for (TARGET_PRECISION, on the Retrain step).
+   *
+   * @default - the product's default (`src/config.ts`: 0.95)
+   */
+  readonly targetPrecision?: number;
+
+  /**
+   * How far a candidate's coverage may fall below the model in service's (COVERAGE_TOLERANCE, on the Evaluate step).
+   *
+   * @default - the product's default (`src/config.ts`: 0.03)
+   */
+  readonly coverageTolerance?: number;
+
   /** @default 'INFO' */
   readonly logLevel?: TriageLogLevel;
 
@@ -189,6 +203,10 @@ export class RetrainWorkflow extends Construct {
       spec.grant(fn, resources);
       steps[handler] = fn;
     }
+    if (props.targetPrecision !== undefined)
+      steps['train-candidate']!.setEnvironment('TARGET_PRECISION', String(props.targetPrecision));
+    if (props.coverageTolerance !== undefined)
+      steps['evaluate-model']!.setEnvironment('COVERAGE_TOLERANCE', String(props.coverageTolerance));
     this.steps = steps;
 
     this.workflow = new CatalogStateMachine(this, 'RetrainModel', {

@@ -8,6 +8,7 @@ import { describeModel, listModels, promoteByHand, rollback, rollbackTarget } fr
 import { submitFeedback } from '../operations/feedback.ts';
 import type { FeedbackStore, ReviewedTicket } from '../storage/feedback.ts';
 import type { PredictionStore } from '../storage/predictions.ts';
+import { PREDICTION_ROUTES, REVIEW_REASONS, routeOf } from '../contracts/routing.ts';
 import { WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
 import { workflowDefinition } from '../workflows/definitions.ts';
 import { describeRun, listRuns, RUN_NAME, RUN_NAME_RULE, RUN_STATUSES, startRetrain } from '../workflows/runs.ts';
@@ -20,7 +21,7 @@ import { roleCheck, type ApiAuthMode } from './roles.ts';
  * Gateway, and the local HTTP server): predictions, feedback, stats, models
  * and workflow runs. JSON in and out; errors are `{ error, message }`.
  *
- *   GET  /api/predictions?needsReview=&category=&hasFeedback=&status=&limit=&cursor=
+ *   GET  /api/predictions?route=&reason=&needsReview=&category=&hasFeedback=&status=&limit=&cursor=
  *   GET  /api/predictions/{ticketId}
  *   PUT  /api/predictions/{ticketId}/feedback   {verdict: confirmed|corrected, category?, by?, allowNewCategory?}
  *   DELETE /api/predictions/{ticketId}/feedback?at=   undo: the verdict it replaced is current again (or none)
@@ -59,6 +60,7 @@ export function predictionSummary(ticket: ReviewedTicket) {
   } = ticket;
   return {
     ...rest,
+    ...routeOf(ticket),
     textPreview: text.length > TEXT_PREVIEW_CHARS ? `${text.slice(0, TEXT_PREVIEW_CHARS)}…` : text,
     textLength: text.length,
   };
@@ -67,7 +69,7 @@ export function predictionSummary(ticket: ReviewedTicket) {
 /** A ticket in full (text, explanation, feedback history), without the index keys. */
 export function predictionDetail(ticket: ReviewedTicket) {
   const { listKey: _listKey, feedbackListKey: _feedbackListKey, ...rest } = ticket;
-  return rest;
+  return { ...rest, ...routeOf(ticket) };
 }
 
 /** Who is calling: the identity in the API Gateway JWT authorizer's claims, when there is one. */
@@ -91,6 +93,8 @@ const ticketIdParam = (request: ApiRequest): string => {
 const trimmedText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 const listPredictionsQuery = z.object({
+  route: z.optional(z.enum(PREDICTION_ROUTES)),
+  reason: z.optional(z.enum(REVIEW_REASONS)),
   needsReview: z.optional(booleanParam),
   hasFeedback: z.optional(booleanParam),
   category: z.optional(trimmedText(200)),
@@ -161,7 +165,11 @@ export const ROUTES: readonly ApiRoute<ReviewApiDeps>[] = [
     query: listPredictionsQuery,
     async handle(request, deps) {
       const q = request.query;
+      if (q.reason !== undefined && q.route === 'auto')
+        throw new ApiError('BadRequest', 'reason is why a ticket goes to review: it goes with route=review, not auto');
       const filters = {
+        ...(q.route !== undefined && { route: q.route }),
+        ...(q.reason !== undefined && { reason: q.reason }),
         ...(q.needsReview !== undefined && { needsReview: q.needsReview }),
         ...(q.hasFeedback !== undefined && { hasFeedback: q.hasFeedback }),
         ...(q.category !== undefined && { category: q.category }),

@@ -8,6 +8,7 @@
  * `2.0` and ` 7 ` are not whole numbers.
  */
 import { InvalidArgumentError } from 'commander';
+import { setting, settingIfSet } from '../config.ts';
 import { ticketMessageSchema } from '../contracts/ticket-message.ts';
 import { RUN_NAME, RUN_NAME_RULE } from '../workflows/runs.ts';
 import { CliError } from './output.ts';
@@ -57,18 +58,17 @@ export function precisionTarget(value: string): number {
 }
 
 /**
- * `--target-precision` when given, else the `TARGET_PRECISION` setting, else
- * the default: the same check for both, naming where a bad value came from.
+ * `--target-precision` when given, else the `TARGET_PRECISION` setting when
+ * it is set (read by the settings loader, `src/config.ts`, which names it when
+ * its value is bad), else undefined.
  */
-export function targetPrecisionOrDefault(given: number | undefined, fallback: number): number {
-  if (given !== undefined) return given;
-  const setting = process.env.TARGET_PRECISION;
-  if (setting === undefined || setting === '') return fallback;
-  try {
-    return precisionTarget(setting);
-  } catch (error) {
-    throw new CliError(`TARGET_PRECISION "${setting}" is not a precision target: ${(error as Error).message}`);
-  }
+export function targetPrecisionIfGiven(given: number | undefined): number | undefined {
+  return given ?? settingIfSet('TARGET_PRECISION');
+}
+
+/** `--target-precision` when given, else the `TARGET_PRECISION` setting, or its default (0.95). */
+export function targetPrecisionOrDefault(given: number | undefined): number {
+  return given ?? setting('TARGET_PRECISION');
 }
 
 /** The types of the classify-ticket state machine (CDK's `-c classifyWorkflowType`). */
@@ -89,12 +89,12 @@ export function workflowType(value: string): WorkflowType {
  */
 export function workflowTypeOrDefault(given: WorkflowType | undefined): WorkflowType {
   if (given !== undefined) return given;
-  const setting = process.env.CLASSIFY_WORKFLOW_TYPE;
-  if (setting === undefined || setting === '') return 'STANDARD';
+  const value = process.env.CLASSIFY_WORKFLOW_TYPE;
+  if (value === undefined || value === '') return 'STANDARD';
   try {
-    return workflowType(setting);
+    return workflowType(value);
   } catch (error) {
-    throw new CliError(`CLASSIFY_WORKFLOW_TYPE "${setting}" is not a workflow type: ${(error as Error).message}`);
+    throw new CliError(`CLASSIFY_WORKFLOW_TYPE "${value}" is not a workflow type: ${(error as Error).message}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import { ERROR_CODES, EXIT_CODES, TriageError, type ErrorCode } from '../errors.ts';
+import type { ReviewReason, Route } from '../model/routing.ts';
 
 /** A message for the person at the terminal (a usage problem); the CLI prints it without a stack trace. */
 export class CliError extends TriageError {
@@ -134,6 +135,12 @@ export function progress(enabled: boolean): Progress {
 }
 
 export const percent = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)}%`;
+
+/** A prediction's route for people: `route: auto`, `route: review (low confidence)`, `route: review (unknown: ...)`. */
+export function routeText(route: Route, reason: ReviewReason | undefined): string {
+  if (route === 'auto') return 'route: auto';
+  return `route: review (${reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence'})`;
+}
 
 /** A plain text table with right-aligned numbers. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

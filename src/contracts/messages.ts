@@ -1,6 +1,7 @@
 import type { CategoryProbability } from '../model/linear.ts';
+import type { ReviewReason, Route } from '../model/routing.ts';
 
-/** Version of the messages below; bumped on any incompatible change. */
+/** Version of the messages below; bumped on any incompatible change (a field added is not one). */
 export const MESSAGE_SCHEMA_VERSION = 1;
 
 /** On the output queue: one per classified ticket. */
@@ -13,7 +14,15 @@ export interface ClassifiedMessage {
   readonly probability: number;
   /** The most probable categories, most probable first. */
   readonly top: readonly CategoryProbability[];
-  /** True when `probability` is below the review threshold. */
+  /**
+   * `auto`: the model is sure enough to route the ticket to `category` without
+   * a person (its threshold was fitted for a target precision); `review`: a
+   * person decides, for `reason`.
+   */
+  readonly route: Route;
+  /** With `review`: `low-confidence` (probability below the model's threshold) or `unknown` (fits no category well). */
+  readonly reason?: ReviewReason;
+  /** `route === 'review'` (kept for consumers that read it). */
   readonly needsReview: boolean;
   readonly modelVersion: string;
   readonly executionName: string;

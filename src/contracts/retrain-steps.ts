@@ -7,7 +7,15 @@ import * as z from '../zod.ts';
  */
 const executionName = z.string().check(z.minLength(1));
 const version = z.string().check(z.minLength(1));
-const summary = z.object({ accuracy: z.number(), macroF1: z.number() });
+/** What the gate compares. */
+const required = z.object({ accuracy: z.number(), macroF1: z.number(), coverageAtTarget: z.number() });
+/** One model's figures on the holdout (targetPrecision null: no routing policy, the old fixed threshold). */
+const figures = z.extend(required, {
+  coverage: z.number(),
+  autoPrecision: z.number(),
+  ece: z.number(),
+  targetPrecision: z.nullable(z.number()),
+});
 
 export const gatherFeedbackInput = z.object({ executionName });
 
@@ -27,9 +35,9 @@ export const evaluationSummary = z.object({
   evaluationKey: z.string().check(z.minLength(1)),
   candidateVersion: version,
   inServiceVersion: z.nullable(version),
-  candidate: summary,
-  inService: z.nullable(summary),
-  required: summary,
+  candidate: figures,
+  inService: z.nullable(figures),
+  required,
   accepted: z.boolean(),
   reason: z.string(),
   holdoutRows: z.int().check(z.nonnegative()),

@@ -1,4 +1,6 @@
+import type { ReviewReason, Route } from '../model/routing.ts';
 import * as z from '../zod.ts';
+import { PREDICTION_ROUTES, REVIEW_REASONS } from './routing.ts';
 import { InvalidStepInputError } from './step-errors.ts';
 
 /**
@@ -36,6 +38,10 @@ export interface PredictOutput {
   readonly probability: number;
   readonly top: { category: string; probability: number }[];
   readonly explanation: { term: string; weight: number }[];
+  /** `auto`: route to `category`; `review`: a person decides, for `reason`. */
+  readonly route: Route;
+  readonly reason?: ReviewReason;
+  /** `route === 'review'`. */
   readonly needsReview: boolean;
 }
 
@@ -56,6 +62,9 @@ export const publishInput = z.object({
     probability: z.number(),
     top: z.array(z.object({ category: z.string(), probability: z.number() })),
     explanation: z.array(z.object({ term: z.string(), weight: z.number() })),
+    /** Absent only from a Predict step that ran before routing was added (an execution in flight across a deployment). */
+    route: z.optional(z.enum(PREDICTION_ROUTES)),
+    reason: z.optional(z.enum(REVIEW_REASONS)),
     needsReview: z.boolean(),
   }),
 });

@@ -14,12 +14,13 @@ import { cutText } from './cut-text.ts';
  * all of them plus the explanation. Measured worst case for every profile
  * (test/unit/contracts/ticket-budget.test.ts): with the default profile's
  * character n-grams, random long ASCII words, every n-gram a feature of a
- * vocabulary as large as a packed vector can index, take up to 35.2 bytes of
- * payload per byte of text (38 is used; word-only profiles: 10.2). So the
+ * vocabulary as large as a packed vector can index, take up to 35.3 bytes of
+ * payload per byte of text (38 is used; word-only profiles: 9.4). So the
  * text (subject included) is cut to {@link MAX_TICKET_TEXT_BYTES}, the subject
  * (carried once more on its own) to {@link MAX_SUBJECT_BYTES}, and
  * {@link PAYLOAD_RESERVE_BYTES} are kept for everything else (ids, names, the
- * model version, categories, an error's cause: up to 32 KiB). Bytes are
+ * model version, categories, the route and its reason, an error's cause: up
+ * to 32 KiB). Bytes are
  * counted as JSON strings in UTF-8, as AWS counts.
  */
 export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;

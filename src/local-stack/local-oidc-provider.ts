@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { closeServer, endpointUrl, listen } from '../local/http-util.ts';
+import { guardListener } from '../local/loopback-guard.ts';
 import type { WebSignInConfig } from '../web/page-config.ts';
 
 /** The client id of the review page at the local provider. */
@@ -303,12 +304,16 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   const store = new MemoryStore();
 
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server: Server = createServer((req, res) => {
-    if (handle) handle(req, res);
-    else {
-      res.writeHead(503).end();
-    }
-  });
+  // Loopback names only (DNS rebinding); the review page's browser is its client, so pages are let through.
+  const server: Server = createServer(
+    guardListener(
+      (req, res) => {
+        if (handle) handle(req, res);
+        else res.writeHead(503).end();
+      },
+      { browsers: 'allow' },
+    ),
+  );
   const port = await listen(server, options.port ?? 0);
   const issuer = endpointUrl(port);
 

@@ -57,7 +57,7 @@ export interface LocalStackOptions {
    * and sets CLASSIFY_WORKFLOW_TYPE for the handlers.
    */
   readonly classifyWorkflowType?: 'STANDARD' | 'EXPRESS';
-  /** Extra settings for the handlers (e.g. NEEDS_REVIEW_THRESHOLD). */
+  /** Extra settings for the handlers (e.g. TARGET_PRECISION). */
   readonly settings?: Record<string, string>;
   readonly logger?: LocalRuntimeOptions['logger'];
   /** Register these functions instead of the real handlers of the same name (tests inject faults this way). */

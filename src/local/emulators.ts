@@ -46,6 +46,7 @@ import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, type Emulators, type StartEmulatorsOp
 import { closeServer, endpointUrl, listen, LOOPBACK_HOST } from './http-util.ts';
 import { INVOCATION_HEADER } from './invocation-identity.ts';
 import { Journal, journalExists } from './journal.ts';
+import { guardServer, loopbackRefusal } from './loopback-guard.ts';
 
 export {
   DEFAULT_REGION,
@@ -136,6 +137,16 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       return payload;
     });
   }
+  // Loopback names only, no web pages (see loopback-guard.ts); also for requests the gateway hands on.
+  app.addHook('onRequest', async (request, reply) => {
+    const reason = loopbackRefusal(request.headers, { browsers: 'refuse' });
+    if (reason === undefined) return;
+    await reply
+      .code(403)
+      .header('x-amzn-errortype', 'AccessDeniedException')
+      .header('connection', 'close')
+      .send({ __type: 'AccessDeniedException', message: reason });
+  });
   // fauxqs' startFauxqs() always binds 0.0.0.0; buildApp() + listen lets us bind loopback only.
   await app.listen({ port: options.ports?.fauxqs ?? 0, host: LOOPBACK_HOST });
   fauxqsPort = (app.server.address() as AddressInfo).port;
@@ -152,6 +163,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     deleteTableMs: transitionMs,
     updateTableMs: transitionMs,
   });
+  guardServer(dynamoServer, { browsers: 'refuse' });
   let dynamoPort: number;
   try {
     dynamoPort = await listen(dynamoServer, options.ports?.dynamodb ?? 0);

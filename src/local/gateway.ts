@@ -6,6 +6,7 @@
  * else (SQS JSON, S3 REST, SNS) to fauxqs.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { guardListener } from './loopback-guard.ts';
 
 export interface GatewayTargets {
   readonly fauxqs: RequestListener;
@@ -14,14 +15,16 @@ export interface GatewayTargets {
 }
 
 export function createGatewayServer(targets: GatewayTargets): Server {
-  const server = createServer((req, res) => {
+  const route: RequestListener = (req, res) => {
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
       if (target.startsWith('AWSStepFunctions.')) return targets.stepFunctions(req, res);
       if (target.startsWith('DynamoDB_')) return void targets.dynamodb(req, res);
     }
     void targets.fauxqs(req, res);
-  });
+  };
+  // Loopback names only, no web pages (see loopback-guard.ts).
+  const server = createServer(guardListener(route, { browsers: 'refuse' }));
   server.keepAliveTimeout = 65_000;
   return server;
 }

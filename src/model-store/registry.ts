@@ -19,6 +19,13 @@ export interface ComparedWith {
   readonly version: string | null;
   readonly accuracy: number | null;
   readonly macroF1: number | null;
+  /** Its coverage on the same holdout (under its policy, re-fitted for the candidate's target when they differed). */
+  readonly coverage?: number | null;
+  /** Its coverage at the target precision on the same holdout (what the gate compared). */
+  readonly coverageAtTarget?: number | null;
+  readonly autoPrecision?: number | null;
+  /** The target precision it was judged at (null: no routing policy). */
+  readonly targetPrecision?: number | null;
 }
 
 /** One model version as the registry knows it (the artifact itself is in S3). */
@@ -32,6 +39,16 @@ export interface ModelRecord {
   readonly statusAt?: string;
   readonly accuracy?: number;
   readonly macroF1?: number;
+  /** Share of the holdout routed automatically (not to review) under its routing policy. */
+  readonly coverage?: number;
+  /** Precision of those automatic routes. */
+  readonly autoPrecision?: number;
+  /** Share routed automatically while right at least `targetPrecision` of the time (what the gate compares). */
+  readonly coverageAtTarget?: number;
+  /** Expected calibration error of its probabilities (15 bins). */
+  readonly ece?: number;
+  /** The precision its routing policy aims for (absent: no routing policy, the old fixed 0.6 threshold). */
+  readonly targetPrecision?: number;
   /** S3 key of the full evaluation (per-class metrics, confusion matrix). */
   readonly evaluationKey?: string;
   readonly feedbackCount?: number;

@@ -1,5 +1,5 @@
 import { packageModel, type PackagedModel } from '../model/artifact.ts';
-import { computeMetrics, type Metrics } from '../model/metrics.ts';
+import { evaluatePredictions, type Evaluation } from '../model/evaluation.ts';
 import { PROFILES, type ProfileName } from '../model/profiles.ts';
 import { loadTicketClassifier } from '../model/ticket-classifier.ts';
 import { stratifiedHoldout, trainModel, compareCodePoints, type TrainingProgress } from '../model/train.ts';
@@ -15,6 +15,8 @@ export interface BootstrapOptions {
   readonly sha256: string;
   readonly source: string;
   readonly profile: ProfileName;
+  /** The precision its automatic routes aim for (TARGET_PRECISION; default: the model core's). */
+  readonly targetPrecision?: number;
   /** Share of rows kept out of training to judge this and later models (default 0.2). */
   readonly holdoutShare?: number;
   readonly onProgress?: (progress: TrainingProgress) => void;
@@ -22,7 +24,8 @@ export interface BootstrapOptions {
 
 export interface BootstrapResult {
   readonly model: PackagedModel;
-  readonly holdoutMetrics: Metrics;
+  /** Its figures on the holdout: accuracy, per category, confusion, coverage and precision of the automatic routes, ECE. */
+  readonly holdoutMetrics: Evaluation;
   readonly previousVersion?: string;
 }
 
@@ -51,6 +54,7 @@ export async function bootstrapModel(
       texts: trainRows.map((r) => r.text),
       labels: trainRows.map((r) => r.label),
       profile: PROFILES[options.profile],
+      ...(options.targetPrecision !== undefined && { targetPrecision: options.targetPrecision }),
       ...(options.onProgress && { onProgress: options.onProgress }),
       ...(solver && { solver }),
     }),
@@ -62,10 +66,18 @@ export async function bootstrapModel(
     vectorizer: draft.files[MODEL_FILES.vectorizer]!,
     classifier: draft.files[MODEL_FILES.classifier]!,
   });
-  const holdoutMetrics = computeMetrics(
-    holdoutRows.map((r) => r.label),
-    holdoutRows.map((r) => classifier.classify(r.text).category),
-    draft.manifest.labels,
+  const holdoutMetrics = evaluatePredictions(
+    holdoutRows.map((r) => {
+      const c = classifier.classify(r.text, { topK: 1 });
+      return {
+        actual: r.label,
+        category: c.category,
+        probability: c.probability,
+        route: c.route,
+        ...(c.reason && { reason: c.reason }),
+      };
+    }),
+    { labels: draft.manifest.labels },
   );
   const model = packageModel(trained, {
     lineage: draft.manifest.lineage,
@@ -93,6 +105,10 @@ export async function bootstrapModel(
     status: 'candidate',
     accuracy: holdoutMetrics.accuracy,
     macroF1: holdoutMetrics.macroF1,
+    coverage: holdoutMetrics.routing.coverage,
+    autoPrecision: holdoutMetrics.routing.autoPrecision,
+    ece: holdoutMetrics.ece,
+    targetPrecision: trained.routing.targetPrecision,
     datasetSha256: options.sha256,
     trainingRows: trainRows.length,
     feedbackCount: 0,

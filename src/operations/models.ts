@@ -1,4 +1,5 @@
 import { ArtifactFormatError, type ModelManifest } from '../model/artifact.ts';
+import type { Evaluation } from '../model/evaluation.ts';
 import type { Metrics } from '../model/metrics.ts';
 import {
   PointerConflictError,
@@ -19,6 +20,9 @@ export interface ModelView extends ModelRecord {
   readonly inService: boolean;
 }
 
+/** A model's figures on labelled tickets; `routing` and `ece` are absent from figures measured before routing was added. */
+export type ModelMetrics = Metrics & Partial<Pick<Evaluation, 'routing' | 'ece'>>;
+
 export interface ModelDetail extends ModelView {
   /** What the artifact says about itself (null when it cannot be read). */
   readonly manifest: Pick<
@@ -26,8 +30,14 @@ export interface ModelDetail extends ModelView {
     'parameters' | 'labels' | 'lineage' | 'trainingRows' | 'numFeatures' | 'preprocess' | 'createdAt' | 'profile'
   > | null;
   readonly manifestError?: string;
-  /** The model's own figures: from its evaluation when it was retrained, else from its manifest (bootstrap holdout). */
-  readonly metrics: Metrics | null;
+  /**
+   * The model's own figures: from its evaluation when it was retrained, else
+   * from its manifest (bootstrap holdout). With the coverage and precision of
+   * its automatic routes and its ECE, unless it was measured before routing was added.
+   */
+  readonly metrics: ModelMetrics | null;
+  /** Its routing policy: the target precision and the threshold fitted for it (null: none, the old fixed 0.6). */
+  readonly routing: { readonly targetPrecision: number; readonly threshold: number } | null;
   /** The full evaluation against the model that was in service (retrained versions only). */
   readonly evaluation: EvaluationReport | null;
   /** When it was put in service or taken out, from the pointer's history. */
@@ -98,6 +108,9 @@ export async function describeModel(
       : null,
     ...(manifestError && { manifestError }),
     metrics: evaluation?.candidate ?? manifest?.metrics ?? null,
+    routing: manifest?.routing
+      ? { targetPrecision: manifest.routing.targetPrecision, threshold: manifest.routing.threshold }
+      : null,
     evaluation,
     serviceHistory,
   };

@@ -1,12 +1,14 @@
 import type { Metrics } from '../model/metrics.ts';
-import type { ModelDetail } from '../operations/models.ts';
+import type { ModelDetail, ModelMetrics } from '../operations/models.ts';
 
 /**
  * `triage models show <version> --html report.html`: one self-contained HTML
  * page (inline CSS, no scripts, no CDN) with what the registry knows about a
  * model version: status and why, lineage, its figures, the confusion matrix
- * as a heat map and per-category precision/recall bars, and, for a retrained
- * version, the same for the model it was compared with on the same holdout.
+ * as a heat map and per-category precision/recall bars, coverage and precision
+ * of its automatic routes at its target precision (overall and per category)
+ * and its calibration error, and, for a retrained version, the same for the
+ * model it was compared with on the same holdout.
  */
 const escapeHtml = (value: unknown): string =>
   String(value ?? '').replace(
@@ -54,26 +56,46 @@ ${rows}
 </tbody></table></figure>`;
 }
 
-const bar = (value: number, kind: 'precision' | 'recall' | 'other') =>
+const bar = (value: number, kind: 'precision' | 'recall' | 'coverage' | 'other') =>
   `<span class="bar ${kind}" title="${pct(value)}"><span style="width:${(Math.max(0, Math.min(1, value)) * 100).toFixed(1)}%"></span></span><span class="num">${pct(value)}</span>`;
 
-export function perClassBars(metrics: Metrics, compare?: Metrics, compareName?: string): string {
+export function perClassBars(metrics: ModelMetrics, compare?: ModelMetrics, compareName?: string): string {
   const other = new Map((compare?.perClass ?? []).map((c) => [c.label, c]));
+  const routed = new Map((metrics.routing?.perCategory ?? []).map((c) => [c.label, c]));
+  const otherRouted = new Map((compare?.routing?.perCategory ?? []).map((c) => [c.label, c]));
+  const withRouting = metrics.routing !== undefined;
   const rows = metrics.perClass
     .map((c) => {
       const o = other.get(c.label);
-      const versus = compare
-        ? `<td>${o ? bar(o.precision, 'other') : '–'}</td><td>${o ? bar(o.recall, 'other') : '–'}</td>`
+      const r = routed.get(c.label);
+      const or = otherRouted.get(c.label);
+      const routing = withRouting
+        ? `<td>${r ? bar(r.coverage, 'coverage') : '–'}</td><td class="num">${r && r.autoRouted > 0 ? pct(r.autoPrecision) : '–'}</td>`
         : '';
-      return `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${bar(c.precision, 'precision')}</td><td>${bar(c.recall, 'recall')}</td><td class="num">${pct(c.f1)}</td><td class="num">${c.support}</td>${versus}</tr>`;
+      const versus = compare
+        ? `<td>${o ? bar(o.precision, 'other') : '–'}</td><td>${o ? bar(o.recall, 'other') : '–'}</td>${withRouting ? `<td>${or ? bar(or.coverage, 'other') : '–'}</td>` : ''}`
+        : '';
+      return `<tr><th scope="row">${escapeHtml(c.label)}</th><td>${bar(c.precision, 'precision')}</td><td>${bar(c.recall, 'recall')}</td><td class="num">${pct(c.f1)}</td><td class="num">${c.support}</td>${routing}${versus}</tr>`;
     })
     .join('\n');
+  const name = escapeHtml(compareName ?? 'other');
   const extra = compare
-    ? `<th>precision (${escapeHtml(compareName ?? 'other')})</th><th>recall (${escapeHtml(compareName ?? 'other')})</th>`
+    ? `<th>precision (${name})</th><th>recall (${name})</th>${withRouting ? `<th>coverage (${name})</th>` : ''}`
     : '';
-  return `<table class="bars"><thead><tr><th>category</th><th>precision</th><th>recall</th><th>F1</th><th>support</th>${extra}</tr></thead><tbody>
+  const routingHeads = withRouting
+    ? '<th title="share of the category\'s tickets routed automatically">coverage</th><th title="share of the tickets routed automatically to it that belong to it">auto-precision</th>'
+    : '';
+  return `<table class="bars"><thead><tr><th>category</th><th>precision</th><th>recall</th><th>F1</th><th>support</th>${routingHeads}${extra}</tr></thead><tbody>
 ${rows}
 </tbody></table>`;
+}
+
+/** A routing policy a model was judged under, for people. */
+function policyText(policy: NonNullable<ModelDetail['evaluation']>['routing']['candidate'] | undefined): string {
+  if (!policy) return 'no routing policy (the old fixed 0.6)';
+  const refitted =
+    policy.refittedFrom === undefined ? '' : ` (re-fitted from its curve; trained for ${pct(policy.refittedFrom, 0)})`;
+  return `threshold ${policy.threshold.toFixed(3)} for ${pct(policy.targetPrecision, 0)} target precision${refitted}`;
 }
 
 function definitionList(entries: [string, unknown][]): string {
@@ -95,9 +117,18 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#5
 .heatmap th[scope=row]{text-align:left;white-space:nowrap}.heatmap caption{caption-side:top;text-align:left;padding-bottom:.4rem}.heatmap td.total{color:#57606a}
 table.bars{border-collapse:collapse}table.bars td,table.bars th{padding:.25rem .6rem;text-align:left;border-bottom:1px solid #eaeef2;white-space:nowrap}
 .bar{display:inline-block;width:120px;height:.7rem;background:#eaeef2;border-radius:3px;vertical-align:middle;margin-right:.4rem;overflow:hidden}
-.bar>span{display:block;height:100%}.bar.precision>span{background:#0969da}.bar.recall>span{background:#8250df}.bar.other>span{background:#8c959f}
+.bar>span{display:block;height:100%}.bar.precision>span{background:#0969da}.bar.recall>span{background:#8250df}.bar.coverage>span{background:#1a7f37}.bar.other>span{background:#8c959f}
 .num{font-variant-numeric:tabular-nums}.muted{color:#57606a}
 `;
+
+/** Under the coverage figure: the threshold, and what the model in service routed on the same holdout. */
+function routedNote(model: ModelDetail, evaluation: ModelDetail['evaluation']): string {
+  const parts: string[] = [];
+  if (model.routing) parts.push(`probability ≥ ${model.routing.threshold.toFixed(3)}`);
+  else parts.push('no routing policy: the old fixed 0.6');
+  if (evaluation?.inService?.routing) parts.push(`in service then: ${pct(evaluation.inService.routing.coverage, 1)}`);
+  return escapeHtml(parts.join(' · '));
+}
 
 export function renderModelReport(model: ModelDetail, generatedAt: Date = new Date()): string {
   const evaluation = model.evaluation;
@@ -107,6 +138,13 @@ export function renderModelReport(model: ModelDetail, generatedAt: Date = new Da
     ? `<div class="figures">
 <div class="figure">accuracy<b>${pct(metrics.accuracy, 2)}</b>${evaluation?.inService ? `<span class="muted">in service then: ${pct(evaluation.inService.accuracy, 2)}</span>` : ''}</div>
 <div class="figure">macro-F1<b>${pct(metrics.macroF1, 2)}</b>${evaluation?.inService ? `<span class="muted">in service then: ${pct(evaluation.inService.macroF1, 2)}</span>` : ''}</div>
+${
+  metrics.routing
+    ? `<div class="figure">routed automatically<b>${pct(metrics.routing.coverage, 1)}</b><span class="muted">${routedNote(model, evaluation)}</span></div>
+<div class="figure">precision of those<b>${pct(metrics.routing.autoPrecision, 1)}</b>${model.routing ? `<span class="muted">target ${pct(model.routing.targetPrecision, 0)}</span>` : ''}</div>
+<div class="figure">calibration error (ECE)<b>${pct(metrics.ece, 1)}</b><span class="muted">15 bins</span></div>`
+    : ''
+}
 <div class="figure">examples<b>${metrics.examples}</b>${evaluation ? `<span class="muted">${evaluation.holdout.baseRows} base holdout + ${evaluation.holdout.feedbackRows} held-out feedback</span>` : '<span class="muted">base holdout</span>'}</div>
 </div>`
     : '<p class="muted">No figures are recorded for this version (it was never evaluated).</p>';
@@ -147,13 +185,33 @@ export function renderModelReport(model: ModelDetail, generatedAt: Date = new Da
   if (evaluation) {
     sections.push(
       `<h2>The gate</h2>${definitionList([
-        ['decision', evaluation.gate.accepted ? 'accuracy holds' : 'accuracy does not hold'],
+        ['decision', evaluation.gate.accepted ? 'the gate holds' : 'the gate does not hold'],
         ['reason', evaluation.gate.reason],
         ['required accuracy', pct(evaluation.gate.required.accuracy, 2)],
         ['required macro-F1', pct(evaluation.gate.required.macroF1, 2)],
         [
+          'required coverage at the target precision',
+          evaluation.gate.coverageCompared === false
+            ? 'not compared'
+            : evaluation.gate.required.coverageAtTarget === undefined
+              ? undefined
+              : pct(evaluation.gate.required.coverageAtTarget, 2),
+        ],
+        [
+          'coverage at the target precision',
+          evaluation.figures
+            ? `${pct(evaluation.figures.candidate.coverageAtTarget, 2)} (in service then ${pct(evaluation.figures.inService?.coverageAtTarget, 2)})`
+            : undefined,
+        ],
+        [
           'tolerances',
-          `accuracy ${pct(evaluation.gate.tolerances.accuracy, 2)}, macro-F1 ${pct(evaluation.gate.tolerances.macroF1, 2)}`,
+          `accuracy ${pct(evaluation.gate.tolerances.accuracy, 2)}, macro-F1 ${pct(evaluation.gate.tolerances.macroF1, 2)}${evaluation.gate.tolerances.coverage === undefined ? '' : `, coverage ${pct(evaluation.gate.tolerances.coverage, 2)}`}`,
+        ],
+        [
+          'routing judged under',
+          evaluation.routing
+            ? `candidate: ${policyText(evaluation.routing.candidate)}; in service then: ${policyText(evaluation.routing.inService)}`
+            : undefined,
         ],
         [
           'accuracy on the base holdout',

@@ -26,14 +26,24 @@ export interface Decision {
 
 /** The figures a decision records on the candidate's registry item. */
 function judgedFields(evaluation: EvaluationSummary): Partial<ModelRecord> {
+  const { candidate, inService } = evaluation;
   const comparedWith: ComparedWith = {
     version: evaluation.inServiceVersion,
-    accuracy: evaluation.inService?.accuracy ?? null,
-    macroF1: evaluation.inService?.macroF1 ?? null,
+    accuracy: inService?.accuracy ?? null,
+    macroF1: inService?.macroF1 ?? null,
+    coverage: inService?.coverage ?? null,
+    coverageAtTarget: inService?.coverageAtTarget ?? null,
+    autoPrecision: inService?.autoPrecision ?? null,
+    targetPrecision: inService?.targetPrecision ?? null,
   };
   return {
-    accuracy: evaluation.candidate.accuracy,
-    macroF1: evaluation.candidate.macroF1,
+    accuracy: candidate.accuracy,
+    macroF1: candidate.macroF1,
+    coverage: candidate.coverage,
+    coverageAtTarget: candidate.coverageAtTarget,
+    autoPrecision: candidate.autoPrecision,
+    ece: candidate.ece,
+    ...(candidate.targetPrecision !== null && { targetPrecision: candidate.targetPrecision }),
     evaluationKey: evaluation.evaluationKey,
     comparedWith,
   };

@@ -17,6 +17,12 @@ export interface RetrainInput {
   readonly profile?: ProfileName;
   /** At most this many training rows: the base training set, then the most recent feedback (`RETRAIN_MAX_ROWS`). */
   readonly maxRows?: number;
+  /**
+   * The precision the candidate's automatic routes aim for (`TARGET_PRECISION`):
+   * its threshold is fitted for it on validation rows it was not fitted on.
+   * Default: the model core's.
+   */
+  readonly targetPrecision?: number;
 }
 
 /** What `Retrain` passes on. */
@@ -30,6 +36,13 @@ export interface CandidateSummary {
   readonly droppedFeedbackRows: number;
   /** The model in service when the candidate was trained (null: none). */
   readonly parentVersion: string | null;
+  /** Its routing policy, fitted at training: the target, the threshold, and what it achieved on the validation rows. */
+  readonly routing: {
+    readonly targetPrecision: number;
+    readonly threshold: number;
+    readonly validationCoverage: number;
+    readonly validationPrecision: number;
+  };
 }
 
 /**
@@ -109,6 +122,7 @@ export async function trainCandidate(
         texts: rows.map((r) => r.text),
         labels: rows.map((r) => r.label),
         profile: PROFILES[profile],
+        ...(input.targetPrecision !== undefined && { targetPrecision: input.targetPrecision }),
         ...(solver && { solver }),
       }),
     deps.threads === undefined ? {} : { threads: deps.threads },
@@ -160,5 +174,11 @@ export async function trainCandidate(
     feedbackRows: feedback.length,
     droppedFeedbackRows: dropped,
     parentVersion: pointer?.modelVersion ?? null,
+    routing: {
+      targetPrecision: trained.routing.targetPrecision,
+      threshold: trained.routing.threshold,
+      validationCoverage: trained.routing.fitted.coverage,
+      validationPrecision: trained.routing.fitted.precision,
+    },
   };
 }

@@ -2,6 +2,7 @@ import { isAwsError } from '../aws/errors.ts';
 import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
+import type { ReviewReason, Route } from '../model/routing.ts';
 import type { Explanation } from '../model/ticket-classifier.ts';
 import { InvalidCursorError, TicketConflictError } from './errors.ts';
 
@@ -21,6 +22,11 @@ export interface TicketRecord {
   readonly probability?: number;
   readonly top?: readonly CategoryProbability[];
   readonly explanation?: readonly Explanation[];
+  /** `auto` or `review` (absent on tickets classified before routing was added: see `routeOf`, src/contracts/routing.ts). */
+  readonly route?: Route;
+  /** Why it goes to review. */
+  readonly reason?: ReviewReason;
+  /** `route === 'review'`. */
   readonly needsReview?: boolean;
   readonly modelVersion?: string;
   readonly classifiedAt: string;
@@ -31,6 +37,10 @@ export interface TicketRecord {
 /** Filters of {@link PredictionStore.list}. */
 export interface PredictionFilters {
   readonly needsReview?: boolean;
+  /** The route; tickets classified before routing was added count by their `needsReview`. */
+  readonly route?: Route;
+  /** Why the ticket goes to review (implies `route: 'review'`, whatever `route` says); older tickets in review count as `low-confidence`. */
+  readonly reason?: ReviewReason;
   /** The predicted category. */
   readonly category?: string;
   readonly hasFeedback?: boolean;
@@ -111,6 +121,24 @@ export class PredictionStore {
           ? '#needsReview = :needsReview'
           : '(attribute_not_exists(#needsReview) OR #needsReview = :needsReview)',
       );
+    }
+    if (filters.route !== undefined || filters.reason !== undefined) {
+      const route = filters.reason !== undefined ? 'review' : filters.route!;
+      names['#route'] = 'route';
+      values[':route'] = route;
+      let routed = '#route = :route';
+      if (filters.reason !== undefined) {
+        names['#reason'] = 'reason';
+        values[':reason'] = filters.reason;
+        routed = '(#route = :route AND #reason = :reason)';
+      }
+      // Tickets classified before routing was added have no route: their needsReview says it (review: low confidence).
+      if (filters.reason === undefined || filters.reason === 'low-confidence') {
+        names['#oldNeedsReview'] = 'needsReview';
+        values[':oldNeedsReview'] = route === 'review';
+        routed = `(${routed} OR (attribute_not_exists(#route) AND #oldNeedsReview = :oldNeedsReview))`;
+      }
+      conditions.push(routed);
     }
     if (filters.category !== undefined) {
       names['#category'] = 'category';

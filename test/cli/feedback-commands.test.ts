@@ -39,7 +39,8 @@ let t: TestStack;
 let v1: string;
 
 beforeAll(async () => {
-  t = await startTestStack({ dataDir, settings: { MIN_NEW_FEEDBACK: '10' } });
+  // The gate's holdout here is a handful of tickets (one is several points of coverage): a tolerance of one ticket.
+  t = await startTestStack({ dataDir, settings: { MIN_NEW_FEEDBACK: '10', COVERAGE_TOLERANCE: '0.1' } });
   v1 = await t.bootstrap();
   writeStackFile(dataDir, {
     pid: process.pid,
@@ -136,7 +137,7 @@ describe('triage retrain and triage models', () => {
     expect(retrained.code).toBe(0);
     expect(retrained.stdout).toMatch(/^retraining started: retrain-/);
     expect(retrained.stdout).toMatch(
-      / {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}AccuracyHolds\n {2}Promote\n/,
+      / {2}GatherFeedback\n {2}EnoughNewFeedback\n {2}Retrain\n {2}Evaluate\n {2}GateHolds\n {2}Promote\n/,
     );
     expect(retrained.stdout).toMatch(/promoted: model \S+ is in service\n {2}candidate: accuracy/);
     const v2 = (await t.registry.inService())!.modelVersion;
@@ -149,6 +150,16 @@ describe('triage retrain and triage models', () => {
     ]);
     const table = (await triage('models', 'list')).stdout;
     expect(table).toMatch(new RegExp(`\\*\\s+${v2}\\s+promoted`));
+    // Coverage, precision of the automatic routes and ECE of every judged model; vs in service: accuracy / coverage.
+    expect(table).toMatch(/accuracy +macro-F1 +coverage +auto-precision +ECE +vs in service/);
+    expect(table).toMatch(new RegExp(`${v2}(\\s+\\S+){3}(\\s+\\d+\\.\\d\\d%){5}\\s+\\d+\\.\\d\\d% / \\d+\\.\\d\\d%`));
+    expect(list.models[0]).toMatchObject({
+      coverage: expect.any(Number),
+      coverageAtTarget: expect.any(Number),
+      autoPrecision: expect.any(Number),
+      ece: expect.any(Number),
+      targetPrecision: 0.95,
+    });
 
     const html = join(dir, 'report.html');
     const shown = await triage('models', 'show', v2, '--html', html);
@@ -157,11 +168,21 @@ describe('triage retrain and triage models', () => {
     expect(shown.stdout).toMatch(/parent version +\S+/);
     expect(shown.stdout).toMatch(/evaluated against .* \(6 base holdout \+ \d+ held-out feedback\)/);
     expect(shown.stdout).toMatch(/confusion matrix/);
+    expect(shown.stdout).toMatch(
+      /routing +automatically at probability >= \d\.\d{3}, fitted for 95\.00% target precision/,
+    );
+    expect(shown.stdout).toMatch(/routed \(judged\) +\d+\.\d\d% automatically at precision \d+\.\d\d%, ECE \d+\.\d\d%/);
+    expect(shown.stdout).toMatch(/routed automatically \d+\.\d\d% at precision \d+\.\d\d% {3}ECE/);
+    expect(shown.stdout).toMatch(/gate: accuracy (and coverage hold|holds): .*coverage at 95\.00% precision/);
     const page = readFileSync(html, 'utf8');
     expect(page).toMatch(/^<!doctype html>/);
     expect(page).not.toMatch(/<script|https?:\/\//); // self-contained
     expect(page).toContain('class="heatmap"');
     expect(page).toContain('class="bar precision"');
+    expect(page).toContain('class="bar coverage"');
+    expect(page).toMatch(/routed automatically<b>\d+\.\d%<\/b>/);
+    expect(page).toMatch(/calibration error \(ECE\)<b>\d+\.\d%<\/b>/);
+    expect(page).toContain('required coverage at the target precision');
     expect(page).toContain('Network');
 
     const json = JSON.parse((await triage('models', 'show', v2, '--json')).stdout);

@@ -9,8 +9,18 @@ const run = promisify(execFile);
 const TRIAGE = new URL('../../bin/triage.mjs', import.meta.url).pathname;
 
 async function triage(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return triageWith({}, ...args);
+}
+
+/** `triage` with settings in its environment. */
+async function triageWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [TRIAGE, ...args], { env: { ...process.env, TRIAGE_DEBUG: '' } });
+    const { stdout, stderr } = await run('node', [TRIAGE, ...args], {
+      env: { ...process.env, TRIAGE_DEBUG: '', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -87,6 +97,8 @@ describe('triage train / evaluate / predict', () => {
     expect(readFileSync(predictions, 'utf8').split('\n')[0]).toBe('row,true,pred,probability,route,reason');
     expect(metrics.coverage).toBeGreaterThanOrEqual(0);
     expect(metrics.coverage).toBeLessThanOrEqual(1);
+    expect(metrics.autoPrecision).toBeGreaterThanOrEqual(0);
+    expect(metrics.autoPrecision).toBeLessThanOrEqual(1);
     expect(metrics.ece).toBeGreaterThanOrEqual(0);
     expect(metrics.targetPrecision).toBe(0.95);
     expect(metrics.perCategoryRouting).toHaveLength(3);
@@ -98,6 +110,15 @@ describe('triage train / evaluate / predict', () => {
     expect(['auto', 'review']).toContain(result.route);
     expect(result.needsReview).toBe(result.route === 'review');
     expect(result.explanation.map((e: { term: string }) => e.term)).toContain('printer');
+
+    // As text: the category, its probability and the same route (and reason), as `triage send` prints them.
+    const printed = await triage('predict', '--model', model, 'the', 'printer', 'is', 'jammed');
+    expect(printed.code).toBe(0);
+    const first = printed.stdout.split('\n')[0];
+    const reasonText = result.reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence';
+    expect(first).toBe(
+      `Hardware  ${(100 * result.probability).toFixed(1)}%   route: ${result.route === 'auto' ? 'auto' : `review (${reasonText})`}`,
+    );
   });
 
   it('trains without held-out categories and scores their rows as unknown', async () => {
@@ -140,6 +161,39 @@ describe('triage train / evaluate / predict', () => {
     const metrics = JSON.parse(evaluated.stdout);
     expect(metrics.targetPrecision).toBe(0.5);
     expect(metrics.coverage).toBeGreaterThan(0);
+  });
+
+  it('without --target-precision: the TARGET_PRECISION setting (train fits for it; evaluate re-fits for it)', async () => {
+    const fromSetting = join(dir, 'model-setting');
+    const trained = await triageWith(
+      { TARGET_PRECISION: '0.8' },
+      'train',
+      '--data',
+      good,
+      '--profile',
+      'reference',
+      '--out',
+      fromSetting,
+      '--json',
+    );
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.stdout).routing.targetPrecision).toBe(0.8);
+    const own = JSON.parse((await triage('evaluate', '--model', fromSetting, '--data', good, '--json')).stdout);
+    expect(own.targetPrecision).toBe(0.8);
+    const refitted = await triageWith(
+      { TARGET_PRECISION: '0.6' },
+      'evaluate',
+      '--model',
+      fromSetting,
+      '--data',
+      good,
+      '--json',
+    );
+    expect(JSON.parse(refitted.stdout).targetPrecision).toBe(0.6);
+    const bad = await triageWith({ TARGET_PRECISION: '95%' }, 'train', '--data', good, '--out', join(dir, 'x'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/setting TARGET_PRECISION is invalid: "95%"/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('prints a human-readable evaluation with a confusion matrix', async () => {

@@ -82,6 +82,39 @@ describe.concurrent('triage send --file', () => {
   });
 });
 
+describe('triage send prints where the ticket goes', () => {
+  const ROUTE_LINE =
+    /^(\S+) {2}(\d+\.\d)% {3}route: (auto|review \((low confidence|unknown: fits no category well)\))$/m;
+
+  it('the category, its probability and the route: auto, or review with the reason, as on the output queue', async () => {
+    const known = await triage('send', '--ticket-id', 'ROUTE-1', 'the printer on floor three is jammed');
+    // Words the model has never seen: nothing to be sure of.
+    const unknown = await triage('send', '--ticket-id', 'ROUTE-2', 'zqx vorpal frabjous quux');
+    for (const [result, ticketId] of [
+      [known, 'ROUTE-1'],
+      [unknown, 'ROUTE-2'],
+    ] as const) {
+      expect(result.code).toBe(0);
+      const line = ROUTE_LINE.exec(result.stdout);
+      expect(line, result.stdout).not.toBeNull();
+      await t.until(() => t.outputs.some((o) => o.ticketId === ticketId), 30_000);
+      const message = t.outputs.find((o) => o.ticketId === ticketId)!;
+      expect(line![1]).toBe(message.category);
+      expect(line![3]!.split(' ')[0]).toBe(message.route);
+      if (message.route === 'review')
+        expect(line![4]).toBe(message.reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence');
+    }
+    expect(unknown.stdout).toMatch(/route: review \(low confidence\)/);
+    expect(unknown.stdout).toMatch(/^ticket ROUTE-2, model \S+, run ticket-ROUTE-2$/m);
+  }, 60_000);
+
+  it('--json: the output message, with route (and reason) beside needsReview', async () => {
+    const result = await triage('send', '--ticket-id', 'ROUTE-3', 'zqx vorpal frabjous quux', '--json');
+    const parsed = JSON.parse(result.stdout) as { result: { route: string; reason?: string; needsReview: boolean } };
+    expect(parsed.result).toMatchObject({ route: 'review', reason: 'low-confidence', needsReview: true });
+  }, 60_000);
+});
+
 describe('triage send with a ticket id used before', () => {
   it('says at once that this message is a duplicate or a conflict (not after the wait), exit 1', async () => {
     const first = await triage('send', '--ticket-id', 'AGAIN-1', 'my laptop does not boot', '--json');

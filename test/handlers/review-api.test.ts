@@ -31,7 +31,7 @@ const TICKETS = MORE_KNOWN_TICKETS.slice(0, 12).map((r, i) => ({
 
 beforeAll(async () => {
   t = await startTestStack({
-    settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '1000' },
+    settings: { MIN_NEW_FEEDBACK: '1000' },
     functionOverrides: {
       'vectorize-ticket': async (e: { tokens: string[] }) => {
         if (e.tokens.includes('markerbroken')) throw new Error('the vocabulary is broken for this ticket');
@@ -328,6 +328,19 @@ describe('GET /api/models', () => {
     });
     expect(model.metrics.perClass).toHaveLength(3);
     expect(model.metrics.confusion).toHaveLength(3);
+    // Its routing, and the coverage / precision of its automatic routes and ECE on the bootstrap holdout.
+    expect(model.routing).toEqual({ targetPrecision: 0.95, threshold: expect.any(Number) });
+    expect(model.metrics.routing.perCategory.map((c: { label: string }) => c.label)).toEqual([
+      'Access',
+      'Hardware',
+      'Purchase',
+    ]);
+    expect(model).toMatchObject({
+      coverage: model.metrics.routing.coverage,
+      autoPrecision: model.metrics.routing.autoPrecision,
+      ece: model.metrics.ece,
+      targetPrecision: 0.95,
+    });
     expect(model.serviceHistory).toEqual([
       expect.objectContaining({ event: 'put in service', reason: 'bootstrap from test fixtures' }),
     ]);
@@ -421,5 +434,83 @@ describe('routing and the local HTTP server', () => {
     });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: 'UnknownTicket' });
+  });
+});
+
+describe('routes: every prediction carries one; the list filters by route and reason', () => {
+  /** A ticket recorded straight in the table: `fields` says how it was routed. */
+  const record = (ticketId: string, fields: Record<string, unknown>) =>
+    t.predictions.record({
+      ticketId,
+      executionName: `ticket-${ticketId}`,
+      status: 'classified',
+      text: 'my monitor is broken',
+      truncated: false,
+      receivedAt: new Date().toISOString(),
+      category: 'Hardware',
+      probability: 0.42,
+      top: [{ category: 'Hardware', probability: 0.42 }],
+      explanation: [],
+      modelVersion,
+      classifiedAt: new Date().toISOString(),
+      ...fields,
+    });
+  type Item = { ticketId: string; route?: string; reason?: string; needsReview?: boolean; status: string };
+  const list = async (query: Record<string, string>) =>
+    (await call('GET', '/api/predictions', { query: { limit: '100', ...query } })).body.items as Item[];
+  const ids = (items: Item[]) => items.map((i) => i.ticketId).sort();
+
+  beforeAll(async () => {
+    await record('ROUTE-UNKNOWN', { route: 'review', reason: 'unknown', needsReview: true });
+    // Recorded before routing was added: only needsReview.
+    await record('OLD-REVIEW', { needsReview: true });
+    await record('OLD-AUTO', { needsReview: false, probability: 0.97 });
+  });
+
+  it('classified tickets have route = review exactly when needsReview, and a reason with review', async () => {
+    const all = await list({});
+    for (const item of all.filter((i) => i.status === 'classified')) {
+      expect(item.route, item.ticketId).toMatch(/^(auto|review)$/);
+      expect(item.needsReview, item.ticketId).toBe(item.route === 'review');
+      if (item.route === 'review') expect(item.reason, item.ticketId).toMatch(/^(low-confidence|unknown)$/);
+      else expect(item, item.ticketId).not.toHaveProperty('reason');
+    }
+    // A failed classification has no route.
+    expect(all.find((i) => i.ticketId === 'API-FAILED')).not.toHaveProperty('route');
+    // Tickets from before routing get the route their needsReview implies.
+    expect(all.find((i) => i.ticketId === 'OLD-REVIEW')).toMatchObject({ route: 'review', reason: 'low-confidence' });
+    expect(all.find((i) => i.ticketId === 'OLD-AUTO')).toMatchObject({ route: 'auto' });
+    expect((await call('GET', '/api/predictions/OLD-REVIEW')).body.ticket).toMatchObject({
+      route: 'review',
+      reason: 'low-confidence',
+    });
+  });
+
+  it('route=review|auto splits the classified tickets; reason narrows review', async () => {
+    const all = (await list({})).filter((i) => i.status === 'classified');
+    const review = await list({ route: 'review' });
+    const auto = await list({ route: 'auto' });
+    expect(ids(review)).toEqual(ids(all.filter((i) => i.route === 'review')));
+    expect(ids(auto)).toEqual(ids(all.filter((i) => i.route === 'auto')));
+    expect(ids(review)).toEqual(expect.arrayContaining(['OLD-REVIEW', 'ROUTE-UNKNOWN']));
+    expect(ids(auto)).toContain('OLD-AUTO');
+    expect(ids(await list({ reason: 'unknown' }))).toEqual(['ROUTE-UNKNOWN']);
+    const lowConfidence = await list({ reason: 'low-confidence' });
+    expect(ids(lowConfidence)).toEqual(ids(review.filter((i) => i.reason === 'low-confidence')));
+    expect(ids(lowConfidence)).toContain('OLD-REVIEW');
+    expect(ids(await list({ route: 'review', reason: 'unknown' }))).toEqual(['ROUTE-UNKNOWN']);
+  });
+
+  it.each([
+    [{ route: 'maybe' }, /query parameter "route"/],
+    [{ reason: 'bored' }, /query parameter "reason"/],
+    [
+      { route: 'auto', reason: 'unknown' },
+      /reason is why a ticket goes to review: it goes with route=review, not auto/,
+    ],
+  ])('answers 400 for %j', async (query, message) => {
+    const response = await call('GET', '/api/predictions', { query });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'BadRequest', message: expect.stringMatching(message) });
   });
 });

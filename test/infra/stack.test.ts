@@ -649,8 +649,27 @@ describe('review API', () => {
     });
   });
 
+  it('targetPrecision and coverageTolerance in context: set on the Retrain and Evaluate steps only', () => {
+    const custom = synth({ context: { targetPrecision: '0.9', coverageTolerance: 0.05 } });
+    const variables = (fn: { function: Parameters<typeof logicalId>[0] }) =>
+      custom.json.Resources[logicalId(fn.function)]!.Properties!.Environment.Variables as Record<string, string>;
+    const steps = custom.stack.retrain.steps;
+    expect(variables(steps['train-candidate']!)).toMatchObject({ TARGET_PRECISION: '0.9' });
+    expect(variables(steps['evaluate-model']!)).toMatchObject({ COVERAGE_TOLERANCE: '0.05' });
+    expect(variables(steps['evaluate-model']!)).not.toHaveProperty('TARGET_PRECISION');
+    expect(variables(steps['train-candidate']!)).not.toHaveProperty('COVERAGE_TOLERANCE');
+  });
+
   it('bad context fails synthesis with the key named', () => {
     expect(() => synth({ context: { classifyWorkflowType: 'FAST' } })).toThrow(/classifyWorkflowType/);
+    expect(() => synth({ context: { targetPrecision: 0 } })).toThrow(
+      /context targetPrecision: 0 is not a number above 0/,
+    );
+    expect(() => synth({ context: { coverageTolerance: '1.5' } })).toThrow(/context coverageTolerance: "1.5"/);
+    // Retired: says what replaced it rather than being ignored.
+    expect(() => synth({ context: { needsReviewThreshold: 0.6 } })).toThrow(
+      /context needsReviewThreshold: 0\.6 is no longer a setting: .* set targetPrecision instead/,
+    );
     expect(() => synth({ context: { feedbackApiJwtIssuer: 'https://x.example/' } })).toThrow(/feedbackApiJwtAudience/);
   });
 });

@@ -76,7 +76,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     t = await startTestStack({
-      settings: { NEEDS_REVIEW_THRESHOLD: '0.6', MIN_NEW_FEEDBACK: '5' },
+      settings: { MIN_NEW_FEEDBACK: '5' },
       httpFallback: createWebPageHandler(),
       functionOverrides: {
         'vectorize-ticket': async (e: { tokens: string[] }) => {
@@ -139,21 +139,52 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     expect((await fetch(`${t.stack.webUrl}/`, { method: 'POST' })).status).toBe(405);
   });
 
-  it('review: the queue (needs review first), confirm and correct by keyboard, counts change, undo', async () => {
+  it('review: the queue (routed to review first, each ticket with its route and reason), confirm and correct by keyboard, counts change, undo', async () => {
     await page.goto(`${t.stack.webUrl}/#/review`);
     const items = page.locator('.queue [role="option"]');
     await expect.poll(() => items.count()).toBe(TICKETS.length + 2);
 
-    // Needs review first: no confident ticket before a low-confidence one.
+    // Each ticket shows its route (and for review, the reason); routed to review first, then automatically,
+    // then the failed classifications (no route).
+    const shown = await items.evaluateAll((els) =>
+      els.map((el) => {
+        const badge = el.querySelector('.route');
+        return {
+          ticketId: el.getAttribute('data-ticket-id'),
+          route: badge?.getAttribute('data-route') ?? 'none',
+          reason: badge?.getAttribute('data-reason') ?? null,
+          text: badge?.textContent?.trim() ?? '',
+        };
+      }),
+    );
+    const order = { review: 0, auto: 1, none: 2 } as Record<string, number>;
+    const ranks = shown.map((s) => order[s.route]!);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(shown.filter((s) => s.route === 'review').length).toBeGreaterThan(0);
+    expect(shown.filter((s) => s.route === 'auto').length).toBeGreaterThan(0);
+    for (const s of shown) {
+      const record = (await t.predictions.get(s.ticketId!))!;
+      expect(s.route, s.ticketId!).toBe(record.route ?? 'none');
+      if (s.route === 'review') {
+        expect(s.reason).toBe(record.reason);
+        expect(s.text).toBe(record.reason === 'unknown' ? '? Review: fits no category' : '? Review: low confidence');
+      }
+      if (s.route === 'auto') expect(s.text).toBe('→ Auto');
+    }
+    // The badge is more than a colour: the warning badge is the review route.
     const flags = await items.evaluateAll((els) => els.map((el) => el.querySelector('.badge-warn') !== null));
-    expect(flags.indexOf(false)).toBeGreaterThan(0);
-    expect(flags.slice(flags.indexOf(false)).includes(true)).toBe(false);
+    expect(flags).toEqual(shown.map((s) => s.route === 'review'));
 
     // The first ticket is selected; its text shows with the words that drove the prediction highlighted.
     const first = (await items.first().getAttribute('data-ticket-id'))!;
     await expect.poll(() => page.locator('.ticket').getAttribute('data-ticket-id')).toBe(first);
-    await page.locator('.ticket-text mark.hl').first().waitFor();
+    await page.locator('.ticket[data-loaded="true"]').waitFor();
     expect(await page.locator('.ticket .why li').count()).toBeGreaterThan(0);
+    // The selected ticket says where it went and why.
+    expect(await page.locator('.ticket .prediction .route').getAttribute('data-route')).toBe('review');
+    expect(await text(page, '.ticket .route-why')).toMatch(
+      /^Sent to review because (its probability is below the threshold fitted for the model's target precision|it looks like none of the categories the model knows)\.$/,
+    );
     expect(await text(page, '[data-stat="reviewed-today"]')).toBe('0');
     await screenshot(page, 'review-desktop');
 
@@ -223,6 +254,29 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     await page.locator('dialog[open] table.shortcuts').waitFor();
     await page.keyboard.press('Escape');
     await page.locator('dialog[open]').waitFor({ state: 'detached' });
+
+    // The route filter: routed to review only, automatically only, then all again (review first). The queue
+    // shows the tickets without feedback (the default), as the API lists them.
+    const listed = async (query: string) =>
+      (
+        (await (await fetch(`${t.stack.webUrl}/api/predictions?limit=100&hasFeedback=false&${query}`)).json()) as {
+          items: unknown[];
+        }
+      ).items.length;
+    await page.locator('#f-review').selectOption('only');
+    await expect.poll(() => items.count()).toBe(await listed('route=review'));
+    expect(await page.locator('.queue .route[data-route="auto"]').count()).toBe(0);
+    await page.locator('#f-review').selectOption('confident');
+    await expect.poll(() => items.count()).toBe(await listed('route=auto'));
+    expect(await page.locator('.queue .route[data-route="review"]').count()).toBe(0);
+    // A ticket routed automatically (words the model knows): its text shows with the words that drove the
+    // prediction highlighted.
+    await page.locator('.queue [data-ticket-id]').first().click();
+    await expect.poll(() => text(page, '.ticket .route-why')).toMatch(/^Routed automatically to \S+: /);
+    await page.locator('.ticket-text mark.hl').first().waitFor();
+    await page.locator('#f-review').selectOption('first');
+    const everything = (await listed('route=review')) + (await listed('route=auto')) + (await listed('status=failed'));
+    await expect.poll(() => items.count()).toBe(everything);
 
     // The failed classification is in the queue; it cannot be confirmed, only corrected.
     await page.locator('.queue [data-ticket-id="WEB-BROKEN"]').click();
@@ -338,6 +392,10 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
     await page.locator('table.heatmap').waitFor();
     expect(await page.locator('table.heatmap td.cell').count()).toBe(9); // 3 categories
     expect(await rows.first().textContent()).toContain('In service');
+    // Coverage, everywhere a model is judged: in the table and in the version's figures.
+    expect(await text(page, '.models-table tbody tr [data-figure="coverage"]')).toMatch(/^\d+\.\d%$/);
+    expect(await text(page, '.model-detail [data-figure="coverage"] dd')).toMatch(/^\d+\.\d%/);
+    expect(await text(page, '.model-detail .facts')).toMatch(/automatic at probability ≥ \d\.\d{3}/);
     // Without sign-in everyone may do everything: the rollback is offered (here with nothing to roll back to).
     expect(await page.getByRole('button', { name: 'Roll back' }).isDisabled()).toBe(true);
     expect(await page.locator('.model-actions').textContent()).toContain('No earlier model to roll back to.');
@@ -354,9 +412,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web page in Chromium, against a local stack'
 
     // Its run, drawn: the gate's branch taken.
     await page.locator('.retrain-status a').click();
-    await page.locator('.graph-svg .node[data-state="AccuracyHolds"]').waitFor();
+    await page.locator('.graph-svg .node[data-state="GateHolds"]').waitFor();
     await expect
-      .poll(() => page.locator('.graph-svg .node[data-state="AccuracyHolds"]').getAttribute('data-status'))
+      .poll(() => page.locator('.graph-svg .node[data-state="GateHolds"]').getAttribute('data-status'))
       .toBe('succeeded');
     const branch = outcome === 'promoted' ? 'Promote' : 'Reject';
     expect(await page.locator(`.graph-svg .node[data-state="${branch}"]`).getAttribute('data-status')).toBe(

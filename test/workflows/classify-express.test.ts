@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
-import type { FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
+import type { ClassifiedMessage, FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 /**
@@ -61,6 +61,14 @@ describe('classify-ticket as EXPRESS: one outcome per ticket although executions
     await t.until(() => t.outputs.some((o) => o.ticketId === 'X-1'));
     await settle();
     expect(outcomesOf('X-1')).toHaveLength(1);
+    // The one result carries the route, as recorded for the review page.
+    const result = outcomesOf('X-1')[0] as ClassifiedMessage;
+    expect(result.kind).toBe('classified');
+    expect(['auto', 'review']).toContain(result.route);
+    expect(result.needsReview).toBe(result.route === 'review');
+    const record = await t.predictions.get('X-1');
+    expect(record).toMatchObject({ route: result.route, needsReview: result.needsReview });
+    expect(record!.reason).toBe(result.reason);
     const runs = t.stack.runtime.stepFunctions;
     await expect.poll(() => runs.runningCount, { timeout: 10_000 }).toBe(0);
     // Both runs are listed; `triage runs show ticket-X-1` (an ARN built from the name) finds the newest.

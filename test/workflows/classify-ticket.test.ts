@@ -30,7 +30,7 @@ let v1: string;
 
 beforeAll(async () => {
   t = await startTestStack({
-    settings: { REJECT_TICKET_CHARS: '5000', MAX_TICKET_CHARS: '1000', NEEDS_REVIEW_THRESHOLD: '0.9' },
+    settings: { REJECT_TICKET_CHARS: '5000', MAX_TICKET_CHARS: '1000' },
     functionOverrides: {
       'preprocess-ticket': async (event: { text: string }) => {
         await faults.slowPreprocess.get(markerOf(event.text));
@@ -82,7 +82,13 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
     expect(result.probability).toBe(result.top[0]!.probability);
     expect(result.top).toHaveLength(3);
     expect(result.top.reduce((s, c) => s + c.probability, 0)).toBeCloseTo(1, 6);
-    expect(result.needsReview).toBe(result.probability < 0.9);
+    // Routed by the model's own policy: the threshold fitted at training for its target precision.
+    const { routing } = await t.store.manifest(v1);
+    expect(routing).toMatchObject({ targetPrecision: 0.95 });
+    expect(result.route).toBe(result.probability >= routing!.threshold ? 'auto' : 'review');
+    expect(result.needsReview).toBe(result.route === 'review');
+    if (result.route === 'review') expect(result.reason).toBe('low-confidence');
+    else expect(result).not.toHaveProperty('reason');
 
     const record = await t.predictions.get('T-1');
     expect(record).toMatchObject({
@@ -91,7 +97,10 @@ describe('classify-ticket workflow (the ASL file, real handlers, local AWS serve
       category: 'Hardware',
       subject: 'Printer',
       modelVersion: v1,
+      route: result.route,
+      needsReview: result.needsReview,
     });
+    expect(record!.reason).toBe(result.reason);
     expect(record!.explanation!.map((e) => e.term)).toEqual(
       expect.arrayContaining([expect.stringMatching(/printer|jam/)]),
     );

@@ -26,11 +26,20 @@ afterEach(async () => {
   await Promise.all(stacks.splice(0).map((s) => s.stop()));
 });
 
-/** A stack with a first model in service and every ticket classified by it. */
+/**
+ * A stack with a first model in service and every ticket classified by it.
+ * The gate's holdout here is 14 tickets (6 base + 8 held-out feedback): one
+ * ticket is 7 points of coverage, so the coverage tolerance allows one
+ * (`settings` overrides it).
+ */
 async function classifiedStack(
   functionOverrides: LocalStackOptions['functionOverrides'] = {},
+  settings: Record<string, string> = {},
 ): Promise<{ t: TestStack; v1: string }> {
-  const t = await startTestStack({ settings: { MIN_NEW_FEEDBACK: '10' }, functionOverrides });
+  const t = await startTestStack({
+    settings: { MIN_NEW_FEEDBACK: '10', COVERAGE_TOLERANCE: '0.1', ...settings },
+    functionOverrides,
+  });
   stacks.push(t);
   const v1 = await t.bootstrap();
   for (const ticket of TICKETS) await t.send({ ticketId: ticket.ticketId, body: ticket.text });
@@ -78,13 +87,13 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
       'EnoughNewFeedback',
       'Retrain',
       'Evaluate',
-      'AccuracyHolds',
+      'GateHolds',
       'Promote',
     ]);
     expect(run.output).toMatchObject({
       outcome: 'promoted',
       inServiceVersion: run.candidateVersion,
-      reason: expect.stringMatching(/^promoted by the retraining gate: accuracy holds/),
+      reason: expect.stringMatching(/^promoted by the retraining gate: accuracy (and coverage hold|holds)/),
     });
     const v2 = run.candidateVersion!;
     expect((await t.registry.inService())!.modelVersion).toBe(v2);
@@ -166,14 +175,14 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
       'EnoughNewFeedback',
       'Retrain',
       'Evaluate',
-      'AccuracyHolds',
+      'GateHolds',
       'Reject',
     ]);
     expect(run.output).toMatchObject({
       outcome: 'rejected',
       inServiceVersion: v1,
       reason: expect.stringMatching(
-        /^rejected by the retraining gate: accuracy does not hold: .* is below the required/,
+        /^rejected by the retraining gate: accuracy (and coverage do|does) not hold: .* is below the required/,
       ),
     });
     expect(await t.registry.get(run.candidateVersion!)).toMatchObject({
@@ -266,6 +275,45 @@ describe('retrain-model workflow (the ASL file, real handlers, local AWS servers
       status: 'rejected',
       statusReason: expect.stringMatching(/^superseded: .*changed to .*meanwhile/),
     });
+  }, 90_000);
+
+  it('coverage at the target precision is judged too: each model under its own policy, the figures recorded, the reason says which held', async () => {
+    const { t, v1 } = await classifiedStack({}, { COVERAGE_TOLERANCE: '0' });
+    await giveFeedback(t, (ticket) => ticket.label);
+    const run = await retrain(t);
+    expect(run.status).toBe('SUCCEEDED');
+    type Figures = { accuracy: number; macroF1: number; coverage: number; coverageAtTarget: number };
+    const output = run.output as { outcome: string; reason: string; candidate: Figures; inService: Figures };
+    const { candidate, inService } = output;
+    for (const f of [candidate, inService]) {
+      expect(f.coverageAtTarget).toBeGreaterThanOrEqual(0);
+      expect(f.coverageAtTarget).toBeLessThanOrEqual(f.coverage);
+    }
+    // The Choice decides on the figures Evaluate computed, as the gate does (tolerance 0: no coverage may be lost).
+    const accuracyHolds = candidate.accuracy >= inService.accuracy && candidate.macroF1 >= inService.macroF1 - 0.01;
+    const coverageHolds = candidate.coverageAtTarget >= inService.coverageAtTarget;
+    expect(output.outcome).toBe(accuracyHolds && coverageHolds ? 'promoted' : 'rejected');
+    expect(output.reason).toMatch(
+      coverageHolds
+        ? /coverage at 95\.00% precision [\d.]+% vs [\d.]+% in service \(tolerance 0\.00 pt\)(;|$)/
+        : /coverage does not hold: .*coverage at 95\.00% precision [\d.]+% vs [\d.]+% in service \(tolerance 0\.00 pt\) is below the required/,
+    );
+    // The registry records what the candidate was judged on, and the model it was judged against.
+    const record = (await t.registry.get(run.candidateVersion!))!;
+    expect(record).toMatchObject({
+      coverage: candidate.coverage,
+      coverageAtTarget: candidate.coverageAtTarget,
+      targetPrecision: 0.95,
+      comparedWith: { version: v1, coverage: inService.coverage, coverageAtTarget: inService.coverageAtTarget },
+    });
+    expect(record.autoPrecision).toBeGreaterThanOrEqual(0);
+    expect(record.ece).toBeGreaterThanOrEqual(0);
+    // The full report: both models' routing figures and the policies they were judged under.
+    const evaluation = await readEvaluation(t.store, record.evaluationKey!);
+    expect(evaluation.candidate.routing.coverage).toBe(candidate.coverage);
+    expect(evaluation.inService!.routing.coverage).toBe(inService.coverage);
+    expect(evaluation.routing.candidate).toMatchObject({ targetPrecision: 0.95 });
+    expect(evaluation.gate).toMatchObject({ coverageCompared: true, tolerances: { coverage: 0 } });
   }, 90_000);
 
   it('the local schedule starts retraining runs (RETRAIN_SCHEDULE)', async () => {

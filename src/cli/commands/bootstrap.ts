@@ -40,6 +40,7 @@ export function registerBootstrap(program: Command): void {
       sha256: data.sha256,
       source: options.data,
       profile: options.profile,
+      targetPrecision: target.config.TARGET_PRECISION,
       onProgress: (p) => bar.update(p.done, p.total, p.phase),
     }).finally(() => bar.stop());
     const summary = {
@@ -50,6 +51,10 @@ export function registerBootstrap(program: Command): void {
       categories: result.model.manifest.labels,
       holdoutAccuracy: result.holdoutMetrics.accuracy,
       holdoutMacroF1: result.holdoutMetrics.macroF1,
+      targetPrecision: target.config.TARGET_PRECISION,
+      holdoutCoverage: result.holdoutMetrics.routing.coverage,
+      holdoutAutoPrecision: result.holdoutMetrics.routing.autoPrecision,
+      holdoutEce: result.holdoutMetrics.ece,
     };
     if (options.json) console.log(JSON.stringify(summary, null, 2));
     else {
@@ -61,6 +66,9 @@ export function registerBootstrap(program: Command): void {
       );
       console.log(
         `  holdout accuracy ${percent(summary.holdoutAccuracy)}, macro-F1 ${percent(summary.holdoutMacroF1)}`,
+      );
+      console.log(
+        `  routed automatically ${percent(summary.holdoutCoverage)} of the holdout at precision ${percent(summary.holdoutAutoPrecision)} (target ${percent(summary.targetPrecision)}), ECE ${percent(summary.holdoutEce)}`,
       );
     }
   });

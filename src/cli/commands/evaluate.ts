@@ -7,7 +7,7 @@ import type { Metrics } from '../../model/metrics.ts';
 import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import { retarget, type RoutingPolicy } from '../../model/routing.ts';
 import { loadModelDirectory } from '../../model-store/directory.ts';
-import { precisionTarget, targetPrecisionOrDefault, wholeNumber } from '../options.ts';
+import { precisionTarget, targetPrecisionIfGiven, wholeNumber } from '../options.ts';
 import { CliError, percent, progress, table, warn } from '../output.ts';
 
 interface EvaluateOptions {
@@ -38,18 +38,46 @@ export function formatRouting(e: Evaluation, policy: RoutingPolicy): string {
   return lines.join('\n');
 }
 
-export function formatMetrics(m: Metrics): string {
-  const perClass = table(
-    ['category', 'precision', 'recall', 'f1', 'support'],
-    m.perClass.map((c) => [c.label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]),
-  );
+/**
+ * Figures for people: accuracy, per category (with coverage and precision of
+ * the automatic routes when measured), the confusion matrix. `routedLine`:
+ * also the overall coverage line (`triage evaluate` prints its own, with the threshold).
+ */
+export function formatMetrics(
+  m: Metrics & Partial<Pick<Evaluation, 'routing' | 'ece'>>,
+  options: { routedLine?: boolean } = {},
+): string {
   const short = m.labels.map((_, i) => `${i + 1}`);
   const confusion = table(
     ['true \\ predicted', ...short],
     m.confusion.map((r, i) => [`${i + 1} ${m.labels[i]}`, ...r]),
   );
+  const routed =
+    m.routing && options.routedLine !== false
+      ? [
+          `routed automatically ${percent(m.routing.coverage)} at precision ${percent(m.routing.autoPrecision)}${m.ece !== undefined ? `   ECE ${percent(m.ece)}` : ''}`,
+        ]
+      : [];
+  const routedPerClass = new Map((m.routing?.perCategory ?? []).map((c) => [c.label, c]));
+  const perClass = table(
+    ['category', 'precision', 'recall', 'f1', 'support', ...(m.routing ? ['coverage', 'auto-precision'] : [])],
+    m.perClass.map((c) => {
+      const r = routedPerClass.get(c.label);
+      return [
+        c.label,
+        c.precision.toFixed(3),
+        c.recall.toFixed(3),
+        c.f1.toFixed(3),
+        c.support,
+        ...(m.routing
+          ? [r ? r.coverage.toFixed(3) : '-', r && r.autoRouted > 0 ? r.autoPrecision.toFixed(3) : '-']
+          : []),
+      ];
+    }),
+  );
   return [
     `accuracy ${percent(m.accuracy)}   macro-F1 ${percent(m.macroF1)}   weighted-F1 ${percent(m.weightedF1)}   (${m.examples} tickets)`,
+    ...routed,
     '',
     perClass,
     '',
@@ -100,10 +128,9 @@ export function registerEvaluate(program: Command): void {
         ? rowsOf(await readSplitCsv(options.split, data), 'test')
         : data.texts.map((_, i) => i);
       const own = model.classifier.data.routing;
-      const given = options.targetPrecision ?? process.env.TARGET_PRECISION;
+      const target = targetPrecisionIfGiven(options.targetPrecision);
       let routing = own;
-      if (given !== undefined && given !== '') {
-        const target = targetPrecisionOrDefault(options.targetPrecision, Number.NaN);
+      if (target !== undefined) {
         if (!own?.curve)
           throw new CliError(
             `model ${model.manifest.version} has no stored precision curve (trained before routing was added): retrain it to use --target-precision`,
@@ -195,7 +222,7 @@ export function registerEvaluate(program: Command): void {
         );
       } else
         console.log(
-          `model ${model.manifest.version} (${model.manifest.profile})\n${formatMetrics(evaluation)}\n\n${formatRouting(evaluation, policy as RoutingPolicy)}`,
+          `model ${model.manifest.version} (${model.manifest.profile})\n${formatMetrics(evaluation, { routedLine: false })}\n\n${formatRouting(evaluation, policy as RoutingPolicy)}`,
         );
     });
 }

@@ -8,6 +8,7 @@ import {
   type ManualDecision,
   type ModelDetail,
 } from '../../operations/models.ts';
+import type { ComparedWith } from '../../model-store/registry.ts';
 import { renderModelReport } from '../../reports/model-report.ts';
 import { percent, table } from '../output.ts';
 import { storesOf } from '../stores.ts';
@@ -26,6 +27,12 @@ const decisionOf = (options: { by?: string; reason?: string }): ManualDecision =
   ...(options.reason && { reason: options.reason }),
 });
 const fig = (x: number | null | undefined) => (x === null || x === undefined ? '-' : percent(x));
+
+/** The in-service model's figures a candidate was judged against: accuracy, and coverage when recorded. */
+function versusInService(c: ComparedWith | undefined): string {
+  if (c?.accuracy == null) return '-';
+  return c.coverage == null ? fig(c.accuracy) : `${fig(c.accuracy)} / ${fig(c.coverage)}`;
+}
 
 export function formatModel(model: ModelDetail): string {
   const lines: string[] = [];
@@ -47,6 +54,19 @@ export function formatModel(model: ModelDetail): string {
     );
   row('categories', model.manifest?.labels.join(', '));
   row('training rows', model.manifest?.trainingRows ?? model.trainingRows);
+  row(
+    'routing',
+    model.routing
+      ? `automatically at probability >= ${model.routing.threshold.toFixed(3)}, fitted for ${percent(model.routing.targetPrecision)} target precision`
+      : model.manifest
+        ? 'no routing policy (trained before routing was added): review below the old fixed 0.6 probability'
+        : undefined,
+  );
+  if (model.coverage !== undefined)
+    row(
+      'routed (judged)',
+      `${percent(model.coverage)} automatically at precision ${fig(model.autoPrecision)}, ECE ${fig(model.ece)}`,
+    );
   if (lineage) {
     row(
       'base dataset',
@@ -69,7 +89,12 @@ export function formatModel(model: ModelDetail): string {
     lines.push(`  gate: ${e.gate.reason}`);
     if (e.inService)
       lines.push(
-        `  the model in service then: accuracy ${percent(e.inService.accuracy)}, macro-F1 ${percent(e.inService.macroF1)}`,
+        `  the model in service then: accuracy ${percent(e.inService.accuracy)}, macro-F1 ${percent(e.inService.macroF1)}${e.inService.routing ? `, routed automatically ${percent(e.inService.routing.coverage)} at precision ${percent(e.inService.routing.autoPrecision)}` : ''}`,
+      );
+    const judged = e.routing?.inService;
+    if (judged?.refittedFrom !== undefined)
+      lines.push(
+        `  (its threshold re-fitted from its own validation curve for ${percent(judged.targetPrecision)}: it was trained for ${percent(judged.refittedFrom)})`,
       );
   }
   if (model.metrics) lines.push('', formatMetrics(model.metrics));
@@ -100,7 +125,20 @@ export function registerModels(program: Command): void {
     }
     console.log(
       table(
-        ['', 'version', 'status', 'created', 'accuracy', 'macro-F1', 'vs in service', 'feedback', 'why'],
+        [
+          '',
+          'version',
+          'status',
+          'created',
+          'accuracy',
+          'macro-F1',
+          'coverage',
+          'auto-precision',
+          'ECE',
+          'vs in service',
+          'feedback',
+          'why',
+        ],
         all.map((m) => [
           m.inService ? '*' : '',
           m.version,
@@ -108,14 +146,17 @@ export function registerModels(program: Command): void {
           m.createdAt.slice(0, 19).replace('T', ' '),
           fig(m.accuracy),
           fig(m.macroF1),
-          m.comparedWith?.accuracy != null ? fig(m.comparedWith.accuracy) : '-',
+          fig(m.coverage),
+          fig(m.autoPrecision),
+          fig(m.ece),
+          versusInService(m.comparedWith),
           String(m.feedbackCount ?? 0),
           short(m.statusReason),
         ]),
       ),
     );
     console.log(
-      `\n* in service${inService ? ` since ${inService.promotedAt}` : ''}. \`triage models show <version>\` for lineage, per-category figures and the confusion matrix.`,
+      `\n* in service${inService ? ` since ${inService.promotedAt}` : ''}. Coverage: share of the holdout routed automatically (not to review) at the model's target precision; vs in service: the model it was judged against, accuracy / coverage.\n\`triage models show <version>\` for lineage, per-category figures and the confusion matrix.`,
     );
   });
 

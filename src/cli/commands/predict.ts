@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadModelDirectory } from '../../model-store/directory.ts';
 import { wholeNumber } from '../options.ts';
-import { CliError, percent } from '../output.ts';
+import { CliError, percent, routeText } from '../output.ts';
 
 interface PredictOptions {
   model: string;
@@ -29,10 +29,7 @@ export function registerPredict(program: Command): void {
         console.log(JSON.stringify({ model: model.manifest.version, ...result }, null, 2));
         return;
       }
-      const route =
-        result.route === 'auto'
-          ? 'route: auto'
-          : `route: review (${result.reason === 'unknown' ? 'unknown: fits no category well' : 'low confidence'})`;
+      const route = routeText(result.route, result.reason);
       console.log(`${result.category}  ${percent(result.probability, 1)}   ${route}`);
       for (const alt of result.top.slice(1)) console.log(`  ${alt.category}  ${percent(alt.probability, 1)}`);
       if (result.explanation.length > 0)

@@ -13,7 +13,12 @@ interface RetrainOptions extends TargetOptions {
 interface Figures {
   accuracy: number;
   macroF1: number;
+  /** Absent from runs recorded before routing was added. */
+  coverage?: number;
 }
+
+const figuresText = (f: Figures) =>
+  `accuracy ${percent(f.accuracy)}, macro-F1 ${percent(f.macroF1)}${f.coverage === undefined ? '' : `, coverage ${percent(f.coverage)}`}`;
 
 /** The outcome of a finished run, in a sentence or two. */
 export function describeOutcome(run: RunDetail): string {
@@ -26,10 +31,8 @@ export function describeOutcome(run: RunDetail): string {
     inService?: Figures | null;
   };
   const figures = output.candidate
-    ? `\n  candidate: accuracy ${percent(output.candidate.accuracy)}, macro-F1 ${percent(output.candidate.macroF1)}` +
-      (output.inService
-        ? `   in service: accuracy ${percent(output.inService.accuracy)}, macro-F1 ${percent(output.inService.macroF1)}`
-        : '')
+    ? `\n  candidate: ${figuresText(output.candidate)}` +
+      (output.inService ? `   in service: ${figuresText(output.inService)}` : '')
     : '';
   switch (run.outcome) {
     case 'promoted':

@@ -5,11 +5,12 @@ import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs
 import { isAwsError } from '../../aws/errors.ts';
 import { required, type Config } from '../../config.ts';
 import type { ClassifiedMessage } from '../../contracts/messages.ts';
+import { legacyRoute } from '../../contracts/routing.ts';
 import { executionNameFor, parseTicketMessage } from '../../contracts/ticket-message.ts';
 import { DataFileError, readCsvFile, someLines, type CsvTable } from '../../data/csv-file.ts';
 import { executionArnOf } from '../../workflows/runs.ts';
 import { nonEmpty, seconds, ticketId as ticketIdOption } from '../options.ts';
-import { CliError, percent, progress, warn } from '../output.ts';
+import { CliError, percent, progress, routeText, warn } from '../output.ts';
 import { resolveTarget, targetOptions, type Target, type TargetOptions } from '../target.ts';
 
 interface SendOptions extends TargetOptions {
@@ -268,7 +269,9 @@ export function registerSend(program: Command): void {
     }
     if ('result' in outcome && outcome.status === 'SUCCEEDED') {
       const r = outcome.result;
-      console.log(`${r.category}  ${percent(r.probability, 1)}${r.needsReview ? '  (needs review)' : ''}`);
+      // A result from before routing was added carries only needsReview.
+      const routed = r.route ? { route: r.route, reason: r.reason } : legacyRoute(r.needsReview);
+      console.log(`${r.category}  ${percent(r.probability, 1)}   ${routeText(routed.route, routed.reason)}`);
       for (const alt of r.top.slice(1)) console.log(`  ${alt.category}  ${percent(alt.probability, 1)}`);
       console.log(`ticket ${ticketId}, model ${r.modelVersion}, run ${r.executionName}`);
       return;

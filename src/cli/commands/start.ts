@@ -110,9 +110,11 @@ export function registerStart(program: Command): void {
           sha256: data.sha256,
           source: options.demoData,
           profile: options.profile,
+          targetPrecision: stack.config.TARGET_PRECISION,
         });
+        const h = result.holdoutMetrics;
         console.log(
-          `model ${result.model.manifest.version} in service (holdout accuracy ${percent(result.holdoutMetrics.accuracy, 1)})`,
+          `model ${result.model.manifest.version} in service (holdout accuracy ${percent(h.accuracy, 1)}; routed automatically ${percent(h.routing.coverage, 1)} at precision ${percent(h.routing.autoPrecision, 1)}, target ${percent(stack.config.TARGET_PRECISION, 0)})`,
         );
         inService = await registry.inService();
       }

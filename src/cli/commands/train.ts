@@ -9,7 +9,7 @@ import {
   PROFILE_NAMES,
   PROFILES,
 } from '../../model/profiles.ts';
-import { DEFAULT_TARGET_PRECISION, trainModel } from '../../model/train.ts';
+import { trainModel } from '../../model/train.ts';
 import { withTrainingSolver } from '../../training/solver.ts';
 import { precisionTarget, share, targetPrecisionOrDefault, wholeNumber } from '../options.ts';
 import { checkModelDirectory, saveModelDirectory } from '../../model-store/directory.ts';
@@ -79,7 +79,7 @@ export function registerTrain(program: Command): void {
         labelColumn: options.labelColumn,
       });
       data.warnings.forEach(warn);
-      const targetPrecision = targetPrecisionOrDefault(options.targetPrecision, DEFAULT_TARGET_PRECISION);
+      const targetPrecision = targetPrecisionOrDefault(options.targetPrecision);
       const seed = options.seed;
       let rows = options.split ? rowsOf(await readSplitCsv(options.split, data), 'train') : data.texts.map((_, i) => i);
       const heldOut = options.holdOutCategories

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { guardListener } from '../loopback-guard.ts';
 import { SfnApiError } from './errors.ts';
 import type { StepFunctionsService } from './service.ts';
 
@@ -123,7 +124,9 @@ export async function handleStepFunctionsRequest(
 
 /** An HTTP server (not yet listening) serving the Step Functions API of `service`. */
 export function createStepFunctionsServer(service: StepFunctionsService): Server {
-  const server = createServer((req, res) => void handleStepFunctionsRequest(service, req, res));
+  const server = createServer(
+    guardListener((req, res) => void handleStepFunctionsRequest(service, req, res), { browsers: 'refuse' }),
+  );
   server.keepAliveTimeout = 65_000;
   return server;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsonStringBytes } from '../../../src/contracts/cut-text.ts';
 import { packVector } from '../../../src/contracts/packed-vector.ts';
-import type { VectorizeOutput } from '../../../src/contracts/steps.ts';
+import { REVIEW_REASONS } from '../../../src/contracts/routing.ts';
+import type { PredictOutput, VectorizeOutput } from '../../../src/contracts/steps.ts';
 import {
   MAX_SUBJECT_BYTES,
   MAX_TICKET_TEXT_BYTES,
@@ -25,7 +26,7 @@ import { createPreprocessor } from '../../../src/text/preprocess.ts';
  * frequency), packed as Vectorize packs it with the features spread over the
  * largest possible vocabulary (2^31 features: the widest gaps between
  * indices), and explained by the 100 longest of its terms and words (the most
- * EXPLAIN_TERMS allows). The state payloads are built as
+ * EXPLAIN_TERMS allows), routed to review for the longest reason. The state payloads are built as
  * workflows/classify-ticket.asl.json builds them (each state adds its result
  * to the execution input); Predict's output holds them all.
  */
@@ -72,6 +73,8 @@ const ADVERSARIAL: Record<string, object> = {
 /** The largest index a packed vector can carry; the features spread evenly up to it. */
 const MAX_INDEX = 2 ** 31 - 1;
 const EXPLAIN_TERMS_MAX = 100;
+/** A review route carries the most bytes of routing: the route, and its longest reason. */
+const LONGEST_REASON = [...REVIEW_REASONS].sort((a, b) => b.length - a.length)[0]!;
 
 async function payloads(message: object, profile: ProfileName) {
   const spec = PROFILES[profile];
@@ -108,7 +111,15 @@ async function payloads(message: object, profile: ProfileName) {
     model: { modelVersion: 'v'.repeat(64) },
     preprocessed: { tokens, truncated },
     vector,
-    prediction: { category: '', probability: 0.5, top: [], explanation, needsReview: true },
+    prediction: {
+      category: '',
+      probability: 0.5,
+      top: [],
+      explanation,
+      route: 'review',
+      reason: LONGEST_REASON,
+      needsReview: true,
+    } satisfies PredictOutput,
   };
   const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
   return {

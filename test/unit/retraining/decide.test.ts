@@ -3,14 +3,25 @@ import type { EvaluationSummary } from '../../../src/retraining/evaluate.ts';
 import { promoteCandidate, recordRetrainFailure, rejectCandidate } from '../../../src/retraining/decide.ts';
 import { InMemoryRegistry, modelRecord } from '../../support/fakes.ts';
 
+/** One model's figures on the holdout, its automatic routes right 96% of the time (above the 95% target). */
+const figures = (accuracy: number, macroF1: number, coverage: number) => ({
+  accuracy,
+  macroF1,
+  coverage,
+  coverageAtTarget: coverage,
+  autoPrecision: 0.96,
+  ece: 0.02,
+  targetPrecision: 0.95,
+});
+
 /** The Evaluate step's summary of candidate `v2` against `v1` in service. */
 const evaluation = (fields: Partial<EvaluationSummary> = {}): EvaluationSummary => ({
   evaluationKey: 'evaluations/v2.json',
   candidateVersion: 'v2',
   inServiceVersion: 'v1',
-  candidate: { accuracy: 0.9, macroF1: 0.88 },
-  inService: { accuracy: 0.85, macroF1: 0.84 },
-  required: { accuracy: 0.85, macroF1: 0.83 },
+  candidate: figures(0.9, 0.88, 0.8),
+  inService: figures(0.85, 0.84, 0.75),
+  required: { accuracy: 0.85, macroF1: 0.83, coverageAtTarget: 0.73 },
   accepted: true,
   reason: 'accuracy holds: 90.00% >= 85.00%',
   holdoutRows: 100,
@@ -36,8 +47,13 @@ describe('promoting a candidate the gate accepted', () => {
     expect(await r.get('v2')).toMatchObject({
       status: 'promoted',
       accuracy: 0.9,
+      coverage: 0.8,
+      coverageAtTarget: 0.8,
+      autoPrecision: 0.96,
+      ece: 0.02,
+      targetPrecision: 0.95,
       evaluationKey: 'evaluations/v2.json',
-      comparedWith: { version: 'v1', accuracy: 0.85, macroF1: 0.84 },
+      comparedWith: { version: 'v1', accuracy: 0.85, macroF1: 0.84, coverage: 0.75, targetPrecision: 0.95 },
     });
   });
 
@@ -81,6 +97,21 @@ describe('rejecting and failing', () => {
       statusReason: 'rejected by the retraining gate: accuracy does not hold',
     });
     expect(r.pointer!.modelVersion).toBe('v1');
+  });
+
+  it('a candidate refused for its coverage: recorded with the reason and both coverages', async () => {
+    const r = await registry();
+    const reason =
+      'coverage does not hold: coverage at 95.00% precision 60.00% vs 75.00% in service (tolerance 2.00 pt) is below the required 73.00%';
+    const refused = evaluation({ accepted: false, reason, candidate: figures(0.9, 0.88, 0.6) });
+    const decision = await rejectCandidate(r, refused);
+    expect(decision.reason).toBe(`rejected by the retraining gate: ${reason}`);
+    expect(await r.get('v2')).toMatchObject({
+      status: 'rejected',
+      coverage: 0.6,
+      coverageAtTarget: 0.6,
+      comparedWith: { version: 'v1', coverage: 0.75, coverageAtTarget: 0.75 },
+    });
   });
 
   it('a failed run marks its undecided candidates failed, never the model in service, never the pointer', async () => {

@@ -55,8 +55,10 @@ describe('workflowGraph', () => {
       ['Retrain', 'choice', 'feedback.enough = true'],
       ['NotEnoughFeedback', 'default', 'default'],
     ]);
-    const gate = graph.edges.find((e) => e.from === 'AccuracyHolds' && e.kind === 'choice')!;
-    expect(gate.title).toBe('candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1');
+    const gate = graph.edges.find((e) => e.from === 'GateHolds' && e.kind === 'choice')!;
+    expect(gate.title).toBe(
+      'candidate.accuracy ≥ required.accuracy and candidate.macroF1 ≥ required.macroF1 and candidate.coverageAtTarget ≥ required.coverageAtTarget',
+    );
   });
 
   it('describes rules in a few words', () => {

@@ -1,4 +1,7 @@
-/** @import { ComponentChildren, TargetedEvent, TargetedMouseEvent } from 'preact' */
+/**
+ * @import { ComponentChildren, TargetedEvent, TargetedMouseEvent } from 'preact'
+ * @import { ReviewReason, Route } from '../lib/api-types.js'
+ */
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { percent } from '../lib/format.js';
@@ -25,6 +28,28 @@ const STATUS = {
 export function StatusBadge({ status, label }) {
   const s = (status !== undefined ? STATUS[status] : undefined) ?? { label: status ?? '—', icon: '', tone: 'muted' };
   return html`<span class=${`badge badge-${s.tone}`}><span aria-hidden="true">${s.icon}</span> ${label ?? s.label}</span>`;
+}
+
+/** What each review reason means, for people. */
+export const REVIEW_REASONS = {
+  'low-confidence': {
+    label: 'low confidence',
+    explained: "its probability is below the threshold fitted for the model's target precision",
+  },
+  unknown: { label: 'fits no category', explained: 'it looks like none of the categories the model knows' },
+};
+
+/**
+ * Where a prediction goes: routed automatically, or to review with the reason (text, an icon and a colour).
+ * Nothing for a ticket without a route (a failed classification).
+ * @param {{ route: Route | undefined, reason: ReviewReason | undefined }} props
+ */
+export function RouteBadge({ route, reason }) {
+  if (route === 'auto')
+    return html`<span class="badge badge-muted route" data-route="auto" title="Routed automatically: the model was sure enough for its target precision"><span aria-hidden="true">→</span> Auto</span>`;
+  if (route !== 'review') return null;
+  const why = REVIEW_REASONS[reason ?? 'low-confidence'] ?? REVIEW_REASONS['low-confidence'];
+  return html`<span class="badge badge-warn route" data-route="review" data-reason=${reason ?? 'low-confidence'} title=${`Sent to review: ${why.explained}`}><span aria-hidden="true">?</span> Review: ${why.label}</span>`;
 }
 
 /**

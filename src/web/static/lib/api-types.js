@@ -30,6 +30,17 @@
  */
 
 /** @typedef {{ category: string, probability: number }} CategoryProbability */
+
+/**
+ * Where a prediction goes: `auto` (routed to its category without a person: the model's threshold for
+ * its target precision was reached) or `review` (a person decides).
+ * @typedef {'auto' | 'review'} Route
+ */
+/**
+ * Why a prediction goes to review: `low-confidence` (probability below the model's threshold) or `unknown`
+ * (the ticket fits no category well).
+ * @typedef {'low-confidence' | 'unknown'} ReviewReason
+ */
 /** @typedef {{ term: string, weight: number }} ExplanationTerm */
 
 /**
@@ -46,7 +57,9 @@
  * @property {string} [category] the predicted one
  * @property {number} [probability]
  * @property {CategoryProbability[]} [top]
- * @property {boolean} [needsReview]
+ * @property {Route} [route] absent for a failed classification
+ * @property {ReviewReason} [reason] with `review`
+ * @property {boolean} [needsReview] `route === 'review'`
  * @property {string} [modelVersion]
  * @property {{ error: string, cause: string }} [error] why the classification failed
  * @property {ShownFeedback} [feedback]
@@ -81,6 +94,16 @@
  */
 
 /**
+ * Coverage and precision of the automatic routes of one category.
+ * @typedef {object} CategoryRouting
+ * @property {string} label
+ * @property {number} support tickets of this (true) category
+ * @property {number} coverage share of them routed automatically
+ * @property {number} autoRouted tickets routed automatically to this category
+ * @property {number} autoPrecision share of those that belong to it
+ */
+
+/**
  * @typedef {object} Metrics
  * @property {number} examples
  * @property {number} accuracy
@@ -88,6 +111,9 @@
  * @property {ClassMetrics[]} perClass
  * @property {number[][]} confusion `confusion[true][predicted]`, in `labels` order
  * @property {string[]} labels
+ * @property {{ coverage: number, autoPrecision: number, autoRouted: number, perCategory: CategoryRouting[] }} [routing]
+ *   the automatic routes (absent from figures measured before routing was added)
+ * @property {number} [ece] expected calibration error of the probabilities (15 bins)
  */
 
 /**
@@ -100,11 +126,15 @@
  * @property {string} [statusReason]
  * @property {number} [accuracy]
  * @property {number} [macroF1]
+ * @property {number} [coverage] share of the holdout routed automatically, at `targetPrecision`
+ * @property {number} [autoPrecision] precision of those automatic routes
+ * @property {number} [ece] expected calibration error (15 bins)
+ * @property {number} [targetPrecision] the precision its routing policy aims for
  * @property {number} [feedbackCount]
  * @property {number} [trainingRows]
  * @property {string} [parentVersion]
  * @property {string} [retrainExecution]
- * @property {{ version: string | null, accuracy: number | null, macroF1: number | null }} [comparedWith]
+ * @property {{ version: string | null, accuracy: number | null, macroF1: number | null, coverage?: number | null }} [comparedWith]
  * @property {boolean} inService
  */
 
@@ -126,6 +156,7 @@
  * @typedef {ModelSummary & {
  *   manifest: { labels: string[], trainingRows?: number } | null,
  *   metrics: Metrics | null,
+ *   routing: { targetPrecision: number, threshold: number } | null,
  *   evaluation: { holdout: { baseRows: number, feedbackRows: number } } | null,
  *   serviceHistory: { at: string, event: string, reason: string, other?: string }[],
  * }} ModelDetail

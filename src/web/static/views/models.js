@@ -168,6 +168,9 @@ export function ModelsView({ version }) {
             <th scope="col">Status</th>
             <th scope="col" class="num">Accuracy</th>
             <th scope="col" class="num">Macro-F1</th>
+            <th scope="col" class="num" title="Share of the holdout routed automatically (not to review) at the model's target precision">Coverage</th>
+            <th scope="col" class="num hide-narrow" title="Precision of the tickets routed automatically">Auto-precision</th>
+            <th scope="col" class="num hide-narrow" title="Expected calibration error of the probabilities (15 bins)">ECE</th>
             <th scope="col" class="num hide-narrow">Feedback</th>
             <th scope="col" class="hide-narrow">Created</th>
             <th scope="col" class="hide-narrow">Why</th>
@@ -182,6 +185,9 @@ export function ModelsView({ version }) {
             <td><${StatusBadge} status=${m.status} />${m.inService ? html` <span class="badge badge-ok-strong">In service</span>` : ''}</td>
             <td class="num">${percent(m.accuracy)}</td>
             <td class="num">${percent(m.macroF1)}</td>
+            <td class="num" data-figure="coverage">${percent(m.coverage)}</td>
+            <td class="num hide-narrow">${percent(m.autoPrecision)}</td>
+            <td class="num hide-narrow">${percent(m.ece, 1)}</td>
             <td class="num hide-narrow">${m.feedbackCount ?? '—'}</td>
             <td class="hide-narrow">${dateTime(m.createdAt)}</td>
             <td class="small hide-narrow">${m.statusReason ?? ''}</td>
@@ -318,6 +324,10 @@ function ModelDetail({ model, inService, onAsk }) {
       <div><dt>Profile</dt><dd>${model.profile}</dd></div>
       <div><dt>Accuracy</dt><dd>${percent(metrics?.accuracy ?? model.accuracy)}${compared?.accuracy != null ? html` <span class="muted">vs ${percent(compared.accuracy)} (${compared.version})</span>` : ''}</dd></div>
       <div><dt>Macro-F1</dt><dd>${percent(metrics?.macroF1 ?? model.macroF1)}${compared?.macroF1 != null ? html` <span class="muted">vs ${percent(compared.macroF1)}</span>` : ''}</dd></div>
+      <div data-figure="coverage"><dt>Routed automatically</dt><dd>${percent(metrics?.routing?.coverage ?? model.coverage)}${compared?.coverage != null ? html` <span class="muted">vs ${percent(compared.coverage)}</span>` : ''}</dd></div>
+      <div><dt>Precision of those</dt><dd>${percent(metrics?.routing?.autoPrecision ?? model.autoPrecision)}${model.routing ? html` <span class="muted">target ${percent(model.routing.targetPrecision, 0)}</span>` : ''}</dd></div>
+      <div><dt>Calibration error</dt><dd>${percent(metrics?.ece ?? model.ece, 1)} <span class="muted">ECE, 15 bins</span></dd></div>
+      <div><dt>Routing</dt><dd>${model.routing ? `automatic at probability ≥ ${model.routing.threshold.toFixed(3)}` : model.manifest ? 'no routing policy: review below the old fixed 0.6' : '—'}</dd></div>
       <div><dt>Evaluated on</dt><dd>${metrics?.examples ?? '—'} tickets${evaluation ? ` (${evaluation.holdout.baseRows} base + ${evaluation.holdout.feedbackRows} from feedback)` : ''}</dd></div>
       <div><dt>Training rows</dt><dd>${model.manifest?.trainingRows ?? model.trainingRows ?? '—'}${model.feedbackCount != null ? ` (${model.feedbackCount} from feedback)` : ''}</dd></div>
       ${model.parentVersion && html`<div><dt>Trained from</dt><dd><a class="mono" href=${href('models', [model.parentVersion])}>${model.parentVersion}</a></dd></div>`}
@@ -344,13 +354,18 @@ function ModelDetail({ model, inService, onAsk }) {
 
 /** @param {{ metrics: Metrics }} props */
 function PerClass({ metrics }) {
+  const routed = new Map((metrics.routing?.perCategory ?? []).map((c) => [c.label, c]));
+  const withRouting = metrics.routing !== undefined;
   return html`<section aria-labelledby="perclass-heading">
     <h3 id="perclass-heading">Per category</h3>
     <div class="table-wrap">
       <table class="data compact">
-        <thead><tr><th scope="col">Category</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Tickets</th></tr></thead>
+        <thead><tr><th scope="col">Category</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Tickets</th>${withRouting && html`<th scope="col" class="num" title="Share of the category's tickets routed automatically">Coverage</th><th scope="col" class="num" title="Share of the tickets routed automatically to it that belong to it">Auto-precision</th>`}</tr></thead>
         <tbody>
-          ${metrics.perClass.map((c) => html`<tr key=${c.label}><th scope="row">${c.label}</th><td class="num">${figure(c.precision, 2)}</td><td class="num">${figure(c.recall, 2)}</td><td class="num">${figure(c.f1, 2)}</td><td class="num">${c.support}</td></tr>`)}
+          ${metrics.perClass.map((c) => {
+            const r = routed.get(c.label);
+            return html`<tr key=${c.label}><th scope="row">${c.label}</th><td class="num">${figure(c.precision, 2)}</td><td class="num">${figure(c.recall, 2)}</td><td class="num">${figure(c.f1, 2)}</td><td class="num">${c.support}</td>${withRouting && html`<td class="num">${r ? figure(r.coverage, 2) : '—'}</td><td class="num">${r && r.autoRouted > 0 ? figure(r.autoPrecision, 2) : '—'}</td>`}</tr>`;
+          })}
         </tbody>
       </table>
     </div>

@@ -1,6 +1,6 @@
 /**
- * The review queue: recent predictions, the ones that need review (low
- * confidence) first. Keyboard-first: j/k move, Enter or c confirms, e opens
+ * The review queue: recent predictions, the ones routed to review (low
+ * confidence, or fitting no category) first, each with its route. Keyboard-first: j/k move, Enter or c confirms, e opens
  * the category picker, 1-9 pick a category, u undoes, / filters, ? helps.
  * Its parts live in `./review/`: each hook owns one concern (filters, queue,
  * selection, ticket details, counts, feedback and undo, shortcuts, messages).

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 /**
  * @typedef {object} Filters
- * @property {string} review `first` (all, needs review first), `only` (needs review), `confident`
+ * @property {string} review `first` (all, the ones routed to review first), `only` (routed to review), `confident` (routed automatically)
  * @property {string} category the predicted category, or '' for any
  * @property {string} feedback `none` (not given yet), `given`, `any`
  */
@@ -40,7 +40,8 @@ export function useFilters() {
 }
 
 /**
- * The queue is read from these sources in turn (needs review first, unless filtered).
+ * The queue is read from these sources in turn: the tickets routed to review first (unless filtered), then
+ * those routed automatically, then the failed classifications (they have no route; a person picks their category).
  * @param {Filters} filters
  * @returns {QueueSource[]}
  */
@@ -50,8 +51,14 @@ export function sourcesFor(filters) {
     ...(filters.feedback === 'none' && { hasFeedback: false }),
     ...(filters.feedback === 'given' && { hasFeedback: true }),
   };
-  /** @type {Record<string, boolean[]>} */
-  const reviewSources = { first: [true, false], only: [true], confident: [false] };
-  const review = reviewSources[filters.review] ?? [true, false];
-  return review.map((needsReview) => ({ query: { ...common, needsReview }, cursor: undefined }));
+  /** @type {Record<string, Record<string, string>[]>} */
+  const reviewSources = {
+    first: [{ route: 'review' }, { route: 'auto' }, { status: 'failed' }],
+    only: [{ route: 'review' }],
+    confident: [{ route: 'auto' }],
+  };
+  const sources = reviewSources[filters.review] ?? reviewSources.first;
+  // A failed classification has no predicted category: no use asking for one.
+  const wanted = filters.category ? sources.filter((s) => s.status !== 'failed') : sources;
+  return wanted.map((source) => ({ query: { ...common, ...source }, cursor: undefined }));
 }

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { api } from '../../lib/api.js';
 import { ago, percent } from '../../lib/format.js';
+import { RouteBadge } from '../../components/common.js';
 import { feedbackLabel } from './feedback.js';
 import { sourcesFor } from './filters.js';
 
@@ -158,7 +159,7 @@ function QueueItem({ item, index, selected, onSelect }) {
     </div>
     <div class="qi-preview">${item.textPreview}</div>
     <div class="qi-meta">
-      ${item.needsReview && html`<span class="badge badge-warn">Needs review</span>`}
+      <${RouteBadge} route=${item.route} reason=${item.reason} />
       ${f && html`<span class=${`badge ${f.verdict === 'confirmed' ? 'badge-ok' : 'badge-info'}`}><span aria-hidden="true">${f.verdict === 'confirmed' ? '✓' : '→'}</span> ${feedbackLabel(f)}${f.pending ? '…' : ''}</span>`}
       <span class="muted">${ago(item.classifiedAt)}</span>
     </div>

@@ -8,7 +8,7 @@ import { api } from '../../lib/api.js';
 import { ago, dateTime } from '../../lib/format.js';
 import { highlightSegments } from '../../lib/highlight.js';
 import { href } from '../../lib/route.js';
-import { ProbabilityBar } from '../../components/common.js';
+import { ProbabilityBar, REVIEW_REASONS, RouteBadge } from '../../components/common.js';
 import { feedbackLabel } from './feedback.js';
 
 /**
@@ -53,6 +53,18 @@ function HighlightedText({ text, explanation }) {
 }
 
 /**
+ * Why the ticket went where it went, in a sentence.
+ * @param {TicketSummary} item
+ */
+function routeExplained(item) {
+  if (item.route === 'auto')
+    return `Routed automatically to ${item.category}: the model was sure enough for its target precision.`;
+  if (item.route !== 'review') return '';
+  const why = REVIEW_REASONS[item.reason ?? 'low-confidence'] ?? REVIEW_REASONS['low-confidence'];
+  return `Sent to review because ${why.explained}.`;
+}
+
+/**
  * @param {{
  *   item: TicketSummary,
  *   detail: Ticket | undefined,
@@ -93,9 +105,10 @@ export function TicketDetail({ item, detail, labels, position, count, onConfirm,
           <div>
             <span class="label">Predicted</span>
             <strong class="predicted" data-predicted=${item.category}>${item.category}</strong>
-            ${item.needsReview && html`<span class="badge badge-warn">Needs review: low confidence</span>`}
+            <${RouteBadge} route=${item.route} reason=${item.reason} />
           </div>
           <${ProbabilityBar} p=${item.probability} label=${item.category} />
+          <p class="route-why muted small" data-route=${item.route} data-reason=${item.reason}>${routeExplained(item)}</p>
         </div>`
         : html`<div class="prediction failed" role="note"><strong>The classification failed.</strong> ${ticket.error ? html`<span class="mono">${ticket.error.error}</span>: ${ticket.error.cause}` : ''} Pick the right category to teach the model.</div>`
     }

@@ -46,11 +46,11 @@ export function ReviewToolbar({
   );
   return html`<form class="toolbar" aria-label="Queue filters" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()}>
     <div class="field">
-      <label for="f-review">Confidence</label>
+      <label for="f-review">Route</label>
       <select id="f-review" value=${filters.review} onChange=${(/** @type {TargetedEvent<HTMLSelectElement>} */ e) => setFilter('review', e.currentTarget.value)}>
-        <option value="first">All, needs review first</option>
-        <option value="only">Needs review only</option>
-        <option value="confident">Confident only</option>
+        <option value="first">All, routed to review first</option>
+        <option value="only">Routed to review only</option>
+        <option value="confident">Routed automatically only</option>
       </select>
     </div>
     <div class="field">
