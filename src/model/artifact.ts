@@ -66,7 +66,14 @@ const routingSchema = z.object({
   confidenceZ: z.number().optional(),
   threshold: z.number(),
   perCategory: z.record(z.string(), z.number()).optional(),
-  unknown: z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() }).optional(),
+  unknown: z
+    .object({
+      signal: z.enum(UNKNOWN_SIGNALS),
+      below: z.number(),
+      inScopeRate: z.number(),
+      inScopeCost: z.number().optional(),
+    })
+    .optional(),
   curve: z.object({ rows: z.array(z.number()), right: z.array(z.number()) }).optional(),
   fitted: z.object({
     rows: z.number().int().nonnegative(),

@@ -5,6 +5,7 @@ import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import {
   DEFAULT_PROFILE,
   isProfileName,
+  OPEN_SET_UNKNOWN_COST,
   OPEN_SET_UNKNOWN_RATE,
   PROFILE_NAMES,
   PROFILES,
@@ -28,6 +29,7 @@ interface TrainOptions {
   holdOutCategories?: string;
   seed: string;
   unknownRate?: string;
+  unknownCost?: string;
 }
 
 const PHASE_LABELS = { preprocess: 'preprocessing', validate: 'validating', fit: 'fitting' } as const;
@@ -59,8 +61,12 @@ export function registerTrain(program: Command): void {
     )
     .option('--seed <s>', 'seed for --hold-out-categories', '1')
     .option(
+      '--unknown-cost <c>',
+      `in-scope accuracy the unknown rule may cost: the share of validation rows predicted right it may flag (default: ${OPEN_SET_UNKNOWN_COST} with --unknown-label or --hold-out-categories, else the profile's)`,
+    )
+    .option(
       '--unknown-rate <r>',
-      `share of validation rows the unknown rule may flag (default: ${OPEN_SET_UNKNOWN_RATE} with --unknown-label or --hold-out-categories, else the profile's)`,
+      `instead of --unknown-cost: the share of validation rows the unknown rule flags (e.g. ${OPEN_SET_UNKNOWN_RATE})`,
     )
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -94,11 +100,15 @@ export function registerTrain(program: Command): void {
       }
       rows = rows.filter((i) => !leftOut.has(data.labels[i]!));
       const openSet = leftOut.size > 0;
+      if (options.unknownRate !== undefined && options.unknownCost !== undefined)
+        throw new CliError('give --unknown-cost or --unknown-rate, not both');
       const unknownRate =
-        options.unknownRate !== undefined
-          ? parseShare(options.unknownRate, '--unknown-rate')
-          : openSet
-            ? OPEN_SET_UNKNOWN_RATE
+        options.unknownRate !== undefined ? parseShare(options.unknownRate, '--unknown-rate') : undefined;
+      const unknownCost =
+        options.unknownCost !== undefined
+          ? parseShare(options.unknownCost, '--unknown-cost')
+          : openSet && unknownRate === undefined
+            ? OPEN_SET_UNKNOWN_COST
             : undefined;
       const bar = progress(!options.json);
       const started = performance.now();
@@ -110,6 +120,7 @@ export function registerTrain(program: Command): void {
           profile,
           targetPrecision,
           ...(unknownRate !== undefined && { unknownRate }),
+          ...(unknownCost !== undefined && { unknownCost }),
           onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
           ...(solver && { solver }),
         }),
