@@ -10,7 +10,9 @@
  *
  * A variant is `<profile>[:key=value,...]` with keys `c`, `tol` (solver
  * tolerance), `minDf`, `cal` (calibration epochs), `z` (the threshold's Wilson
- * bound), `folds` (validation folds inside each training run).
+ * bound), `folds` (validation folds inside each training run), `clf`
+ * (`logistic` or `linear-svm`), `prune` (the pruning threshold), `cw` (the
+ * character block's weight), `sub` (1: sublinear tf on the word n-grams).
  */
 import { Command } from 'commander';
 import { linearClassifier } from '../src/model/linear.ts';
@@ -53,7 +55,7 @@ function variant(spec: string): { profile: ProfileSpec; validationFolds: number 
   const [name, params] = spec.split(':');
   if (!isProfileName(name!)) program.error(`unknown profile "${name}"`);
   const base = PROFILES[name as keyof typeof PROFILES];
-  const features = { ...base.features };
+  const features: Record<string, unknown> = { ...base.features };
   const classifier = { ...base.classifier } as Record<string, unknown>;
   const routing = { ...(base.routing ?? { unknownRate: 0, unknownSignal: 'max-score' as const }) };
   let validationFolds = 2;
@@ -66,9 +68,13 @@ function variant(spec: string): { profile: ProfileSpec; validationFolds: number 
     else if (key === 'minDf') features.minDf = v;
     else if (key === 'z') routing.confidenceZ = v;
     else if (key === 'folds') validationFolds = v;
+    else if (key === 'clf' && (value === 'logistic' || value === 'linear-svm')) classifier.kind = value;
+    else if (key === 'prune') classifier.pruneBelow = v;
+    else if (key === 'sub') features.sublinearTf = v === 1;
+    else if (key === 'cw' && base.features?.char) features.char = { ...base.features.char, weight: v };
     else program.error(`unknown setting "${key}"`);
   }
-  return { profile: { ...base, features, classifier, routing } as ProfileSpec, validationFolds };
+  return { profile: { ...base, features, classifier, routing } as unknown as ProfileSpec, validationFolds };
 }
 
 const Z = [0, 0.5, 1];

@@ -66,7 +66,14 @@ const routingSchema = z.object({
   confidenceZ: z.optional(z.number()),
   threshold: z.number(),
   perCategory: z.optional(z.record(z.string(), z.number())),
-  unknown: z.optional(z.object({ signal: z.enum(UNKNOWN_SIGNALS), below: z.number(), inScopeRate: z.number() })),
+  unknown: z.optional(
+    z.object({
+      signal: z.enum(UNKNOWN_SIGNALS),
+      below: z.number(),
+      inScopeRate: z.number(),
+      inScopeCost: z.optional(z.number()),
+    }),
+  ),
   curve: z.optional(z.object({ rows: z.array(z.number()), right: z.array(z.number()) })),
   fitted: z.object({
     rows: z.int().check(z.nonnegative()),

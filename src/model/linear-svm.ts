@@ -1,11 +1,25 @@
 import type { LinearModelData } from './linear.ts';
+import { solveLogisticClasses } from './logistic.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import { allocateFloat32, allocateFloat64, allocateInt32, type SparseMatrix } from './sparse.ts';
+
+/**
+ * The loss of a one-vs-rest fit: the squared hinge (a linear SVM, as
+ * `LinearSVC`) or the logistic loss (logistic regression, see
+ * {@link solveLogisticClasses}). Both by dual coordinate descent, same
+ * problems, same runners.
+ */
+export type OneVsRestLoss = 'squared-hinge' | 'logistic';
 
 export interface LinearSvmOptions {
   /** Inverse regularisation strength (scikit-learn's `C`). */
   readonly c: number;
-  /** Stopping tolerance on the projected-gradient spread (liblinear's `eps`). */
+  /** Default `squared-hinge`. */
+  readonly loss?: OneVsRestLoss;
+  /**
+   * Stopping tolerance (liblinear's `eps`): on the projected-gradient spread
+   * for the squared hinge, on the largest sub-problem gradient for the logistic loss.
+   */
   readonly tolerance?: number;
   readonly maxEpochs?: number;
   /**
@@ -17,7 +31,11 @@ export interface LinearSvmOptions {
   /** Value of the constant bias feature (scikit-learn's `intercept_scaling`). */
   readonly biasFeature?: number;
   readonly seed?: number;
-  /** Fit on these rows of `x` only (default: every row). `y` is indexed by row of `x` either way. */
+  /**
+   * Fit on these rows of `x` only (default: every row). `y` is indexed by row
+   * of `x` either way; rows labelled outside the classes (e.g. -1) are
+   * negatives of every class.
+   */
   readonly rows?: Int32Array;
   /**
    * Dual variables to start from, class-major over the rows of `x`
@@ -56,6 +74,7 @@ export interface LinearSvmFit {
  * bit whichever thread solves which class, in whatever order.
  */
 export interface OneVsRestProblem {
+  readonly loss: OneVsRestLoss;
   readonly x: SparseMatrix;
   /** The class of each row of `x`. */
   readonly y: Int32Array;
@@ -130,14 +149,20 @@ export const MAX_LANES = 8;
  * for bit whichever classes share its pass and whichever thread runs it.
  */
 export function solveClasses(problem: OneVsRestProblem, first: number, count: number): void {
+  if (count < 1 || count > MAX_LANES || first < 0 || first + count > problem.classes)
+    throw new RangeError(`classes ${first}..${first + count - 1} are not 1 to ${MAX_LANES} classes of the problem`);
+  if (problem.loss === 'logistic') solveLogisticClasses(problem, first, count);
+  else solveSquaredHingeClasses(problem, first, count);
+}
+
+/** The squared-hinge classes of {@link solveClasses}. */
+function solveSquaredHingeClasses(problem: OneVsRestProblem, first: number, count: number): void {
   const { x, y, fitRows, sqNorm, warmStart, biasValue, tolerance, maxEpochs } = problem;
   const { cols, indptr, indices, data } = x;
   // Entry values are data[k] * valueScale: sums over data[k] are scaled once, updates carry the scale.
   const valueScale = x.valueScale ?? 1;
   const n = fitRows.length;
   const lanes = count;
-  if (lanes < 1 || lanes > MAX_LANES || first < 0 || first + lanes > problem.classes)
-    throw new RangeError(`classes ${first}..${first + lanes - 1} are not 1 to ${MAX_LANES} classes of the problem`);
   const w = new Float32Array(cols * lanes);
   const biasWeight = new Float32Array(lanes);
   const alpha = new Float64Array(n * lanes);
@@ -426,11 +451,19 @@ export function oneVsRestProblem(
   const shared = context.shared === true;
   const biasValue = options.biasFeature ?? 1;
   const fitRows = options.rows ?? Int32Array.from({ length: x.rows }, (_, i) => i);
+  // Rows labelled outside 0 .. classes - 1 (e.g. -1) are negatives of every class and weigh no class.
   const counts = new Float64Array(classes);
-  for (let s = 0; s < fitRows.length; s++) counts[y[fitRows[s]!]!]!++;
+  let labelled = 0;
+  for (let s = 0; s < fitRows.length; s++) {
+    const label = y[fitRows[s]!]!;
+    if (label >= 0 && label < classes) {
+      counts[label]!++;
+      labelled++;
+    }
+  }
   const cPositive = new Float64Array(classes);
   for (let c = 0; c < classes; c++) {
-    const weight = options.classWeight === 'balanced' && counts[c]! > 0 ? fitRows.length / (classes * counts[c]!) : 1;
+    const weight = options.classWeight === 'balanced' && counts[c]! > 0 ? labelled / (classes * counts[c]!) : 1;
     cPositive[c] = options.c * weight;
   }
   const toShared = <T extends Int32Array | Float64Array>(a: T, make: (n: number, s: boolean) => T): T => {
@@ -440,6 +473,7 @@ export function oneVsRestProblem(
     return copy;
   };
   return {
+    loss: options.loss ?? 'squared-hinge',
     x,
     y: toShared(y, allocateInt32),
     classes,
@@ -483,7 +517,7 @@ export function linearSvmFitOf(problem: OneVsRestProblem, labels: readonly strin
 
 /**
  * One-vs-rest linear SVM (liblinear's dual solver, class by class, on the
- * calling thread). Returns the weights (float32, feature-major, as
+ * calling thread; with `loss: 'logistic'`, logistic regression). Returns the weights (float32, feature-major, as
  * {@link LinearModelData}) and the dual variables, from which a fit on other
  * rows can start.
  */

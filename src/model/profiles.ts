@@ -1,4 +1,5 @@
 import { REFERENCE_PREPROCESS, type PreprocessConfig } from '../text/config.ts';
+import type { OutlierExposureOptions } from './outlier-exposure.ts';
 import type { UnknownSignal } from './routing.ts';
 
 /**
@@ -35,6 +36,18 @@ export type ClassifierSpec =
        * the validation rows (a few epochs re-fit it to the other rows).
        */
       readonly calibrationEpochs?: number;
+    }
+  | {
+      /** One-vs-rest L2-regularised logistic regression (liblinear's dual coordinate descent). */
+      readonly kind: 'logistic';
+      readonly c: number | 'auto';
+      readonly tolerance: number;
+      readonly classWeight: 'balanced' | 'none';
+      /** Drop n-grams whose weight is below this for every category (0 = keep all). */
+      readonly pruneBelow?: number;
+      readonly calibrate: true;
+      /** Epochs of the calibration model (the final fit warm-started without the validation rows). */
+      readonly calibrationEpochs?: number;
     };
 
 /** TF-IDF features beyond the preprocessing's word n-grams (absent: raw counts, every n-gram). */
@@ -61,7 +74,15 @@ export interface FeatureSpec {
 export interface RoutingSpec {
   /** Share of in-scope validation rows the unknown rule may flag (0: no unknown rule). */
   readonly unknownRate: number;
+  /**
+   * Share of in-scope validation rows predicted right that the unknown rule
+   * may flag (the in-scope accuracy it may cost); when above 0 it decides the
+   * rule's threshold instead of `unknownRate`.
+   */
+  readonly unknownCost?: number;
   readonly unknownSignal: UnknownSignal;
+  /** Synthetic mixed rows as negatives of every category, for models with an unknown rule. */
+  readonly outlierExposure?: OutlierExposureOptions;
   /** The threshold's precision must reach the target at this many standard errors below (Wilson bound). */
   readonly confidenceZ?: number;
 }
@@ -75,13 +96,25 @@ export interface ProfileSpec {
   readonly routing?: RoutingSpec;
 }
 
-export const PROFILE_NAMES = ['reference', 'naive-bayes-tuned', 'linear-svm', 'linear-svm-char'] as const;
+export const PROFILE_NAMES = [
+  'reference',
+  'naive-bayes-tuned',
+  'linear-svm',
+  'linear-svm-char',
+  'logistic-char',
+] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** Alpha grid searched by `naive-bayes-tuned`. */
 export const NB_ALPHA_GRID: readonly number[] = [1, 0.3, 0.1, 0.03, 0.01, 0.003];
 /** C grid searched by `linear-svm` when `c` is 'auto'. */
 export const SVM_C_GRID: readonly number[] = [0.25, 0.5, 1, 2];
+/**
+ * C grid searched by logistic regression when `c` is 'auto' (30 is left out:
+ * in 3-fold cross-validation on Endava's training rows its routing threshold
+ * did not hold on the unseen fold).
+ */
+export const LOGISTIC_C_GRID: readonly number[] = [1, 3, 10];
 
 /*
  * Chosen by cross-validation on the training rows (3 folds of Endava's, 5 of
@@ -146,20 +179,52 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileSpec>> = {
     classifier: LINEAR_SVM_CLASSIFIER,
     routing: DEFAULT_ROUTING,
   },
+  'logistic-char': {
+    name: 'logistic-char',
+    description:
+      'The features of linear-svm-char (words and char_wb 2-5-grams); one-vs-rest logistic regression (dual coordinate descent, as liblinear) with balanced class weights, C = 10; probabilities by temperature-scaled softmax. A little more accurate, ~3x the training time.',
+    preprocess: PLAIN_WORDS_PREPROCESS,
+    features: {
+      ...LINEAR_SVM_FEATURES,
+      char: { ngramRange: [2, 5], sublinearTf: true, minDf: 2, weight: 1 },
+    },
+    /*
+     * Chosen by cross-validation on the training rows only (npm run bench:cv, 3 folds
+     * of Endava's, 5 of BANKING77's): C = 10 and 3 tied on Endava (86.34% vs the SVM's
+     * 86.07%), C = 30 was worse; tolerance 1 as accurate as 0.1 at half the CPU.
+     */
+    classifier: {
+      kind: 'logistic',
+      c: 10,
+      tolerance: 1,
+      classWeight: 'balanced',
+      pruneBelow: 0.1,
+      calibrate: true,
+      calibrationEpochs: 4,
+    },
+    routing: DEFAULT_ROUTING,
+  },
 };
 
 /**
  * Share of in-scope validation rows the unknown rule flags when a model is
- * trained with unknown tickets in mind (`--unknown-label`,
- * `--hold-out-categories`). Chosen on training rows only
- * (`npm run bench:open-set -- --choose`, BANKING77, 3 seeds): the top raw
- * score flagging 6% caught 49% of pseudo-unknown tickets for 2.1-2.5 points
- * of in-scope accuracy; 8% cost more than 3 points.
+ * trained with unknown tickets in mind and asked for a rate (`--unknown-rate`).
  */
 export const OPEN_SET_UNKNOWN_RATE = 0.06;
+/**
+ * The in-scope accuracy the unknown rule may cost on validation rows when a
+ * model is trained with unknown tickets in mind (`--unknown-label`,
+ * `--hold-out-categories`; `--unknown-cost`). Chosen on training rows only
+ * (`npm run bench:open-set -- --choose --seeds 1,2,3 --exposure 0,1,3`,
+ * `logistic-char`, the top raw score): 3% caught 45.6% of pseudo-unknown
+ * tickets for 2.3 points of in-scope accuracy (2.7 on the worst seed);
+ * outlier exposure added 0.5-1.7 points of recall at 1-3x the fitted rows,
+ * so the profiles leave it off. See docs/models.md.
+ */
+export const OPEN_SET_UNKNOWN_COST = 0.03;
 
 /** The profile new models use unless told otherwise (the best measured; see README). */
-export const DEFAULT_PROFILE: ProfileName = 'linear-svm-char';
+export const DEFAULT_PROFILE: ProfileName = 'logistic-char';
 
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);

@@ -23,8 +23,14 @@ export interface UnknownRule {
   readonly signal: UnknownSignal;
   /** Below this, the ticket is unknown. */
   readonly below: number;
-  /** The share of in-scope validation rows this flags (what `below` was chosen for). */
+  /** The share of in-scope validation rows this flags (what `below` was chosen for, without `inScopeCost`). */
   readonly inScopeRate: number;
+  /**
+   * The share of in-scope validation rows predicted right that this flags:
+   * the in-scope accuracy the rule costs there (what `below` was chosen for
+   * when the rule was fitted for a cost).
+   */
+  readonly inScopeCost?: number;
 }
 
 export interface RoutingPolicy {
@@ -190,6 +196,12 @@ export interface FitRoutingOptions {
   readonly targetPrecision: number;
   /** Share of in-scope validation rows the unknown rule may flag (0 = no unknown rule). */
   readonly unknownRate?: number;
+  /**
+   * Share of in-scope validation rows predicted right that the unknown rule
+   * may flag (0 = use `unknownRate`). Flagging a row the model gets wrong
+   * costs no accuracy, so this is the in-scope accuracy the rule may cost.
+   */
+  readonly unknownCost?: number;
   readonly unknownSignal?: UnknownSignal;
   /** Categories need this many validation predictions for a threshold of their own (default 50). */
   readonly minCategoryRows?: number;
@@ -240,11 +252,57 @@ function perCategoryThresholds(
 }
 
 /**
+ * The unknown rule on in-scope validation predictions: flag the rows whose
+ * `signal` is strictly below a threshold chosen so that at most `rate` of the
+ * rows are flagged, or (with `cost`) at most `cost` of them are flagged *and*
+ * predicted right (flagging a wrong prediction costs no accuracy). The
+ * highest such threshold: the most unknown tickets caught for that budget.
+ */
+export function fitUnknownRule(
+  rows: readonly ValidationPrediction[],
+  signal: UnknownSignal,
+  budget: { readonly rate: number } | { readonly cost: number },
+): UnknownRule {
+  const order = rows
+    .map((r) => ({ value: signalValue(signal, r), correct: r.correct }))
+    .sort((a, b) => a.value - b.value);
+  const n = order.length;
+  // k = how many of the lowest rows are flagged; only cut between distinct values.
+  let k = 0;
+  if ('rate' in budget) {
+    k = Math.min(Math.floor(budget.rate * n), n - 1);
+  } else {
+    let right = 0;
+    const allowed = budget.cost * n;
+    for (let i = 0; i < n - 1; i++) {
+      right += order[i]!.correct ? 1 : 0;
+      if (right > allowed) break;
+      k = i + 1;
+    }
+  }
+  const below = order[k]!.value;
+  let flagged = 0;
+  let flaggedRight = 0;
+  for (const r of order) {
+    if (r.value >= below) break;
+    flagged++;
+    if (r.correct) flaggedRight++;
+  }
+  return {
+    signal,
+    below,
+    inScopeRate: flagged / n,
+    ...('cost' in budget && { inScopeCost: flaggedRight / n }),
+  };
+}
+
+/**
  * Fits a routing policy on validation predictions (rows the model was not
  * fitted on): a global threshold for the precision target; per-category
  * thresholds only if, fitted on one half of the rows and judged on the other
  * (both ways), they route measurably more tickets at the target precision;
- * and, when asked, an unknown rule flagging `unknownRate` of these rows.
+ * and, when asked, an unknown rule ({@link fitUnknownRule}) for
+ * `unknownCost` (or `unknownRate`) of these rows.
  */
 export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options: FitRoutingOptions): RoutingPolicy {
   const target = options.targetPrecision;
@@ -292,15 +350,9 @@ export function fitRoutingPolicy(rows: readonly ValidationPrediction[], options:
 
   let unknown: UnknownRule | undefined;
   const rate = options.unknownRate ?? 0;
-  if (rate > 0 && rows.length > 0) {
-    const signal = options.unknownSignal ?? 'max-score';
-    const values = rows.map((r) => signalValue(signal, r)).sort((a, b) => a - b);
-    const k = Math.floor(rate * values.length);
-    // Flag the rows strictly below the k-th smallest value: at most `rate` of them.
-    const below = values[Math.min(k, values.length - 1)]!;
-    const flagged = values.filter((v) => v < below).length;
-    unknown = { signal, below, inScopeRate: flagged / values.length };
-  }
+  const cost = options.unknownCost ?? 0;
+  if ((cost > 0 || rate > 0) && rows.length > 0)
+    unknown = fitUnknownRule(rows, options.unknownSignal ?? 'max-score', cost > 0 ? { cost } : { rate });
 
   const policy: RoutingPolicy = {
     targetPrecision: target,

@@ -11,7 +11,8 @@ import {
   type OneVsRestRunner,
 } from './linear-svm.ts';
 import { fitNaiveBayes } from './naive-bayes.ts';
-import { NB_ALPHA_GRID, SVM_C_GRID, type ProfileSpec } from './profiles.ts';
+import { withMixedRows, type OutlierExposureOptions } from './outlier-exposure.ts';
+import { LOGISTIC_C_GRID, NB_ALPHA_GRID, SVM_C_GRID, type ProfileSpec } from './profiles.ts';
 import { featuresToKeep, selectFeatures } from './prune.ts';
 import { seededRandom, shuffleInPlace } from './random.ts';
 import { fitRoutingPolicy, type RoutingPolicy, type UnknownSignal, type ValidationPrediction } from './routing.ts';
@@ -46,12 +47,24 @@ export interface TrainingInput {
   readonly targetPrecision?: number;
   /** Share of in-scope validation rows the unknown rule flags (default: the profile's). */
   readonly unknownRate?: number;
+  /**
+   * Share of in-scope validation rows *predicted right* the unknown rule may
+   * flag: the in-scope accuracy it may cost (default: the profile's; when
+   * set, it is the rule's criterion instead of `unknownRate`).
+   */
+  readonly unknownCost?: number;
   readonly unknownSignal?: UnknownSignal;
   /**
    * Solves the one-vs-rest classes of the linear SVM fits (default: one after
    * the other on this thread; `src/training` has one that uses worker threads).
    */
   readonly solver?: OneVsRestRunner;
+  /**
+   * Synthetic mixed rows as negatives of every category while fitting a model
+   * with an unknown rule (default: the profile's; `false`: none). See
+   * {@link withMixedRows}.
+   */
+  readonly outlierExposure?: OutlierExposureOptions | false;
 }
 
 /** What the validation split decided. */
@@ -78,6 +91,11 @@ export interface TrainedModel {
   /** Features the TF-IDF kept before the classifier's pruning (word n-grams in minDf+ rows, character n-grams). */
   readonly fittedFeatures: { readonly words: number; readonly characters: number };
   readonly validation: ValidationReport;
+  /**
+   * The validation rows as the routing policy saw them (scored by models not
+   * fitted on them): enough to fit another policy without training again.
+   */
+  readonly validationPredictions: readonly ValidationPrediction[];
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 
@@ -260,16 +278,39 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     (f) => f.length > 0,
   );
   if (folds.length === 0) throw new TrainingDataError('too few rows per category to hold out a validation split');
+  const spec = profile.classifier;
+  const unknownRate = input.unknownRate ?? profile.routing?.unknownRate ?? 0;
+  // An explicit rate without an explicit cost asks for the rule by rate.
+  const unknownCost =
+    input.unknownRate !== undefined && input.unknownCost === undefined
+      ? 0
+      : (input.unknownCost ?? profile.routing?.unknownCost ?? 0);
+  const exposure =
+    (unknownRate > 0 || unknownCost > 0) && spec.kind !== 'naive-bayes'
+      ? (input.outlierExposure ?? profile.routing?.outlierExposure)
+      : undefined;
+  // What the classifier is fitted on: the rows, then (with outlier exposure) the synthetic mixed rows.
+  const exposed = exposure
+    ? withMixedRows(x, y, { ...exposure, seed: exposure.seed ?? seed }, solver.sharedMemory)
+    : undefined;
+  const fitX = exposed?.matrix ?? x;
+  const fitY = exposed?.y ?? y;
+  /** Rows of `fitX` without the fold's rows and the mixed rows made from them. */
   const rowsWithout = (fold: Int32Array) => {
-    const out = new Uint8Array(x.rows).fill(1);
+    const out = new Uint8Array(fitX.rows).fill(1);
     for (const r of fold) out[r] = 0;
+    if (exposed)
+      for (let m = x.rows; m < fitX.rows; m++) {
+        const k = m - x.rows;
+        if (!out[exposed.parents[2 * k]!] || !out[exposed.parents[2 * k + 1]!]) out[m] = 0;
+      }
     const rows: number[] = [];
-    for (let r = 0; r < x.rows; r++) if (out[r]) rows.push(r);
+    for (let r = 0; r < fitX.rows; r++) if (out[r]) rows.push(r);
     return Int32Array.from(rows);
   };
   const seenWithout = (train: Int32Array) => {
     const seen = new Uint8Array(x.cols);
-    for (const r of train) for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) seen[x.indices[k]!] = 1;
+    for (const r of train) for (let k = fitX.indptr[r]!; k < fitX.indptr[r + 1]!; k++) seen[fitX.indices[k]!] = 1;
     return seen;
   };
   const holdout = Int32Array.from(folds.flatMap((f) => Array.from(f)));
@@ -282,8 +323,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     return correct / scores.length;
   };
 
-  const spec = profile.classifier;
-  const pruneBelow = spec.kind === 'linear-svm' ? (spec.pruneBelow ?? 0) : 0;
+  const pruneBelow = spec.kind !== 'naive-bayes' ? (spec.pruneBelow ?? 0) : 0;
   const candidates: { value: number; accuracy: number }[] = [];
   let chosen: number;
   let full: LinearModelData;
@@ -295,12 +335,17 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     for (const t of keep) usable[t] = seen[t]!;
     return usable;
   };
-  if (spec.kind === 'linear-svm') {
+  if (spec.kind !== 'naive-bayes') {
     const options = { tolerance: spec.tolerance, classWeight: spec.classWeight, seed };
+    // One-vs-rest by dual coordinate descent: the squared-hinge SVM or logistic regression.
+    const loss = spec.kind === 'logistic' ? ('logistic' as const) : ('squared-hinge' as const);
+    const grid = spec.kind === 'logistic' ? LOGISTIC_C_GRID : SVM_C_GRID;
     // The fits' classes are solved by `solver` (in parallel when it has threads), several fits at once.
-    const sqNorm = rowSquaredNorms(x, 1, solver.sharedMemory);
+    const sqNorm = rowSquaredNorms(fitX, 1, solver.sharedMemory);
     const fitAll = async (list: readonly LinearSvmOptions[]): Promise<LinearSvmFit[]> => {
-      const problems = list.map((o) => oneVsRestProblem(x, y, classes, o, { shared: solver.sharedMemory, sqNorm }));
+      const problems = list.map((o) =>
+        oneVsRestProblem(fitX, fitY, classes, { ...o, loss }, { shared: solver.sharedMemory, sqNorm }),
+      );
       await solver.solve(problems);
       return problems.map((p) => linearSvmFitOf(p, labels));
     };
@@ -311,8 +356,8 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
       const train = rowsWithout(folds[0]!);
       const seen = seenWithout(train);
       let best: { value: number; accuracy: number; fit: LinearSvmFit } | undefined;
-      const fits = await fitAll(SVM_C_GRID.map((value) => ({ ...options, c: value, rows: train })));
-      for (const [g, value] of SVM_C_GRID.entries()) {
+      const fits = await fitAll(grid.map((value) => ({ ...options, c: value, rows: train })));
+      for (const [g, value] of grid.entries()) {
         const fit = fits[g]!;
         const keep = pruneBelow > 0 ? featuresToKeep(fit.model, pruneBelow) : undefined;
         const scores = scoreRowsOver(
@@ -326,7 +371,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
         const accuracy = accuracyOf(scores, folds[0]!);
         candidates.push({ value, accuracy });
         if (!best || accuracy > best.accuracy) best = { value, accuracy, fit };
-        onProgress?.({ phase: 'validate', done: g + 1, total: SVM_C_GRID.length });
+        onProgress?.({ phase: 'validate', done: g + 1, total: grid.length });
       }
       chosen = best!.value;
       validateMs += performance.now() - tv;
@@ -410,7 +455,8 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
   });
   const routing = fitRoutingPolicy(validationPredictions, {
     targetPrecision: input.targetPrecision ?? DEFAULT_TARGET_PRECISION,
-    unknownRate: input.unknownRate ?? profile.routing?.unknownRate ?? 0,
+    unknownRate,
+    unknownCost,
     unknownSignal: input.unknownSignal ?? profile.routing?.unknownSignal ?? 'max-score',
     ...(profile.routing?.confidenceZ !== undefined && { confidenceZ: profile.routing.confidenceZ }),
   });
@@ -433,7 +479,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     spec.kind === 'naive-bayes'
       ? { classifier: `${spec.variant}-naive-bayes`, alpha: chosen, softmaxScale: scale }
       : {
-          classifier: 'linear-svm-ovr',
+          classifier: spec.kind === 'logistic' ? 'logistic-ovr' : 'linear-svm-ovr',
           c: chosen,
           tolerance: spec.tolerance,
           classWeight: spec.classWeight,
@@ -459,6 +505,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     trainingRows: texts.length,
     fittedFeatures: { words: features.wordFeatures, characters: x.cols - features.wordFeatures },
     validation,
+    validationPredictions,
     timings: { preprocessMs: t1 - t0, validateMs, fitMs: t2 - t1 - validateMs },
   };
 }

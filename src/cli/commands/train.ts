@@ -5,6 +5,7 @@ import { chooseHeldOutCategories } from '../../model/open-set.ts';
 import {
   DEFAULT_PROFILE,
   isProfileName,
+  OPEN_SET_UNKNOWN_COST,
   OPEN_SET_UNKNOWN_RATE,
   PROFILE_NAMES,
   PROFILES,
@@ -28,6 +29,7 @@ interface TrainOptions {
   holdOutCategories?: number;
   seed: number;
   unknownRate?: number;
+  unknownCost?: number;
 }
 
 const PHASE_LABELS = { preprocess: 'preprocessing', validate: 'validating', fit: 'fitting' } as const;
@@ -61,8 +63,13 @@ export function registerTrain(program: Command): void {
     )
     .option('--seed <s>', 'seed for --hold-out-categories', wholeNumber(0, 2 ** 31 - 1), 1)
     .option(
+      '--unknown-cost <c>',
+      `in-scope accuracy the unknown rule may cost: the share of validation rows predicted right it may flag (default: ${OPEN_SET_UNKNOWN_COST} with --unknown-label or --hold-out-categories, else the profile's)`,
+      share,
+    )
+    .option(
       '--unknown-rate <r>',
-      `share of validation rows the unknown rule may flag (default: ${OPEN_SET_UNKNOWN_RATE} with --unknown-label or --hold-out-categories, else the profile's)`,
+      `instead of --unknown-cost: the share of validation rows the unknown rule flags (e.g. ${OPEN_SET_UNKNOWN_RATE})`,
       share,
     )
     .option('--json', 'print the result as JSON')
@@ -97,8 +104,15 @@ export function registerTrain(program: Command): void {
       }
       rows = rows.filter((i) => !leftOut.has(data.labels[i]!));
       const openSet = leftOut.size > 0;
-      const unknownRate =
-        options.unknownRate !== undefined ? options.unknownRate : openSet ? OPEN_SET_UNKNOWN_RATE : undefined;
+      if (options.unknownRate !== undefined && options.unknownCost !== undefined)
+        throw new CliError('give --unknown-cost or --unknown-rate, not both');
+      const unknownRate = options.unknownRate !== undefined ? options.unknownRate : undefined;
+      const unknownCost =
+        options.unknownCost !== undefined
+          ? options.unknownCost
+          : openSet && unknownRate === undefined
+            ? OPEN_SET_UNKNOWN_COST
+            : undefined;
       const bar = progress(!options.json);
       const started = performance.now();
       const profile = PROFILES[options.profile];
@@ -111,6 +125,7 @@ export function registerTrain(program: Command): void {
             profile,
             targetPrecision,
             ...(unknownRate !== undefined && { unknownRate }),
+            ...(unknownCost !== undefined && { unknownCost }),
             onProgress: (p) => bar.update(p.done, p.total, PHASE_LABELS[p.phase]),
             ...(solver && { solver }),
           }),

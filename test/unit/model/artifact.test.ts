@@ -134,6 +134,31 @@ describe('model artifact', async () => {
   });
 });
 
+describe('model artifact: logistic regression with an unknown rule fitted for its cost', async () => {
+  const many = Array.from({ length: 8 }, () => texts).flat();
+  const manyLabels = Array.from({ length: 8 }, () => labels).flat();
+  const model = await trainModel({
+    texts: many,
+    labels: manyLabels,
+    profile: PROFILES['logistic-char'],
+    unknownCost: 0.05,
+  });
+  const packaged = packageModel(model, { lineage });
+  const manifest = parseManifest(new TextDecoder().decode(packaged.files[MODEL_FILES.manifest]));
+
+  it('stores the classifier kind and the unknown rule, and loads them back', async () => {
+    expect(manifest.profile).toBe('logistic-char');
+    expect(manifest.parameters.classifier).toBe('logistic-ovr');
+    expect(manifest.routing?.unknown?.inScopeCost).toBeLessThanOrEqual(0.05);
+    const loaded = await loadTicketClassifier(manifest, {
+      vectorizer: packaged.files[MODEL_FILES.vectorizer]!,
+      classifier: packaged.files[MODEL_FILES.classifier]!,
+    });
+    expect(loaded.classifier.data.routing?.unknown).toEqual(model.routing.unknown);
+    expect(loaded.classify('the printer is jammed').category).toBe('Hardware');
+  });
+});
+
 describe('model artifact, version 2: character n-grams and a routing policy', async () => {
   const many = Array.from({ length: 8 }, () => texts).flat();
   const manyLabels = Array.from({ length: 8 }, () => labels).flat();

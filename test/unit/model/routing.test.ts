@@ -5,6 +5,7 @@ import {
   expectedCalibrationError,
   fitRoutingPolicy,
   fitThreshold,
+  fitUnknownRule,
   retarget,
   routingMetrics,
   seededRandom,
@@ -89,6 +90,38 @@ describe('fitRoutingPolicy', () => {
       route: 'review',
       reason: 'unknown',
     });
+  });
+
+  it('fits the unknown rule for a cost: wrong predictions below the threshold are flagged for free', () => {
+    // 100 rows; the 20 lowest-probability rows are wrong, the others right.
+    const rows: ValidationPrediction[] = Array.from({ length: 100 }, (_, i) => ({
+      category: 'a',
+      probability: i / 100,
+      maxScore: i,
+      margin: 1,
+      correct: i >= 20,
+    }));
+    const rule = fitUnknownRule(rows, 'max-probability', { cost: 0.05 });
+    // All 20 wrong rows and 5 right ones: 5% of the rows' accuracy for 25% of them flagged.
+    expect(rule.below).toBe(0.25);
+    expect(rule.inScopeCost).toBe(0.05);
+    expect(rule.inScopeRate).toBe(0.25);
+    const byRate = fitUnknownRule(rows, 'max-probability', { rate: 0.05 });
+    expect(byRate.below).toBe(0.05);
+    expect(byRate.inScopeCost).toBeUndefined();
+    // Ties are never split: equal values are flagged together or not at all.
+    const tied = rows.map((r) => ({ ...r, probability: Math.floor(r.probability * 10) / 10 }));
+    const coarse = fitUnknownRule(tied, 'max-probability', { cost: 0.05 });
+    expect(coarse.below).toBe(0.2);
+    expect(coarse.inScopeCost).toBe(0);
+    // A cost in the policy wins over a rate.
+    const policy = fitRoutingPolicy(rows, {
+      targetPrecision: 0.9,
+      unknownRate: 0.5,
+      unknownCost: 0.05,
+      unknownSignal: 'max-probability',
+    });
+    expect(policy.unknown).toEqual(rule);
   });
 
   it('re-fits the threshold of another target from the stored curve', () => {

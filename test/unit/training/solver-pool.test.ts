@@ -63,17 +63,23 @@ describe('the solver pool (one-vs-rest classes on worker threads)', () => {
     expect(Array.from(again[0]!.weights)).toEqual(Array.from(problems[0]!.weights));
   });
 
-  it('trains the same model with threads as without', async () => {
-    const pool = createSolverPool({ threads: 2 });
-    pools.push(pool);
-    const texts = docs.map((d) => d.join(' '));
-    const names = Array.from(y, (c) => labels[c]!);
-    const alone = await trainModel({ texts, labels: names, profile: PROFILES['linear-svm-char'] });
-    const threaded = await trainModel({ texts, labels: names, profile: PROFILES['linear-svm-char'], solver: pool });
-    expect(Array.from(threaded.classifier.weights)).toEqual(Array.from(alone.classifier.weights));
-    expect(threaded.routing.threshold).toBe(alone.routing.threshold);
-    expect(threaded.parameters).toEqual(alone.parameters);
-  });
+  it.each(['linear-svm-char', 'logistic-char'] as const)(
+    'trains the same %s model with threads as without (outlier exposure too)',
+    async (name) => {
+      const pool = createSolverPool({ threads: 2 });
+      pools.push(pool);
+      const texts = docs.map((d) => d.join(' '));
+      const names = Array.from(y, (c) => labels[c]!);
+      const open = { unknownCost: 0.02, outlierExposure: { ratio: 1, lambda: [0.3, 0.7] as const } };
+      for (const extra of [{}, open]) {
+        const alone = await trainModel({ texts, labels: names, profile: PROFILES[name], ...extra });
+        const threaded = await trainModel({ texts, labels: names, profile: PROFILES[name], solver: pool, ...extra });
+        expect(Array.from(threaded.classifier.weights)).toEqual(Array.from(alone.classifier.weights));
+        expect(threaded.routing).toEqual(alone.routing);
+        expect(threaded.parameters).toEqual(alone.parameters);
+      }
+    },
+  );
 
   it('solves everything on the calling thread when a worker cannot start, and says why', async () => {
     const pool = createSolverPool({ threads: 2, workerUrl: pathToFileURL(join(tmpdir(), 'no-such-worker.mjs')) });
