@@ -17,7 +17,6 @@ type RetrainHandler = (typeof STEPS)[keyof typeof STEPS];
 interface StepSpec {
   readonly description: string;
   readonly memorySize: number;
-  readonly timeout: Duration;
   readonly environment: readonly ConfigName[];
   /** Grants exactly what the handler uses. */
   readonly grant: (fn: TriageFunction, resources: { modelBucket: ModelBucket; tables: TriageTables }) => void;
@@ -39,7 +38,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'gather-feedback': {
     description: 'retrain-model GatherFeedback: feedback since the last model -> a snapshot in S3',
     memorySize: 512,
-    timeout: Duration.minutes(5),
     environment: ['PREDICTIONS_TABLE', 'MODELS_TABLE', 'MODEL_BUCKET'],
     grant: (fn, { modelBucket, tables }) => {
       // FeedbackStore.entries: Query of the sparse feedback index.
@@ -52,7 +50,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'train-candidate': {
     description: 'retrain-model Retrain: base training set + feedback -> a candidate model in S3',
     memorySize: 3008,
-    timeout: Duration.minutes(15),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
     grant: (fn, { modelBucket, tables }) => {
       modelBucket.grantRead(fn.role, 'datasets');
@@ -66,7 +63,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'evaluate-model': {
     description: 'retrain-model Evaluate: candidate vs the model in service on the same holdout',
     memorySize: 2048,
-    timeout: Duration.minutes(10),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
     grant: (fn, { modelBucket, tables }) => {
       modelBucket.grantRead(fn.role, 'datasets');
@@ -79,7 +75,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'promote-model': {
     description: 'retrain-model Promote: move the in-service pointer to the candidate (conditional write)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // get / inService (GetItem); movePointer (PutItem of the pointer, conditional on its revision);
@@ -92,7 +87,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'reject-candidate': {
     description: 'retrain-model Reject: record why the candidate was rejected (model in service untouched)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // setStatus of the candidate (UpdateItem, never of the pointer).
@@ -103,7 +97,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     description:
       'retrain-model RecordFailure: record the run failed and its candidates as failed (model in service untouched)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // inService (GetItem) and list (Scan) to find this run's candidates; setStatus (UpdateItem).
@@ -189,7 +182,6 @@ export class RetrainWorkflow extends Construct {
         handler,
         description: spec.description,
         memorySize: spec.memorySize,
-        timeout: spec.timeout,
         logLevel: props.logLevel ?? 'INFO',
         ...(props.logRetention && { logRetention: props.logRetention }),
         environment: Object.fromEntries(spec.environment.map((name) => [name, environmentValues[name]!])),

@@ -91,7 +91,7 @@ export class FunctionThread {
   invoke(
     functionName: string,
     eventJson: string,
-    deadline: number,
+    timeoutMs: number,
     invocationKey?: string,
   ): { result: Promise<string | undefined>; abandon: () => void } {
     const id = this.nextId++;
@@ -99,7 +99,7 @@ export class FunctionThread {
       type: 'invoke',
       functionName,
       eventJson,
-      deadline,
+      timeoutMs,
       ...(invocationKey !== undefined && { invocationKey }),
     } as const;
     return {
