@@ -88,20 +88,13 @@ export interface InvokeRequest {
   readonly invocationKey?: string;
 }
 
-/** The invocation `invocationId` timed out: its instance is retired, as Lambda resets the environment. */
-export interface AbandonRequest {
-  readonly type: 'abandon';
-  readonly id: number;
-  readonly invocationId: number;
-}
-
 /** How many instances each function has (answered in `stats`). */
 export interface StatsRequest {
   readonly type: 'stats';
   readonly id: number;
 }
 
-export type FunctionThreadRequest = RegisterRequest | WarmRequest | InvokeRequest | AbandonRequest | StatsRequest;
+export type FunctionThreadRequest = RegisterRequest | WarmRequest | InvokeRequest | StatsRequest;
 
 export interface InstanceStats {
   /** Instances now (busy or idle). */

@@ -95,9 +95,6 @@ async function handle(request: FunctionThreadRequest): Promise<FunctionThreadRep
         const resultJson = await invoke(request);
         return { id: request.id, ok: true, ...(resultJson !== undefined && { resultJson }) };
       }
-      case 'abandon':
-        for (const fn of functions.values()) fn.abandon(request.invocationId);
-        return { id: request.id, ok: true };
       case 'stats':
         return {
           id: request.id,
