@@ -39,6 +39,7 @@ import { gatherFeedback } from '../src/retraining/gather.ts';
 import { trainCandidate } from '../src/retraining/retrain.ts';
 import { evaluateCandidate } from '../src/retraining/evaluate.ts';
 import type { FeedbackEntry } from '../src/storage/feedback.ts';
+import { FUNCTION_TIMEOUT_SECONDS } from '../src/workflows/catalog.ts';
 import { loadDataset } from './datasets.ts';
 import { hasDataset } from './datasets.ts';
 import { saveBenchResult } from './results.ts';
@@ -417,7 +418,7 @@ for (const [step, handler] of [
   ['evaluate', 'evaluate-model'],
 ] as const) {
   const spec = RETRAIN_STEPS[handler];
-  LAMBDA[step] = { handler, memoryMb: spec.memorySize, timeoutSeconds: spec.timeout.toSeconds() };
+  LAMBDA[step] = { handler, memoryMb: spec.memorySize, timeoutSeconds: FUNCTION_TIMEOUT_SECONDS[handler] };
 }
 /** Lambda's vCPUs at a memory setting: one per 1,769 MB, up to 6 at 10,240 MB. */
 const vcpusAt = (memoryMb: number) => Math.min(6, Math.max(1, memoryMb / 1769));

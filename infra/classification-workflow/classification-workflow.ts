@@ -128,7 +128,6 @@ export class ClassificationWorkflow extends Construct {
       ...common,
       handler: STEPS.PinModelVersionFunctionArn,
       description: 'classify-ticket PinModelVersion: which model version is in service',
-      timeout: Duration.seconds(8),
       environment: { MODELS_TABLE: tables.table('models').tableName },
     });
     tables.grant(pin.role, 'models', ['dynamodb:GetItem']);
@@ -237,7 +236,6 @@ export class ClassificationWorkflow extends Construct {
       ...common,
       handler: OTHER_FUNCTIONS.startClassification,
       description: 'input queue -> one classify-ticket execution per ticket (deterministic execution names)',
-      timeout: Duration.seconds(30),
       environment: {
         CLASSIFY_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         REJECTED_QUEUE_URL: queues.rejected.queueUrl,

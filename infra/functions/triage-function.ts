@@ -5,6 +5,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Config } from '../../src/config.ts';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from '../../src/workflows/catalog.ts';
 import { bundleHandlerSync, handlerEntry, PROJECT_ROOT } from './bundling.ts';
 
 /** A setting the product reads from its environment (see `src/config.ts`). */
@@ -38,7 +39,8 @@ export interface TriageFunctionProps {
    * Keep it below the `TimeoutSeconds` of the state that calls the function,
    * so a slow invocation fails as a Lambda timeout, not a state timeout.
    *
-   * @default Duration.seconds(25)
+   * @default - the handler's timeout in `FUNCTION_TIMEOUT_SECONDS` (src/workflows/catalog.ts),
+   *   which the local runtime registers too; 25 s for a handler not listed there
    */
   readonly timeout?: Duration;
 
@@ -129,7 +131,7 @@ export class TriageFunction extends Construct {
         },
       }),
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(25),
+      timeout: props.timeout ?? Duration.seconds(FUNCTION_TIMEOUT_SECONDS[props.handler as FunctionName] ?? 25),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

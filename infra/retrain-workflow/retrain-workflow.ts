@@ -17,7 +17,6 @@ type RetrainHandler = (typeof STEPS)[keyof typeof STEPS];
 interface StepSpec {
   readonly description: string;
   readonly memorySize: number;
-  readonly timeout: Duration;
   readonly environment: readonly ConfigName[];
   /** Grants exactly what the handler uses. */
   readonly grant: (fn: TriageFunction, resources: { modelBucket: ModelBucket; tables: TriageTables }) => void;
@@ -41,7 +40,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     // Holds every feedback row, then the snapshot's bytes: 2.3 GB peak at 1.2M feedback items
     // (1M training rows; npm run bench:scale, docs/benchmarks.md).
     memorySize: 4096,
-    timeout: Duration.minutes(5),
     environment: ['PREDICTIONS_TABLE', 'MODELS_TABLE', 'MODEL_BUCKET'],
     grant: (fn, { modelBucket, tables }) => {
       // FeedbackStore.entries: Query of the sparse feedback index.
@@ -56,7 +54,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     // Lambda's most: 6 vCPUs for the solver threads, and 6.0 GB peak at 1M training rows
     // (npm run bench:scale); RETRAIN_MAX_ROWS caps the rows at what fits.
     memorySize: 10240,
-    timeout: Duration.minutes(15),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
     grant: (fn, { modelBucket, tables }) => {
       modelBucket.grantRead(fn.role, 'datasets');
@@ -72,7 +69,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     // Reads the whole snapshot, keeps the held-out rows: 1.1 GB peak, 189 CPU-seconds for 253k held-out rows
     // (1M training rows; npm run bench:scale).
     memorySize: 2048,
-    timeout: Duration.minutes(10),
     environment: ['MODEL_BUCKET', 'MODELS_TABLE'],
     grant: (fn, { modelBucket, tables }) => {
       modelBucket.grantRead(fn.role, 'datasets');
@@ -85,7 +81,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'promote-model': {
     description: 'retrain-model Promote: move the in-service pointer to the candidate (conditional write)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // get / inService (GetItem); movePointer (PutItem of the pointer, conditional on its revision);
@@ -98,7 +93,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
   'reject-candidate': {
     description: 'retrain-model Reject: record why the candidate was rejected (model in service untouched)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // setStatus of the candidate (UpdateItem, never of the pointer).
@@ -109,7 +103,6 @@ export const RETRAIN_STEPS: Readonly<Record<RetrainHandler, StepSpec>> = {
     description:
       'retrain-model RecordFailure: record the run failed and its candidates as failed (model in service untouched)',
     memorySize: 256,
-    timeout: Duration.seconds(30),
     environment: ['MODELS_TABLE'],
     grant: (fn, { tables }) => {
       // inService (GetItem) and list (Scan) to find this run's candidates; setStatus (UpdateItem).
@@ -195,7 +188,6 @@ export class RetrainWorkflow extends Construct {
         handler,
         description: spec.description,
         memorySize: spec.memorySize,
-        timeout: spec.timeout,
         logLevel: props.logLevel ?? 'INFO',
         ...(props.logRetention && { logRetention: props.logRetention }),
         environment: Object.fromEntries(spec.environment.map((name) => [name, environmentValues[name]!])),

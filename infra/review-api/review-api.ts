@@ -122,7 +122,6 @@ export class ReviewApi extends Construct {
       description: 'review page API: predictions, feedback, models (promote, roll back), retraining runs',
       logLevel: props.logLevel ?? 'INFO',
       logRetention,
-      timeout: Duration.seconds(29),
       environment: {
         PREDICTIONS_TABLE: tables.table('predictions').tableName,
         MODELS_TABLE: tables.table('models').tableName,

@@ -15,8 +15,13 @@
  *   (the workflow retries it), and gets the outcome once it is there.
  *
  * A run that fails removes its in-progress record, so a retry can produce the
- * outcome; one that crashes leaves it until the function's timeout has passed
- * (Powertools uses the Lambda context's remaining time).
+ * outcome; one that dies (crash, timeout) leaves it until its function's
+ * timeout has passed (Powertools keeps it for the Lambda context's remaining
+ * time): the workflow's retries of `IdempotencyAlreadyInProgressError` last
+ * longer than that (classify-ticket.asl.json), so a later run then produces
+ * the outcome. The first-outcome record also names its holder (the Lambda
+ * request id, {@link HeldRecords}): the same invocation run again takes its
+ * record over at once instead of waiting for it to expire.
  */
 import {
   IdempotencyAlreadyInProgressError,
@@ -25,6 +30,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsClients } from '../aws/clients.ts';
 import { config } from '../config.ts';
@@ -40,22 +47,97 @@ interface Claim {
 
 type Produce = () => Promise<unknown>;
 
+/**
+ * Powertools' DynamoDB records, where an in-progress record also names its
+ * holder: the Lambda request id of the invocation that wrote it. An
+ * invocation with that same request id is that invocation run again, never
+ * at the same time as it: Lambda gives a request id to one invocation (an
+ * asynchronous invocation's retries keep it, after the attempt before has
+ * ended), and the local runtime gives an invocation that a crash cut short the
+ * same id when it runs it again (src/local/invocation-identity.ts). Such a run
+ * takes its own record over; any other waits for the holder to finish or for
+ * its record to expire (Powertools' rules, unchanged). The attribute names
+ * are Powertools' defaults (PERSISTENCE_ATTRIBUTE_KEY_MAPPINGS).
+ */
+class HeldRecords extends DynamoDBPersistenceLayer {
+  /** The request id of the invocation running now (an instance runs one at a time), if known. */
+  holder: string | undefined;
+
+  constructor(
+    private readonly table: string,
+    private readonly dynamo: DynamoDBClient,
+  ) {
+    super({ tableName: table, awsSdkV3Client: dynamo });
+  }
+
+  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
+    const holder = this.holder;
+    if (holder === undefined || record.getStatus() !== 'INPROGRESS' || record.expiryTimestamp === undefined)
+      return super._putRecord(record);
+    const item: Record<string, AttributeValue> = {
+      ...this.getKey(record.idempotencyKey),
+      expiration: { N: String(record.expiryTimestamp) },
+      status: { S: 'INPROGRESS' },
+      holder: { S: holder },
+      ...(record.inProgressExpiryTimestamp !== undefined && {
+        in_progress_expiration: { N: String(record.inProgressExpiryTimestamp) },
+      }),
+      ...(this.isPayloadValidationEnabled() &&
+        record.payloadHash !== undefined && { validation: { S: record.payloadHash } }),
+    };
+    const now = Date.now();
+    try {
+      // Powertools' condition, or an in-progress record of this very invocation.
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression:
+            'attribute_not_exists(#id) OR #expiry < :now' +
+            ' OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)' +
+            ' OR (#status = :inprogress AND #holder = :holder)',
+          ExpressionAttributeNames: {
+            '#id': 'id',
+            '#expiry': 'expiration',
+            '#in_progress_expiry': 'in_progress_expiration',
+            '#status': 'status',
+            '#holder': 'holder',
+          },
+          ExpressionAttributeValues: {
+            ':now': { N: String(now / 1000) },
+            ':now_in_millis': { N: String(now) },
+            ':inprogress': { S: 'INPROGRESS' },
+            ':holder': { S: holder },
+          },
+        }),
+      );
+    } catch (error) {
+      // Held by another invocation, or done: Powertools' own put fails the same way and says how (with the record).
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return super._putRecord(record);
+      throw error;
+    }
+  }
+}
+
 let idempotent:
   | {
       readonly claimConfig: IdempotencyConfig;
       readonly outcomeConfig: IdempotencyConfig;
       readonly claim: (claim: Claim) => Promise<{ messageId: string }>;
       readonly outcome: (key: { ticketId: string }, produce: Produce) => Promise<unknown>;
+      readonly outcomeRecords: HeldRecords;
     }
   | undefined;
 
 /** Built on first use (the settings are read then, as the handlers read theirs). */
 function records() {
   if (!idempotent) {
+    const { dynamo } = awsClients();
     const persistenceStore = new DynamoDBPersistenceLayer({
       tableName: config().IDEMPOTENCY_TABLE,
-      awsSdkV3Client: awsClients().dynamo,
+      awsSdkV3Client: dynamo,
     });
+    const outcomeRecords = new HeldRecords(config().IDEMPOTENCY_TABLE, dynamo);
     const claimConfig = new IdempotencyConfig({
       eventKeyJmesPath: 'ticketId',
       payloadValidationJmesPath: 'contentSha256',
@@ -74,10 +156,11 @@ function records() {
         keyPrefix: 'ticket-claim',
       }),
       outcome: makeIdempotent(async (_key: { ticketId: string }, produce: Produce) => produce(), {
-        persistenceStore,
+        persistenceStore: outcomeRecords,
         config: outcomeConfig,
         keyPrefix: 'ticket-outcome',
       }),
+      outcomeRecords,
     };
   }
   return idempotent;
@@ -117,7 +200,12 @@ export async function claimTicket(claim: Claim, context: Context): Promise<Claim
  * an outcome already; resolves with the first outcome either way.
  */
 export async function firstOutcome<T>(ticketId: string, context: Context, produce: () => Promise<T>): Promise<unknown> {
-  const { outcome, outcomeConfig } = records();
+  const { outcome, outcomeConfig, outcomeRecords } = records();
   outcomeConfig.registerLambdaContext(context);
-  return outcome({ ticketId }, produce);
+  outcomeRecords.holder = context.awsRequestId || undefined;
+  try {
+    return await outcome({ ticketId }, produce);
+  } finally {
+    outcomeRecords.holder = undefined;
+  }
 }

@@ -21,7 +21,14 @@ import {
 } from '../local/index.ts';
 import { startRetrain } from '../workflows/runs.ts';
 import { ensureTables } from '../storage/create-tables.ts';
-import { OTHER_FUNCTIONS, projectPath, WORKFLOWS, type WorkflowName } from '../workflows/catalog.ts';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  OTHER_FUNCTIONS,
+  projectPath,
+  WORKFLOWS,
+  type FunctionName,
+  type WorkflowName,
+} from '../workflows/catalog.ts';
 import { NO_SIGN_IN, type WebPageConfig } from '../web/page-config.ts';
 import { createWebPageHandler } from '../web/static-files.ts';
 import { startHttpApiServer, type HttpApiServer } from './http-api-server.ts';
@@ -189,12 +196,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)),
       ...Object.values(OTHER_FUNCTIONS),
     ];
-    for (const name of new Set<string>(functionNames)) {
+    for (const name of new Set<FunctionName>(functionNames)) {
+      // The timeout CDK deploys: the deadline the handler sees (Powertools idempotency keeps in-progress records until it).
+      const timeoutSeconds = FUNCTION_TIMEOUT_SECONDS[name];
       const override = options.functionOverrides?.[name];
-      if (override) runtime.registerFunction(name, override);
+      if (override) runtime.registerFunction(name, override, { timeoutSeconds });
       // The real handlers run as Lambda-like instances in the runtime's Lambda thread (imported there from their files).
       else
         await runtime.registerFunctionModule(name, options.functionModules?.[name] ?? handlerFile(name), {
+          timeoutSeconds,
           ...(MODEL_STEPS.has(name) && { maxInstances: MODEL_STEP_MAX_INSTANCES }),
           ...(MAX_INSTANCES[name] !== undefined && { maxInstances: MAX_INSTANCES[name] }),
         });

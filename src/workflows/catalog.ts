@@ -43,6 +43,37 @@ export const OTHER_FUNCTIONS = {
 
 export type WorkflowName = keyof typeof WORKFLOWS;
 
+/** Every Lambda's name: the workflows' steps and the other functions. */
+export type FunctionName =
+  | { [W in WorkflowName]: (typeof WORKFLOWS)[W]['functions'][keyof (typeof WORKFLOWS)[W]['functions']] }[WorkflowName]
+  | (typeof OTHER_FUNCTIONS)[keyof typeof OTHER_FUNCTIONS];
+
+/**
+ * Each function's timeout in seconds: CDK deploys it (infra/functions/triage-function.ts)
+ * and the local runtime registers it, so a local invocation has the deadline
+ * it has on AWS (`context.getRemainingTimeInMillis()`). That deadline is what
+ * Powertools idempotency keeps an in-progress record for when its invocation
+ * dies (src/lambda/once-per-ticket.ts), so the workflow's retries are sized
+ * against it. A workflow step's timeout stays below its state's TimeoutSeconds,
+ * so a slow invocation fails as a Lambda timeout, not a state timeout.
+ */
+export const FUNCTION_TIMEOUT_SECONDS: Readonly<Record<FunctionName, number>> = {
+  'pin-model-version': 8,
+  'preprocess-ticket': 25,
+  'vectorize-ticket': 25,
+  'predict-category': 25,
+  'publish-result': 25,
+  'record-failure': 25,
+  'gather-feedback': 5 * 60,
+  'train-candidate': 15 * 60,
+  'evaluate-model': 10 * 60,
+  'promote-model': 30,
+  'reject-candidate': 30,
+  'record-retrain-failure': 30,
+  'start-classification': 30,
+  'review-api': 29,
+};
+
 /** Absolute path of a file of the project (the ASL files live at the top level). */
 export const projectPath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config.ts';
 import { TABLES } from '../../src/storage/tables.ts';
-import { OTHER_FUNCTIONS, WORKFLOWS } from '../../src/workflows/catalog.ts';
+import { FUNCTION_TIMEOUT_SECONDS, OTHER_FUNCTIONS, WORKFLOWS } from '../../src/workflows/catalog.ts';
 import type { TriageFunction } from '../../infra/functions/triage-function.ts';
 import {
   actionsOf,
@@ -381,6 +381,16 @@ describe('functions', () => {
     expect(props('gather-feedback')).toMatchObject({ MemorySize: 4096, Timeout: 300 });
     expect(props('train-candidate')).toMatchObject({ MemorySize: 10240, Timeout: 900 });
     expect(props('evaluate-model')).toMatchObject({ MemorySize: 2048, Timeout: 600 });
+  });
+
+  it('every function is deployed with the timeout the local runtime registers (FUNCTION_TIMEOUT_SECONDS)', () => {
+    const deployed = Object.fromEntries(
+      Object.entries(functions()).map(([handler, fn]) => [
+        handler,
+        s.json.Resources[logicalId(fn.function)]!.Properties!.Timeout as number,
+      ]),
+    );
+    expect(deployed).toEqual(FUNCTION_TIMEOUT_SECONDS);
   });
 });
 

@@ -132,4 +132,37 @@ describe('Lambda functions registered by module (instances in worker threads)', 
     await expect(functions.invoke('slow', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
     expect((await functions.instanceStats()).slow).toMatchObject({ started: 2 });
   });
+
+  it('time an invocation from when an instance takes it, as Lambda does: waiting for a free instance is not part of the timeout', async () => {
+    await functions.registerModule('queued', fixture('thread-handlers.ts'), {
+      exportName: 'requestId',
+      timeoutSeconds: 1,
+      maxInstances: 1,
+    });
+    // Three invocations of 600 ms on one instance: the third waits 1.2 s for it, longer than the timeout.
+    const results = (await Promise.all([0, 1, 2].map(() => functions.invoke('queued', { ms: 600 })))) as {
+      remainingMs: number;
+    }[];
+    for (const { remainingMs } of results) expect(remainingMs).toBeGreaterThan(800);
+  });
+
+  it('give an invocation with an identity a request id derived from it (the re-run after a crash has the same one)', async () => {
+    await functions.registerModule('ids', fixture('thread-handlers.ts'), { exportName: 'requestId', maxInstances: 2 });
+    const key = 'arn:aws:states:us-east-1:0:express:m:e:1#PublishResult#1';
+    const run = async (invocationKey?: string) =>
+      (
+        (await functions.invokeJson('ids', '{"ms":0}', invocationKey === undefined ? {} : { invocationKey }))
+          .result as { requestId: string }
+      ).requestId;
+    const [first, again, other, none1, none2] = [
+      await run(key),
+      await run(key),
+      await run(`${key}x`),
+      await run(),
+      await run(),
+    ];
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(again).toBe(first);
+    expect(new Set([first, other, none1, none2]).size).toBe(4);
+  });
 });

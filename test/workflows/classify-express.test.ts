@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { SQSEvent } from 'aws-lambda';
+import { handler as publishHandler } from '../../handlers/publish-result.ts';
+import { lambdaContext } from '../support/lambda.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as vectorizeHandler } from '../../handlers/vectorize-ticket.ts';
 import type { ClassifiedMessage, FailedMessage, RejectedMessage } from '../../src/contracts/messages.ts';
@@ -18,6 +22,7 @@ const rerun = new Set<string>(); // execution names run twice
 const repeatSteps = new Set<string>(); // execution names whose every step runs twice
 
 let t: TestStack;
+let modelVersion: string;
 
 beforeAll(async () => {
   t = await startTestStack({
@@ -35,7 +40,7 @@ beforeAll(async () => {
     rerunExecution: (name) => rerun.has(name),
     repeatTask: (_state, name) => repeatSteps.has(name),
   };
-  await t.bootstrap();
+  modelVersion = await t.bootstrap();
 }, 60_000);
 
 afterAll(async () => t?.stop());
@@ -44,6 +49,26 @@ const settle = async () => {
   await new Promise((r) => setTimeout(r, 2_500)); // anything late (a second outcome) would arrive by now
   await t.until(() => true);
 };
+/** The Powertools key of a ticket's first-outcome record (prefix, then the MD5 of the ticket id's JSON). */
+const outcomeKey = (ticketId: string) =>
+  `ticket-outcome#${createHash('md5').update(JSON.stringify(ticketId)).digest('base64')}`;
+
+/** What a run that died holding the ticket's first-outcome record leaves behind. */
+async function leaveInProgress(ticketId: string, holder: string, inProgressMs: number): Promise<void> {
+  await t.clients.dynamo.send(
+    new PutItemCommand({
+      TableName: t.stack.config.IDEMPOTENCY_TABLE,
+      Item: {
+        id: { S: outcomeKey(ticketId) },
+        status: { S: 'INPROGRESS' },
+        expiration: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+        in_progress_expiration: { N: String(Date.now() + inProgressMs) },
+        holder: { S: holder },
+      },
+    }),
+  );
+}
+
 const outcomesOf = (ticketId: string) => [
   ...t.outputs.filter((o) => o.ticketId === ticketId),
   ...t.rejections.filter((r) => r.ticketId === ticketId),
@@ -141,5 +166,56 @@ describe('classify-ticket as EXPRESS: one outcome per ticket although executions
     await t.until(() => outcomesOf('X-6').length > 0);
     await settle();
     expect(outcomesOf('X-6')).toHaveLength(1);
+  });
+
+  it("a run that died holding the first-outcome record: the retries outlast it (it expires at that run's function timeout), one result", async () => {
+    // Held for 10 s by an invocation that is gone: longer than the retries of other errors (1+2+4 s at most).
+    await leaveInProgress('X-7', 'a-dead-invocation', 10_000);
+    const sent = Date.now();
+    await t.send({ ticketId: 'X-7', body: 'the docking station does not charge my laptop' });
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'X-7'), 60_000);
+    expect(Date.now() - sent).toBeGreaterThan(9_000);
+    await settle();
+    expect(outcomesOf('X-7')).toHaveLength(1);
+    // The record the run wrote is held at most for its function's timeout (25 s, as deployed), not 15 minutes.
+    const item = await t.clients.dynamo.send(
+      new GetItemCommand({ TableName: t.stack.config.IDEMPOTENCY_TABLE, Key: { id: { S: outcomeKey('X-7') } } }),
+    );
+    expect(item.Item?.status?.S).toBe('COMPLETED');
+    expect(Number(item.Item?.in_progress_expiration?.N) - Date.now()).toBeLessThan(25_000);
+  }, 90_000);
+
+  it('the same invocation run again (a crash cut it short) takes its own in-progress record over; another waits', async () => {
+    const input = {
+      ticket: { ticketId: 'X-8', text: 'my mouse is broken', truncated: false, receivedAt: new Date().toISOString() },
+      modelVersion,
+      executionName: 'ticket-X-8',
+      prediction: {
+        category: 'Hardware',
+        probability: 0.9,
+        top: [],
+        explanation: [],
+        route: 'auto',
+        needsReview: false,
+      },
+    };
+    await leaveInProgress('X-8', 'request-1', 60_000);
+    await expect(
+      publishHandler(input, { ...lambdaContext('publish-result'), awsRequestId: 'request-2' }),
+    ).rejects.toMatchObject({
+      name: 'IdempotencyAlreadyInProgressError',
+    });
+    const published = (await publishHandler(input, {
+      ...lambdaContext('publish-result'),
+      awsRequestId: 'request-1',
+    })) as ClassifiedMessage;
+    expect(published).toMatchObject({ kind: 'classified', ticketId: 'X-8', category: 'Hardware' });
+    // Done: any later run gets that outcome back and sends nothing.
+    expect(await publishHandler(input, { ...lambdaContext('publish-result'), awsRequestId: 'request-3' })).toEqual(
+      published,
+    );
+    await t.until(() => t.outputs.some((o) => o.ticketId === 'X-8'));
+    await settle();
+    expect(outcomesOf('X-8')).toHaveLength(1);
   });
 });

@@ -77,17 +77,15 @@ export interface InvokeRequest {
   readonly id: number;
   readonly functionName: string;
   readonly eventJson: string;
-  /** Epoch ms when the function times out (`context.getRemainingTimeInMillis`). */
-  readonly deadline: number;
+  /**
+   * The function timeout, ms. It runs from the moment an instance takes the
+   * invocation (as on Lambda, where waiting for concurrency is not part of it):
+   * `context.getRemainingTimeInMillis()` counts down from it, and past it the
+   * invocation fails with `Sandbox.Timedout` and its instance is retired.
+   */
+  readonly timeoutMs: number;
   /** Identity of this invocation that a re-run after a crash shares (see ../invocation-identity.ts). */
   readonly invocationKey?: string;
-}
-
-/** The invocation `invocationId` timed out: its instance is retired, as Lambda resets the environment. */
-export interface AbandonRequest {
-  readonly type: 'abandon';
-  readonly id: number;
-  readonly invocationId: number;
 }
 
 /** How many instances each function has (answered in `stats`). */
@@ -96,7 +94,7 @@ export interface StatsRequest {
   readonly id: number;
 }
 
-export type FunctionThreadRequest = RegisterRequest | WarmRequest | InvokeRequest | AbandonRequest | StatsRequest;
+export type FunctionThreadRequest = RegisterRequest | WarmRequest | InvokeRequest | StatsRequest;
 
 export interface InstanceStats {
   /** Instances now (busy or idle). */

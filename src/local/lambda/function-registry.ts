@@ -14,11 +14,10 @@
  * AWS (`Lambda.ServiceException`, custom names, ...), and whose `message` is
  * the JSON `{ errorType, errorMessage, trace }` that AWS puts in `Cause`.
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
+import { requestIdFor, tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
 import {
   toLambdaErrorPayload,
   type InstanceStats,
@@ -208,21 +207,6 @@ export class FunctionRegistry {
     const timeoutMs = fn.timeoutSeconds * 1000;
     try {
       let resultJson: string;
-      const deadline = Date.now() + timeoutMs;
-      let timer: NodeJS.Timeout | undefined;
-      let onTimeout = (): void => {};
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          onTimeout();
-          reject(
-            new LambdaFunctionError({
-              errorType: 'Sandbox.Timedout',
-              errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
-              trace: [],
-            }),
-          );
-        }, timeoutMs);
-      });
       if (fn.module) {
         const thread = this.thread;
         if (!thread)
@@ -231,20 +215,28 @@ export class FunctionRegistry {
             errorMessage: 'the local Lambda functions are stopped',
             trace: [],
           });
-        const call = thread.invoke(fn.name, eventJson, deadline, options.invocationKey);
-        onTimeout = call.abandon;
-        try {
-          resultJson =
-            (await Promise.race([
-              call.result.catch((payload: LambdaErrorPayload) => Promise.reject(new LambdaFunctionError(payload))),
-              timedOut,
-            ])) ?? 'null';
-        } finally {
-          clearTimeout(timer);
-        }
+        // The instance that takes the invocation times it (from then on, as on Lambda) and fails it with Sandbox.Timedout.
+        const call = thread.invoke(fn.name, eventJson, timeoutMs, options.invocationKey);
+        resultJson =
+          (await call.result.catch((payload: LambdaErrorPayload) =>
+            Promise.reject(new LambdaFunctionError(payload)),
+          )) ?? 'null';
       } else {
+        const deadline = Date.now() + timeoutMs;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(
+              new LambdaFunctionError({
+                errorType: 'Sandbox.Timedout',
+                errorMessage: `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+                trace: [],
+              }),
+            );
+          }, timeoutMs);
+        });
         const handler = fn.handler as LambdaHandler<never>;
-        const context = this.contextFor(fn, deadline);
+        const context = this.contextFor(fn, deadline, options.invocationKey);
         const payload = JSON.parse(eventJson) as never;
         try {
           const result = await Promise.race([
@@ -263,8 +255,8 @@ export class FunctionRegistry {
     }
   }
 
-  private contextFor(fn: RegisteredFunction, deadline: number): Context {
-    const requestId = randomUUID();
+  private contextFor(fn: RegisteredFunction, deadline: number, invocationKey: string | undefined): Context {
+    const requestId = requestIdFor(invocationKey);
     const unsupported = (): never => {
       throw new Error('context.done/fail/succeed are not supported: return or throw from an async handler');
     };

@@ -59,7 +59,6 @@ export class FunctionThread {
     });
   }
 
-  /** The id the next request gets (an invocation's id, to abandon it). */
   private send(message: RequestBody, id = this.nextId++): Promise<Extract<FunctionThreadReply, { ok: true }>> {
     if (this.closed) {
       return Promise.reject({
@@ -86,31 +85,23 @@ export class FunctionThread {
    * Calls the function on one of its instances; resolves with the result's
    * JSON (undefined for an undefined result). `invocationKey` is the
    * invocation's identity that a re-run after a crash shares (the handler runs
-   * inside `withInvocationKey`). `abandon()` retires the instance (after a timeout).
+   * inside `withInvocationKey`). The instance that takes it times it: past
+   * `timeoutMs` it rejects with `Sandbox.Timedout` and the instance is retired.
    */
   invoke(
     functionName: string,
     eventJson: string,
-    deadline: number,
+    timeoutMs: number,
     invocationKey?: string,
-  ): { result: Promise<string | undefined>; abandon: () => void } {
-    const id = this.nextId++;
+  ): { result: Promise<string | undefined> } {
     const request = {
       type: 'invoke',
       functionName,
       eventJson,
-      deadline,
+      timeoutMs,
       ...(invocationKey !== undefined && { invocationKey }),
     } as const;
-    return {
-      result: this.send(request, id).then((r) => r.resultJson),
-      abandon: () => {
-        const waiter = this.pending.get(id);
-        this.pending.delete(id);
-        waiter?.reject({ errorType: 'Sandbox.Timedout', errorMessage: 'abandoned', trace: [] });
-        void this.send({ type: 'abandon', invocationId: id }).catch(() => undefined);
-      },
-    };
+    return { result: this.send(request).then((r) => r.resultJson) };
   }
 
   async stats(): Promise<Record<string, InstanceStats>> {

@@ -3,10 +3,9 @@
  * registered by module (function-instances.ts), called the way the Lambda
  * Node.js runtime calls a handler. Loaded through function-thread.worker.mjs.
  */
-import { randomUUID } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
+import { requestIdFor, tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
 import { FunctionInstances } from './function-instances.ts';
 import {
   toLambdaErrorPayload,
@@ -26,8 +25,8 @@ const unsupported = (): never => {
   throw new Error('context.done/fail/succeed are not supported: return or throw from an async handler');
 };
 
-function contextFor(fn: FunctionInstances, deadline: number): Context {
-  const requestId = randomUUID();
+function contextFor(fn: FunctionInstances, deadline: number, invocationKey: string | undefined): Context {
+  const requestId = requestIdFor(invocationKey);
   const { functionName, functionArn, memoryLimitInMB } = fn.spec;
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -54,10 +53,31 @@ function functionNamed(name: string): FunctionInstances {
 async function invoke(request: InvokeRequest): Promise<string | undefined> {
   const fn = functionNamed(request.functionName);
   return fn.invoke(request.id, async (handler) => {
+    // The timeout runs from here, as on Lambda: the wait for a free instance is not part of it.
+    const deadline = Date.now() + request.timeoutMs;
     const event = JSON.parse(request.eventJson) as unknown;
-    const context = contextFor(fn, request.deadline);
-    const result = await withInvocationKey(request.invocationKey, () => handler(event, context));
-    return result === undefined ? undefined : JSON.stringify(result);
+    const context = contextFor(fn, deadline, request.invocationKey);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Lambda resets a timed-out environment: the instance is never used again.
+        fn.abandon(request.id);
+        reject(
+          Object.assign(new Error(`Task timed out after ${(request.timeoutMs / 1000).toFixed(2)} seconds`), {
+            name: 'Sandbox.Timedout',
+          }),
+        );
+      }, request.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([
+        withInvocationKey(request.invocationKey, () => handler(event, context)),
+        timedOut,
+      ]);
+      return result === undefined ? undefined : JSON.stringify(result);
+    } finally {
+      clearTimeout(timer);
+    }
   });
 }
 
@@ -75,9 +95,6 @@ async function handle(request: FunctionThreadRequest): Promise<FunctionThreadRep
         const resultJson = await invoke(request);
         return { id: request.id, ok: true, ...(resultJson !== undefined && { resultJson }) };
       }
-      case 'abandon':
-        for (const fn of functions.values()) fn.abandon(request.invocationId);
-        return { id: request.id, ok: true };
       case 'stats':
         return {
           id: request.id,
