@@ -8,6 +8,10 @@ import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { loadLogger } from '../src/lambda/load-logger.ts';
+import { loadOnce } from '../src/load-once.ts';
+
+/** Powertools idempotency (and the SDK clients it uses), imported on the EXPRESS path only. */
+const oncePerTicket = loadOnce(() => import('../src/lambda/once-per-ticket.ts'));
 
 /**
  * `PublishResult`: records the prediction for the review page (DynamoDB),
@@ -20,7 +24,7 @@ export const handler = async (event: unknown, context: Context): Promise<unknown
   const input = parseStepInput(publishInput, event, 'PublishResult');
   if (config().CLASSIFY_WORKFLOW_TYPE !== 'EXPRESS') return publish(input);
   // Powertools idempotency (and the SDK clients it uses) load only on the EXPRESS path.
-  const { firstOutcome } = await import('../src/lambda/once-per-ticket.ts');
+  const { firstOutcome } = await oncePerTicket();
   return firstOutcome(input.ticket.ticketId, context, () => publish(input));
 };
 

@@ -9,6 +9,10 @@ import { loadHandlerContext } from '../src/lambda/load-context.ts';
 import { TicketConflictError } from '../src/storage/errors.ts';
 import { withTransientErrors } from '../src/aws/errors.ts';
 import { loadLogger } from '../src/lambda/load-logger.ts';
+import { loadOnce } from '../src/load-once.ts';
+
+/** Powertools idempotency (and the SDK clients it uses), imported on the EXPRESS path only. */
+const oncePerTicket = loadOnce(() => import('../src/lambda/once-per-ticket.ts'));
 
 /**
  * The failure path of `classify-ticket`: records why the ticket could not be
@@ -22,7 +26,7 @@ export const handler = async (event: unknown, context: Context): Promise<FailedM
   const input = parseStepInput(recordFailureInput, event, 'RecordFailure');
   if (config().CLASSIFY_WORKFLOW_TYPE !== 'EXPRESS') return recordFailure(input);
   // Powertools idempotency (and the SDK clients it uses) load only on the EXPRESS path.
-  const { firstOutcome } = await import('../src/lambda/once-per-ticket.ts');
+  const { firstOutcome } = await oncePerTicket();
   const first = (await firstOutcome(input.ticket.ticketId, context, () => recordFailure(input))) as
     | ClassifiedMessage
     | FailedMessage;

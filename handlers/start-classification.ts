@@ -14,6 +14,13 @@ import { isAwsError, withTransientErrors } from '../src/aws/errors.ts';
 import { loadAwsClients } from '../src/lambda/load-clients.ts';
 import { loadLogger } from '../src/lambda/load-logger.ts';
 import { cutText } from '../src/contracts/cut-text.ts';
+import { loadOnce } from '../src/load-once.ts';
+
+/** Powertools idempotency (and the SDK clients it uses), imported on the EXPRESS path only. */
+const oncePerTicket = loadOnce(() => import('../src/lambda/once-per-ticket.ts'));
+
+/** The Step Functions commands, imported with the first ticket that starts an execution. */
+const sfnCommands = loadOnce(() => import('@aws-sdk/client-sfn'));
 
 /** The original body kept in a rejection (as JSON in UTF-8), so the record always fits in an SQS message. */
 const ORIGINAL_BODY_LIMIT_BYTES = 64 * 1024;
@@ -76,7 +83,7 @@ async function startExpress(
 ): Promise<void> {
   const { ticket } = input;
   // Powertools idempotency (and the SDK clients it uses) load only on the EXPRESS path.
-  const { claimTicket } = await import('../src/lambda/once-per-ticket.ts');
+  const { claimTicket } = await oncePerTicket();
   const claim = await withTransientErrors(
     claimTicket(
       { ticketId: ticket.ticketId, messageId: record.messageId, contentSha256: input.contentSha256 ?? '' },
@@ -98,7 +105,7 @@ async function startExpress(
       ticket.ticketId,
     );
   const { sfn } = await loadAwsClients();
-  const commands = await import('@aws-sdk/client-sfn');
+  const commands = await sfnCommands();
   await withTransientErrors(
     sfn.send(
       new commands.StartExecutionCommand({
@@ -135,7 +142,7 @@ async function startOne(record: SQSRecord, context?: Context): Promise<void> {
   if (settings.CLASSIFY_WORKFLOW_TYPE === 'EXPRESS')
     return startExpress(record, input, name, context ?? NO_CONTEXT, receivedAt);
   const { sfn } = await loadAwsClients();
-  const commands = await import('@aws-sdk/client-sfn');
+  const commands = await sfnCommands();
   try {
     await sfn.send(new commands.StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   } catch (error) {

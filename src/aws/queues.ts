@@ -1,4 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { loadOnce } from '../load-once.ts';
+
+/** The SQS commands, imported with the first message (see sendJson). */
+const sqsCommands = loadOnce(() => import('@aws-sdk/client-sqs'));
 
 /**
  * JSON that SQS accepts whatever the strings in it hold. SQS takes only the
@@ -29,7 +33,7 @@ export async function sendJson(
   message: unknown,
   attributes: Record<string, string> = {},
 ): Promise<string | undefined> {
-  const commands = await import('@aws-sdk/client-sqs');
+  const commands = await sqsCommands();
   const result = await sqs.send(
     new commands.SendMessageCommand({
       QueueUrl: queueUrl,

@@ -1,4 +1,7 @@
+import { loadOnce } from '../load-once.ts';
 import type { HandlerContext } from './context.ts';
+
+const contextModule = loadOnce(() => import('./context.ts'));
 
 /**
  * The handler context (`handlerContext()`: the stores, the model cache and
@@ -9,5 +12,5 @@ import type { HandlerContext } from './context.ts';
  * not, so `loadAwsClients` has a module of its own: load-clients.ts.)
  */
 export async function loadHandlerContext(): Promise<HandlerContext> {
-  return (await import('./context.ts')).handlerContext();
+  return (await contextModule()).handlerContext();
 }

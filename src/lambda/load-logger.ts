@@ -1,4 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { loadOnce } from '../load-once.ts';
+
+const loggerModule = loadOnce(() => import('./logger.ts'));
 
 /**
  * The Powertools logger (`logger.ts`), imported with the first line a
@@ -7,5 +10,5 @@ import type { Logger } from '@aws-lambda-powertools/logger';
  * reasoning about the SDK clients).
  */
 export async function loadLogger(): Promise<Logger> {
-  return (await import('./logger.ts')).logger;
+  return (await loggerModule()).logger;
 }

@@ -35,6 +35,10 @@ export const SHARED_MODULES: readonly { readonly path: string; readonly why: str
   { path: 'src/model-store/', why: 'the model store and registry classes (objects made per instance)' },
   { path: 'src/aws/errors.ts', why: 'isAwsError and withTransientErrors: functions of the error they are given' },
   { path: 'src/aws/set-fields.ts', why: 'a pure DynamoDB expression builder' },
-  { path: 'src/aws/queues.ts', why: 'sendJson and toSqsJson: they use the client they are given' },
+  {
+    path: 'src/aws/queues.ts',
+    why: 'sendJson and toSqsJson: they use the client they are given (the SQS commands they load once are a package, shared anyway)',
+  },
+  { path: 'src/load-once.ts', why: 'loadOnce: a function; what it loads is kept by the module that calls it' },
   { path: 'src/lambda/model-cache.ts', why: 'the model cache class (each handler context has its own cache)' },
 ];
