@@ -2,7 +2,7 @@
  * `npm run bench:scale`: how training time and memory grow with the number of
  * tickets, and whether the retraining steps fit in Lambda at a million.
  *
- * 1. **Training per size.** The default profile (`linear-svm-char`) and
+ * 1. **Training per size.** The default profile (`DEFAULT_PROFILE`) and
  *    `reference` are trained on 50k, 200k, 500k and 1M synthetic tickets made
  *    from the Endava training rows (`bench/synthetic-tickets.ts`: new word
  *    combinations and new word forms, so the vocabulary grows by Heaps' law as
@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { table } from '../src/cli/output.ts';
 import { MODEL_FILES, packageModel, type ModelManifest, type PackagedModel } from '../src/model/artifact.ts';
-import { PROFILES, isProfileName, type ProfileName } from '../src/model/profiles.ts';
+import { DEFAULT_PROFILE, PROFILES, isProfileName, type ProfileName } from '../src/model/profiles.ts';
 import { trainModel } from '../src/model/train.ts';
 import { createSolverPool } from '../src/training/solver-pool.ts';
 import { tokenize } from '../src/text/tokenize.ts';
@@ -49,7 +49,7 @@ const DEFAULT_SIZES = '50000,200000,500000,1000000';
 const program = new Command('bench:scale')
   .description('training time and peak memory at 50k-1M tickets, and the retraining steps against their Lambda limits')
   .option('--sizes <list>', 'training set sizes (0: none)', DEFAULT_SIZES)
-  .option('--profiles <list>', 'profiles trained at each size', 'linear-svm-char,reference')
+  .option('--profiles <list>', 'profiles trained at each size', `${DEFAULT_PROFILE},reference`)
   .option('--threads <n>', 'solver threads (1: single-core figures)', '1')
   .option('--steps <rows>', 'training rows of the retraining-steps run (0: skip it)', '1000000')
   .option('--seed <n>', 'seed of the synthetic tickets', '1')
