@@ -40,6 +40,7 @@ import { trainCandidate } from '../src/retraining/retrain.ts';
 import { evaluateCandidate } from '../src/retraining/evaluate.ts';
 import type { FeedbackEntry } from '../src/storage/feedback.ts';
 import { FUNCTION_TIMEOUT_SECONDS } from '../src/workflows/catalog.ts';
+import { InMemoryObjects } from '../test/support/fakes.ts';
 import { loadDataset } from './datasets.ts';
 import { hasDataset } from './datasets.ts';
 import { saveBenchResult } from './results.ts';
@@ -113,23 +114,7 @@ const feedbackItemsFor = (rows: number, baseTrainRows: number) =>
   Math.max(0, Math.round((rows - baseTrainRows) / (1 - HOLDOUT_SHARE)));
 
 /** A model bucket in memory: objects as bytes (what S3 returns), model versions as their files. */
-class MemoryBucket {
-  readonly objects = new Map<string, Uint8Array>();
-  async getObject(key: string): Promise<Uint8Array> {
-    const bytes = this.objects.get(key);
-    if (!bytes) throw new Error(`no object ${key}`);
-    return bytes;
-  }
-  async putObject(key: string, body: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
-    this.objects.set(
-      key,
-      typeof body === 'string'
-        ? new TextEncoder().encode(body)
-        : body instanceof Uint8Array
-          ? body
-          : new Uint8Array(Buffer.concat(body)),
-    );
-  }
+class MemoryBucket extends InMemoryObjects {
   async put(model: PackagedModel): Promise<void> {
     for (const [file, bytes] of Object.entries(model.files))
       this.objects.set(`models/${model.manifest.version}/${file}`, bytes);

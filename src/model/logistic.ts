@@ -1,29 +1,5 @@
 import { seededRandom, shuffleInPlace } from './random.ts';
-import type { SparseMatrix } from './sparse.ts';
-
-/**
- * What the logistic solver reads and writes of a one-vs-rest problem: the
- * fields of `OneVsRestProblem` (linear-svm.ts) it uses, by shape, so that
- * this module needs nothing from that one.
- */
-export interface LogisticProblem {
-  readonly x: SparseMatrix;
-  readonly y: Int32Array;
-  readonly classes: number;
-  readonly fitRows: Int32Array;
-  readonly sqNorm: Float64Array;
-  readonly cPositive: Float64Array;
-  readonly cNegative: number;
-  readonly tolerance: number;
-  readonly maxEpochs: number;
-  readonly biasValue: number;
-  readonly seed: number;
-  readonly warmStart: Float64Array | undefined;
-  readonly weights: Float32Array;
-  readonly dual: Float64Array;
-  readonly epochs: Int32Array;
-  readonly visits: Float64Array;
-}
+import type { OneVsRestProblem } from './one-vs-rest-problem.ts';
 
 /** Inner Newton steps per coordinate at most (liblinear's `max_inner_iter`). */
 const MAX_INNER = 100;
@@ -47,7 +23,7 @@ const MAX_INNER = 100;
  * The stopping tolerance is liblinear's for this solver: the largest gradient
  * of a sub-problem in an epoch.
  */
-export function solveLogisticClasses(problem: LogisticProblem, first: number, count: number): void {
+export function solveLogisticClasses(problem: OneVsRestProblem, first: number, count: number): void {
   const { x, y, fitRows, sqNorm, warmStart, biasValue, tolerance, maxEpochs } = problem;
   const { cols, indptr, indices, data } = x;
   const valueScale = x.valueScale ?? 1;
