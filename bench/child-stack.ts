@@ -18,6 +18,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { parseConfig } from '../src/config.ts';
 import { stackFilePath, type StackFile } from '../src/local-stack/stack-file.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
+import { SEMI_SPACE_MB } from '../src/local/heap.ts';
 
 export interface ChildStack {
   readonly process: ChildProcess;
@@ -59,6 +60,7 @@ export async function startChildStack(
   const child = spawn(
     process.execPath,
     [
+      `--max-semi-space-size=${SEMI_SPACE_MB}`, // as npm start
       projectPath('bin/triage.mjs'),
       'start',
       '--data-dir',

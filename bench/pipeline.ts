@@ -36,6 +36,7 @@ import { bootstrapModel } from '../src/operations/bootstrap.ts';
 import { DURABILITY_LEVELS, type Durability } from '../src/local/journal.ts';
 import { createStores } from '../src/storage/stores.ts';
 import { startLocalStack } from '../src/local-stack/local-stack.ts';
+import { SEMI_SPACE_MB } from '../src/local/heap.ts';
 import { projectPath } from '../src/workflows/catalog.ts';
 import { saveBenchResult } from './results.ts';
 
@@ -84,6 +85,7 @@ if (opts.durability === undefined && !opts.inMemory) {
       const child = spawnSync(
         process.execPath,
         [
+          `--max-semi-space-size=${SEMI_SPACE_MB}`, // as npm start
           projectPath('bin/run-ts.mjs'),
           projectPath('bench/pipeline.ts'),
           '--durability',

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // The `triage` command. Runs the CLI compiled to JavaScript (dist/cli/, built
 // by scripts/build-cli.mjs on `npm install`), so nothing is transpiled at
 // start. When a file it was built from changed since, it rebuilds first

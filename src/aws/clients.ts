@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config, type Config } from '../config.ts';
-import { localClientSettings, type LocalClientService } from './loopback-client-settings.ts';
+import { localClientSettings, withoutUserAgent, type LocalClientService } from './loopback-client-settings.ts';
 
 /**
  * The AWS SDK v3 clients, one of each per process (reused across Lambda
@@ -43,11 +43,15 @@ export function createAwsClients(from: EndpointSettings): AwsClients {
     ...localClientSettings(service, endpoint),
   });
   const s3 = from.AWS_ENDPOINT_URL_S3 ?? from.AWS_ENDPOINT_URL;
-  const dynamo = new DynamoDBClient(settings('dynamodb', from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL));
+  const sqs = from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL;
+  const sfn = from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL;
+  const dynamoEndpoint = from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL;
+  // DynamoDB keeps its User-Agent middleware: Powertools idempotency adds its own relative to it.
+  const dynamo = new DynamoDBClient(settings('dynamodb', dynamoEndpoint));
   return {
     s3: new S3Client({ ...settings('s3', s3), forcePathStyle: s3 !== undefined }),
-    sqs: new SQSClient(settings('sqs', from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL)),
-    sfn: new SFNClient(settings('sfn', from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL)),
+    sqs: withoutUserAgent(new SQSClient(settings('sqs', sqs)), sqs),
+    sfn: withoutUserAgent(new SFNClient(settings('sfn', sfn)), sfn),
     dynamo,
     documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
   };

@@ -21,6 +21,14 @@
  *   `DynamoDBDocumentClient` shares its client's config, and its commands
  *   ignore the command passed to a cached handler (lib-dynamodb), so a cached
  *   handler would send the first command again.
+ * - **Endpoint rules per call** (`endpointProvider`): for SQS, Step Functions
+ *   and DynamoDB a configured endpoint is the endpoint, whatever the
+ *   operation, so the rule set is not evaluated for every request. (S3 keeps
+ *   its rules: they put the bucket into the path.)
+ * - **The User-Agent header** (`withoutUserAgent`, SQS and Step Functions):
+ *   built per request from the SDK's feature flags; the local servers never
+ *   read it. (DynamoDB keeps it: Powertools idempotency places its own
+ *   middleware relative to it, and does not work without.)
  *
  * It lives with the SDK clients (not in `src/local`): production code builds
  * its clients with it (`createAwsClients`), and production code never imports
@@ -95,5 +103,25 @@ export function localClientSettings(
     ...(service === 'sqs' && { md5: false }),
     // S3 is off the hot path (models are cached) and its uploads rely on signed payload headers.
     ...(service !== 's3' && { signer: unsignedLocalSigner }),
+    ...(service !== 's3' && { endpointProvider: fixedEndpoint(endpoint!) }),
   };
+}
+
+/** An endpoint provider that answers `endpoint` for every request (no rule set). */
+function fixedEndpoint(endpoint: string): () => { url: URL } {
+  return () => ({ url: new URL(endpoint) });
+}
+
+/** The part of an SDK client whose middleware can be removed. */
+interface ClientWithMiddleware {
+  middlewareStack: { remove(name: string): boolean };
+}
+
+/**
+ * Removes the User-Agent middleware from a client of a loopback endpoint (see
+ * above); leaves any other client as it is. Returns the client.
+ */
+export function withoutUserAgent<C extends ClientWithMiddleware>(client: C, endpoint: string | undefined): C {
+  if (isLoopbackEndpoint(endpoint)) client.middlewareStack.remove('getUserAgentMiddleware');
+  return client;
 }

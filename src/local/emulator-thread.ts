@@ -29,6 +29,7 @@ import {
   type WorkerInit,
   type WorkerReady,
 } from './emulator-protocol.ts';
+import { WORKER_RESOURCE_LIMITS } from './heap.ts';
 
 const SYNC_TIMEOUT_MS = 30_000;
 
@@ -43,6 +44,7 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
     workerData: init,
     transferList: [workerSyncPort],
     name: 'local-emulators',
+    resourceLimits: WORKER_RESOURCE_LIMITS,
   });
 
   const ready = await new Promise<WorkerReady>((resolve, reject) => {

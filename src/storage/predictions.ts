@@ -1,5 +1,11 @@
 import { isAwsError } from '../aws/errors.ts';
-import { GetCommand, UpdateCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { setFields } from '../aws/set-fields.ts';
 import type { CategoryProbability } from '../model/linear.ts';
 import type { ReviewReason, Route } from '../model/routing.ts';
@@ -71,9 +77,20 @@ export class PredictionStore {
    * step writes the same item again); refuses to overwrite another execution's.
    */
   async record(record: Omit<TicketRecord, 'listKey'>): Promise<void> {
-    // An update, not a put: a step re-run by the same execution (a retry, or an execution restarted
-    // after a crash) must not erase feedback given meanwhile.
-    const { ticketId, ...fields } = { ...record, listKey: RECENT_LIST_KEY };
+    const item = { ...record, listKey: RECENT_LIST_KEY };
+    // A ticket's first record, the common case: a put that only a new item passes (one short
+    // condition for DynamoDB to evaluate, no update expression).
+    try {
+      await this.documents.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(ticketId)' }),
+      );
+      return;
+    } catch (error) {
+      if (!isAwsError(error, 'ConditionalCheckFailedException')) throw error;
+    }
+    // The item exists. An update, not a put: a step re-run by the same execution (a retry, or an
+    // execution restarted after a crash) must not erase feedback given meanwhile.
+    const { ticketId, ...fields } = item;
     const update = setFields(fields);
     try {
       await this.documents.send(

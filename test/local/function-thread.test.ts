@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { WORKER_RESOURCE_LIMITS } from '../../src/local/heap.ts';
 import { INVOCATION_HEADER } from '../../src/local/invocation-identity.ts';
 import { FunctionRegistry, LambdaFunctionError } from '../../src/local/lambda/function-registry.ts';
 import { fixture } from './helpers.ts';
@@ -19,6 +20,7 @@ describe('Lambda functions registered by module (instances in worker threads)', 
       functionName: 'double',
       onMainThread: false,
       setting: 'set after start',
+      youngGenerationMb: WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb,
     });
     expect(result.remainingMs).toBeGreaterThan(4000);
     expect(await functions.invokeJson('double', '{"n":1}')).toMatchObject({

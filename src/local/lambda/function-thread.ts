@@ -19,6 +19,7 @@ import type {
   InstanceStats,
   LambdaErrorPayload,
 } from './function-protocol.ts';
+import { WORKER_RESOURCE_LIMITS } from '../heap.ts';
 
 type Pending = {
   resolve: (reply: Extract<FunctionThreadReply, { ok: true }>) => void;
@@ -37,6 +38,7 @@ export class FunctionThread {
     this.worker = new Worker(new URL('./function-thread.worker.mjs', import.meta.url), {
       env: SHARE_ENV,
       name: 'local-lambda',
+      resourceLimits: WORKER_RESOURCE_LIMITS,
       workerData: data,
     });
     this.worker.on('message', (reply: FunctionThreadReply) => {
