@@ -65,6 +65,8 @@ export interface TrainingInput {
    * {@link withMixedRows}.
    */
   readonly outlierExposure?: OutlierExposureOptions | false;
+  /** Keep the validation rows' raw score vectors in {@link TrainedModel.validationScores} (default false). */
+  readonly keepValidationScores?: boolean;
 }
 
 /** What the validation split decided. */
@@ -96,6 +98,12 @@ export interface TrainedModel {
    * fitted on them): enough to fit another policy without training again.
    */
   readonly validationPredictions: readonly ValidationPrediction[];
+  /**
+   * With {@link TrainingInput.keepValidationScores}: those rows' raw score
+   * vectors and their indices in the training rows (same order), for
+   * benchmarks that study other unknown signals.
+   */
+  readonly validationScores?: { readonly scores: readonly Float64Array[]; readonly rows: Int32Array };
   readonly timings: { readonly preprocessMs: number; readonly validateMs: number; readonly fitMs: number };
 }
 
@@ -506,6 +514,7 @@ export async function trainModel(input: TrainingInput): Promise<TrainedModel> {
     fittedFeatures: { words: features.wordFeatures, characters: x.cols - features.wordFeatures },
     validation,
     validationPredictions,
+    ...(input.keepValidationScores && { validationScores: { scores: holdoutScores, rows: holdout } }),
     timings: { preprocessMs: t1 - t0, validateMs, fitMs: t2 - t1 - validateMs },
   };
 }

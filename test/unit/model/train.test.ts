@@ -66,4 +66,20 @@ describe('trainModel routing', async () => {
     expect(open.routing.unknown?.inScopeRate).toBeLessThanOrEqual(0.1);
     expect(open.routing.unknown?.inScopeRate).toBeGreaterThan(0.05);
   });
+
+  it("keeps the validation rows' score vectors only when asked, aligned with the validation predictions", async () => {
+    expect(model.validationScores).toBeUndefined();
+    const kept = await trainModel({ texts, labels, profile: PROFILES['linear-svm'], keepValidationScores: true });
+    const { scores, rows } = kept.validationScores!;
+    expect(scores).toHaveLength(kept.validationPredictions.length);
+    expect(rows).toHaveLength(kept.validationPredictions.length);
+    expect(new Set(rows).size).toBe(rows.length);
+    kept.validationPredictions.forEach((p, i) => {
+      const s = scores[i]!;
+      const best = s.indexOf(Math.max(...s));
+      expect(kept.classifier.labels[best]).toBe(p.category);
+      expect(s[best]).toBeCloseTo(p.maxScore, 12);
+      expect(p.correct).toBe(labels[rows[i]!] === p.category);
+    });
+  });
 });
