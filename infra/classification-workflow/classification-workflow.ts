@@ -96,8 +96,8 @@ const STEPS = WORKFLOWS['classify-ticket'].functions;
  * | start-classification | consume the input queue; StartExecution on this state machine; DescribeExecution on its executions (STANDARD only); SendMessage to the rejected queue; item actions on the idempotency table (EXPRESS: the ticket's claim) |
  * | pin-model-version | GetItem on the models table |
  * | preprocess-ticket, vectorize-ticket, predict-category | GetObject under `models/` (and ListBucket of that prefix) |
- * | publish-result | UpdateItem on the predictions table (the record is an update, so feedback given meanwhile survives a retried step); SendMessage to the output queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
- * | record-failure | UpdateItem on the predictions table; SendMessage to the rejected queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
+ * | publish-result | PutItem (a ticket's first record, conditional on the item being new) and UpdateItem (a retried step's: the update keeps feedback given meanwhile) on the predictions table; SendMessage to the output queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
+ * | record-failure | PutItem and UpdateItem on the predictions table (as publish-result); SendMessage to the rejected queue; item actions on the idempotency table (EXPRESS: the ticket's first outcome) |
  *
  * Logging never includes ticket text: the Lambdas log ids (Powertools), and the
  * state machine logs without execution data (STANDARD: level ERROR, i.e. only
@@ -185,7 +185,7 @@ export class ClassificationWorkflow extends Construct {
         ...oncePerTicket,
       },
     });
-    tables.grant(publish.role, 'predictions', ['dynamodb:UpdateItem']);
+    tables.grant(publish.role, 'predictions', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     allowIdempotencyRecords(publish);
     allowSend(publish, queues.output.queueArn);
 
@@ -200,7 +200,7 @@ export class ClassificationWorkflow extends Construct {
         ...oncePerTicket,
       },
     });
-    tables.grant(recordFailure.role, 'predictions', ['dynamodb:UpdateItem']);
+    tables.grant(recordFailure.role, 'predictions', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     allowIdempotencyRecords(recordFailure);
     allowSend(recordFailure, queues.rejected.queueArn);
 

@@ -35,6 +35,9 @@
  * the emulator. The local runtime imports it from here for its own clients.
  */
 
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+
 /** The part of the SDK's HttpRequest a signer touches. */
 interface SignableRequest {
   headers: Record<string, string>;
@@ -112,16 +115,11 @@ function fixedEndpoint(endpoint: string): () => { url: URL } {
   return () => ({ url: new URL(endpoint) });
 }
 
-/** The part of an SDK client whose middleware can be removed. */
-interface ClientWithMiddleware {
-  middlewareStack: { remove(name: string): boolean };
-}
-
 /**
  * Removes the User-Agent middleware from a client of a loopback endpoint (see
  * above); leaves any other client as it is. Returns the client.
  */
-export function withoutUserAgent<C extends ClientWithMiddleware>(client: C, endpoint: string | undefined): C {
+export function withoutUserAgent<C extends SQSClient | SFNClient>(client: C, endpoint: string | undefined): C {
   if (isLoopbackEndpoint(endpoint)) client.middlewareStack.remove('getUserAgentMiddleware');
   return client;
 }

@@ -435,7 +435,7 @@ describe('least privilege: the exact actions of every role', () => {
     ]);
   });
 
-  it('publish-result: UpdateItem predictions + SendMessage output; record-failure: UpdateItem predictions + SendMessage rejected', () => {
+  it('publish-result: PutItem + UpdateItem predictions, SendMessage output; record-failure: the same on predictions, SendMessage rejected', () => {
     const predictions = arnOf(s.stack.tables.table('predictions'));
     // UpdateItem on the idempotency table too: the ticket's first outcome (EXPRESS).
     const idempotency = arnOf(s.stack.tables.table('idempotency'));
@@ -450,8 +450,17 @@ describe('least privilege: the exact actions of every role', () => {
       predictions,
       idempotency,
     ]);
+    // PutItem on predictions: a ticket's first record (conditional on the item being new).
+    for (const handler of ['publish-result', 'record-failure'])
+      expect(allowing(statementsOf(handler), 'dynamodb:PutItem').flatMap(resourcesOf)).toEqual([
+        predictions,
+        idempotency,
+      ]);
+    expect(allowing(statementsOf('start-classification'), 'dynamodb:PutItem').flatMap(resourcesOf)).toEqual([
+      idempotency,
+    ]);
     for (const handler of ['publish-result', 'record-failure', 'start-classification'])
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'])
+      for (const action of ['dynamodb:GetItem', 'dynamodb:DeleteItem'])
         expect(allowing(statementsOf(handler), action).flatMap(resourcesOf)).toEqual([idempotency]);
     expect(allowing(statementsOf('record-failure'), 'sqs:SendMessage').flatMap(resourcesOf)).toEqual([
       arnOf(s.stack.queues.rejected),
