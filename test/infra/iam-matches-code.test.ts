@@ -166,6 +166,7 @@ const PACKAGES_WITHOUT_AWS_CALLS: readonly { readonly name: string | RegExp; rea
     reason: 'JMESPath of Powertools idempotency (finds the key in the payload).',
   },
   { name: 'zod', reason: 'Validation.' },
+  { name: 'to-fast-properties', reason: "Changes how V8 stores the local SDK clients' config object; no I/O." },
   { name: 'natural', reason: 'Stemmers (lazy chunks).' },
   { name: 'stopwords-iso', reason: 'Stop word lists (a dependency of natural).' },
   { name: 'bowser', reason: 'User agent parsing in the SDK.' },
