@@ -51,7 +51,6 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { argmax } from '../src/model/linear.ts';
 import { linearClassifier } from '../src/model/linear.ts';
-import { chooseHeldOutCategories } from '../src/model/open-set.ts';
 import {
   DEFAULT_PROFILE,
   isProfileName,
@@ -60,12 +59,14 @@ import {
   type ProfileName,
 } from '../src/model/profiles.ts';
 import { seededRandom } from '../src/model/random.ts';
+import { thresholdForCost } from '../src/model/routing.ts';
 import type { SparseVector } from '../src/model/sparse.ts';
 import { tfidfVectorizer } from '../src/model/tfidf.ts';
-import { stratifiedHoldout, trainModel } from '../src/model/train.ts';
+import { trainModel } from '../src/model/train.ts';
 import { createPreprocessor } from '../src/text/preprocess.ts';
 import { percent, table } from '../src/cli/output.ts';
 import { hasDataset, isDatasetName, loadDataset, type DatasetName } from './datasets.ts';
+import { pseudoUnknownSplit } from './pseudo-unknown.ts';
 
 const program = new Command('bench:open-set-signals')
   .option('--dataset <name>', 'endava or banking77', 'banking77')
@@ -283,20 +284,7 @@ function logSoftmax(s: Float64Array, scale: number): Float64Array {
 const results: SeedSignals[] = [];
 for (const seed of seeds) {
   const t0 = performance.now();
-  const heldOut = new Set(chooseHeldOutCategories(dataset.train.labels, held, seed));
-  const knownRows = dataset.train.labels.flatMap((l, i) => (heldOut.has(l) ? [] : [i]));
-  const pseudo = new Set(
-    chooseHeldOutCategories(
-      knownRows.map((i) => dataset.train.labels[i]!),
-      held,
-      seed + 1000,
-    ),
-  );
-  const inScope = knownRows.filter((i) => !pseudo.has(dataset.train.labels[i]!));
-  const pseudoRows = knownRows.filter((i) => pseudo.has(dataset.train.labels[i]!));
-  const labels = [...new Set(inScope.map((i) => dataset.train.labels[i]!))].sort();
-  const y = Int32Array.from(inScope, (i) => labels.indexOf(dataset.train.labels[i]!));
-  const { train, holdout } = stratifiedHoldout(y, labels.length, 0.2, seed);
+  const { pseudo, inScope, pseudoRows, train, holdout } = pseudoUnknownSplit(dataset.train.labels, held, seed);
   const trainTexts = Array.from(train, (s) => dataset.train.texts[inScope[s]!]!);
   const model = await trainModel({
     texts: trainTexts,
@@ -769,18 +757,6 @@ for (const [metaName, names] of metaSets) {
 }
 
 // ---- judging ----
-/** The product's cost rule (`fitUnknownRule` with a cost), on plain values. */
-function costThreshold(values: readonly number[], right: readonly boolean[]): number {
-  const order = values.map((v, i) => ({ v, right: right[i]! })).sort((a, b) => a.v - b.v);
-  let k = 0;
-  let flagged = 0;
-  for (let i = 0; i < order.length - 1; i++) {
-    flagged += order[i]!.right ? 1 : 0;
-    if (flagged > cost * order.length) break;
-    k = i + 1;
-  }
-  return order[k]!.v;
-}
 const rows: string[][] = [];
 for (const name of results[0]!.values.keys()) {
   const recall: number[] = [];
@@ -788,7 +764,7 @@ for (const name of results[0]!.values.keys()) {
   const atLoss: number[] = [];
   for (const r of results) {
     const s = r.values.get(name)!;
-    const below = costThreshold(s.v, r.validationRight);
+    const below = thresholdForCost(s.v, r.validationRight, cost);
     const n = s.j.length;
     const closed = r.judgeRight.filter(Boolean).length / n;
     const keptRight = s.j.filter((v, i) => r.judgeRight[i] && v >= below).length / n;

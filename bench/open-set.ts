@@ -37,11 +37,12 @@ import {
 } from '../src/model/profiles.ts';
 import { fitUnknownRule, signalValue, UNKNOWN_SIGNALS, type UnknownSignal } from '../src/model/routing.ts';
 import { tfidfVectorizer } from '../src/model/tfidf.ts';
-import { stratifiedHoldout, trainModel, type TrainedModel } from '../src/model/train.ts';
+import { trainModel, type TrainedModel } from '../src/model/train.ts';
 import type { OutlierExposureOptions } from '../src/model/outlier-exposure.ts';
 import { createPreprocessor } from '../src/text/preprocess.ts';
 import { percent, table } from '../src/cli/output.ts';
 import { hasDataset, isDatasetName, loadDataset, type DatasetName } from './datasets.ts';
+import { pseudoUnknownSplit } from './pseudo-unknown.ts';
 import { saveBenchResult } from './results.ts';
 
 const program = new Command('bench:open-set')
@@ -111,20 +112,7 @@ if (opts.choose) {
   const COSTS = [0.01, 0.015, 0.02, 0.025, 0.03];
   const found = new Map<string, { recall: number[]; loss: number[]; closed: number[] }>();
   for (const seed of seeds) {
-    const heldOut = new Set(chooseHeldOutCategories(dataset.train.labels, held, seed));
-    const knownRows = dataset.train.labels.flatMap((l, i) => (heldOut.has(l) ? [] : [i]));
-    const pseudo = new Set(
-      chooseHeldOutCategories(
-        knownRows.map((i) => dataset.train.labels[i]!),
-        held,
-        seed + 1000,
-      ),
-    );
-    const inScope = knownRows.filter((i) => !pseudo.has(dataset.train.labels[i]!));
-    const pseudoRows = knownRows.filter((i) => pseudo.has(dataset.train.labels[i]!));
-    const labels = [...new Set(inScope.map((i) => dataset.train.labels[i]!))].sort();
-    const y = Int32Array.from(inScope, (i) => labels.indexOf(dataset.train.labels[i]!));
-    const { train, holdout } = stratifiedHoldout(y, labels.length, 0.2, seed);
+    const { pseudo, inScope, pseudoRows, train, holdout } = pseudoUnknownSplit(dataset.train.labels, held, seed);
     for (const ratio of exposures) {
       const exposure = exposureOf(ratio);
       const model = await trainModel({

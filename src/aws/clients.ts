@@ -4,12 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config, type Config } from '../config.ts';
-import {
-  localClientSettings,
-  withFastConfig,
-  withoutUserAgent,
-  type LocalClientService,
-} from './loopback-client-settings.ts';
+import { localClientSettings, tuneLocalClient, type LocalClientService } from './loopback-client-settings.ts';
 
 /**
  * The AWS SDK v3 clients, one of each per process (reused across Lambda
@@ -51,12 +46,11 @@ export function createAwsClients(from: EndpointSettings): AwsClients {
   const sqs = from.AWS_ENDPOINT_URL_SQS ?? from.AWS_ENDPOINT_URL;
   const sfn = from.AWS_ENDPOINT_URL_SFN ?? from.AWS_ENDPOINT_URL;
   const dynamoEndpoint = from.AWS_ENDPOINT_URL_DYNAMODB ?? from.AWS_ENDPOINT_URL;
-  // DynamoDB keeps its User-Agent middleware: Powertools idempotency adds its own relative to it.
-  const dynamo = withFastConfig(new DynamoDBClient(settings('dynamodb', dynamoEndpoint)), dynamoEndpoint);
+  const dynamo = tuneLocalClient('dynamodb', new DynamoDBClient(settings('dynamodb', dynamoEndpoint)), dynamoEndpoint);
   return {
-    s3: withFastConfig(new S3Client({ ...settings('s3', s3), forcePathStyle: s3 !== undefined }), s3),
-    sqs: withFastConfig(withoutUserAgent(new SQSClient(settings('sqs', sqs)), sqs), sqs),
-    sfn: withFastConfig(withoutUserAgent(new SFNClient(settings('sfn', sfn)), sfn), sfn),
+    s3: tuneLocalClient('s3', new S3Client({ ...settings('s3', s3), forcePathStyle: s3 !== undefined }), s3),
+    sqs: tuneLocalClient('sqs', new SQSClient(settings('sqs', sqs)), sqs),
+    sfn: tuneLocalClient('sfn', new SFNClient(settings('sfn', sfn)), sfn),
     dynamo,
     documents: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
   };

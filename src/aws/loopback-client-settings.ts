@@ -25,19 +25,22 @@
  *   and DynamoDB a configured endpoint is the endpoint, whatever the
  *   operation, so the rule set is not evaluated for every request. (S3 keeps
  *   its rules: they put the bucket into the path.)
- * - **The User-Agent header** (`withoutUserAgent`, SQS and Step Functions):
+ * - **The User-Agent header** (`tuneLocalClient`, SQS and Step Functions):
  *   built per request from the SDK's feature flags; the local servers never
  *   read it. (DynamoDB keeps it: Powertools idempotency places its own
  *   middleware relative to it, and does not work without.)
+ * - **Dictionary-mode config** (`tuneLocalClient`): see there.
  *
  * It lives with the SDK clients (not in `src/local`): production code builds
  * its clients with it (`createAwsClients`), and production code never imports
  * the emulator. The local runtime imports it from here for its own clients.
  */
 
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import toFastProperties from 'to-fast-properties';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import toFastProperties from 'to-fast-properties';
 
 /** The part of the SDK's HttpRequest a signer touches. */
 interface SignableRequest {
@@ -111,34 +114,35 @@ export function localClientSettings(
   };
 }
 
-/** An endpoint provider that answers `endpoint` for every request (no rule set). */
+/** An endpoint provider that answers `endpoint` for every request (no rule set; the SDK's own resolvers share cached endpoints too). */
 function fixedEndpoint(endpoint: string): () => { url: URL } {
-  return () => ({ url: new URL(endpoint) });
+  const resolved = { url: new URL(endpoint) };
+  return () => resolved;
 }
 
 /**
- * Gives a loopback client's resolved config fast (non-dictionary) properties
- * in V8; leaves any other client as it is. Returns the client.
+ * What constructor settings cannot do for a client of a loopback endpoint;
+ * leaves any other client as it is. Returns the client.
  *
- * The SDK builds a client's config as one object literal of ~50 properties,
- * which V8 stores as a dictionary, and its middleware spreads that object
- * into a new one several times per request (`{ ...config, ...context }`):
- * ~13 µs per spread in dictionary mode, ~1 µs with fast properties. The
- * object keeps its identity (the middleware holds it); only V8's layout of
- * it changes (`to-fast-properties`: the object briefly serves as a
- * prototype, which V8 stores with fast properties). Measured with
- * `npm run bench:pipeline` (docs/benchmarks.md).
+ * - SQS and Step Functions clients lose the User-Agent middleware (see above).
+ * - The resolved config gets fast (non-dictionary) properties in V8. The SDK
+ *   builds it as one object literal of ~50 properties, which V8 stores as a
+ *   dictionary, and its middleware spreads that object into a new one several
+ *   times per request (`{ ...config, ...context }`): ~13 µs per spread in
+ *   dictionary mode, ~1 µs with fast properties. The object keeps its identity
+ *   (the middleware holds it); only V8's layout of it changes
+ *   (`to-fast-properties`: the object briefly serves as a prototype, which V8
+ *   stores with fast properties). Measured with `npm run bench:pipeline`
+ *   (docs/benchmarks.md).
  */
-export function withFastConfig<C extends { config: object }>(client: C, endpoint: string | undefined): C {
-  if (isLoopbackEndpoint(endpoint)) toFastProperties(client.config);
-  return client;
-}
-
-/**
- * Removes the User-Agent middleware from a client of a loopback endpoint (see
- * above); leaves any other client as it is. Returns the client.
- */
-export function withoutUserAgent<C extends SQSClient | SFNClient>(client: C, endpoint: string | undefined): C {
-  if (isLoopbackEndpoint(endpoint)) client.middlewareStack.remove('getUserAgentMiddleware');
+export function tuneLocalClient<C extends S3Client | SQSClient | SFNClient | DynamoDBClient>(
+  service: LocalClientService,
+  client: C,
+  endpoint: string | undefined,
+): C {
+  if (!isLoopbackEndpoint(endpoint)) return client;
+  if (service === 'sqs' || service === 'sfn')
+    (client as SQSClient | SFNClient).middlewareStack.remove('getUserAgentMiddleware');
+  toFastProperties(client.config);
   return client;
 }

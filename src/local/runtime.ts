@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { localClientSettings, withFastConfig, withoutUserAgent } from '../aws/loopback-client-settings.ts';
+import { localClientSettings, tuneLocalClient } from '../aws/loopback-client-settings.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT_ID, startEmulators, type Emulators } from './emulators.ts';
 import { startSqsEventSource, type SqsEventSourceMapping, type SqsEventSourceOptions } from './event-source-mapping.ts';
@@ -212,11 +212,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(service === 's3' || service === 'gateway' ? { forcePathStyle: true } : {}),
     });
     // The event-source mappings' client: plain HTTP to fauxqs without signing or MD5 work (see src/aws/loopback-client-settings.ts).
-    const sqsClient = withFastConfig(
-      withoutUserAgent(
-        new SQSClient({ ...clientConfig('sqs'), ...localClientSettings('sqs', endpoints.sqs) }),
-        endpoints.sqs,
-      ),
+    const sqsClient = tuneLocalClient(
+      'sqs',
+      new SQSClient({ ...clientConfig('sqs'), ...localClientSettings('sqs', endpoints.sqs) }),
       endpoints.sqs,
     );
     const eventSources = new Set<SqsEventSourceMapping>();

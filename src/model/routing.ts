@@ -251,6 +251,42 @@ function perCategoryThresholds(
   return out;
 }
 
+/** Values with their correctness, lowest value first. */
+function sortedByValue(
+  values: readonly number[],
+  correct: readonly boolean[],
+): { readonly value: number; readonly correct: boolean }[] {
+  return values.map((value, i) => ({ value, correct: correct[i]! })).sort((a, b) => a.value - b.value);
+}
+
+/** How many of the lowest rows (sorted) the rule's threshold sits above, for the budget. */
+function flaggedCount(
+  order: readonly { readonly correct: boolean }[],
+  budget: { readonly rate: number } | { readonly cost: number },
+): number {
+  const n = order.length;
+  if ('rate' in budget) return Math.min(Math.floor(budget.rate * n), n - 1);
+  let k = 0;
+  let right = 0;
+  const allowed = budget.cost * n;
+  for (let i = 0; i < n - 1; i++) {
+    right += order[i]!.correct ? 1 : 0;
+    if (right > allowed) break;
+    k = i + 1;
+  }
+  return k;
+}
+
+/**
+ * The unknown rule's threshold with a cost budget, on any signal's values
+ * (larger = more in scope): what {@link fitUnknownRule} fits, for signals
+ * outside {@link UNKNOWN_SIGNALS} (the open-set benchmarks).
+ */
+export function thresholdForCost(values: readonly number[], correct: readonly boolean[], cost: number): number {
+  const order = sortedByValue(values, correct);
+  return order[flaggedCount(order, { cost })]!.value;
+}
+
 /**
  * The unknown rule on in-scope validation predictions: flag the rows whose
  * `signal` is strictly below a threshold chosen so that at most `rate` of the
@@ -263,24 +299,12 @@ export function fitUnknownRule(
   signal: UnknownSignal,
   budget: { readonly rate: number } | { readonly cost: number },
 ): UnknownRule {
-  const order = rows
-    .map((r) => ({ value: signalValue(signal, r), correct: r.correct }))
-    .sort((a, b) => a.value - b.value);
+  const order = sortedByValue(
+    rows.map((r) => signalValue(signal, r)),
+    rows.map((r) => r.correct),
+  );
   const n = order.length;
-  // k = how many of the lowest rows are flagged; only cut between distinct values.
-  let k = 0;
-  if ('rate' in budget) {
-    k = Math.min(Math.floor(budget.rate * n), n - 1);
-  } else {
-    let right = 0;
-    const allowed = budget.cost * n;
-    for (let i = 0; i < n - 1; i++) {
-      right += order[i]!.correct ? 1 : 0;
-      if (right > allowed) break;
-      k = i + 1;
-    }
-  }
-  const below = order[k]!.value;
+  const below = order[flaggedCount(order, budget)]!.value;
   let flagged = 0;
   let flaggedRight = 0;
   for (const r of order) {

@@ -5,7 +5,7 @@ import {
   isLoopbackEndpoint,
   localClientSettings,
   unsignedLocalSigner,
-  withoutUserAgent,
+  tuneLocalClient,
 } from '../../../src/aws/loopback-client-settings.ts';
 
 describe('SDK client settings for the local servers', () => {
@@ -66,25 +66,25 @@ describe('SDK client settings for the local servers', () => {
     const client = (endpoint: string) =>
       new SQSClient({ region: 'eu-west-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const names = (c: SQSClient) => c.middlewareStack.identify().join(' ');
-    expect(names(withoutUserAgent(client('http://127.0.0.1:4567'), 'http://127.0.0.1:4567'))).not.toContain(
+    expect(names(tuneLocalClient('sqs', client('http://127.0.0.1:4567'), 'http://127.0.0.1:4567'))).not.toContain(
       'getUserAgentMiddleware',
     );
     const remote = 'https://sqs.eu-west-1.amazonaws.com';
-    expect(names(withoutUserAgent(client(remote), remote))).toContain('getUserAgentMiddleware');
+    expect(names(tuneLocalClient('sqs', client(remote), remote))).toContain('getUserAgentMiddleware');
   });
 
   it("give a loopback client's config fast properties in V8, keeping the object (checked with V8's own test function)", () => {
     // %HasFastProperties needs --allow-natives-syntax: a child process, the same module through tsx.
     const script = `
       import { SQSClient } from '@aws-sdk/client-sqs';
-      import { withFastConfig } from './src/aws/loopback-client-settings.ts';
+      import { tuneLocalClient } from './src/aws/loopback-client-settings.ts';
       const isFast = new Function('o', 'return %HasFastProperties(o)');
       const make = (endpoint) => new SQSClient({ region: 'eu-west-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
       const local = make('http://127.0.0.1:4567'); const config = local.config;
       const before = isFast(config);
-      withFastConfig(local, 'http://127.0.0.1:4567');
+      tuneLocalClient('sqs', local, 'http://127.0.0.1:4567');
       const remote = make('https://sqs.eu-west-1.amazonaws.com');
-      withFastConfig(remote, 'https://sqs.eu-west-1.amazonaws.com');
+      tuneLocalClient('sqs', remote, 'https://sqs.eu-west-1.amazonaws.com');
       console.log(JSON.stringify({ before, after: isFast(local.config), same: local.config === config, remote: isFast(remote.config) }));`;
     const child = spawnSync(
       process.execPath,

@@ -13,6 +13,7 @@ import {
   explainInWords,
   type ValidationPrediction,
 } from '../../../src/model/index.ts';
+import { thresholdForCost } from '../../../src/model/routing.ts';
 
 describe('fitThreshold', () => {
   it('picks the lowest threshold whose routes reach the target precision', () => {
@@ -114,6 +115,21 @@ describe('fitRoutingPolicy', () => {
     const coarse = fitUnknownRule(tied, 'max-probability', { cost: 0.05 });
     expect(coarse.below).toBe(0.2);
     expect(coarse.inScopeCost).toBe(0);
+    // The same cut on plain values (the benchmarks' other signals).
+    expect(
+      thresholdForCost(
+        rows.map((r) => r.probability),
+        rows.map((r) => r.correct),
+        0.05,
+      ),
+    ).toBe(rule.below);
+    expect(
+      thresholdForCost(
+        tied.map((r) => r.probability),
+        tied.map((r) => r.correct),
+        0.05,
+      ),
+    ).toBe(coarse.below);
     // A cost in the policy wins over a rate.
     const policy = fitRoutingPolicy(rows, {
       targetPrecision: 0.9,
