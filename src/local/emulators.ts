@@ -29,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
-import { syncDynamoDbWrites } from './dynamodb-durability.ts';
+import { answerWritesWhenDurable, LevelDbLogFlusher, readDynamoDbInline } from './dynalite-leveldb.ts';
 import { loadFauxqsStoreClasses, type FauxqsSqsRouterClass, type FauxqsSqsStore } from './fauxqs/internals.ts';
 import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
 import {
@@ -156,13 +156,19 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   // --- DynamoDB (dynalite) ---
   const transitionMs = options.dynamodbTableTransitionMs ?? 0;
   if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-  if (dataDir && durability === 'fsync') await syncDynamoDbWrites();
+  readDynamoDbInline();
   const dynamoServer = dynalite({
     ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
     createTableMs: transitionMs,
     deleteTableMs: transitionMs,
     updateTableMs: transitionMs,
   });
+  const levelDbFlusher =
+    dataDir && durability === 'fsync' ? new LevelDbLogFlusher(join(dataDir, 'dynamodb')) : undefined;
+  if (levelDbFlusher)
+    answerWritesWhenDurable(dynamoServer, levelDbFlusher, (err) =>
+      console.error('[local-runtime] DynamoDB flush failed:', err),
+    );
   guardServer(dynamoServer, { browsers: 'refuse' });
   let dynamoPort: number;
   try {
@@ -210,6 +216,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
         await sqsJournal.close();
       }
       await closeServer(dynamoServer);
+      levelDbFlusher?.close();
     },
   };
 }

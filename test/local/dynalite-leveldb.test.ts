@@ -1,0 +1,171 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { answerWritesWhenDurable, LevelDbLogFlusher, readDynamoDbInline } from '../../src/local/dynalite-leveldb.ts';
+import { tempDataDir } from './helpers.ts';
+
+const data = tempDataDir('dynalite-leveldb');
+afterAll(() => data.cleanup());
+
+describe('LevelDbLogFlusher', () => {
+  it('flushes once for the calls made while no flush runs, and once more for those made during a flush', async () => {
+    const dir = join(data.dir, 'group');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '000003.log'), 'x');
+    const flusher = new LevelDbLogFlusher(dir);
+    const first = flusher.afterNow(); // starts a flush at once
+    const during = [flusher.afterNow(), flusher.afterNow(), flusher.afterNow()]; // one more, after it
+    await Promise.all([first, ...during]);
+    expect(flusher.flushes).toBe(2);
+    await flusher.afterNow();
+    expect(flusher.flushes).toBe(3);
+    flusher.close();
+  });
+
+  it('follows LevelDB switching logs: a new log is flushed, a deleted one is let go', async () => {
+    const dir = join(data.dir, 'switch');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '000003.log'), 'x');
+    const flusher = new LevelDbLogFlusher(dir);
+    await flusher.afterNow();
+    writeFileSync(join(dir, '000005.log'), 'y');
+    await flusher.afterNow();
+    rmSync(join(dir, '000003.log'));
+    renameSync(join(dir, '000005.log'), join(dir, '000007.log'));
+    await flusher.afterNow();
+    rmSync(join(dir, '000007.log'));
+    await flusher.afterNow(); // no log at all: nothing to flush, no error
+    expect(flusher.flushes).toBe(4);
+    flusher.close();
+  });
+});
+
+describe('dynalite with answerWritesWhenDurable', () => {
+  /** A flusher whose flushes the test completes (or fails) by hand. */
+  function manualFlusher() {
+    const pending: { resolve: () => void; reject: (err: Error) => void }[] = [];
+    return {
+      pending,
+      afterNow: () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+    };
+  }
+
+  async function start(flusher: ReturnType<typeof manualFlusher>, errors: Error[]) {
+    readDynamoDbInline();
+    const server = dynalite({
+      path: join(data.dir, `dynalite-${Math.random().toString(36).slice(2)}`),
+      createTableMs: 0,
+    });
+    answerWritesWhenDurable(server, flusher, (err) => errors.push(err));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    return {
+      client,
+      close: () => {
+        client.destroy();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  /** Resolves the flushes asked for so far, until `done` settles. */
+  async function flushUntil<T>(flusher: ReturnType<typeof manualFlusher>, done: Promise<T>): Promise<T> {
+    let settled = false;
+    void done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    while (!settled) {
+      for (const flush of flusher.pending.splice(0)) flush.resolve();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return done;
+  }
+
+  it('answers a write only after a flush that started after it, and reads and refused writes at once', async () => {
+    const flusher = manualFlusher();
+    const errors: Error[] = [];
+    const { client, close } = await start(flusher, errors);
+    try {
+      await flushUntil(
+        flusher,
+        client.send(
+          new CreateTableCommand({
+            TableName: 'tickets',
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        ),
+      );
+
+      let answered = false;
+      const put = client
+        .send(new PutItemCommand({ TableName: 'tickets', Item: { id: { S: 'a' } } }))
+        .then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(answered).toBe(false); // written, waiting for its flush
+      expect(flusher.pending).toHaveLength(1);
+      flusher.pending.shift()!.resolve();
+      await put;
+      expect(answered).toBe(true);
+
+      // A read and a write refused by its condition ask for no flush.
+      const { Item } = await client.send(new GetItemCommand({ TableName: 'tickets', Key: { id: { S: 'a' } } }));
+      expect(Item).toEqual({ id: { S: 'a' } });
+      await expect(
+        client.send(
+          new PutItemCommand({
+            TableName: 'tickets',
+            Item: { id: { S: 'a' } },
+            ConditionExpression: 'attribute_not_exists(id)',
+          }),
+        ),
+      ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+      expect(flusher.pending).toHaveLength(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('fails the request when its flush fails, and says why', async () => {
+    const flusher = manualFlusher();
+    const errors: Error[] = [];
+    const { client, close } = await start(flusher, errors);
+    try {
+      await flushUntil(
+        flusher,
+        client.send(
+          new CreateTableCommand({
+            TableName: 'tickets',
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        ),
+      );
+      const put = client.send(new PutItemCommand({ TableName: 'tickets', Item: { id: { S: 'b' } } }));
+      while (flusher.pending.length === 0) await new Promise((r) => setTimeout(r, 5));
+      flusher.pending.shift()!.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(put).rejects.toThrow();
+      expect(errors.map((e) => e.message)).toEqual(['EIO: i/o error, fdatasync']);
+    } finally {
+      await close();
+    }
+  });
+});
