@@ -29,6 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
+import { cacheParsedConditions } from './dynalite-conditions.ts';
 import { answerWritesWhenDurable, LevelDbLogFlusher, readDynamoDbInline } from './dynalite-leveldb.ts';
 import { loadFauxqsStoreClasses, type FauxqsSqsRouterClass, type FauxqsSqsStore } from './fauxqs/internals.ts';
 import { attachS3WriteThrough, restoreS3Store } from './fauxqs/s3-persistence.ts';
@@ -157,6 +158,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const transitionMs = options.dynamodbTableTransitionMs ?? 0;
   if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   readDynamoDbInline();
+  cacheParsedConditions();
   const dynamoServer = dynalite({
     ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
     createTableMs: transitionMs,
