@@ -27,8 +27,10 @@ const MAX_EXPRESSIONS = 1000;
 
 /** Makes dynalite (in this thread) parse each plain condition expression once. Idempotent. */
 export function cacheParsedConditions(): void {
-  const require = createRequire(createRequire(import.meta.url).resolve('dynalite'));
-  const parser = require('./db/conditionParser') as { parse: Parse } & Record<symbol, boolean>;
+  const parser = createRequire(import.meta.url)('dynalite/db/conditionParser') as { parse: Parse } & Record<
+    symbol,
+    boolean
+  >;
   if (parser[cached]) return;
   const parse = parser.parse;
   const parsed = new Map<string, unknown>();

@@ -84,7 +84,7 @@ describe('the compiled CLI (scripts/build-cli.mjs)', () => {
       'src/workflows/catalog.ts': 'projectPath: ../../ from two directories down is the project root',
       'src/local/fauxqs/internals.ts': "createRequire: resolves the fauxqs package from the project's node_modules",
       'src/local/dynalite-conditions.ts':
-        "createRequire: resolves the dynalite package (external) from the project's node_modules, then its own modules",
+        "createRequire: resolves dynalite's condition parser module (the package is external) from the project's node_modules",
       'src/local/dynalite-leveldb.ts':
         "createRequire: resolves the dynalite package (external) from the project's node_modules, then its own modules",
       'src/local/emulator-thread.ts': './emulator-thread.worker.mjs: an entry point of the build, next to main.mjs',

@@ -1,24 +1,23 @@
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   DynamoDBServiceException,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheParsedConditions } from '../../src/local/dynalite-conditions.ts';
+import { startDynalite } from './helpers.ts';
 
-const require = createRequire(createRequire(import.meta.url).resolve('dynalite'));
-const parser = require('./db/conditionParser') as { parse(input: string, options: object): unknown };
+const parser = createRequire(import.meta.url)('dynalite/db/conditionParser') as {
+  parse(input: string, options: object): unknown;
+};
 /** Parses that reached dynalite's parser (counted below the cache). */
 let parses = 0;
 
 describe('cacheParsedConditions (dynalite)', () => {
-  let server: ReturnType<typeof dynalite>;
   let client: DynamoDBClient;
+  let close: () => Promise<void>;
   beforeAll(async () => {
     const parse = parser.parse;
     parser.parse = function counted(this: unknown, input, options) {
@@ -26,27 +25,9 @@ describe('cacheParsedConditions (dynalite)', () => {
       return parse.call(this, input, options);
     };
     cacheParsedConditions();
-    server = dynalite({ createTableMs: 0 });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    client = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'tickets',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    ({ client, close } = await startDynalite());
   });
-  afterAll(async () => {
-    client.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => close());
 
   it('hands every caller its own copy of a plain expression parsed once', () => {
     const context = () => ({ isReserved: () => false, compare: () => false });

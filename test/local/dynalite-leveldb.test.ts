@@ -1,17 +1,9 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answerWritesWhenDurable, LevelDbLogFlusher, readDynamoDbInline } from '../../src/local/dynalite-leveldb.ts';
-import { tempDataDir } from './helpers.ts';
+import { startDynalite, tempDataDir } from './helpers.ts';
 
 const data = tempDataDir('dynalite-leveldb');
 afterAll(() => data.cleanup());
@@ -59,27 +51,13 @@ describe('dynalite with answerWritesWhenDurable', () => {
     };
   }
 
-  async function start(flusher: ReturnType<typeof manualFlusher>, errors: Error[]) {
+  function start(flusher: ReturnType<typeof manualFlusher>, errors: Error[]) {
     readDynamoDbInline();
-    const server = dynalite({
+    return startDynalite({
       path: join(data.dir, `dynalite-${Math.random().toString(36).slice(2)}`),
-      createTableMs: 0,
+      prepare: (server) => answerWritesWhenDurable(server, flusher, (err) => errors.push(err)),
+      createTable: (create) => flushUntil(flusher, create()),
     });
-    answerWritesWhenDurable(server, flusher, (err) => errors.push(err));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
-    return {
-      client,
-      close: () => {
-        client.destroy();
-        return new Promise<void>((resolve) => server.close(() => resolve()));
-      },
-    };
   }
 
   /** Resolves the flushes asked for so far, until `done` settles. */
@@ -101,18 +79,6 @@ describe('dynalite with answerWritesWhenDurable', () => {
     const errors: Error[] = [];
     const { client, close } = await start(flusher, errors);
     try {
-      await flushUntil(
-        flusher,
-        client.send(
-          new CreateTableCommand({
-            TableName: 'tickets',
-            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        ),
-      );
-
       let answered = false;
       const put = client
         .send(new PutItemCommand({ TableName: 'tickets', Item: { id: { S: 'a' } } }))
@@ -148,17 +114,6 @@ describe('dynalite with answerWritesWhenDurable', () => {
     const errors: Error[] = [];
     const { client, close } = await start(flusher, errors);
     try {
-      await flushUntil(
-        flusher,
-        client.send(
-          new CreateTableCommand({
-            TableName: 'tickets',
-            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-            BillingMode: 'PAY_PER_REQUEST',
-          }),
-        ),
-      );
       const put = client.send(new PutItemCommand({ TableName: 'tickets', Item: { id: { S: 'b' } } }));
       while (flusher.pending.length === 0) await new Promise((r) => setTimeout(r, 5));
       flusher.pending.shift()!.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
