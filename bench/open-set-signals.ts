@@ -49,8 +49,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { argmax } from '../src/model/linear.ts';
-import { linearClassifier } from '../src/model/linear.ts';
+import { argmax, linearClassifier } from '../src/model/linear.ts';
 import {
   DEFAULT_PROFILE,
   isProfileName,

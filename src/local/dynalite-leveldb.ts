@@ -32,10 +32,12 @@
  *   with its MANIFEST, before it deletes that log). A new log file also gets
  *   its folder flushed, so that its name survives power loss too.
  */
-import { closeSync, fdatasync, fsync, openSync, readdirSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, readdirSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fsyncDir } from './journal.ts';
 
 interface ClassicLevelInstance {
   _getSync(key: unknown, options: unknown): unknown;
@@ -71,12 +73,7 @@ const READ_ONLY_OPERATIONS = new Set([
   'ListTagsOfResource',
 ]);
 
-const promisify =
-  (fn: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void) =>
-  (fd: number): Promise<void> =>
-    new Promise((resolve, reject) => fn(fd, (err) => (err ? reject(err) : resolve())));
 const fdatasyncAsync = promisify(fdatasync);
-const fsyncAsync = promisify(fsync);
 
 /**
  * Flushes LevelDB's log files in `dir` to disk, one flush at a time; `afterNow()`
@@ -136,16 +133,10 @@ export class LevelDbLogFlusher {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
-    const fds = [...this.logs.values()];
-    if (newLog) {
-      const dirFd = openSync(this.dir, 'r');
-      fds.push(dirFd);
-      try {
-        await Promise.all(fds.map((fd) => (fd === dirFd ? fsyncAsync(fd) : fdatasyncAsync(fd))));
-      } finally {
-        closeSync(dirFd);
-      }
-    } else await Promise.all(fds.map(fdatasyncAsync));
+    await Promise.all([
+      ...[...this.logs.values()].map((fd) => fdatasyncAsync(fd)),
+      ...(newLog ? [fsyncDir(this.dir)] : []),
+    ]);
     this.flushes++;
   }
 }

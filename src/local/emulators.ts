@@ -156,17 +156,17 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
   // --- DynamoDB (dynalite) ---
   const transitionMs = options.dynamodbTableTransitionMs ?? 0;
-  if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  const dynamoDir = dataDir && join(dataDir, 'dynamodb');
+  if (dynamoDir) mkdirSync(dynamoDir, { recursive: true });
   readDynamoDbInline();
   cacheParsedConditions();
   const dynamoServer = dynalite({
-    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+    ...(dynamoDir ? { path: dynamoDir } : {}),
     createTableMs: transitionMs,
     deleteTableMs: transitionMs,
     updateTableMs: transitionMs,
   });
-  const levelDbFlusher =
-    dataDir && durability === 'fsync' ? new LevelDbLogFlusher(join(dataDir, 'dynamodb')) : undefined;
+  const levelDbFlusher = dynamoDir && durability === 'fsync' ? new LevelDbLogFlusher(dynamoDir) : undefined;
   if (levelDbFlusher)
     answerWritesWhenDurable(dynamoServer, levelDbFlusher, (err) =>
       console.error('[local-runtime] DynamoDB flush failed:', err),

@@ -108,7 +108,8 @@ export function decodeRecords<R>(text: string): { records: R[]; goodBytes: numbe
   return { records, goodBytes, complete: true };
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync of a folder, so that the names of files created or renamed in it survive power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
