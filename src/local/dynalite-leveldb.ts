@@ -30,14 +30,16 @@
  *   every log file in the folder: after a log switch, the previous log holds
  *   writes until LevelDB has compacted them into a table file (which it syncs,
  *   with its MANIFEST, before it deletes that log). A new log file also gets
- *   its folder flushed, so that its name survives power loss too.
+ *   its folder flushed, so that its name survives power loss too. Two flushes
+ *   start at least `syncIntervalMs` apart (the journals' commit delay,
+ *   journal.ts): under load, the requests of that interval share one flush.
  */
 import { closeSync, fdatasync, openSync, readdirSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fsyncDir } from './journal.ts';
+import { DEFAULT_SYNC_INTERVAL_MS, fsyncDir } from './journal.ts';
 
 interface ClassicLevelInstance {
   _getSync(key: unknown, options: unknown): unknown;
@@ -76,18 +78,24 @@ const READ_ONLY_OPERATIONS = new Set([
 const fdatasyncAsync = promisify(fdatasync);
 
 /**
- * Flushes LevelDB's log files in `dir` to disk, one flush at a time; `afterNow()`
- * resolves once a flush that started after the call has completed.
+ * Flushes LevelDB's log files in `dir` to disk, one flush at a time, two
+ * flushes at least `syncIntervalMs` apart (default {@link DEFAULT_SYNC_INTERVAL_MS});
+ * `afterNow()` resolves once a flush that started after the call has completed.
  */
 export class LevelDbLogFlusher {
   /** Open log files by name (LevelDB deletes a log once its writes are in a synced table file). */
   private readonly logs = new Map<string, number>();
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** When the last flush started (performance.now()). */
+  private lastStart = Number.NEGATIVE_INFINITY;
   /** Flushes done, for tests and benchmarks. */
   flushes = 0;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly syncIntervalMs = DEFAULT_SYNC_INTERVAL_MS,
+  ) {}
 
   afterNow(): Promise<void> {
     if (this.queued) return this.queued;
@@ -107,7 +115,18 @@ export class LevelDbLogFlusher {
     this.logs.clear();
   }
 
+  /** Starts a flush, or (within the interval) queues one that callers until it starts share. */
   private start(): Promise<void> {
+    const wait = this.lastStart + this.syncIntervalMs - performance.now();
+    if (wait > 0) {
+      const delayed: Promise<void> = new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => {
+        if (this.queued === delayed) this.queued = undefined;
+        return this.start();
+      });
+      this.queued = delayed;
+      return delayed;
+    }
+    this.lastStart = performance.now();
     const run = this.flush().finally(() => {
       if (this.running === run) this.running = undefined;
     });

@@ -23,6 +23,28 @@ describe('LevelDbLogFlusher', () => {
     flusher.close();
   });
 
+  it('starts two flushes at least syncIntervalMs apart; the calls made until the next one starts share it', async () => {
+    const dir = join(data.dir, 'interval');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '000003.log'), 'x');
+    const interval = 300;
+    const flusher = new LevelDbLogFlusher(dir, interval);
+    await flusher.afterNow(); // at once
+    const asked = performance.now();
+    const next = [flusher.afterNow()];
+    await new Promise((r) => setTimeout(r, 50));
+    next.push(flusher.afterNow(), flusher.afterNow()); // the next flush has not started: they join it
+    await Promise.all(next);
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(interval - 50);
+    expect(flusher.flushes).toBe(2);
+    await new Promise((r) => setTimeout(r, interval + 50));
+    const quiet = performance.now();
+    await flusher.afterNow(); // after a quiet interval: at once
+    expect(performance.now() - quiet).toBeLessThan(interval - 50);
+    expect(flusher.flushes).toBe(3);
+    flusher.close();
+  });
+
   it('follows LevelDB switching logs: a new log is flushed, a deleted one is let go', async () => {
     const dir = join(data.dir, 'switch');
     mkdirSync(dir, { recursive: true });

@@ -38,6 +38,41 @@ describe('journal', () => {
     await journal.close();
   });
 
+  it('starts two fdatasyncs at least syncIntervalMs apart: what arrives meanwhile shares one; after a quiet interval it is synced at once', async () => {
+    const interval = 300;
+    const { journal } = Journal.open<Rec>(freshDir(), 'x', { durability: 'fsync', syncIntervalMs: interval });
+    journal.append({ i: 1 });
+    await journal.commit(); // the first fdatasync starts at once
+    expect(journal.stats.writes).toBe(1);
+    const appended = performance.now();
+    const commits: Promise<void>[] = [];
+    for (let i = 2; i <= 4; i++) {
+      journal.append({ i });
+      commits.push(journal.commit());
+      await new Promise((r) => setTimeout(r, 20)); // spread over the interval
+    }
+    await Promise.all(commits);
+    expect(performance.now() - appended).toBeGreaterThanOrEqual(interval - 50);
+    expect(journal.stats).toMatchObject({ writes: 2, records: 4 }); // 2, 3 and 4 in one write
+    await new Promise((r) => setTimeout(r, interval + 50));
+    const quiet = performance.now();
+    journal.append({ i: 5 });
+    await journal.commit();
+    expect(performance.now() - quiet).toBeLessThan(interval - 50);
+    expect(journal.stats.writes).toBe(3);
+    await journal.close();
+  });
+
+  it('close() writes the records still waiting for the sync interval', async () => {
+    const dir = freshDir();
+    const { journal } = Journal.open<Rec>(dir, 'x', { durability: 'fsync', syncIntervalMs: 200 });
+    journal.append({ i: 1 });
+    await journal.commit();
+    journal.append({ i: 2 }); // waits for the interval
+    await journal.close();
+    expect(Journal.open<Rec>(dir, 'x').records).toEqual([{ i: 1 }, { i: 2 }]);
+  });
+
   it('ignores and cuts off a torn last record (a crash mid-write), then appends after the good part', async () => {
     const dir = freshDir();
     const { journal } = Journal.open<Rec>(dir, 'x');
