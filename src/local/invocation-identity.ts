@@ -16,7 +16,7 @@
  * the holder of an in-progress idempotency record) is its own again.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { Agent, type ClientRequest } from 'node:http';
 
 export const INVOCATION_HEADER = 'x-local-invocation';
@@ -30,7 +30,8 @@ const current = new AsyncLocalStorage<string>();
  */
 export function requestIdFor(invocationKey: string | undefined): string {
   if (invocationKey === undefined) return randomUUID();
-  const b = createHash('sha256').update(invocationKey).digest().subarray(0, 16);
+  // One-shot hash: no Hash object per invocation (five per ticket; it was ~1.5% of the Lambda thread's CPU).
+  const b = hash('sha256', invocationKey, 'buffer').subarray(0, 16);
   b[6] = (b[6]! & 0x0f) | 0x80;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = b.toString('hex');
