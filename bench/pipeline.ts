@@ -225,7 +225,8 @@ class Collector {
   private readonly loops: Promise<void>[] = [];
   constructor(
     private readonly sqs: SQSClient,
-    private readonly halfway: number,
+    /** Results and rejections at half the drain. */
+    readonly halfway: number,
   ) {
     for (let i = 0; i < 2; i++) this.loops.push(this.loop(stack.queues.output, true));
     this.loops.push(this.loop(stack.queues.rejected, false));
@@ -365,7 +366,7 @@ const drain = {
   secondHalfPerSecond:
     collector.halfwayAt === undefined
       ? Number.NaN
-      : (total - Math.ceil(total / 2)) / ((drainEnd - collector.halfwayAt) / 1000),
+      : (total - collector.halfway) / ((drainEnd - collector.halfwayAt) / 1000),
   /** CPU of the whole process (all threads, user + system) per input message, the bench's own collector included. */
   cpuMsPerTicket: (drainCpu.user + drainCpu.system) / 1000 / total,
   results: collector.results.size,

@@ -295,8 +295,7 @@ export class Journal<R = unknown> {
     while (
       this.writing ||
       this.scheduled ||
-      this.syncTimer ||
-      this.pending.lines.length > 0 ||
+      this.pending.lines.length > 0 || // also while the writer waits for the sync interval
       this.checkpointRequest ||
       this.checkpointing
     ) {

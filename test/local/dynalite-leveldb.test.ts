@@ -9,10 +9,16 @@ const data = tempDataDir('dynalite-leveldb');
 afterAll(() => data.cleanup());
 
 describe('LevelDbLogFlusher', () => {
-  it('flushes once for the calls made while no flush runs, and once more for those made during a flush', async () => {
-    const dir = join(data.dir, 'group');
+  /** A folder holding one LevelDB log, as dynalite's does. */
+  function folderWithLog(name: string): string {
+    const dir = join(data.dir, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, '000003.log'), 'x');
+    return dir;
+  }
+
+  it('flushes once for the calls made while no flush runs, and once more for those made during a flush', async () => {
+    const dir = folderWithLog('group');
     const flusher = new LevelDbLogFlusher(dir);
     const first = flusher.afterNow(); // starts a flush at once
     const during = [flusher.afterNow(), flusher.afterNow(), flusher.afterNow()]; // one more, after it
@@ -24,9 +30,7 @@ describe('LevelDbLogFlusher', () => {
   });
 
   it('starts two flushes at least syncIntervalMs apart; the calls made until the next one starts share it', async () => {
-    const dir = join(data.dir, 'interval');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, '000003.log'), 'x');
+    const dir = folderWithLog('interval');
     const interval = 300;
     const flusher = new LevelDbLogFlusher(dir, interval);
     await flusher.afterNow(); // at once
@@ -46,9 +50,7 @@ describe('LevelDbLogFlusher', () => {
   });
 
   it('follows LevelDB switching logs: a new log is flushed, a deleted one is let go', async () => {
-    const dir = join(data.dir, 'switch');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, '000003.log'), 'x');
+    const dir = folderWithLog('switch');
     const flusher = new LevelDbLogFlusher(dir);
     await flusher.afterNow();
     writeFileSync(join(dir, '000005.log'), 'y');
