@@ -313,6 +313,7 @@ const collector = new Collector(clients.sqs, Math.ceil(total / 2));
 collector.batchWindowMs = DRAIN_BATCH_WINDOW_MS;
 const drainStart = performance.now();
 const drainCpuStart = process.cpuUsage(); // every thread of the process
+const drainLoopsStart = stack.runtime.eventLoopUtilization();
 await stack.startEventSource();
 let lastReport = drainStart;
 while (collector.count < total) {
@@ -327,6 +328,22 @@ while (collector.count < total) {
 }
 const drainEnd = performance.now();
 const drainSeconds = (drainEnd - drainStart) / 1000;
+const drainLoops = stack.runtime.eventLoopUtilization();
+/** The share of the drain each thread's event loop was busy (near 1: that thread limits throughput). */
+const eventLoopBusy = {
+  main: performance.eventLoopUtilization(drainLoops.main, drainLoopsStart.main).utilization,
+  ...(drainLoops.emulators &&
+    drainLoopsStart.emulators && {
+      emulators: performance.eventLoopUtilization(drainLoops.emulators, drainLoopsStart.emulators).utilization,
+    }),
+  ...(drainLoops.functions &&
+    drainLoopsStart.functions && {
+      functions: performance.eventLoopUtilization(drainLoops.functions, drainLoopsStart.functions).utilization,
+    }),
+};
+log(
+  `  event loops busy during the drain: main ${percent(eventLoopBusy.main)}, S3/SQS/DynamoDB ${percent(eventLoopBusy.emulators)}, Lambda functions ${percent(eventLoopBusy.functions)}`,
+);
 const instances = await stack.runtime.functions.instanceStats();
 const rssMb = process.memoryUsage().rss / 1024 / 1024;
 log(
@@ -369,6 +386,7 @@ const drain = {
       : (total - collector.halfway) / ((drainEnd - collector.halfwayAt) / 1000),
   /** CPU of the whole process (all threads, user + system) per input message, the bench's own collector included. */
   cpuMsPerTicket: (drainCpu.user + drainCpu.system) / 1000 / total,
+  eventLoopBusy,
   results: collector.results.size,
   expectedResults: expected.results.size,
   rejectedMalformed,
@@ -474,6 +492,11 @@ else {
         [
           ['drain throughput (full backlog)', `${drain.perSecond.toFixed(0)} tickets/s`, '>= 500/s'],
           ['  its second half', `${drain.secondHalfPerSecond.toFixed(0)} tickets/s`, '-'],
+          [
+            '  event loops busy: main / servers / Lambda',
+            [eventLoopBusy.main, eventLoopBusy.emulators, eventLoopBusy.functions].map(percent).join(' / '),
+            '-',
+          ],
           ['results / expected', `${drain.results} / ${drain.expectedResults}`, 'equal'],
           ['malformed rejected / sent', `${rejectedMalformed} / ${expected.malformed}`, 'equal'],
           ['duplicates rejected / sent', `${rejectedDuplicates} / ${expected.duplicates}`, 'equal'],
@@ -493,6 +516,10 @@ else {
   console.log(`\nJSON: ${file}`);
 }
 process.exitCode = accounted ? 0 : 1;
+
+function percent(share: number | undefined): string {
+  return share === undefined ? '-' : `${(share * 100).toFixed(0)}%`;
+}
 
 interface PipelineOutput {
   readonly drain: {

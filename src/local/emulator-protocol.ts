@@ -6,6 +6,7 @@
  * imports the other, so the pair has no import cycle.
  */
 import type { RequestListener } from 'node:http';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { Durability } from './journal.ts';
 
@@ -63,6 +64,11 @@ export interface Emulators {
   createBucket(name: string): void;
   /** Resolves when every SQS change so far is committed (no-op when not persistent). */
   flush(): Promise<void>;
+  /**
+   * How busy the servers' worker thread has been since it started; undefined
+   * when they run on the caller's thread (`thread: 'main'`).
+   */
+  eventLoopUtilization(): EventLoopUtilization | undefined;
   stop(): Promise<void>;
 }
 

@@ -131,6 +131,7 @@ export async function startEmulatorsInWorker(options: StartEmulatorsOptions): Pr
       >,
     createBucket: (name) => void callSync({ method: 'createBucket', name }),
     flush: () => (stopped ? Promise.resolve() : callAsync('flush')),
+    eventLoopUtilization: () => worker.performance.eventLoopUtilization(),
     async stop() {
       if (stopped) return;
       try {

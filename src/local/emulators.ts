@@ -210,6 +210,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       s3Store.createBucket(name);
     },
     flush,
+    // On the caller's thread: its own event loop is what there is to read.
+    eventLoopUtilization: () => undefined,
     async stop() {
       await app.close();
       if (journal) {

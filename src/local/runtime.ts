@@ -13,6 +13,7 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientSettings, tuneLocalClient } from '../aws/loopback-client-settings.ts';
@@ -115,6 +116,20 @@ export interface AddSqsEventSourceOptions
   readonly handler?: (event: SQSEvent) => Promise<SQSBatchResponse | null | undefined>;
 }
 
+/**
+ * How busy each of the runtime's threads has been since it started (Node's
+ * `eventLoopUtilization()`): the main thread (Step Functions, the event
+ * sources), the servers' worker (absent when they run on the main thread) and
+ * the Lambda functions' worker (absent before a function is registered by
+ * module). The share of a span is `performance.eventLoopUtilization(later,
+ * earlier).utilization`: near 1, that thread is what limits throughput.
+ */
+export interface RuntimeEventLoopUtilization {
+  readonly main: EventLoopUtilization;
+  readonly emulators?: EventLoopUtilization;
+  readonly functions?: EventLoopUtilization;
+}
+
 export interface LocalRuntime {
   readonly region: string;
   readonly accountId: string;
@@ -140,6 +155,8 @@ export interface LocalRuntime {
   /** Restarts the executions a stop or crash interrupted (see `stepFunctions.resumeInterrupted`); returns how many. */
   resumeInterruptedExecutions(): number;
   schedule(expression: string, task: () => unknown, options?: ScheduleOptions): ScheduleHandle;
+  /** How busy each thread of the runtime has been so far (see `RuntimeEventLoopUtilization`). */
+  eventLoopUtilization(): RuntimeEventLoopUtilization;
   /** Stops schedules, event sources (finishing in-flight batches), executions, servers; flushes state. */
   stop(): Promise<void>;
 }
@@ -265,6 +282,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         const handle = startSchedule(expression, task, scheduleOptions);
         schedules.add(handle);
         return handle;
+      },
+      eventLoopUtilization() {
+        const emulatorsThread = emulators.eventLoopUtilization();
+        const functionsThread = functions.eventLoopUtilization();
+        return {
+          main: performance.eventLoopUtilization(),
+          ...(emulatorsThread && { emulators: emulatorsThread }),
+          ...(functionsThread && { functions: functionsThread }),
+        };
       },
       async stop() {
         await Promise.all([...schedules].map((s) => s.stop()));

@@ -15,6 +15,7 @@
  * the JSON `{ errorType, errorMessage, trace }` that AWS puts in `Cause`.
  */
 import { existsSync } from 'node:fs';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { requestIdFor, tagRequestsWithInvocation, withInvocationKey } from '../invocation-identity.ts';
@@ -156,6 +157,15 @@ export class FunctionRegistry {
   /** Instances per module function: now, peak, cold starts, invocations that waited for one. */
   async instanceStats(): Promise<Record<string, InstanceStats>> {
     return (await this.thread?.stats()) ?? {};
+  }
+
+  /**
+   * How busy the Lambda functions' thread has been since it started (undefined
+   * before the first function registered by module); the difference of two
+   * readings is `performance.eventLoopUtilization(later, earlier)`.
+   */
+  eventLoopUtilization(): EventLoopUtilization | undefined {
+    return this.thread?.eventLoopUtilization();
   }
 
   /** Stops the Lambda functions' thread (every instance). */

@@ -10,6 +10,7 @@
  * handlers read the settings the runtime puts there, as on Lambda. The
  * messages between the two threads are in function-protocol.ts.
  */
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type {
   FunctionSpec,
@@ -104,6 +105,11 @@ export class FunctionThread {
       ...(invocationKey !== undefined && { invocationKey }),
     } as const;
     return { result: this.send(request).then((r) => r.resultJson) };
+  }
+
+  /** How busy the thread's event loop has been since it started (Node's `eventLoopUtilization()` of the worker). */
+  eventLoopUtilization(): EventLoopUtilization {
+    return this.worker.performance.eventLoopUtilization();
   }
 
   async stats(): Promise<Record<string, InstanceStats>> {
