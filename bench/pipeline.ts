@@ -329,17 +329,15 @@ while (collector.count < total) {
 const drainEnd = performance.now();
 const drainSeconds = (drainEnd - drainStart) / 1000;
 const drainLoops = stack.runtime.eventLoopUtilization();
-/** The share of the drain each thread's event loop was busy (near 1: that thread limits throughput). */
+/** The share of the drain a thread's event loop was busy (near 1: that thread limits throughput). */
+const busyShare = (thread: keyof typeof drainLoops): number | undefined => {
+  const [later, earlier] = [drainLoops[thread], drainLoopsStart[thread]];
+  return later && earlier ? performance.eventLoopUtilization(later, earlier).utilization : undefined;
+};
 const eventLoopBusy = {
-  main: performance.eventLoopUtilization(drainLoops.main, drainLoopsStart.main).utilization,
-  ...(drainLoops.emulators &&
-    drainLoopsStart.emulators && {
-      emulators: performance.eventLoopUtilization(drainLoops.emulators, drainLoopsStart.emulators).utilization,
-    }),
-  ...(drainLoops.functions &&
-    drainLoopsStart.functions && {
-      functions: performance.eventLoopUtilization(drainLoops.functions, drainLoopsStart.functions).utilization,
-    }),
+  main: busyShare('main')!,
+  emulators: busyShare('emulators'),
+  functions: busyShare('functions'),
 };
 log(
   `  event loops busy during the drain: main ${percent(eventLoopBusy.main)}, S3/SQS/DynamoDB ${percent(eventLoopBusy.emulators)}, Lambda functions ${percent(eventLoopBusy.functions)}`,
